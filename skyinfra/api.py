@@ -1,0 +1,90 @@
+"""The library's entry points: one function per CLI command, no printing.
+
+load -> place -> plan addresses -> build topology; `compile_project` renders it to disk,
+`preview_project` runs it under the mock engine. Errors found after loading are located in
+the spec file through the loader's source map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from skyinfra.build import build_topology, plan_addresses, stack_config
+from skyinfra.catalog import Catalog, load_catalog
+from skyinfra.errors import SpecError, located
+from skyinfra.loader import load_spec, parse_spec, source_of
+from skyinfra.peering.ipam import ConcreteNetwork
+from skyinfra.placement import Placement, place
+from skyinfra.placement.lock import dump_lock, load_lock
+from skyinfra.spec import Spec
+from skyinfra.topology import Topology
+
+if TYPE_CHECKING:
+    from skyinfra.preview import StackPreview
+
+SPEC_FILE = "skyinfra.yaml"
+LOCK_FILE = "skyinfra.lock"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything decided for a spec: placement, addresses, and the per-stack topology."""
+
+    spec: Spec
+    spec_text: str
+    spec_name: str
+    placement: Placement
+    cidrs: dict[ConcreteNetwork, str]
+    topology: Topology
+
+    @property
+    def lock_text(self) -> str:
+        return dump_lock(self.placement, self.cidrs)
+
+    def stack_configs(self) -> dict[str, dict[str, str]]:
+        return {s.name: stack_config(s) for s in self.topology.stacks}
+
+
+def plan_spec(spec_path: str | Path, catalog: Catalog | None = None) -> Plan:
+    """Load, validate and place the spec at `spec_path`."""
+    path = Path(spec_path)
+    spec = load_spec(path)
+    catalog = catalog or load_catalog(None)
+    with located(source_of(spec)):
+        placement = place(spec, catalog)
+        cidrs = plan_addresses(spec, placement)
+        topology = build_topology(spec, placement, cidrs)
+    return Plan(spec, path.read_text(encoding="utf-8"), path.name, placement, cidrs, topology)
+
+
+def compile_project(
+    spec_path: str | Path, out_dir: str | Path, catalog: Catalog | None = None
+) -> list[Path]:
+    """Write the Pulumi project for the spec into `out_dir` (atomically); return its files."""
+    from skyinfra.render import render_project, write_tree
+
+    plan = plan_spec(spec_path, catalog)
+    return write_tree(Path(out_dir), render_project(plan))
+
+
+def preview_project(
+    spec_path: str | Path, catalog: Catalog | None = None, stack: str | None = None
+) -> list[StackPreview]:
+    """Run every stack (or `stack`) of the spec under the mock engine."""
+    from skyinfra.preview import preview_topology
+
+    plan = plan_spec(spec_path, catalog)
+    if stack is not None and stack not in plan.topology.stack_names:
+        raise SpecError(f"no stack named {stack!r}; stacks: {', '.join(plan.topology.stack_names)}")
+    return preview_topology(plan.topology, plan.stack_configs(), only=stack)
+
+
+def load_project_topology(project_dir: Path) -> Topology:
+    """The Topology of a compiled project, from its spec copy and lock file (no catalog)."""
+    spec_path = project_dir / SPEC_FILE
+    spec = parse_spec(spec_path.read_text(encoding="utf-8"), str(spec_path))
+    placement, cidrs = load_lock((project_dir / LOCK_FILE).read_text(encoding="utf-8"))
+    with located(source_of(spec)):
+        return build_topology(spec, placement, cidrs)

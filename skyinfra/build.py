@@ -1,0 +1,143 @@
+"""Spec + placement + address plan -> Topology (the neutral per-stack description)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from skyinfra.clouds import get_cloud
+from skyinfra.errors import Problem, SpecError
+from skyinfra.peering.ipam import ConcreteNetwork, allocate_cidrs, subnet_cidrs
+from skyinfra.placement import Placement, arch_of
+from skyinfra.spec import Compute, Spec
+from skyinfra.suggest import did_you_mean
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan, Topology
+
+
+def concrete_networks(spec: Spec, placement: Placement) -> list[ConcreteNetwork]:
+    """(network, site) for every site that hosts a compute group attached to the network."""
+    return sorted(
+        {(network_of(spec, name), placement.site_of(name)) for name in spec.compute},
+        key=lambda c: (c[0], c[1].stack),
+    )
+
+
+def network_of(spec: Spec, group: str) -> str:
+    """The network a compute group attaches to (the only network when it names none)."""
+    return spec.compute[group].network or next(iter(spec.networks))
+
+
+def plan_addresses(
+    spec: Spec, placement: Placement, recorded: Mapping[ConcreteNetwork, str] | None = None
+) -> dict[ConcreteNetwork, str]:
+    wanted = {name: net.cidr for name, net in spec.networks.items()}
+    return allocate_cidrs(wanted, concrete_networks(spec, placement), recorded)
+
+
+def build_topology(
+    spec: Spec, placement: Placement, cidrs: Mapping[ConcreteNetwork, str]
+) -> Topology:
+    """One StackPlan per site used, in stack-name order."""
+    check_accounts(spec, placement.sites)
+    stacks = tuple(_stack(spec, placement, cidrs, site) for site in placement.sites)
+    return Topology(spec.name, stacks)
+
+
+def _stack(
+    spec: Spec, placement: Placement, cidrs: Mapping[ConcreteNetwork, str], site: Site
+) -> StackPlan:
+    here = [n for n, d in placement.decisions.items() if d.site == site]
+    groups = [g for g in spec.compute if g in here]
+    return StackPlan(
+        project=spec.name,
+        site=site,
+        settings=dict(spec.accounts.get(site.cloud, {})),
+        networks=tuple(
+            _network(spec, name, site, cidr, [g for g in groups if network_of(spec, g) == name])
+            for (name, net_site), cidr in cidrs.items()
+            if net_site == site
+        ),
+        buckets=tuple(_bucket(spec, b, site) for b in spec.buckets if b in here),
+        compute=tuple(_compute(spec, g, site, placement) for g in groups),
+    )
+
+
+def _network(spec: Spec, name: str, site: Site, cidr: str, groups: list[str]) -> NetworkPlan:
+    members = [spec.compute[g] for g in groups]
+    return NetworkPlan(
+        name=name,
+        site=site,
+        cidr=cidr,
+        subnets=subnet_cidrs(cidr, get_cloud(site.cloud).subnets_per_network),
+        ingress_ports=_ports(members),
+        public_ports=_ports([m for m in members if m.public]),
+    )
+
+
+def _ports(groups: list[Compute]) -> tuple[int, ...]:
+    return tuple(sorted({p for g in groups for p in g.ports}))
+
+
+def _bucket(spec: Spec, name: str, site: Site) -> BucketPlan:
+    bucket = spec.buckets[name]
+    return BucketPlan(name, site, versioning=bucket.versioning, protect=bucket.protect)
+
+
+def _compute(spec: Spec, name: str, site: Site, placement: Placement) -> ComputePlan:
+    group = spec.compute[name]
+    instance_type = placement.decisions[name].instance_type or ""
+    return ComputePlan(
+        name=name,
+        site=site,
+        network=network_of(spec, name),
+        count=group.count,
+        instance_type=instance_type,
+        accelerator=group.resources.accelerators,
+        image=group.image,
+        arch=arch_of(get_cloud(site.cloud), instance_type),
+        disk_gb=group.resources.disk_gb,
+        spot=group.spot,
+        ssh_public_key=group.ssh_public_key,
+    )
+
+
+def check_accounts(spec: Spec, sites: list[Site]) -> None:
+    """`accounts:` names known clouds and keys; clouds in use have their required keys."""
+    problems: list[Problem] = []
+    for cloud_name, settings in spec.accounts.items():
+        try:
+            cloud = get_cloud(cloud_name, ("accounts", cloud_name))
+        except SpecError as err:
+            problems.extend(err.problems)
+            continue
+        for key in settings:
+            if key not in cloud.account_keys:
+                hint = (
+                    did_you_mean(key, cloud.account_keys)
+                    or f"known keys: {', '.join(cloud.account_keys) or 'none'}"
+                )
+                problems.append(
+                    Problem(
+                        f"unknown {cloud_name} account setting {key!r}",
+                        ("accounts", cloud_name, key),
+                        hint,
+                    )
+                )
+    for cloud_name in sorted({s.cloud for s in sites}):
+        cloud = get_cloud(cloud_name)
+        for key in sorted(cloud.required_account_keys - set(spec.accounts.get(cloud_name, {}))):
+            problems.append(
+                Problem(
+                    f"resources are placed on {cloud_name}, which needs accounts.{cloud_name}.{key}",
+                    ("accounts",),
+                    f"accounts: {{{cloud_name}: {{{key}: ...}}}} ({cloud.account_keys[key]})",
+                )
+            )
+    if problems:
+        raise SpecError(problems)
+
+
+def stack_config(stack: StackPlan) -> dict[str, str]:
+    """Pulumi config of a cloud stack: the provider's settings and skyinfra's own."""
+    config = get_cloud(stack.site.cloud).stack_config(stack.site, stack.settings)
+    config.update({"skyinfra:cloud": stack.site.cloud, "skyinfra:region": stack.site.region})
+    return dict(sorted(config.items()))

@@ -1,0 +1,54 @@
+"""Amazon Web Services: facts for planning; the Pulumi lowering lives in `lowering.py`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from skyinfra.clouds.base import Cloud
+
+_CANONICAL = "099720109477"
+_DEBIAN = "136693071363"
+
+
+def _ami(owner: str, pattern: str) -> dict[str, Any]:
+    """An AMI lookup: the newest image of `owner` whose name matches `pattern`."""
+    return {"owners": [owner], "name": pattern}
+
+
+class Aws(Cloud):
+    name = "aws"
+    title = "Amazon Web Services"
+    provider_namespace = "aws"
+    subnets_per_network = 2
+    account_keys: ClassVar[dict[str, str]] = {"profile": "named AWS CLI profile to deploy with"}
+    catalog_coverage = (
+        "the bundled AWS catalog covers selected families only (c5, c6i, c7i, m6i, m7i, r6i, "
+        "r7i, g4dn, p4d, p4de, p5e, p5en, p6)"
+    )
+    images: ClassVar[dict[tuple[str, str], Any]] = {
+        ("ubuntu-22.04", "x86_64"): _ami(
+            _CANONICAL, "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"
+        ),
+        ("ubuntu-22.04", "arm64"): _ami(
+            _CANONICAL, "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-arm64-server-*"
+        ),
+        ("ubuntu-24.04", "x86_64"): _ami(
+            _CANONICAL, "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"
+        ),
+        ("ubuntu-24.04", "arm64"): _ami(
+            _CANONICAL, "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-*"
+        ),
+        ("debian-12", "x86_64"): _ami(_DEBIAN, "debian-12-amd64-*"),
+        ("debian-12", "arm64"): _ami(_DEBIAN, "debian-12-arm64-*"),
+    }
+
+    # Graviton families carry a "g" after the generation digit (m7g, c6gn, r7gd) or are a1.
+    _ARM = re.compile(r"^(a1|[a-z]+\d+g[a-z]*)\.")
+    _BURSTABLE = re.compile(r"^t\d[a-z]*\.")
+
+    def is_arm64(self, instance_type: str) -> bool:
+        return bool(self._ARM.match(instance_type))
+
+    def is_burstable(self, instance_type: str) -> bool:
+        return bool(self._BURSTABLE.match(instance_type))

@@ -1,0 +1,327 @@
+"""AWS lowering: neutral plans -> pulumi_aws resources (imported only when lowering).
+
+A network is a VPC with one subnet per planned subnet CIDR (each in its own availability
+zone), an internet gateway and its route table, and one security group holding exactly the
+planned ingress. A bucket is an auto-named S3 bucket with ACLs off, public access blocked,
+KMS encryption and versioning. A compute group is a launch template behind an auto scaling
+group of fixed size. GPUs come with the instance type on AWS, so nothing is attached.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from skyinfra.clouds import get_cloud
+from skyinfra.clouds.base import Context, Lowering, Outputs
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
+
+__all__ = ["LOWERINGS"]
+
+_ANYWHERE = "0.0.0.0/0"
+
+# -- network --------------------------------------------------------------------------------
+
+
+def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
+    """A VPC whose subnets reach the internet through one gateway; DNS on for private names."""
+    vpc = aws.ec2.Vpc(
+        ctx.child("vpc"),
+        cidr_block=plan.cidr,
+        enable_dns_hostnames=True,
+        enable_dns_support=True,
+        tags=_tags(ctx, "vpc"),
+        opts=ctx.opts(),
+    )
+    zones = _zone_names(ctx)
+    subnets = [_subnet(ctx, vpc, zones, i, cidr) for i, cidr in enumerate(plan.subnets)]
+    table = _route_table(ctx, vpc, subnets)
+    group = _security_group(plan, ctx, vpc)
+    return {
+        "id": vpc.id,
+        "name": ctx.child("vpc"),
+        "cidr": plan.cidr,
+        "region": plan.site.region,
+        "subnet_ids": [s.id for s in subnets],
+        "security_group_id": group.id,
+        "route_table_id": table.id,
+        "availability_zones": [s.availability_zone for s in subnets],
+    }
+
+
+def _zone_names(ctx: Context) -> pulumi.Output[list[str]]:
+    """The region's regular zones, sorted. Local and Wavelength zones (opt-in) are left out:
+    their names (`us-east-1-bos-1a`) sort before `us-east-1a` and few instance types run there."""
+    zones = aws.get_availability_zones_output(
+        state="available",
+        filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+        opts=pulumi.InvokeOutputOptions(parent=ctx.parent),
+    )
+    return zones.names
+
+
+def _subnet(
+    ctx: Context, vpc: aws.ec2.Vpc, zones: pulumi.Output[list[str]], index: int, cidr: str
+) -> aws.ec2.Subnet:
+    """Subnet `index` in zone `index` (spreading a group over zones); no automatic public IPs:
+    launch templates ask for one explicitly, so nothing else gets one by accident."""
+    return aws.ec2.Subnet(
+        ctx.child(f"subnet-{index}"),
+        vpc_id=vpc.id,
+        cidr_block=cidr,
+        availability_zone=zones.apply(lambda names: names[index % len(names)]),
+        map_public_ip_on_launch=False,
+        tags=_tags(ctx, f"subnet-{index}"),
+        opts=ctx.opts(),
+    )
+
+
+def _route_table(
+    ctx: Context, vpc: aws.ec2.Vpc, subnets: list[aws.ec2.Subnet]
+) -> aws.ec2.RouteTable:
+    """One table for all subnets: default route to the internet gateway. The peering layer
+    propagates VPN routes into it (the provider ignores propagated routes when diffing)."""
+    gateway = aws.ec2.InternetGateway(
+        ctx.child("igw"), vpc_id=vpc.id, tags=_tags(ctx, "igw"), opts=ctx.opts()
+    )
+    table = aws.ec2.RouteTable(
+        ctx.child("rt"),
+        vpc_id=vpc.id,
+        routes=[{"cidr_block": _ANYWHERE, "gateway_id": gateway.id}],
+        tags=_tags(ctx, "rt"),
+        opts=ctx.opts(),
+    )
+    for i, subnet in enumerate(subnets):
+        aws.ec2.RouteTableAssociation(
+            ctx.child(f"rta-{i}"), subnet_id=subnet.id, route_table_id=table.id, opts=ctx.opts()
+        )
+    return table
+
+
+def _security_group(plan: NetworkPlan, ctx: Context, vpc: aws.ec2.Vpc) -> aws.ec2.SecurityGroup:
+    """Inline rules, so the group holds exactly the planned ingress (and drifted rules are
+    removed). Security groups deny by default: no ports means no ingress rule at all."""
+    trusted = [_tcp(port, plan.trusted_cidrs, "trusted") for port in sorted(plan.ingress_ports)]
+    public = [_tcp(port, (_ANYWHERE,), "public") for port in sorted(plan.public_ports)]
+    return aws.ec2.SecurityGroup(
+        ctx.child("sg"),
+        vpc_id=vpc.id,
+        # Changing the description replaces the group: keep it constant.
+        description="skyinfra workload ingress",
+        ingress=trusted + public,
+        egress=[
+            {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": [_ANYWHERE]},
+        ],
+        tags=_tags(ctx, "sg"),
+        opts=ctx.opts(),
+    )
+
+
+def _tcp(port: int, sources: tuple[str, ...], why: str) -> aws.ec2.SecurityGroupIngressArgsDict:
+    return {
+        "protocol": "tcp",
+        "from_port": port,
+        "to_port": port,
+        "cidr_blocks": list(sources),
+        "description": f"{why} tcp/{port}",
+    }
+
+
+# -- bucket ---------------------------------------------------------------------------------
+
+
+def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
+    """A private S3 bucket. Its name is auto-generated (`<logical>-<7 hex>`) because S3 names
+    are global across all accounts. Only the bucket is protected: its settings resources can
+    be replaced without touching objects."""
+    bucket = aws.s3.Bucket(
+        ctx.child("bucket"),
+        force_destroy=False,
+        tags=_tags(ctx, "bucket"),
+        opts=ctx.opts(protect=plan.protect),
+    )
+    _lock_down(ctx, bucket)
+    if plan.versioning:
+        aws.s3.BucketVersioning(
+            ctx.child("versioning"),
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=ctx.opts(),
+        )
+    return {"name": bucket.bucket, "id": bucket.id, "arn": bucket.arn, "region": bucket.region}
+
+
+def _lock_down(ctx: Context, bucket: aws.s3.Bucket) -> None:
+    """ACLs off (the owner owns every object), public access blocked at the bucket, and
+    SSE-KMS with the AWS-managed key; the bucket key cuts KMS request costs."""
+    aws.s3.BucketOwnershipControls(
+        ctx.child("ownership"),
+        bucket=bucket.id,
+        rule={"object_ownership": "BucketOwnerEnforced"},
+        opts=ctx.opts(),
+    )
+    aws.s3.BucketPublicAccessBlock(
+        ctx.child("public-access"),
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=ctx.opts(),
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        ctx.child("encryption"),
+        bucket=bucket.id,
+        rules=[
+            {
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms"},
+                "bucket_key_enabled": True,
+            }
+        ],
+        opts=ctx.opts(),
+    )
+
+
+# -- compute --------------------------------------------------------------------------------
+
+
+def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
+    """A launch template and an auto scaling group pinned at `plan.count` VMs over the
+    network's subnets (one per zone), so lost VMs are replaced in whichever zone has room."""
+    network = _network(ctx)
+    template = _launch_template(plan, ctx, network)
+    group = aws.autoscaling.Group(
+        ctx.child("asg"),
+        vpc_zone_identifiers=network["subnet_ids"],
+        min_size=plan.count,
+        max_size=plan.count,
+        desired_capacity=plan.count,
+        launch_template={"id": template.id, "version": "$Latest"},
+        # Spot: launch a replacement when AWS signals an interruption is likely.
+        capacity_rebalance=plan.spot,
+        tags=[{"key": k, "value": v, "propagate_at_launch": True} for k, v in _tags(ctx).items()],
+        opts=ctx.opts(),
+    )
+    return {
+        "group_id": group.id,
+        "instance_type": plan.instance_type,
+        "count": plan.count,
+        "launch_template_id": template.id,
+    }
+
+
+def _network(ctx: Context) -> Outputs:
+    if ctx.network is None:
+        raise ValueError(f"compute group {ctx.name} was lowered without its network")
+    return ctx.network
+
+
+def _launch_template(plan: ComputePlan, ctx: Context, network: Outputs) -> aws.ec2.LaunchTemplate:
+    """The VM blueprint. `update_default_version` keeps the default in step with `$Latest`."""
+    ami = _ami(plan, ctx)
+    return aws.ec2.LaunchTemplate(
+        ctx.child("lt"),
+        image_id=ami.id,
+        instance_type=plan.instance_type,
+        key_name=_key_name(plan, ctx),
+        network_interfaces=[_nic(network)],
+        block_device_mappings=[_root_disk(plan, ami.root_device_name)],
+        # IMDSv2 only; hop limit 2 lets containers on the VM reach the metadata service.
+        metadata_options={
+            "http_endpoint": "enabled",
+            "http_tokens": "required",
+            "http_put_response_hop_limit": 2,
+        },
+        instance_market_options=_spot(plan),
+        tag_specifications=[
+            {"resource_type": kind, "tags": _tags(ctx)} for kind in ("instance", "volume")
+        ],
+        update_default_version=True,
+        tags=_tags(ctx, "lt"),
+        opts=ctx.opts(),
+    )
+
+
+def _ami(plan: ComputePlan, ctx: Context) -> pulumi.Output[aws.ec2.GetAmiResult]:
+    """The newest image matching the neutral image's owner and name pattern, for the arch
+    (AWS spells the architectures `x86_64` and `arm64`, as the plan does)."""
+    image = get_cloud(plan.site.cloud).image(plan.image, plan.arch)
+    return aws.ec2.get_ami_output(
+        most_recent=True,
+        owners=image["owners"],
+        filters=[
+            {"name": "name", "values": [image["name"]]},
+            {"name": "architecture", "values": [plan.arch]},
+            {"name": "virtualization-type", "values": ["hvm"]},
+        ],
+        opts=pulumi.InvokeOutputOptions(parent=ctx.parent),
+    )
+
+
+def _key_name(plan: ComputePlan, ctx: Context) -> pulumi.Output[str] | None:
+    """Import the SSH public key as an EC2 key pair (auto-named), if the plan has one."""
+    if not plan.ssh_public_key:
+        return None
+    pair = aws.ec2.KeyPair(
+        ctx.child("key"),
+        public_key=plan.ssh_public_key.strip(),
+        tags=_tags(ctx, "key"),
+        opts=ctx.opts(),
+    )
+    return pair.key_name
+
+
+def _nic(network: Outputs) -> aws.ec2.LaunchTemplateNetworkInterfaceArgsDict:
+    """A public IP so VMs reach the internet through the gateway (there is no NAT); the
+    security group still admits only the planned ingress. Booleans are strings here."""
+    return {
+        "device_index": 0,
+        "associate_public_ip_address": "true",
+        "security_groups": [network["security_group_id"]],
+        "delete_on_termination": "true",
+    }
+
+
+def _root_disk(
+    plan: ComputePlan, device: pulumi.Output[str]
+) -> aws.ec2.LaunchTemplateBlockDeviceMappingArgsDict:
+    """Resize the image's root volume (named by the AMI) to an encrypted gp3 disk."""
+    return {
+        "device_name": device,
+        "ebs": {
+            "volume_size": plan.disk_gb,
+            "volume_type": "gp3",
+            "encrypted": "true",
+            "delete_on_termination": "true",
+        },
+    }
+
+
+def _spot(plan: ComputePlan) -> aws.ec2.LaunchTemplateInstanceMarketOptionsArgsDict | None:
+    """One-time spot requests that terminate on interruption: the only kind an auto scaling
+    group accepts, and it replaces the VM itself."""
+    if not plan.spot:
+        return None
+    return {
+        "market_type": "spot",
+        "spot_options": {
+            "spot_instance_type": "one-time",
+            "instance_interruption_behavior": "terminate",
+        },
+    }
+
+
+# -- shared ---------------------------------------------------------------------------------
+
+
+def _tags(ctx: Context, suffix: str | None = None) -> dict[str, str]:
+    """`Name` is what the console shows; the project tag lets a user find what skyinfra made."""
+    name = ctx.child(suffix) if suffix else ctx.name
+    return {"Name": name, "skyinfra:project": ctx.stack.project}
+
+
+LOWERINGS: dict[type, Lowering] = {
+    NetworkPlan: lower_network,
+    BucketPlan: lower_bucket,
+    ComputePlan: lower_compute,
+}

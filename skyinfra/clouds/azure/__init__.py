@@ -1,0 +1,46 @@
+"""Microsoft Azure: facts for planning; the Pulumi lowering lives in `lowering.py`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from skyinfra.clouds.base import Cloud
+
+
+def _image(publisher: str, offer: str, sku: str) -> dict[str, str]:
+    return {"publisher": publisher, "offer": offer, "sku": sku, "version": "latest"}
+
+
+class Azure(Cloud):
+    name = "azure"
+    title = "Microsoft Azure"
+    provider_namespace = "azure-native"
+    region_config_key = "location"
+    account_keys: ClassVar[dict[str, str]] = {
+        "subscriptionId": "Azure subscription to deploy into (default: from the environment)",
+        "tenantId": "Entra tenant (default: from the environment)",
+    }
+    images: ClassVar[dict[tuple[str, str], Any]] = {
+        ("ubuntu-22.04", "x86_64"): _image(
+            "Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2"
+        ),
+        ("ubuntu-22.04", "arm64"): _image(
+            "Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-arm64"
+        ),
+        ("ubuntu-24.04", "x86_64"): _image("Canonical", "ubuntu-24_04-lts", "server"),
+        ("ubuntu-24.04", "arm64"): _image("Canonical", "ubuntu-24_04-lts", "server-arm64"),
+        ("debian-12", "x86_64"): _image("Debian", "debian-12", "12-gen2"),
+        ("debian-12", "arm64"): _image("Debian", "debian-12", "12-arm64"),
+    }
+
+    # Size names: Standard_<family><vcpus><features>_<version>; a "p" feature means Ampere arm64.
+    _SIZE = re.compile(r"^Standard_([A-Z]+)(\d+)([a-z-]*)")
+
+    def is_arm64(self, instance_type: str) -> bool:
+        match = self._SIZE.match(instance_type)
+        return bool(match and "p" in match.group(3))
+
+    def is_burstable(self, instance_type: str) -> bool:
+        match = self._SIZE.match(instance_type)
+        return bool(match and match.group(1) == "B")

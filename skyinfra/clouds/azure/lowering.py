@@ -1,0 +1,447 @@
+"""Azure lowering: neutral plans -> pulumi_azure_native resources (imported only when lowering).
+
+A network is a resource group holding a VNet, its subnets and one network security group; a
+bucket is a blob container in a private, versioned StorageV2 account that lives in its own
+(protected) resource group; a compute group is a Uniform virtual machine scale set in the
+network's resource group. GPUs come with the VM size (NC/ND/NV families): nothing to attach.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_random as random
+from pulumi_azure_native import compute, network, resources, storage
+
+from skyinfra.clouds import get_cloud
+from skyinfra.clouds.base import Context, Lowering, Outputs
+from skyinfra.errors import UnsupportedError
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
+
+__all__ = ["LOWERINGS"]
+
+# -- network --------------------------------------------------------------------------------
+
+# NSG rule priorities (100..4096, lower wins); Azure's default rules start at 65000.
+_TRUSTED_PRIORITY = 100
+_PUBLIC_PRIORITY = 110
+_DENY_VNET_PRIORITY = 4000
+
+
+def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
+    """A resource group with a VNet whose workload subnets share one NSG.
+
+    Subnets are separate `Subnet` resources and the VNet leaves `subnets` unset: since Network
+    API 2023-09-01 (azure-native 3.x uses 2024-05-01) a VNet update without `subnets` keeps the
+    existing ones, so the peering layer can add its GatewaySubnet to the same VNet later.
+    """
+    rg = resources.ResourceGroup(
+        ctx.child("rg"), location=plan.site.region, tags=_tags(ctx), opts=ctx.opts()
+    )
+    nsg = network.NetworkSecurityGroup(
+        ctx.child("nsg"),
+        resource_group_name=rg.name,
+        location=plan.site.region,
+        security_rules=_security_rules(plan),
+        tags=_tags(ctx),
+        opts=ctx.opts(),
+    )
+    vnet = network.VirtualNetwork(
+        ctx.child("vnet"),
+        resource_group_name=rg.name,
+        location=plan.site.region,
+        address_space={"address_prefixes": [plan.cidr]},
+        tags=_tags(ctx),
+        opts=ctx.opts(),
+    )
+    subnets = _subnets(plan, ctx, rg, vnet, nsg)
+    return {
+        "id": vnet.id,
+        "name": vnet.name,
+        "cidr": plan.cidr,
+        "region": plan.site.region,
+        "subnet_ids": [s.id for s in subnets],
+        "resource_group_name": rg.name,
+        "nsg_id": nsg.id,
+        "location": plan.site.region,
+    }
+
+
+def _subnets(
+    plan: NetworkPlan,
+    ctx: Context,
+    rg: resources.ResourceGroup,
+    vnet: network.VirtualNetwork,
+    nsg: network.NetworkSecurityGroup,
+) -> list[network.Subnet]:
+    """One subnet per planned CIDR, created one after another: Azure refuses concurrent
+    subnet writes to the same VNet (AnotherOperationInProgress)."""
+    subnets: list[network.Subnet] = []
+    for index, cidr in enumerate(plan.subnets):
+        subnets.append(
+            network.Subnet(
+                ctx.child(f"subnet-{index}"),
+                resource_group_name=rg.name,
+                virtual_network_name=vnet.name,
+                subnet_name=f"workload-{index}",
+                address_prefix=cidr,
+                network_security_group={"id": nsg.id},
+                opts=ctx.opts(depends_on=subnets[-1:]),
+            )
+        )
+    return subnets
+
+
+def _security_rules(plan: NetworkPlan) -> list[network.SecurityRuleArgsDict]:
+    """Planned ingress only. Azure's default AllowVnetInBound would admit every port from every
+    peered or VPN-learned range, so an explicit deny for "VirtualNetwork" sits below our allows
+    (other clouds admit only the planned ports from peers). Egress keeps Azure's defaults."""
+    rules: list[network.SecurityRuleArgsDict] = []
+    if plan.ingress_ports:
+        rules.append(
+            _allow("allow-trusted-tcp", _TRUSTED_PRIORITY, plan.ingress_ports, plan.trusted_cidrs)
+        )
+    if plan.public_ports:
+        rules.append(_allow("allow-public-tcp", _PUBLIC_PRIORITY, plan.public_ports, "Internet"))
+    rules.append(
+        {
+            "name": "deny-vnet-inbound",
+            "priority": _DENY_VNET_PRIORITY,
+            "direction": "Inbound",
+            "access": "Deny",
+            "protocol": "*",
+            "source_address_prefix": "VirtualNetwork",
+            "source_port_range": "*",
+            "destination_address_prefix": "*",
+            "destination_port_range": "*",
+        }
+    )
+    return rules
+
+
+def _allow(
+    name: str, priority: int, ports: Sequence[int], sources: Sequence[str] | str
+) -> network.SecurityRuleArgsDict:
+    """An inbound allow rule: TCP `ports` from `sources` (CIDRs, or one service tag)."""
+    rule: network.SecurityRuleArgsDict = {
+        "name": name,
+        "priority": priority,
+        "direction": "Inbound",
+        "access": "Allow",
+        "protocol": "Tcp",
+        "source_port_range": "*",
+        "destination_address_prefix": "*",
+        "destination_port_ranges": [str(p) for p in sorted(set(ports))],
+    }
+    if isinstance(sources, str):
+        rule["source_address_prefix"] = sources
+    else:
+        rule["source_address_prefixes"] = list(sources)
+    return rule
+
+
+# -- bucket ---------------------------------------------------------------------------------
+
+_ACCOUNT_NAME_MAX = 24
+_ACCOUNT_SUFFIX = 8  # 36**8 names: a clash with another tenant's account is negligible
+_RETENTION_DAYS = 7
+# A container name: 3-63 of [a-z0-9-], starting and ending alphanumeric, no "--".
+_CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
+# Regions with availability zones, where zone-redundant (ZRS) storage exists. Elsewhere the
+# account falls back to LRS (S3 and regional GCS buckets also span zones where they can).
+_ZONAL_REGIONS = frozenset(
+    {
+        "australiaeast", "brazilsouth", "canadacentral", "centralindia", "centralus",
+        "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral",
+        "israelcentral", "italynorth", "japaneast", "koreacentral", "mexicocentral",
+        "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
+        "southafricanorth", "southcentralus", "southeastasia", "spaincentral",
+        "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "westeurope",
+        "westus2", "westus3",
+    }
+)  # fmt: skip
+
+
+def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
+    """A private blob container. Its account gets its own resource group, protected like the
+    account: deleting a resource group deletes everything in it."""
+    container_name = _container_name(plan)
+    rg = resources.ResourceGroup(
+        ctx.child("rg"),
+        location=plan.site.region,
+        tags=_tags(ctx),
+        opts=ctx.opts(protect=plan.protect),
+    )
+    account = _account(plan, ctx, rg)
+    service = _blob_service(plan, ctx, rg, account)
+    container = storage.BlobContainer(
+        ctx.child("container"),
+        resource_group_name=rg.name,
+        account_name=account.name,
+        container_name=container_name,
+        public_access=storage.PublicAccess.NONE,
+        opts=ctx.opts(protect=plan.protect, depends_on=[service]),
+    )
+    endpoint = account.primary_endpoints.apply(lambda e: e.blob)
+    return {
+        "name": container.name,
+        "id": container.id,
+        "account_name": account.name,
+        "account_id": account.id,
+        "resource_group_name": rg.name,
+        "url": pulumi.Output.concat(endpoint, container.name),
+    }
+
+
+def _container_name(plan: BucketPlan) -> str:
+    """The bucket's own name: Azure rules are stricter than spec names, so say so up front."""
+    if not _CONTAINER_NAME.match(plan.name):
+        raise UnsupportedError(
+            f"Azure cannot name a blob container {plan.name!r}: container names are 3-63 "
+            "lowercase letters, digits and single hyphens, starting and ending alphanumeric",
+            path=("buckets", plan.name),
+        )
+    return plan.name
+
+
+def _account(plan: BucketPlan, ctx: Context, rg: resources.ResourceGroup) -> storage.StorageAccount:
+    """A StorageV2 account: HTTPS and TLS 1.2 only, no anonymous access, encrypted at rest
+    with Microsoft-managed keys. Its name is global across Azure and at most 24 lowercase
+    letters or digits, so a readable prefix gets a random suffix (kept in state)."""
+    suffix = random.RandomString(
+        ctx.child("account-suffix"),
+        length=_ACCOUNT_SUFFIX,
+        lower=True,
+        numeric=True,
+        upper=False,
+        special=False,
+        opts=ctx.opts(),
+    )
+    prefix = re.sub(r"[^a-z0-9]", "", ctx.name.lower())[: _ACCOUNT_NAME_MAX - _ACCOUNT_SUFFIX]
+    zonal = plan.site.region in _ZONAL_REGIONS
+    return storage.StorageAccount(
+        ctx.child("account"),
+        account_name=pulumi.Output.concat(prefix, suffix.result),
+        resource_group_name=rg.name,
+        location=plan.site.region,
+        kind="StorageV2",
+        sku={"name": "Standard_ZRS" if zonal else "Standard_LRS"},
+        enable_https_traffic_only=True,
+        minimum_tls_version="TLS1_2",
+        allow_blob_public_access=False,
+        encryption={
+            "key_source": "Microsoft.Storage",
+            "services": {
+                "blob": {"enabled": True, "key_type": "Account"},
+                "file": {"enabled": True, "key_type": "Account"},
+            },
+        },
+        tags=_tags(ctx),
+        opts=ctx.opts(protect=plan.protect),
+    )
+
+
+def _blob_service(
+    plan: BucketPlan, ctx: Context, rg: resources.ResourceGroup, account: storage.StorageAccount
+) -> storage.BlobServiceProperties:
+    """Versioning plus soft delete for blobs and containers. The change feed is on with
+    versioning because Azure object replication needs both on a source account, and an account
+    has exactly one blob service: the replication layer cannot add a second one."""
+    soft_delete: storage.DeleteRetentionPolicyArgsDict = {
+        "enabled": True,
+        "days": _RETENTION_DAYS,
+    }
+    return storage.BlobServiceProperties(
+        ctx.child("blob-service"),
+        resource_group_name=rg.name,
+        account_name=account.name,
+        blob_services_name="default",
+        is_versioning_enabled=plan.versioning,
+        change_feed={"enabled": plan.versioning},
+        delete_retention_policy=soft_delete,
+        container_delete_retention_policy=soft_delete,
+        opts=ctx.opts(),
+    )
+
+
+# -- compute --------------------------------------------------------------------------------
+
+_ADMIN = "skyinfra"
+# Azure's documents disagree on the scale-set computer-name prefix limit (15 characters in
+# the Compute Fleet API, more for Linux elsewhere): 15 is accepted by all of them.
+_COMPUTER_NAME_PREFIX_MAX = 15
+# Size names: Standard_<family><vcpus>[-<active vcpus>]<features>_<version>. An "s" feature
+# (or the old DS/GS families) means the size can use Premium SSD.
+_SIZE = re.compile(r"^Standard_([A-Z]+)\d+(?:-\d+)?([a-z]*)")
+_GPU_FAMILY = re.compile(r"^Standard_N[A-Z]*\d")
+
+
+def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
+    """A Uniform scale set of `plan.count` identical VMs in the network's resource group.
+
+    Manual upgrades: changing the model never reimages running VMs behind the user's back.
+    No overprovisioning: extra VMs would briefly need quota (GPU quota especially).
+    """
+    net = _network(ctx)
+    _check_gpu(plan)
+    sku: compute.SkuArgsDict = {
+        "name": plan.instance_type,
+        "capacity": plan.count,
+        "tier": "Standard",
+    }
+    group = compute.VirtualMachineScaleSet(
+        ctx.child("vmss"),
+        resource_group_name=net["resource_group_name"],
+        location=plan.site.region,
+        sku=sku,
+        orchestration_mode="Uniform",
+        upgrade_policy={"mode": compute.UpgradeMode.MANUAL},
+        overprovision=False,
+        virtual_machine_profile=_vm_profile(plan, ctx, net),
+        # Try & Restore: recreate evicted Spot VMs when capacity returns (as a GCP MIG does).
+        spot_restore_policy={"enabled": True} if plan.spot else None,
+        tags=_tags(ctx),
+        opts=ctx.opts(),
+    )
+    return {
+        "group_id": group.id,
+        "instance_type": plan.instance_type,
+        "count": plan.count,
+        "name": group.name,
+        "admin_username": _ADMIN,
+    }
+
+
+def _network(ctx: Context) -> Outputs:
+    if ctx.network is None:
+        raise ValueError(f"compute group {ctx.name} was lowered without its network")
+    return ctx.network
+
+
+def _check_gpu(plan: ComputePlan) -> None:
+    """A GPU request must come with a GPU size: Azure cannot attach GPUs to other sizes."""
+    if plan.accelerator is not None and not _GPU_FAMILY.match(plan.instance_type):
+        raise UnsupportedError(
+            f"{plan.instance_type} has no GPU and Azure cannot attach {plan.accelerator} to it: "
+            "use a GPU size (NC, ND or NV families)",
+            path=("compute", plan.name, "resources", "accelerators"),
+        )
+
+
+def _vm_profile(
+    plan: ComputePlan, ctx: Context, net: Outputs
+) -> compute.VirtualMachineScaleSetVMProfileArgsDict:
+    profile: compute.VirtualMachineScaleSetVMProfileArgsDict = {
+        "storage_profile": _storage_profile(plan),
+        "os_profile": _os_profile(plan, ctx),
+        "network_profile": _network_profile(net),
+    }
+    if plan.spot:
+        # Delete, not Deallocate: a deallocated VM still pays for its disk and holds quota; the
+        # restore policy brings deleted VMs back. max_price -1: pay up to the on-demand price.
+        profile["priority"] = "Spot"
+        profile["eviction_policy"] = "Delete"
+        profile["billing_profile"] = {"max_price": -1}
+    return profile
+
+
+def _storage_profile(plan: ComputePlan) -> compute.VirtualMachineScaleSetStorageProfileArgsDict:
+    """The OS disk from the image, on Premium SSD where the size supports it."""
+    image = get_cloud(plan.site.cloud).image(plan.image, plan.arch)
+    disk_type = "Premium_LRS" if _premium_capable(plan.instance_type) else "StandardSSD_LRS"
+    os_disk: compute.VirtualMachineScaleSetOSDiskArgsDict = {
+        "create_option": "FromImage",
+        "caching": compute.CachingTypes.READ_WRITE,
+        "disk_size_gb": plan.disk_gb,
+        "managed_disk": {"storage_account_type": disk_type},
+    }
+    return {"image_reference": image, "os_disk": os_disk}
+
+
+def _premium_capable(instance_type: str) -> bool:
+    match = _SIZE.match(instance_type)
+    return bool(match and ("s" in match.group(2) or match.group(1).endswith("S")))
+
+
+def _os_profile(plan: ComputePlan, ctx: Context) -> compute.VirtualMachineScaleSetOSProfileArgsDict:
+    """SSH-key login when the plan has a key; otherwise a generated password (secret)."""
+    profile: compute.VirtualMachineScaleSetOSProfileArgsDict = {
+        "computer_name_prefix": _computer_name_prefix(ctx.name),
+        "admin_username": _ADMIN,
+    }
+    if plan.ssh_public_key:
+        key = plan.ssh_public_key.strip()
+        path = f"/home/{_ADMIN}/.ssh/authorized_keys"
+        profile["linux_configuration"] = {
+            "disable_password_authentication": True,
+            "ssh": {"public_keys": [{"path": path, "key_data": key}]},
+        }
+    else:
+        profile["admin_password"] = _admin_password(ctx)
+        profile["linux_configuration"] = {"disable_password_authentication": False}
+    return profile
+
+
+def _admin_password(ctx: Context) -> pulumi.Output[str]:
+    """A password meeting Azure's rules (all four character classes, at most 72 for Linux).
+    The provider marks `result` secret only through the engine; wrapping it here as well keeps
+    it secret wherever that marking is not applied (the offline preview's mock engine)."""
+    password = random.RandomPassword(
+        ctx.child("admin-password"),
+        length=32,
+        min_lower=1,
+        min_upper=1,
+        min_numeric=1,
+        min_special=1,
+        override_special="!#%*+-=?_",
+        opts=ctx.opts(),
+    )
+    return pulumi.Output.secret(password.result)
+
+
+def _computer_name_prefix(name: str) -> str:
+    """A hostname prefix: letters, digits and inner hyphens, not all digits."""
+    label = re.sub(r"[^a-z0-9-]", "-", name.lower())[:_COMPUTER_NAME_PREFIX_MAX].strip("-")
+    return label if label and not label.isdigit() else f"vm{label}"[:_COMPUTER_NAME_PREFIX_MAX]
+
+
+def _network_profile(net: Outputs) -> compute.VirtualMachineScaleSetNetworkProfileArgsDict:
+    """One NIC in the first subnet behind the network's NSG. Each VM gets a Standard public
+    IP so it reaches the internet (Azure is retiring default outbound access); Standard IPs
+    admit nothing the NSG does not allow."""
+    ip_config: compute.VirtualMachineScaleSetIPConfigurationArgsDict = {
+        "name": "primary",
+        "primary": True,
+        "subnet": {"id": net["subnet_ids"][0]},
+        "public_ip_address_configuration": {
+            "name": "public",
+            "sku": {"name": "Standard", "tier": "Regional"},
+        },
+    }
+    return {
+        "network_interface_configurations": [
+            {
+                "name": "primary",
+                "primary": True,
+                "network_security_group": {"id": net["nsg_id"]},
+                "ip_configurations": [ip_config],
+            }
+        ]
+    }
+
+
+# -- shared ---------------------------------------------------------------------------------
+
+
+def _tags(ctx: Context) -> dict[str, str]:
+    """Tags that let a portal user find what skyinfra made."""
+    return {"skyinfra-project": ctx.stack.project, "skyinfra-name": ctx.name}
+
+
+LOWERINGS: dict[type, Lowering] = {
+    NetworkPlan: lower_network,
+    BucketPlan: lower_bucket,
+    ComputePlan: lower_compute,
+}

@@ -1,0 +1,195 @@
+"""What Azure computes for the resources skyinfra creates, faked for the offline preview.
+
+Ids are ARM ids (`/subscriptions/<sub>/resourceGroups/<rg>/providers/<namespace>/...`) built
+from the `<kind>Name` inputs the resource was given. Where a program leaves the name to
+Pulumi, the fake gives what azure-native auto-naming would (`<logical name><8 hex>`), since
+auto-naming does not happen under mocks and later code reads `rg.name`, `account.name`, ...
+The subscription is the stack's `azure-native:subscriptionId`, else the all-zero one.
+`pulumi_random` results are faked here too: only Azure lowerings use them so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+from skyinfra.preview import CloudFakes, Fakes
+
+ZERO_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+ZERO_TENANT = "00000000-0000-0000-0000-000000000001"
+PREVIEW_GROUP = "skyinfra-preview"
+
+Faked = tuple[str, dict[str, Any]]
+# One ARM path segment: the collection and the input naming its member. `None` means the
+# member is the resource itself (named by `own_name`); a string not in the inputs is literal.
+Segment = tuple[str, str | None]
+
+
+def _subscription() -> str:
+    return pulumi.Config("azure-native").get("subscriptionId") or ZERO_SUBSCRIPTION
+
+
+def own_name(logical: str, state: dict[str, Any], key: str, fakes: Fakes) -> str:
+    """The physical name: the `<kind>Name` input if set, else what auto-naming would pick."""
+    explicit = state.get(key)
+    return str(explicit) if explicit else f"{logical}{fakes.hex(logical, 8)}"
+
+
+def _group_path(state: dict[str, Any]) -> str:
+    group = state.get("resourceGroupName") or PREVIEW_GROUP
+    return f"/subscriptions/{_subscription()}/resourceGroups/{group}"
+
+
+def _arm(namespace: str, name_key: str, *path: Segment) -> Callable[..., Faked]:
+    """A fake whose id is `<group>/providers/<namespace>/<path...>` and `name` its last part."""
+
+    def fake(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+        name = own_name(logical, state, name_key, fakes)
+        parts = [f"{c}/{name if k is None else state.get(k, k)}" for c, k in path]
+        return f"{_group_path(state)}/providers/{namespace}/{'/'.join(parts)}", {"name": name}
+
+    return fake
+
+
+def _resource_group(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    name = own_name(logical, state, "resourceGroupName", fakes)
+    return f"/subscriptions/{_subscription()}/resourceGroups/{name}", {"name": name}
+
+
+def _storage_account(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Accounts also report their service endpoints (the blob URL is the bucket's URL)."""
+    id_, extra = _arm("Microsoft.Storage", "accountName", ("storageAccounts", None))(
+        logical, state, fakes
+    )
+    services = ("blob", "dfs", "file", "queue", "table", "web")
+    endpoints = {s: f"https://{extra['name']}.{s}.core.windows.net/" for s in services}
+    return id_, {**extra, "primaryEndpoints": endpoints, "primaryLocation": state.get("location")}
+
+
+def _scale_set(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    id_, extra = _arm("Microsoft.Compute", "vmScaleSetName", ("virtualMachineScaleSets", None))(
+        logical, state, fakes
+    )
+    return id_, {**extra, "uniqueId": fakes.uuid(logical), "provisioningState": "Succeeded"}
+
+
+def _public_ip(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Static Standard IPs get their address at creation; peers read it (`ipAddress`)."""
+    id_, extra = _arm("Microsoft.Network", "publicIpAddressName", ("publicIPAddresses", None))(
+        logical, state, fakes
+    )
+    return id_, {**extra, "ipAddress": fakes.public_ip(logical)}
+
+
+def _replication_policy(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """The destination's policy ("default") gets a generated id and rule ids that the
+    source account's policy must repeat."""
+    requested = state.get("objectReplicationPolicyId") or "default"
+    policy_id = fakes.uuid(logical) if requested == "default" else str(requested)
+    rules = [
+        {**rule, "ruleId": rule.get("ruleId") or fakes.uuid(f"{logical}/{i}")}
+        for i, rule in enumerate(state.get("rules") or [])
+    ]
+    path = f"storageAccounts/{state.get('accountName')}/objectReplicationPolicies/{policy_id}"
+    id_ = f"{_group_path(state)}/providers/Microsoft.Storage/{path}"
+    return id_, {"name": policy_id, "policyId": policy_id, "rules": rules}
+
+
+def _random_string(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """A result of the requested length; lowercase and digits unless upper/special are on."""
+    length = int(state.get("length") or 16)
+    text = _stretch(fakes, logical, length)
+    if state.get("upper", True) is not False:
+        text = text[:1].upper() + text[1:]
+    if state.get("special", True) is not False and length > 1:
+        text = text[:-1] + "_"
+    return text, {"result": text}
+
+
+def _random_password(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Deterministic, of the requested length, with all four character classes."""
+    length = int(state.get("length") or 16)
+    text = ("Aa1_" + _stretch(fakes, logical, length))[:length]
+    return "none", {"result": text, "bcryptHash": f"$2a$10${fakes.hex(text, 53)}"}
+
+
+def _stretch(fakes: Fakes, seed: str, length: int) -> str:
+    """`length` hex characters derived from `seed` (sha256 gives 64 at a time)."""
+    text = ""
+    while len(text) < length:
+        text += fakes.hex(f"{seed}/{len(text)}", 64)
+    return text[:length]
+
+
+def _client_config(_args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
+    """Who runs the deployment: the subscription plus a fixed tenant and service principal."""
+    return {
+        "subscriptionId": _subscription(),
+        "tenantId": pulumi.Config("azure-native").get("tenantId") or ZERO_TENANT,
+        "clientId": fakes.uuid("client"),
+        "objectId": fakes.uuid("object"),
+    }
+
+
+def _default_id(token: str, name: str, fakes: Fakes) -> str:
+    """Other azure-native resources: an ARM-shaped id in a placeholder group."""
+    _, module, kind = token.split(":")
+    collection = kind[:1].lower() + kind[1:] + "s"
+    return (
+        f"/subscriptions/{_subscription()}/resourceGroups/{PREVIEW_GROUP}/providers/"
+        f"Microsoft.{module.capitalize()}/{collection}/{name}"
+    )
+
+
+_NETWORK = "Microsoft.Network"
+
+FAKES = CloudFakes(
+    resources={
+        "azure-native:resources:ResourceGroup": _resource_group,
+        "azure-native:network:NetworkSecurityGroup": _arm(
+            _NETWORK, "networkSecurityGroupName", ("networkSecurityGroups", None)
+        ),
+        "azure-native:network:VirtualNetwork": _arm(
+            _NETWORK, "virtualNetworkName", ("virtualNetworks", None)
+        ),
+        "azure-native:network:Subnet": _arm(
+            _NETWORK,
+            "subnetName",
+            ("virtualNetworks", "virtualNetworkName"),
+            ("subnets", None),
+        ),
+        "azure-native:storage:StorageAccount": _storage_account,
+        "azure-native:storage:BlobServiceProperties": _arm(
+            "Microsoft.Storage",
+            "blobServicesName",
+            ("storageAccounts", "accountName"),
+            ("blobServices", None),
+        ),
+        "azure-native:storage:BlobContainer": _arm(
+            "Microsoft.Storage",
+            "containerName",
+            ("storageAccounts", "accountName"),
+            ("blobServices", "default"),
+            ("containers", None),
+        ),
+        "azure-native:storage:ObjectReplicationPolicy": _replication_policy,
+        "azure-native:compute:VirtualMachineScaleSet": _scale_set,
+        # The peering layer's site resources (reference §2).
+        "azure-native:network:PublicIPAddress": _public_ip,
+        "azure-native:network:VirtualNetworkGateway": _arm(
+            _NETWORK, "virtualNetworkGatewayName", ("virtualNetworkGateways", None)
+        ),
+        "azure-native:network:LocalNetworkGateway": _arm(
+            _NETWORK, "localNetworkGatewayName", ("localNetworkGateways", None)
+        ),
+        "azure-native:network:VirtualNetworkGatewayConnection": _arm(
+            _NETWORK, "virtualNetworkGatewayConnectionName", ("connections", None)
+        ),
+        "random:index/randomString:RandomString": _random_string,
+        "random:index/randomPassword:RandomPassword": _random_password,
+    },
+    invokes={"azure-native:authorization:getClientConfig": _client_config},
+    default_id=_default_id,
+)

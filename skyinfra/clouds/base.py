@@ -1,0 +1,143 @@
+"""The contract every cloud implements: facts for planning, and a lowering table.
+
+A cloud module holds only its deltas: names of its provider config keys, how it names
+images, which instance types are arm64 or burstable, how its catalog rows become offers,
+and one lowering function per neutral resource kind (`LOWERINGS`). Nothing outside
+`skyinfra/clouds/` switches on a cloud's name: stages ask the registry for a `Cloud`.
+Pulumi SDKs are heavy, so lowering modules are imported only when `lowerings()` is called.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from skyinfra.catalog.model import Offer, Row
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
+
+if TYPE_CHECKING:
+    import pulumi
+
+    from skyinfra.preview import CloudFakes
+
+# What a lowering returns: the component's outputs (plain values or pulumi Outputs).
+Outputs = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a lowering function needs besides its plan.
+
+    `parent` is the neutral ComponentResource the cloud resources hang under; `name` is the
+    component's logical name, which prefixes every child's logical name (stable URNs).
+    `network` holds the lowered outputs of the network a compute group attaches to.
+    """
+
+    parent: pulumi.Resource
+    name: str
+    stack: StackPlan
+    network: Outputs | None = None
+
+    def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        import pulumi
+
+        return pulumi.ResourceOptions(parent=self.parent, **kwargs)
+
+    def child(self, suffix: str) -> str:
+        """Logical name of a child resource: `<component>-<suffix>`."""
+        return f"{self.name}-{suffix}"
+
+
+Lowering = Callable[[Any, Context], Outputs]
+
+
+class Cloud:
+    """Base class of the three cloud definitions. Subclasses set the class variables."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    #: Pulumi config namespace of the cloud's provider package ("aws", "azure-native", ...).
+    provider_namespace: ClassVar[str]
+    #: Keys accepted under `accounts.<cloud>` with what they mean; `required` ones must be set.
+    account_keys: ClassVar[Mapping[str, str]] = {}
+    required_account_keys: ClassVar[frozenset[str]] = frozenset()
+    #: Features this cloud cannot provide, with the reason shown to users.
+    UNSUPPORTED: ClassVar[Mapping[str, str]] = {}
+    #: Modules (relative to this cloud's package) holding LOWERINGS and the preview's
+    #: FAKES (a `skyinfra.preview.CloudFakes`); imported lazily.
+    lowering_module: ClassVar[str] = "lowering"
+    mocks_module: ClassVar[str] = "mocks"
+    #: How many workload subnets a concrete network gets (AWS spreads over 2 zones).
+    subnets_per_network: ClassVar[int] = 1
+    #: Neutral image names -> this cloud's image reference, per CPU architecture.
+    images: ClassVar[Mapping[tuple[str, str], Any]] = {}
+    #: Text shown when the bundled catalog is known to be partial for this cloud.
+    catalog_coverage: ClassVar[str | None] = None
+
+    # -- lowering -------------------------------------------------------------------------
+
+    def lowerings(self) -> Mapping[type, Lowering]:
+        """Neutral plan type -> lowering function (imports the Pulumi SDK on first use)."""
+        table: Mapping[type, Lowering] = self._module(self.lowering_module).LOWERINGS
+        return table
+
+    def mock_fakes(self) -> CloudFakes:
+        """Fake provider behaviour for the offline preview (ids, computed outputs, invokes)."""
+        fakes: CloudFakes = self._module(self.mocks_module).FAKES
+        return fakes
+
+    def _module(self, name: str) -> Any:
+        return importlib.import_module(f"{type(self).__module__}.{name}")
+
+    def lower(self, plan: NetworkPlan | BucketPlan | ComputePlan, ctx: Context) -> Outputs:
+        return self.lowerings()[type(plan)](plan, ctx)
+
+    def stack_config(self, site: Site, settings: Mapping[str, str]) -> dict[str, str]:
+        """Provider configuration for a stack at `site` (`aws:region: us-east-1`, ...)."""
+        config = {f"{self.provider_namespace}:{self.region_config_key}": site.region}
+        config.update({f"{self.provider_namespace}:{k}": v for k, v in sorted(settings.items())})
+        return config
+
+    region_config_key: ClassVar[str] = "region"
+
+    def image(self, neutral: str, arch: str) -> Any:
+        """This cloud's reference for a neutral image name (KeyError if unknown)."""
+        return self.images[(neutral, arch)]
+
+    @property
+    def image_names(self) -> list[str]:
+        return sorted({name for name, _ in self.images})
+
+    # -- catalog facts ----------------------------------------------------------------------
+
+    def is_arm64(self, instance_type: str) -> bool:
+        return False
+
+    def is_burstable(self, instance_type: str) -> bool:
+        return False
+
+    def offers_from_rows(self, rows: Iterable[Row]) -> Iterator[Offer]:
+        """Default: one offer per priced row that names an instance type."""
+        for row in rows:
+            if row.instance_type and row.vcpus is not None and row.memory_gib is not None:
+                yield self.offer(row)
+
+    def offer(self, row: Row, **changes: Any) -> Offer:
+        """An `Offer` for `row`, classified by this cloud's arch/burstable rules."""
+        fields: dict[str, Any] = {
+            "cloud": row.cloud,
+            "region": row.region,
+            "instance_type": row.instance_type,
+            "vcpus": row.vcpus or 0.0,
+            "memory_gib": row.memory_gib or 0.0,
+            "accelerator": row.accelerator or None,
+            "accelerator_count": row.accelerator_count or 0.0,
+            "price": row.price,
+            "spot_price": row.spot_price,
+            "arch": "arm64" if self.is_arm64(row.instance_type) else "x86_64",
+            "burstable": self.is_burstable(row.instance_type),
+        }
+        fields.update(changes)
+        return Offer(**fields)

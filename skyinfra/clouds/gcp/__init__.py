@@ -1,0 +1,47 @@
+"""Google Cloud: facts for planning; the Pulumi lowering lives in `lowering.py`.
+
+GCP's catalog prices GPUs apart from their host machine types; `offers.py` joins them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+from skyinfra.catalog.model import Offer, Row
+from skyinfra.clouds.base import Cloud
+
+
+def _family(project: str, family: str) -> str:
+    return f"projects/{project}/global/images/family/{family}"
+
+
+class Gcp(Cloud):
+    name = "gcp"
+    title = "Google Cloud"
+    provider_namespace = "gcp"
+    account_keys: ClassVar[dict[str, str]] = {"project": "the GCP project id to deploy into"}
+    required_account_keys = frozenset({"project"})
+    images: ClassVar[dict[tuple[str, str], Any]] = {
+        ("ubuntu-22.04", "x86_64"): _family("ubuntu-os-cloud", "ubuntu-2204-lts"),
+        ("ubuntu-22.04", "arm64"): _family("ubuntu-os-cloud", "ubuntu-2204-lts-arm64"),
+        ("ubuntu-24.04", "x86_64"): _family("ubuntu-os-cloud", "ubuntu-2404-lts-amd64"),
+        ("ubuntu-24.04", "arm64"): _family("ubuntu-os-cloud", "ubuntu-2404-lts-arm64"),
+        ("debian-12", "x86_64"): _family("debian-cloud", "debian-12"),
+        ("debian-12", "arm64"): _family("debian-cloud", "debian-12-arm64"),
+    }
+
+    _ARM = re.compile(r"^(t2a|c4a|n4a)-")
+    _BURSTABLE = re.compile(r"^(e2-(micro|small|medium)|f1-micro|g1-small)$")
+
+    def is_arm64(self, instance_type: str) -> bool:
+        return bool(self._ARM.match(instance_type))
+
+    def is_burstable(self, instance_type: str) -> bool:
+        return bool(self._BURSTABLE.match(instance_type))
+
+    def offers_from_rows(self, rows: Iterable[Row]) -> Iterator[Offer]:
+        from skyinfra.clouds.gcp.offers import join_gpu_offers
+
+        return join_gpu_offers(self, list(rows))

@@ -1,0 +1,357 @@
+"""Google Cloud lowering: neutral plans -> pulumi_gcp resources (imported only when lowering).
+
+A network is a custom-mode VPC network with its subnetworks and allow-only firewall rules; a
+bucket is a private, versioned GCS bucket; a compute group is an instance template behind a
+regional managed instance group. GPU groups get the accelerator wiring GCP needs (guest
+accelerators on N1, built-in GPUs on the accelerator-optimised families) and a distribution
+shape that tolerates zones without the GPU.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pulumi_gcp as gcp
+
+from skyinfra.clouds import get_cloud
+from skyinfra.clouds.base import Context, Lowering, Outputs
+from skyinfra.errors import UnsupportedError
+from skyinfra.spec import Accelerator
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
+
+__all__ = ["LOWERINGS"]
+
+# -- network --------------------------------------------------------------------------------
+
+
+def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
+    """A custom-mode VPC network (auto mode would claim 10.128.0.0/9 and clash with peers).
+
+    GLOBAL dynamic routing lets routes that Cloud Router later learns over a VPN reach every
+    region of the network, not only the router's. A GCP network has no CIDR of its own: the
+    plan's `cidr` lives on in the outputs (and in the firewall's trusted sources).
+    """
+    net = gcp.compute.Network(
+        ctx.child("vpc"), auto_create_subnetworks=False, routing_mode="GLOBAL", opts=ctx.opts()
+    )
+    subnets = [_subnetwork(plan, ctx, net, i, cidr) for i, cidr in enumerate(plan.subnets)]
+    _firewalls(plan, ctx, net)
+    return {
+        "id": net.id,
+        "name": net.name,
+        "cidr": plan.cidr,
+        "region": plan.site.region,
+        "subnet_ids": [s.id for s in subnets],
+        "self_link": net.self_link,
+        "subnet_self_links": [s.self_link for s in subnets],
+    }
+
+
+def _subnetwork(
+    plan: NetworkPlan, ctx: Context, net: gcp.compute.Network, index: int, cidr: str
+) -> gcp.compute.Subnetwork:
+    """A regional subnetwork; Private Google Access lets VMs without public IPs reach GCS."""
+    return gcp.compute.Subnetwork(
+        ctx.child(f"subnet-{index}"),
+        ip_cidr_range=cidr,
+        region=plan.site.region,
+        network=net.id,
+        private_ip_google_access=True,
+        opts=ctx.opts(),
+    )
+
+
+def _firewalls(plan: NetworkPlan, ctx: Context, net: gcp.compute.Network) -> None:
+    """Allow rules only: GCP's implied rules already deny all other ingress and allow all egress."""
+    if plan.ingress_ports:
+        _allow(ctx, "fw-trusted", net, plan.ingress_ports, plan.trusted_cidrs)
+    if plan.public_ports:
+        _allow(ctx, "fw-public", net, plan.public_ports, ("0.0.0.0/0",))
+
+
+def _allow(
+    ctx: Context,
+    suffix: str,
+    net: gcp.compute.Network,
+    ports: tuple[int, ...],
+    sources: tuple[str, ...],
+) -> gcp.compute.Firewall:
+    """One ingress rule: TCP `ports` from `sources` to every VM of the network."""
+    return gcp.compute.Firewall(
+        ctx.child(suffix),
+        network=net.id,
+        direction="INGRESS",
+        allows=[{"protocol": "tcp", "ports": [str(p) for p in sorted(set(ports))]}],
+        source_ranges=list(sources),
+        opts=ctx.opts(),
+    )
+
+
+# -- bucket ---------------------------------------------------------------------------------
+
+
+def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
+    """A private GCS bucket in the site's region.
+
+    Objects are always encrypted at rest with Google-managed keys (no `encryption` block is
+    needed; that block only selects a customer-managed KMS key). Uniform bucket-level access
+    turns off per-object ACLs, and enforced public access prevention refuses any public grant.
+    `force_destroy=False` makes deleting a non-empty bucket fail instead of emptying it.
+    """
+    bucket = gcp.storage.Bucket(
+        ctx.child("bucket"),
+        location=plan.site.region.upper(),
+        uniform_bucket_level_access=True,
+        public_access_prevention="enforced",
+        versioning={"enabled": plan.versioning},
+        force_destroy=False,
+        labels=_labels(ctx),
+        opts=ctx.opts(protect=plan.protect),
+    )
+    return {"name": bucket.name, "id": bucket.id, "url": bucket.url, "self_link": bucket.self_link}
+
+
+# -- compute --------------------------------------------------------------------------------
+
+# GPUs that attach to N1 machine types as guest accelerators: GCP's type name, allowed counts.
+_ATTACHABLE: dict[str, tuple[str, frozenset[int]]] = {
+    "T4": ("nvidia-tesla-t4", frozenset({1, 2, 4})),
+    "V100": ("nvidia-tesla-v100", frozenset({1, 2, 4, 8})),
+    "P100": ("nvidia-tesla-p100", frozenset({1, 2, 4})),
+    "P4": ("nvidia-tesla-p4", frozenset({1, 2, 4})),
+}
+# Accelerator-optimised families carry their GPUs built in (no guest accelerators):
+# machine-type prefix -> the neutral GPU name the catalog gives them.
+_BUILT_IN: dict[str, str] = {
+    "a2-highgpu-": "A100",
+    "a2-megagpu-": "A100",
+    "a2-ultragpu-": "A100-80GB",
+    "a3-highgpu-": "H100",
+    "a3-megagpu-": "H100-MEGA",
+    "a3-ultragpu-": "H200",
+    "a4-highgpu-": "B200",
+    "g2-standard-": "L4",
+}
+_N1 = re.compile(r"^n1-")
+_GPU_COUNT_SUFFIX = re.compile(r"-(\d+)g$")  # a2-highgpu-8g carries 8 (G2 types don't say)
+# Families that boot only from Hyperdisk (no Persistent Disk support).
+_HYPERDISK_ONLY = re.compile(r"^(c4|c4a|c4d|n4|a3-ultragpu|a4|x4|m4)-")
+# Public image projects whose images all support Shielded VM (UEFI, vTPM) on x86_64.
+_SHIELDED_IMAGES = ("projects/ubuntu-os-cloud/", "projects/debian-cloud/")
+# No GCP region has more than 4 zones; a regional MIG's fixed surge/unavailable values must
+# be 0 or at least the number of zones it uses.
+_MAX_ZONES = 4
+
+
+def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
+    """An instance template and a regional MIG of `plan.count` VMs spread over the region."""
+    template = _template(plan, ctx)
+    group = gcp.compute.RegionInstanceGroupManager(
+        ctx.child("group"),
+        base_instance_name=_dns_label(ctx.name, 58),
+        region=plan.site.region,
+        # selfLinkUnique pins the exact template version the SDK documents for MIG versions.
+        versions=[{"instance_template": template.self_link_unique, "name": "primary"}],
+        target_size=plan.count,
+        **_gpu_placement(plan),
+        opts=ctx.opts(),
+    )
+    return {
+        "group_id": group.id,
+        "instance_type": plan.instance_type,
+        "count": plan.count,
+        "template_id": template.id,
+        "instance_group": group.instance_group,
+    }
+
+
+def _template(plan: ComputePlan, ctx: Context) -> gcp.compute.InstanceTemplate:
+    """The VM blueprint; templates are immutable, so a change makes a new (auto-named) one."""
+    image = get_cloud(plan.site.cloud).image(plan.image, plan.arch)
+    return gcp.compute.InstanceTemplate(
+        ctx.child("template"),
+        machine_type=plan.instance_type,
+        disks=[_boot_disk(plan, image)],
+        network_interfaces=[_nic(ctx)],
+        guest_accelerators=_guest_accelerators(plan),
+        metadata=_metadata(plan),
+        scheduling=_scheduling(plan),
+        shielded_instance_config=_shielded(plan, image),
+        labels=_labels(ctx),
+        opts=ctx.opts(),
+    )
+
+
+def _boot_disk(plan: ComputePlan, image: str) -> gcp.compute.InstanceTemplateDiskArgsDict:
+    """Boot disk from the image family (new VMs get the family's latest image)."""
+    hyperdisk = _HYPERDISK_ONLY.match(plan.instance_type)
+    return {
+        "boot": True,
+        "auto_delete": True,
+        "source_image": image,
+        "disk_size_gb": plan.disk_gb,
+        "disk_type": "hyperdisk-balanced" if hyperdisk else "pd-balanced",
+    }
+
+
+def _nic(ctx: Context) -> gcp.compute.InstanceTemplateNetworkInterfaceArgsDict:
+    """First subnet of the group's network; an ephemeral public IP so VMs reach the internet
+    (there is no Cloud NAT). The firewall still admits only the planned ingress."""
+    network = ctx.network
+    if network is None:
+        raise ValueError(f"compute group {ctx.name} was lowered without its network")
+    return {
+        "network": network["self_link"],
+        "subnetwork": network["subnet_self_links"][0],
+        "access_configs": [{}],
+    }
+
+
+def _metadata(plan: ComputePlan) -> dict[str, str] | None:
+    """The SSH key as instance metadata in GCP's `user:key` format (ignored if the project
+    enforces OS Login, which manages keys through IAM instead)."""
+    if not plan.ssh_public_key:
+        return None
+    return {"ssh-keys": f"skyinfra:{plan.ssh_public_key.strip()}"}
+
+
+def _scheduling(plan: ComputePlan) -> gcp.compute.InstanceTemplateSchedulingArgsDict:
+    """Spot settings; GPU and Spot VMs cannot live-migrate, so they stop on host maintenance."""
+    scheduling: gcp.compute.InstanceTemplateSchedulingArgsDict = {}
+    if _has_gpus(plan) or plan.spot:
+        scheduling["on_host_maintenance"] = "TERMINATE"
+    if plan.spot:
+        scheduling["provisioning_model"] = "SPOT"
+        scheduling["preemptible"] = True
+        scheduling["automatic_restart"] = False
+        # DELETE, not STOP: the MIG recreates preempted VMs once capacity returns.
+        scheduling["instance_termination_action"] = "DELETE"
+    else:
+        scheduling["provisioning_model"] = "STANDARD"
+    return scheduling
+
+
+def _shielded(
+    plan: ComputePlan, image: str
+) -> gcp.compute.InstanceTemplateShieldedInstanceConfigArgsDict | None:
+    """Shielded VM where the image supports it. Secure Boot stays off on GPU VMs: it refuses
+    the unsigned NVIDIA kernel modules most driver installs build."""
+    if plan.arch != "x86_64" or not image.startswith(_SHIELDED_IMAGES):
+        return None
+    return {
+        "enable_secure_boot": not _has_gpus(plan),
+        "enable_vtpm": True,
+        "enable_integrity_monitoring": True,
+    }
+
+
+def _has_gpus(plan: ComputePlan) -> bool:
+    return plan.accelerator is not None or _built_in_gpu(plan.instance_type) is not None
+
+
+def _built_in_gpu(instance_type: str) -> str | None:
+    return next((g for p, g in _BUILT_IN.items() if instance_type.startswith(p)), None)
+
+
+def _guest_accelerators(
+    plan: ComputePlan,
+) -> list[gcp.compute.InstanceTemplateGuestAcceleratorArgsDict] | None:
+    """GPUs to attach to the VM, or None when it has none or carries them built in.
+
+    Raises `UnsupportedError` for a GPU the machine type cannot carry, never dropping it.
+    """
+    gpu = plan.accelerator
+    if gpu is None:
+        return None
+    built_in = _built_in_gpu(plan.instance_type)
+    if built_in is not None:
+        _check_built_in(plan, gpu, built_in)
+        return None
+    if gpu.name not in _ATTACHABLE or not _N1.match(plan.instance_type):
+        raise _unsupported(plan, _why_not_attachable(plan, gpu))
+    gcp_type, counts = _ATTACHABLE[gpu.name]
+    if gpu.count not in counts:
+        allowed = ", ".join(str(c) for c in sorted(counts))
+        raise _unsupported(plan, f"GCP attaches {gpu.name} in counts of {allowed}, not {gpu.count}")
+    return [{"type": gcp_type, "count": gpu.count}]
+
+
+def _check_built_in(plan: ComputePlan, gpu: Accelerator, built_in: str) -> None:
+    """The family's GPUs must be the ones asked for (and as many, where the name says)."""
+    match = _GPU_COUNT_SUFFIX.search(plan.instance_type)
+    if gpu.name != built_in or (match is not None and int(match.group(1)) != gpu.count):
+        carried = f"{built_in}:{match.group(1)}" if match else built_in
+        raise _unsupported(
+            plan, f"{plan.instance_type} carries {carried} built in; it cannot provide {gpu}"
+        )
+
+
+def _why_not_attachable(plan: ComputePlan, gpu: Accelerator) -> str:
+    if gpu.name.lower().startswith("tpu"):
+        return f"{gpu} is a Cloud TPU: TPUs come from the Cloud TPU API, not as Compute Engine VM groups"
+    if gpu.name in _ATTACHABLE:
+        return f"{gpu.name} attaches only to N1 machine types, not to {plan.instance_type}"
+    families = ", ".join(sorted({p + "*" for p, g in _BUILT_IN.items() if g == gpu.name}))
+    where = (
+        f"use a machine type that carries it ({families})" if families else "GCP has no such GPU"
+    )
+    return f"{gpu} cannot be attached to {plan.instance_type}: {where}"
+
+
+def _unsupported(plan: ComputePlan, message: str) -> UnsupportedError:
+    return UnsupportedError(message, path=("compute", plan.name, "resources", "accelerators"))
+
+
+def _gpu_placement(plan: ComputePlan) -> dict[str, Any]:
+    """GPU groups may use any zone that has the GPU.
+
+    By default a regional MIG keeps an EVEN spread over its zones and keeps retrying a zone
+    that lacks the GPU (or is out of it). Target shape ANY creates VMs wherever capacity is.
+    GCP only accepts a non-EVEN shape with proactive redistribution off, which means an
+    explicit update policy. The provider then sends both fixed surge and unavailable values
+    (0 when unset, and a rollout with both at 0 cannot progress), so they are set here:
+    replace up to `_MAX_ZONES` VMs at a time without surging, because extra GPU VMs during a
+    rollout need GPU quota that is rarely there.
+    """
+    if not _has_gpus(plan):
+        return {}
+    return {
+        "distribution_policy_target_shape": "ANY",
+        "update_policy": {
+            "type": "PROACTIVE",
+            "minimal_action": "REPLACE",
+            "instance_redistribution_type": "NONE",
+            "max_surge_fixed": 0,
+            "max_unavailable_fixed": _MAX_ZONES,
+        },
+    }
+
+
+# -- shared ---------------------------------------------------------------------------------
+
+
+def _labels(ctx: Context) -> dict[str, str]:
+    """Labels that let a console user find what skyinfra made (values: [a-z0-9_-], <= 63)."""
+    return {
+        "skyinfra-project": _label_value(ctx.stack.project),
+        "skyinfra-name": _label_value(ctx.name),
+    }
+
+
+def _label_value(text: str) -> str:
+    return re.sub(r"[^a-z0-9_-]", "-", text.lower())[:63]
+
+
+def _dns_label(text: str, limit: int) -> str:
+    """An RFC 1035 label (GCP resource names): lowercase, starts with a letter, no '-' at the end."""
+    label = re.sub(r"[^a-z0-9-]", "-", text.lower())
+    label = label if label[:1].isalpha() else f"x-{label}"
+    return label[:limit].rstrip("-")
+
+
+LOWERINGS: dict[type, Lowering] = {
+    NetworkPlan: lower_network,
+    BucketPlan: lower_bucket,
+    ComputePlan: lower_compute,
+}

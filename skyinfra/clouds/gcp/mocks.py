@@ -1,0 +1,93 @@
+"""What GCP computes for the resources skyinfra creates, faked for the offline preview.
+
+Ids follow the provider's formats (`projects/<project>/global/networks/<name>`, ...), self
+links are the Compute API URL of the id, and buckets get the name Pulumi's auto-naming would
+give them (`<logical>-<7 hex>`), since auto-naming does not happen under mocks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+from skyinfra.preview import CloudFakes, Fakes
+
+COMPUTE_API = "https://www.googleapis.com/compute/v1/"
+STORAGE_API = "https://www.googleapis.com/storage/v1/b/"
+
+Faked = tuple[str, dict[str, Any]]
+
+
+def _project(state: dict[str, Any]) -> str:
+    """The resource's `project` input, else the stack's `gcp:project` (preview sets it)."""
+    return str(state.get("project") or pulumi.Config("gcp").get("project") or "skyinfra-preview")
+
+
+def _region(state: dict[str, Any], fakes: Fakes) -> str:
+    return str(state.get("region") or fakes.site.region)
+
+
+def _compute(path: Callable[[str, dict[str, Any], Fakes], str]) -> Callable[..., Faked]:
+    """A fake whose id is `projects/<project>/<path>` and whose selfLink is its API URL."""
+
+    def fake(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+        id_ = f"projects/{_project(state)}/{path(name, state, fakes)}"
+        return id_, {"selfLink": COMPUTE_API + id_}
+
+    return fake
+
+
+def _global(collection: str) -> Callable[..., Faked]:
+    return _compute(lambda _n, s, _f: f"global/{collection}/{s['name']}")
+
+
+def _regional(collection: str) -> Callable[..., Faked]:
+    return _compute(lambda _n, s, f: f"regions/{_region(s, f)}/{collection}/{s['name']}")
+
+
+def _subnetwork(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    id_, extra = _regional("subnetworks")(name, state, fakes)
+    gateway = next(ipaddress.ip_network(state["ipCidrRange"]).hosts())
+    return id_, {**extra, "gatewayAddress": str(gateway)}
+
+
+def _template(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    id_, extra = _global("instanceTemplates")(name, state, fakes)
+    unique = f"{extra['selfLink']}?uniqueId={fakes.number(name, 19)}"
+    return id_, {**extra, "selfLinkUnique": unique}
+
+
+def _group_manager(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    id_, extra = _regional("instanceGroupManagers")(name, state, fakes)
+    group = extra["selfLink"].replace("/instanceGroupManagers/", "/instanceGroups/")
+    return id_, {**extra, "instanceGroup": group}
+
+
+def _bucket(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Pulumi auto-names buckets `<logical>-<7 hex>`; the id is the bucket name."""
+    explicit = state.get("name")
+    bucket = str(explicit) if explicit and explicit != name else f"{name}-{fakes.hex(name, 7)}"
+    return bucket, {"name": bucket, "url": f"gs://{bucket}", "selfLink": STORAGE_API + bucket}
+
+
+def _default_id(token: str, name: str, fakes: Fakes) -> str:
+    """Other GCP resources (e.g. the peering layer's): a regional compute-style id."""
+    member = token.split("/")[-1].split(":")[0]
+    project = pulumi.Config("gcp").get("project") or "skyinfra-preview"
+    return f"projects/{project}/regions/{fakes.site.region}/{member}s/{name}"
+
+
+FAKES = CloudFakes(
+    resources={
+        "gcp:compute/network:Network": _global("networks"),
+        "gcp:compute/subnetwork:Subnetwork": _subnetwork,
+        "gcp:compute/firewall:Firewall": _global("firewalls"),
+        "gcp:compute/instanceTemplate:InstanceTemplate": _template,
+        "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": _group_manager,
+        "gcp:storage/bucket:Bucket": _bucket,
+    },
+    default_id=_default_id,
+)

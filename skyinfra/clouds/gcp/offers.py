@@ -1,0 +1,107 @@
+"""GCP offers: join the catalog's accelerator-only GPU rows onto the machine types that carry them.
+
+GCP prices a GPU VM in two parts: the machine type row (e.g. `a2-highgpu-8g`) prices only its
+vCPUs and RAM, and a row with an empty instance type prices the GPUs (e.g. `A100,8`). An offer
+for `A100:8` in europe-west4 is therefore `a2-highgpu-8g` (6.51251 $/h) + `A100,8`
+(12.90919 $/h) = 19.4217 $/h, which is what `join_gpu_offers` computes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from skyinfra.catalog.model import Offer, Row
+from skyinfra.clouds.base import Cloud
+
+__all__ = ["join_gpu_offers"]
+
+# (GPU, count) -> machine types with exactly that many GPUs built in (A2, A3, A4, G2 families).
+FIXED_HOSTS: dict[tuple[str, int], tuple[str, ...]] = {
+    **{("A100", n): (f"a2-highgpu-{n}g",) for n in (1, 2, 4, 8)},
+    ("A100", 16): ("a2-megagpu-16g",),
+    **{("A100-80GB", n): (f"a2-ultragpu-{n}g",) for n in (1, 2, 4, 8)},
+    **{("H100", n): (f"a3-highgpu-{n}g",) for n in (1, 2, 4, 8)},
+    ("H100-MEGA", 8): ("a3-megagpu-8g",),
+    ("H200", 8): ("a3-ultragpu-8g",),
+    ("B200", 8): ("a4-highgpu-8g",),
+    ("L4", 1): tuple(f"g2-standard-{n}" for n in (4, 8, 12, 16, 32)),
+    ("L4", 2): ("g2-standard-24",),
+    ("L4", 4): ("g2-standard-48",),
+    ("L4", 8): ("g2-standard-96",),
+}
+
+# (GPU, count) -> the most vCPUs an N1 host may have to attach that many GPUs.
+N1_MAX_VCPUS: dict[tuple[str, int], int] = {
+    ("T4", 1): 48,
+    ("T4", 2): 48,
+    ("T4", 4): 96,
+    ("V100", 1): 12,
+    ("V100", 2): 24,
+    ("V100", 4): 48,
+    ("V100", 8): 96,
+    ("P100", 1): 16,
+    ("P100", 2): 32,
+    ("P100", 4): 96,
+    ("P4", 1): 24,
+    ("P4", 2): 48,
+    ("P4", 4): 96,
+}
+
+# GPUs attach to N1 general-purpose types only, not to megamem/ultramem or the TPU hosts.
+_N1_HOST = re.compile(r"^n1-(standard|highmem|highcpu)-\d+$")
+# Machine types that cannot run without their built-in GPUs: never a CPU-only offer, since
+# their catalog price leaves the GPUs out.
+_GPU_BOUND = re.compile(r"^(a2|a3|a4|a4x|g2)-")
+
+
+def join_gpu_offers(cloud: Cloud, rows: list[Row]) -> Iterator[Offer]:
+    """CPU offers for plain machine types, then one offer per (GPU row, host that can carry it).
+
+    A GPU row is joined only onto host rows of the same region; TPU rows (`tpu-*`) and GPUs
+    with no host rule give no offers.
+    """
+    hosts: dict[tuple[str, str], Row] = {}
+    n1_hosts: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        if row.instance_type and row.vcpus is not None and row.memory_gib is not None:
+            hosts[(row.region, row.instance_type)] = row
+            if _N1_HOST.match(row.instance_type):
+                n1_hosts[row.region].append(row)
+    for row in hosts.values():
+        if not _GPU_BOUND.match(row.instance_type):
+            yield cloud.offer(row)
+    for gpu in rows:
+        if not gpu.instance_type and gpu.accelerator and gpu.accelerator_count:
+            for host in _hosts_for(gpu, hosts, n1_hosts[gpu.region]):
+                yield _joined(cloud, host, gpu)
+
+
+def _hosts_for(gpu: Row, hosts: dict[tuple[str, str], Row], n1_hosts: Iterable[Row]) -> list[Row]:
+    """The host rows in `gpu`'s region that carry exactly `gpu.accelerator_count` of it."""
+    key = (gpu.accelerator or "", int(gpu.accelerator_count or 0))
+    fixed = [hosts.get((gpu.region, name)) for name in FIXED_HOSTS.get(key, ())]
+    found = [host for host in fixed if host is not None]
+    max_vcpus = N1_MAX_VCPUS.get(key)
+    if max_vcpus is not None:
+        found += [host for host in n1_hosts if (host.vcpus or 0) <= max_vcpus]
+    return found
+
+
+def _joined(cloud: Cloud, host: Row, gpu: Row) -> Offer:
+    """`host` with `gpu` attached, priced host + GPU for on-demand and spot separately."""
+    return cloud.offer(
+        host,
+        accelerator=gpu.accelerator,
+        accelerator_count=gpu.accelerator_count,
+        price=_sum(host.price, gpu.price),
+        spot_price=_sum(host.spot_price, gpu.spot_price),
+    )
+
+
+def _sum(host: float | None, gpu: float | None) -> float | None:
+    """Both parts' price, or None when either is missing or 0 (unpriced SKU): never a guess."""
+    if host is None or gpu is None or host <= 0 or gpu <= 0:
+        return None
+    return host + gpu

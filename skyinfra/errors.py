@@ -1,0 +1,124 @@
+"""Every error skyinfra raises on purpose, and the exit code each maps to.
+
+```
+SkyinfraError                 exit 1: something outside the user's spec went wrong
+├── SpecError                 exit 2: the spec (or a flag) is wrong; carries located Problems
+│   └── UnsupportedError      exit 2: valid request that skyinfra cannot honour (yet); says why
+└── ToolError                 exit 1: an external tool (Pulumi CLI, ...) is missing or failed
+```
+
+The CLI prints `str(error)` without a traceback; everything else is a bug and keeps one.
+Later stages (placement, catalog resolution) raise `SpecError`s that name a *key path* but
+not a position: the public API attaches the positions recorded by the loader (`located`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from skyinfra.loader import SourceMap
+
+__all__ = [
+    "MAX_PROBLEMS_SHOWN",
+    "Problem",
+    "SkyinfraError",
+    "SpecError",
+    "ToolError",
+    "UnsupportedError",
+    "located",
+]
+
+MAX_PROBLEMS_SHOWN = 10
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a spec: where (file:line:col and key path), what, and a hint."""
+
+    message: str
+    path: KeyPath = ()
+    hint: str | None = None
+    file: str | None = None
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+
+    @property
+    def dotted_path(self) -> str:
+        return format_path(self.path)
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.file, self.line, self.column) if p is not None)
+        key = f" {self.dotted_path}:" if self.path else ""
+        head = f"{where}:{key}" if where else key.strip()
+        text = f"{head} {self.message}".strip()
+        return f"{text}\n    hint: {self.hint}" if self.hint else text
+
+
+def format_path(path: KeyPath) -> str:
+    """`("compute", "api", "ports", 0)` -> `compute.api.ports[0]`."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class SkyinfraError(Exception):
+    """Base of every deliberate skyinfra error."""
+
+    exit_code = 1
+
+
+class ToolError(SkyinfraError):
+    """An external tool is missing or failed (exit 1)."""
+
+
+class SpecError(SkyinfraError):
+    """The user's input is wrong (exit 2); holds every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(
+        self, problems: Sequence[Problem] | str, *, path: KeyPath = (), hint: str | None = None
+    ):
+        if isinstance(problems, str):
+            problems = [Problem(problems, path, hint)]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        shown = self.problems[:MAX_PROBLEMS_SHOWN]
+        lines = [str(p) for p in shown]
+        if len(self.problems) > len(shown):
+            lines.append(f"... and {len(self.problems) - len(shown)} more problem(s)")
+        count = len(self.problems)
+        title = "error" if count == 1 else f"{count} errors"
+        return f"{title} in spec:\n" + "\n".join(f"  {line}" for line in lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def with_source(self, source: SourceMap) -> SpecError:
+        """A copy of this error whose problems carry file/line/column from `source`."""
+        problems = [p if p.line is not None else source.locate(p) for p in self.problems]
+        return type(self)(problems)
+
+
+class UnsupportedError(SpecError):
+    """A well-formed request that skyinfra does not implement; the message says why."""
+
+
+@contextmanager
+def located(source: SourceMap | None) -> Iterator[None]:
+    """Attach spec positions to any `SpecError` raised inside the block."""
+    try:
+        yield
+    except SpecError as err:
+        if source is None:
+            raise
+        raise err.with_source(source) from None

@@ -1,0 +1,248 @@
+"""YAML -> `Spec`, with every problem located at file:line:column and a did-you-mean.
+
+ruamel's round-trip parser keeps the position of each key and value; we flatten the document
+into plain Python while recording a `SourceMap` (key path -> position), validate with
+pydantic, and translate each validation error's `loc` back into a position and a key path.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from skyinfra.errors import KeyPath, Problem, SpecError
+from skyinfra.spec import Spec, check_references
+from skyinfra.suggest import did_you_mean
+
+__all__ = ["SourceMap", "load_spec", "parse_spec"]
+
+
+@dataclass
+class SourceMap:
+    """Where each key path of a spec came from (1-based line and column)."""
+
+    file: str
+    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: KeyPath) -> tuple[int, int] | None:
+        """Position of `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.positions:
+                return self.positions[path[:end]]
+        return None
+
+    def locate(self, problem: Problem) -> Problem:
+        pos = self.position(problem.path)
+        line, column = pos if pos else (None, None)
+        return replace(problem, file=self.file, line=line, column=column)
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate the spec at `path`; raise `SpecError` listing every problem found."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise SpecError(f"cannot read spec {path}: {err.strerror or err}") from None
+    return parse_spec(text, str(path))
+
+
+def parse_spec(text: str, filename: str = "<spec>") -> Spec:
+    """Validate YAML `text` as a spec; `filename` is only used in messages."""
+    source = SourceMap(filename)
+    data = _parse_yaml(text, source)
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(_validation_problems(err, data, source)) from None
+    problems = check_references(spec)
+    if problems:
+        raise SpecError([source.locate(p) for p in problems])
+    spec._source = source
+    return spec
+
+
+def source_of(spec: Spec) -> SourceMap | None:
+    """The `SourceMap` recorded when `spec` was loaded (None for specs built in code)."""
+    source = spec._source
+    return source if isinstance(source, SourceMap) else None
+
+
+# -- YAML ---------------------------------------------------------------------------------
+
+
+def _parse_yaml(text: str, source: SourceMap) -> dict[str, Any]:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        doc = yaml.load(text)
+    except MarkedYAMLError as err:
+        raise SpecError([_yaml_problem(err, source.file)]) from None
+    if doc is None:
+        raise SpecError(
+            [
+                Problem(
+                    "the spec is empty",
+                    file=source.file,
+                    line=1,
+                    column=1,
+                    hint="start with `name: my-project`",
+                )
+            ]
+        )
+    if not isinstance(doc, CommentedMap):
+        raise SpecError(
+            [
+                Problem(
+                    "the spec must be a mapping of keys (name, networks, ...)",
+                    file=source.file,
+                    line=1,
+                    column=1,
+                )
+            ]
+        )
+    return typing.cast(dict[str, Any], _plain(doc, (), source))
+
+
+def _yaml_problem(err: MarkedYAMLError, filename: str) -> Problem:
+    mark = err.problem_mark or err.context_mark
+    what = " ".join(str(p) for p in (err.context, err.problem) if p)
+    if "duplicate key" in what:
+        what = "duplicate key " + what.split("duplicate key", 1)[1].strip().split("\n")[0]
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    return Problem(f"invalid YAML: {what}", file=filename, line=line, column=column)
+
+
+def _plain(node: Any, path: KeyPath, source: SourceMap) -> Any:
+    """Convert ruamel containers to dict/list, recording each key's position."""
+    if isinstance(node, CommentedMap):
+        out = {}
+        for key, value in node.items():
+            line, col = node.lc.key(key)
+            source.positions[(*path, str(key))] = (line + 1, col + 1)
+            out[str(key) if not isinstance(key, str) else key] = _plain(
+                value, (*path, str(key)), source
+            )
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for i, value in enumerate(node):
+            line, col = node.lc.item(i)
+            source.positions[(*path, i)] = (line + 1, col + 1)
+            items.append(_plain(value, (*path, i), source))
+        return items
+    if isinstance(node, str):
+        return str(node)  # drop ruamel's scalar string subclasses
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+# -- validation errors --------------------------------------------------------------------
+
+
+def _validation_problems(err: ValidationError, data: Any, source: SourceMap) -> list[Problem]:
+    problems: dict[tuple[KeyPath, str], Problem] = {}
+    for error in err.errors(include_url=False):
+        path = _data_path(error["loc"], data)
+        problem = _problem_for(error, path, data)
+        problems.setdefault((problem.path, problem.message), source.locate(problem))
+    return list(problems.values())
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> KeyPath:
+    """Keep the parts of a pydantic `loc` that address the document (drop union branch tags)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            node = node[part]
+            path.append(part)
+    return tuple(path)
+
+
+def _problem_for(error: Any, path: KeyPath, data: Any) -> Problem:
+    kind, loc = error["type"], error["loc"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _allowed_keys(path[:-1] if path and path[-1] == key else path)
+        hint = did_you_mean(key, allowed) or (
+            f"allowed keys: {', '.join(allowed)}" if allowed else None
+        )
+        return Problem(f"unknown key {key!r}", path, hint)
+    if kind == "missing":
+        return Problem(f"missing required key {str(loc[-1])!r}", path)
+    if "[key]" in loc:
+        return Problem(
+            f"invalid name {path[-1]!r}: {_clean(error['msg'])}",
+            path,
+            "names are lowercase letters, digits and '-', starting with a letter",
+        )
+    got = _value_at(data, path)
+    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
+    return Problem(f"{_clean(error['msg'])}{shown}", path)
+
+
+def _clean(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
+def _value_at(data: Any, path: KeyPath) -> Any:
+    for part in path:
+        data = data[part]  # the path was built from this very document
+    return data
+
+
+def _allowed_keys(path: KeyPath) -> list[str]:
+    """The keys the model accepts at `path` (for did-you-mean on unknown keys)."""
+    model: Any = Spec
+    for part in path:
+        model = _step(model, part)
+        if model is None:
+            return []
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [f.alias or name for name, f in model.model_fields.items()]
+    return []
+
+
+def _step(annotation: Any, part: str | int) -> Any:
+    """The annotation one level below `annotation` for a key or index `part`."""
+    for candidate in _unwrap(annotation):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            fields = {f.alias or n: f for n, f in candidate.model_fields.items()}
+            if isinstance(part, str) and part in fields:
+                return fields[part].annotation
+        origin = typing.get_origin(candidate)
+        if origin is dict and isinstance(part, str):
+            return typing.get_args(candidate)[1]
+        if origin is list and isinstance(part, int):
+            return typing.get_args(candidate)[0]
+    return None
+
+
+def _unwrap(annotation: Any) -> Iterable[Any]:
+    """Members of Optional/Union/Annotated annotations."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        yield from _unwrap(typing.get_args(annotation)[0])
+    elif origin is typing.Union or origin is types.UnionType:
+        for arg in typing.get_args(annotation):
+            yield from _unwrap(arg)
+    else:
+        yield annotation

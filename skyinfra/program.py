@@ -1,0 +1,53 @@
+"""The Pulumi program: lowers one stack of a Topology into cloud resources.
+
+`run()` is what a compiled project's `__main__.py` calls under the real engine; `lower_stack`
+is the same work, used by `preview` under the mock engine. Both build the Topology from the
+spec and lock file stored in the project, so a deployed stack never depends on the catalog
+or anything else on the machine that runs `pulumi up`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from skyinfra.clouds import get_cloud
+from skyinfra.components import Bucket, ComputeGroup, Network
+from skyinfra.topology import StackPlan
+
+
+def lower_stack(stack: StackPlan) -> dict[str, Any]:
+    """Register every resource of `stack`; return the stack outputs (also what peering reads)."""
+    cloud = get_cloud(stack.site.cloud)
+    networks = {n.name: Network(n, cloud, stack) for n in stack.networks}
+    buckets = {b.name: Bucket(b, cloud, stack) for b in stack.buckets}
+    groups = {
+        c.name: ComputeGroup(c, cloud, stack, network=networks[c.network].outputs)
+        for c in stack.compute
+    }
+    return {
+        "cloud": stack.site.cloud,
+        "region": stack.site.region,
+        "networks": {name: n.outputs for name, n in networks.items()},
+        "buckets": {name: b.outputs for name, b in buckets.items()},
+        "compute": {name: g.outputs for name, g in groups.items()},
+    }
+
+
+def run(project_dir: str | Path = ".") -> None:
+    """Entry point of a compiled project: lower the stack named by `pulumi stack select`."""
+    from skyinfra.api import load_project_topology
+
+    topology = load_project_topology(Path(project_dir))
+    stack_name = pulumi.get_stack()
+    try:
+        stack = topology.stack(stack_name)
+    except KeyError:
+        known = ", ".join(topology.stack_names)
+        raise pulumi.RunError(
+            f"stack {stack_name!r} is not part of this project (stacks: {known})"
+        ) from None
+    for key, value in lower_stack(stack).items():
+        pulumi.export(key, value)

@@ -1,0 +1,324 @@
+"""The neutral spec: what a user asks for, with no knowledge of any cloud.
+
+Models are frozen and strict (unknown keys are errors). Cloud names are plain strings here;
+the cloud registry validates them later, so this module never names a provider.
+Cross-references (a compute group's network, flow endpoints, ...) are checked by
+`check_references`, which returns located `Problem`s instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    PrivateAttr,
+    WithJsonSchema,
+    field_validator,
+)
+
+from skyinfra.errors import KeyPath, Problem
+from skyinfra.suggest import did_you_mean
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """`"4+"` (at least 4) or `"4"`/`4` (exactly 4): cpus and memory requests."""
+
+    amount: float
+    at_least: bool = False
+
+    _RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(\+?)\s*$")
+
+    @classmethod
+    def parse(cls, value: Any) -> Quantity:
+        if isinstance(value, Quantity):
+            return value
+        if isinstance(value, bool):
+            raise ValueError("expected a number such as 4 or a string such as '4+'")
+        if isinstance(value, int | float):
+            if value <= 0:
+                raise ValueError("must be greater than 0")
+            return cls(float(value))
+        match = cls._RE.match(value) if isinstance(value, str) else None
+        if not match or float(match.group(1)) <= 0:
+            raise ValueError(
+                f"{value!r} is not a quantity: use e.g. 4 (exactly) or '4+' (at least)"
+            )
+        return cls(float(match.group(1)), bool(match.group(2)))
+
+    def satisfied_by(self, offered: float) -> bool:
+        return offered >= self.amount if self.at_least else offered == self.amount
+
+    def __str__(self) -> str:
+        text = f"{self.amount:g}"
+        return f"{text}+" if self.at_least else text
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """`"A100:8"`: an accelerator name as the catalog spells it, and how many per VM."""
+
+    name: str
+    count: int = 1
+
+    @classmethod
+    def parse(cls, value: Any) -> Accelerator:
+        if isinstance(value, Accelerator):
+            return value
+        match = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9_.-]*)\s*(?::\s*(\d+))?\s*", str(value))
+        if not isinstance(value, str) or not match:
+            raise ValueError(
+                f"{value!r} is not an accelerator request: use NAME:COUNT, e.g. 'A100:8'"
+            )
+        count = int(match.group(2) or 1)
+        if count < 1:
+            raise ValueError("accelerator count must be at least 1")
+        return cls(match.group(1), count)
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.count}"
+
+
+QuantityField = Annotated[
+    Quantity,
+    PlainValidator(Quantity.parse),
+    PlainSerializer(str),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^\d+(\.\d+)?\+?$"}]}
+    ),
+]
+AcceleratorField = Annotated[
+    Accelerator,
+    PlainValidator(Accelerator.parse),
+    PlainSerializer(str),
+    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*(:\d+)?$"}),
+]
+
+
+class Model(BaseModel):
+    """Shared config: frozen, strict, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+
+class PlacementSpec(Model):
+    """Where a resource may run. In this version a resource must be pinned (cloud + region)."""
+
+    cloud: str | None = None
+    clouds: list[str] | None = None
+    region: str | None = None
+    regions: list[str] | None = None
+    geo: list[str] | None = None
+    colocate_with: Name | None = None
+    avoid: list[Name] = []
+
+
+class Policy(Model):
+    """Defaults for every resource's placement."""
+
+    clouds: list[str] | None = None
+    regions: list[str] = ["*"]
+    geo: list[str] | None = None
+    objective: Literal["cost"] = "cost"
+
+
+class Network(Model):
+    """A private network; one concrete VPC/VNet per (cloud, region) that uses it."""
+
+    cidr: str = "auto"
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        try:
+            net = ipaddress.IPv4Network(value, strict=True)
+        except ValueError as err:
+            raise ValueError(
+                f"{value!r} is not 'auto' or an IPv4 CIDR such as 10.20.0.0/16 ({err})"
+            ) from None
+        if not 16 <= net.prefixlen <= 24:
+            raise ValueError(
+                f"{value}: use a prefix between /16 and /24 (every cloud accepts those)"
+            )
+        if not net.is_private:
+            raise ValueError(f"{value} is not a private range (10/8, 172.16/12 or 192.168/16)")
+        return str(net)
+
+
+class Bucket(Model):
+    """Object storage: private, encrypted, versioned and protected unless said otherwise."""
+
+    placement: PlacementSpec = PlacementSpec()
+    size_gb: float = Field(default=0, ge=0)
+    versioning: bool = True
+    protect: bool = True
+    replicate_to: list[Name] = []
+
+
+class Resources(Model):
+    """What each VM of a compute group needs; matched against the price catalog."""
+
+    cpus: QuantityField | None = None
+    memory: QuantityField | None = None
+    accelerators: AcceleratorField | None = None
+    disk_gb: int = Field(default=100, ge=10, le=65536)
+    arch: Literal["x86_64", "arm64"] = "x86_64"
+    burstable: bool = False
+
+
+class Compute(Model):
+    """A managed group of identical VMs."""
+
+    network: Name | None = None
+    count: int = Field(default=1, ge=1, le=1000)
+    resources: Resources = Resources()
+    instance_type: str | dict[str, str] | None = None
+    spot: bool = False
+    image: str = "ubuntu-22.04"
+    ports: list[Port] = []
+    public: bool = False
+    ssh_public_key: str | None = None
+    placement: PlacementSpec = PlacementSpec()
+
+
+class Flow(Model):
+    """Steady data movement between two resources, in GB per month."""
+
+    source: Name = Field(alias="from")
+    to: Name
+    gb_per_month: float = Field(ge=0)
+
+
+class Peering(Model):
+    """How networks in different (cloud, region)s are connected."""
+
+    mode: Literal["vpn", "interconnect"] = "vpn"
+    links: Literal["auto"] | list[Annotated[list[str], Field(min_length=2, max_length=2)]] = "auto"
+
+
+class Spec(Model):
+    """The whole user-facing description (contract v1)."""
+
+    name: Name
+    accounts: dict[str, dict[str, str]] = {}
+    policy: Policy = Policy()
+    networks: dict[Name, Network] = {}
+    buckets: dict[Name, Bucket] = {}
+    compute: dict[Name, Compute] = {}
+    flows: list[Flow] = []
+    peering: Peering = Peering()
+
+    # The loader's SourceMap (positions of keys), used to locate errors found after loading.
+    _source: Any = PrivateAttr(default=None)
+
+    def kind_of(self, name: str) -> str | None:
+        """The section (`buckets`, `compute`, `networks`) that defines `name`, if any."""
+        for section in ("buckets", "compute", "networks"):
+            if name in getattr(self, section):
+                return section
+        return None
+
+    @property
+    def workloads(self) -> dict[str, Bucket | Compute]:
+        """Every placeable resource by name: buckets then compute groups."""
+        return {**self.buckets, **self.compute}
+
+
+def check_references(spec: Spec) -> list[Problem]:
+    """Every cross-reference problem in `spec` (names unique, targets exist), with key paths."""
+    return [
+        *_duplicate_names(spec),
+        *_network_refs(spec),
+        *_flow_refs(spec),
+        *_placement_refs(spec),
+        *_replica_refs(spec),
+    ]
+
+
+def _duplicate_names(spec: Spec) -> list[Problem]:
+    problems, seen = [], dict.fromkeys(spec.networks, "networks")
+    for section in ("buckets", "compute"):
+        for name in getattr(spec, section):
+            if name in seen:
+                problems.append(
+                    Problem(
+                        f"name {name!r} is already used in {seen[name]}: names are unique across kinds",
+                        (section, name),
+                    )
+                )
+            seen.setdefault(name, section)
+    return problems
+
+
+def _missing(kind: str, name: str, known: list[str], path: KeyPath) -> Problem:
+    hint = did_you_mean(name, known)
+    listing = ", ".join(sorted(known)) or "none defined"
+    return Problem(f"unknown {kind} {name!r} (known: {listing})", path, hint)
+
+
+def _network_refs(spec: Spec) -> list[Problem]:
+    problems = []
+    for name, group in spec.compute.items():
+        path: KeyPath = ("compute", name, "network")
+        if group.network is None and len(spec.networks) != 1:
+            choices = ", ".join(spec.networks) or "add one under `networks:`"
+            problems.append(
+                Problem("a compute group needs `network:`", ("compute", name), f"one of: {choices}")
+            )
+        elif group.network is not None and group.network not in spec.networks:
+            problems.append(_missing("network", group.network, list(spec.networks), path))
+    return problems
+
+
+def _flow_refs(spec: Spec) -> list[Problem]:
+    problems, known = [], list(spec.workloads)
+    for i, flow in enumerate(spec.flows):
+        for key, ref in (("from", flow.source), ("to", flow.to)):
+            if ref not in spec.workloads:
+                problems.append(_missing("bucket or compute group", ref, known, ("flows", i, key)))
+        if flow.source == flow.to:
+            problems.append(Problem("a flow needs two different endpoints", ("flows", i, "to")))
+    return problems
+
+
+def _placement_refs(spec: Spec) -> list[Problem]:
+    problems, known = [], list(spec.workloads)
+    for section in ("buckets", "compute"):
+        for name, res in getattr(spec, section).items():
+            base: KeyPath = (section, name, "placement")
+            refs: list[tuple[KeyPath, str]] = [
+                ((*base, "avoid", i), ref) for i, ref in enumerate(res.placement.avoid)
+            ]
+            if res.placement.colocate_with:
+                refs.insert(0, ((*base, "colocate_with"), res.placement.colocate_with))
+            for path, ref in refs:
+                if ref not in spec.workloads:
+                    problems.append(_missing("resource", ref, known, path))
+                elif ref == name:
+                    problems.append(Problem("a resource cannot refer to itself", path))
+    return problems
+
+
+def _replica_refs(spec: Spec) -> list[Problem]:
+    problems, known = [], list(spec.workloads)
+    for name, bucket in spec.buckets.items():
+        for i, ref in enumerate(bucket.replicate_to):
+            if ref not in spec.workloads:
+                problems.append(
+                    _missing("resource", ref, known, ("buckets", name, "replicate_to", i))
+                )
+    return problems

@@ -1,0 +1,109 @@
+"""The neutral description of every concrete stack: what each cloud lowers.
+
+A `Topology` is pure data derived from a `Spec` plus a `Placement` (which site each resource
+runs on, which offer each compute group uses) plus the address plan. Nothing here knows a
+cloud: lowering modules read these records and emit their own resources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from skyinfra.spec import Accelerator
+
+
+@dataclass(frozen=True, order=True)
+class Site:
+    """A (cloud, region) pair; each site is one Pulumi stack named `<cloud>-<region>`."""
+
+    cloud: str
+    region: str
+
+    @property
+    def stack(self) -> str:
+        return f"{self.cloud}-{self.region}"
+
+    def __str__(self) -> str:
+        return self.stack
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    """One concrete VPC / VPC network / VNet: a spec network at one site."""
+
+    name: str
+    site: Site
+    cidr: str
+    subnets: tuple[str, ...]  # workload subnet CIDRs, inside `cidr`, in order
+    ingress_ports: tuple[int, ...] = ()  # TCP ports open to `trusted_cidrs`
+    public_ports: tuple[int, ...] = ()  # TCP ports open to the internet (`public: true` groups)
+    peer_cidrs: tuple[str, ...] = ()  # CIDRs of peered networks (peering layer fills this)
+
+    @property
+    def trusted_cidrs(self) -> tuple[str, ...]:
+        """Sources allowed on `ingress_ports`: this network and its peers."""
+        return (self.cidr, *self.peer_cidrs)
+
+
+@dataclass(frozen=True)
+class BucketPlan:
+    """An object-storage bucket at one site."""
+
+    name: str
+    site: Site
+    versioning: bool = True
+    protect: bool = True
+
+
+@dataclass(frozen=True)
+class ComputePlan:
+    """A managed group of identical VMs at one site."""
+
+    name: str
+    site: Site
+    network: str
+    count: int
+    instance_type: str
+    accelerator: Accelerator | None = None  # what the instance type must carry
+    image: str = "ubuntu-22.04"  # neutral image name (the cloud maps it)
+    arch: str = "x86_64"
+    disk_gb: int = 100
+    spot: bool = False
+    ssh_public_key: str | None = None
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """Everything one cloud stack creates."""
+
+    project: str
+    site: Site
+    settings: dict[str, str] = field(default_factory=dict)  # accounts.<cloud> from the spec
+    networks: tuple[NetworkPlan, ...] = ()
+    buckets: tuple[BucketPlan, ...] = ()
+    compute: tuple[ComputePlan, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.site.stack
+
+    def network(self, name: str) -> NetworkPlan:
+        return next(n for n in self.networks if n.name == name)
+
+
+@dataclass(frozen=True)
+class Topology:
+    """All stacks of a project, sorted by name."""
+
+    project: str
+    stacks: tuple[StackPlan, ...]
+
+    def stack(self, name: str) -> StackPlan:
+        for stack in self.stacks:
+            if stack.name == name:
+                return stack
+        raise KeyError(name)
+
+    @property
+    def stack_names(self) -> list[str]:
+        return [s.name for s in self.stacks]

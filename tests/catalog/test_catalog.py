@@ -1,0 +1,303 @@
+"""The price catalog: lazy loading, region checks, matching rules and helpful failures.
+
+Expected values were read by hand from the snapshot files (/work/shared/catalog/*_vms.csv).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skyinfra.catalog import Catalog, load_catalog
+from skyinfra.errors import SpecError
+from skyinfra.spec import Resources
+
+
+def want(**fields: Any) -> Resources:
+    return Resources.model_validate(fields)
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Catalog:
+    return Catalog.bundled()
+
+
+def hint_of(err: pytest.ExceptionInfo[SpecError]) -> str:
+    return err.value.problems[0].hint or ""
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+
+def test_loading_one_cloud_leaves_the_others_unparsed() -> None:
+    catalog = Catalog.bundled()
+    assert catalog.loaded == frozenset()
+    catalog.cheapest("aws", "us-east-1", want(cpus="4+"), spot=False)
+    assert catalog.loaded == {"aws"}
+
+
+def test_load_catalog_without_a_directory_is_the_bundled_snapshot() -> None:
+    info = load_catalog(None).info()
+    assert info["snapshot"] == "2026-11-24"
+    assert info["source"] == "bundled"
+    assert {c: (v["rows"], v["regions"]) for c, v in info["clouds"].items()} == {
+        "aws": (1717, 24),
+        "gcp": (11881, 44),
+        "azure": (56671, 58),
+    }
+    assert "selected families" in info["clouds"]["aws"]["coverage"]
+
+
+def test_regions_are_sorted(bundled: Catalog) -> None:
+    regions = bundled.regions("aws")
+    assert regions == sorted(regions)
+    assert len(regions) == 24
+    assert "us-east-1" in regions
+
+
+# -- regions ----------------------------------------------------------------------------------
+
+
+def test_known_region_passes(bundled: Catalog) -> None:
+    bundled.check_region("aws", "us-east-1", ("compute", "api", "placement", "region"))
+
+
+def test_unknown_region_suggests_the_closest(bundled: Catalog) -> None:
+    path = ("compute", "api", "placement", "region")
+    with pytest.raises(SpecError) as err:
+        bundled.check_region("aws", "us-est-1", path)
+    problem = err.value.problems[0]
+    assert problem.message == "unknown region 'us-est-1' for aws"
+    assert problem.path == path
+    # One letter from both us-east-1 and us-west-1: name both rather than guess.
+    assert problem.hint == "did you mean 'us-east-1' or 'us-west-1'?"
+
+
+def test_unknown_region_with_one_close_match(bundled: Catalog) -> None:
+    with pytest.raises(SpecError) as err:
+        bundled.check_region("aws", "eu-centrl-1", ())
+    assert hint_of(err) == "did you mean 'eu-central-1'?"
+
+
+def test_far_off_region_lists_some_regions(bundled: Catalog) -> None:
+    with pytest.raises(SpecError) as err:
+        bundled.check_region("gcp", "mars", ())
+    assert hint_of(err).startswith("gcp regions: africa-south1, ")
+    assert "(44 in all)" in hint_of(err)
+
+
+# -- CPU offers -------------------------------------------------------------------------------
+
+
+def test_cheapest_cpu_offer_is_the_cheapest_row_that_fits(bundled: Catalog) -> None:
+    # aws_vms.csv: us-east-1 m6i.xlarge 4 vCPU 16 GiB 0.192 $/h (m7i.xlarge 0.2016 next).
+    offer = bundled.cheapest("aws", "us-east-1", want(cpus="4+", memory="16+"), spot=False)
+    assert (offer.instance_type, offer.vcpus, offer.memory_gib) == ("m6i.xlarge", 4, 16)
+    assert offer.price == pytest.approx(0.192)
+    assert offer.spot_price == pytest.approx(0.0488)
+
+
+def test_spot_ranks_by_spot_price(bundled: Catalog) -> None:
+    # r6i.xlarge spot 0.0345 beats m6i.xlarge spot 0.0488 although its on-demand price is higher.
+    offer = bundled.cheapest("aws", "us-east-1", want(cpus="4+", memory="16+"), spot=True)
+    assert offer.instance_type == "r6i.xlarge"
+    assert offer.hourly(spot=True) == pytest.approx(0.0345)
+
+
+def test_matching_is_sorted_and_exact_quantities_are_exact(bundled: Catalog) -> None:
+    found = bundled.matching("aws", "us-east-1", want(cpus=4, memory=16), spot=False)
+    assert [o.instance_type for o in found] == ["m6i.xlarge", "m7i.xlarge"]
+
+
+def test_burstable_and_arm64_sizes_are_excluded_by_default(bundled: Catalog) -> None:
+    # azure eastus, 4+ vCPU / 16+ GiB: B4ps_v2 0.134 (arm64, burstable), D4ps_v6 0.14 (arm64),
+    # B4as_v2 0.15 (burstable), D4as_v5 0.172: the first plain x86_64 size.
+    x86 = bundled.cheapest("azure", "eastus", want(cpus="4+", memory="16+"), spot=False)
+    assert (x86.instance_type, x86.price) == ("Standard_D4as_v5", 0.172)
+    arm = bundled.cheapest("azure", "eastus", want(cpus="4+", memory="16+", arch="arm64"), False)
+    assert (arm.instance_type, arm.arch) == ("Standard_D4ps_v6", "arm64")
+    both = want(cpus="4+", memory="16+", arch="arm64", burstable=True)
+    assert bundled.cheapest("azure", "eastus", both, spot=False).instance_type == "Standard_B4ps_v2"
+
+
+def test_gcp_shared_core_types_only_when_burstable(bundled: Catalog) -> None:
+    small = bundled.matching("gcp", "us-central1", want(cpus=2, memory=1), spot=False)
+    assert "e2-micro" not in {o.instance_type for o in small}
+    allowed = bundled.matching("gcp", "us-central1", want(cpus=2, memory=1, burstable=True), False)
+    assert allowed[0].instance_type == "e2-micro"
+    assert allowed[0].price == pytest.approx(0.04655)
+
+
+def test_no_aws_burstable_families_in_the_partial_catalog(bundled: Catalog) -> None:
+    everything = want(burstable=True)
+    offers = bundled.matching("aws", "us-east-1", everything, spot=False)
+    assert offers and not any(o.instance_type.startswith("t3") for o in offers)
+
+
+def test_cpu_requests_never_get_accelerator_offers(bundled: Catalog) -> None:
+    found = bundled.matching("aws", "us-east-1", want(cpus="4+"), spot=False)
+    assert found and all(o.accelerator is None for o in found)
+    assert "g4dn.xlarge" not in {o.instance_type for o in found}
+
+
+# -- accelerators -----------------------------------------------------------------------------
+
+
+def test_accelerator_count_is_exact_and_name_case_insensitive(bundled: Catalog) -> None:
+    found = bundled.matching("aws", "us-east-1", want(accelerators="t4:4"), spot=False)
+    assert [(o.instance_type, o.accelerators) for o in found] == [("g4dn.12xlarge", "T4:4")]
+    assert found[0].price == pytest.approx(3.912)
+
+
+def test_unavailable_count_lists_the_counts_that_exist(bundled: Catalog) -> None:
+    with pytest.raises(SpecError) as err:
+        bundled.cheapest(
+            "gcp", "europe-west4", want(accelerators="A100:3", cpus="32+"), False, ("compute", "x")
+        )
+    problem = err.value.problems[0]
+    assert problem.message == (
+        "no gcp offer in europe-west4 satisfies accelerators=A100:3, cpus=32+"
+    )
+    assert problem.path == ("compute", "x")
+    assert "A100 comes in counts 1, 2, 4, 8, 16 here" in hint_of(err)
+    assert "set instance_type: {gcp: ...} or point --catalog at a fuller catalog" in hint_of(err)
+
+
+def test_missing_accelerator_on_aws_names_regions_and_the_coverage_gap(bundled: Catalog) -> None:
+    with pytest.raises(SpecError) as err:
+        bundled.cheapest("aws", "us-east-1", want(accelerators="A100:3"), spot=False)
+    hint = hint_of(err)
+    assert "A100 comes in counts 8 here" in hint
+    assert "the bundled AWS catalog covers selected families only" in hint
+    assert hint.endswith("set instance_type: {aws: ...} or point --catalog at a fuller catalog")
+
+
+def test_accelerator_absent_from_the_region_names_regions_that_have_it(bundled: Catalog) -> None:
+    with pytest.raises(SpecError) as err:
+        bundled.cheapest("aws", "af-south-1", want(accelerators="H200:8"), spot=False)
+    assert "aws offers H200 in ap-northeast-1, ap-northeast-2, " in hint_of(err)
+    assert " in all)" in hint_of(err)
+
+
+def test_unknown_accelerator_suggests_a_spelling(bundled: Catalog) -> None:
+    with pytest.raises(SpecError) as err:
+        bundled.cheapest("aws", "us-east-1", want(accelerators="H100:8"), spot=False)
+    assert "no aws offer has H100 in this catalog (did you mean 'H200'?)" in hint_of(err)
+
+
+def test_gcp_gpu_price_is_host_plus_gpu(bundled: Catalog) -> None:
+    offer = bundled.cheapest("gcp", "europe-west4", want(accelerators="A100:8"), spot=False)
+    assert (offer.instance_type, offer.accelerators) == ("a2-highgpu-8g", "A100:8")
+    assert offer.price == pytest.approx(6.51251 + 12.90919)
+    assert offer.spot_price == pytest.approx(2.67308 + 9.8208)
+
+
+def test_find_prefers_the_plain_vm_and_takes_an_accelerator(bundled: Catalog) -> None:
+    plain = bundled.find("gcp", "us-central1", "n1-standard-8")
+    assert plain is not None and plain.accelerator is None
+    assert plain.price == pytest.approx(0.38)
+    t4 = bundled.find("gcp", "us-central1", "n1-standard-8", accelerators="T4:1")
+    assert t4 is not None and t4.price == pytest.approx(0.38 + 0.35)
+    assert bundled.find("gcp", "us-central1", "no-such-type") is None
+
+
+def test_unpriced_offers_are_never_chosen(bundled: Catalog) -> None:
+    # p5e.48xlarge has no on-demand price in the snapshot.
+    found = bundled.matching("aws", "us-east-1", want(accelerators="H200:8"), spot=False)
+    assert "p5e.48xlarge" not in {o.instance_type for o in found}
+
+
+# -- directories ------------------------------------------------------------------------------
+
+SKYPILOT_HEADER = (
+    "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,"
+    "Region,AvailabilityZone\n"
+)
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_skypilot_layout_collapses_zones_to_the_cheapest(tmp_path: Path) -> None:
+    write(
+        tmp_path / "aws" / "vms.csv",
+        SKYPILOT_HEADER
+        + "m6i.large,,,2,8,,0.096,0.031,us-east-1,use1-az1\n"
+        + "m6i.large,,,2,8,,0.096,0.024,us-east-1,use1-az2\n"
+        + "m6i.large,,,2,8,,0.096,,us-east-1,use1-az4\n"
+        + "g4dn.xlarge,T4,1,4,16,\"{'Gpus': [{'Name': 'T4', 'Count': 1}]}\",0.526,0.2,"
+        + "us-east-1,use1-az1\n"
+        + "m6i.large,,,2,8,,0.107,0.05,us-west-1,usw1-az1\n",
+    )
+    catalog = Catalog.from_directory(tmp_path)
+    offers = catalog.offers("aws", "us-east-1")
+    assert [(o.instance_type, o.price, o.spot_price) for o in offers] == [
+        ("m6i.large", 0.096, 0.024),
+        ("g4dn.xlarge", 0.526, 0.2),
+    ]
+    assert catalog.regions("aws") == ["us-east-1", "us-west-1"]
+    gpu = catalog.cheapest("aws", "us-east-1", want(accelerators="T4:1"), spot=False)
+    assert gpu.accelerators == "T4:1"
+
+
+def test_missing_clouds_have_no_offers_and_say_so(tmp_path: Path) -> None:
+    write(
+        tmp_path / "aws" / "vms.csv", SKYPILOT_HEADER + "c5.large,,,2,4,,0.085,0.03,us-east-1,a\n"
+    )
+    catalog = Catalog.from_directory(tmp_path)
+    assert catalog.regions("gcp") == []
+    assert catalog.offers("gcp", "us-central1") == []
+    info = catalog.info()
+    assert info["source"] == str(tmp_path)
+    assert info["clouds"]["gcp"]["rows"] == 0
+    assert "no gcp file" in info["clouds"]["gcp"]["note"]
+    assert info["clouds"]["aws"] == {
+        "file": str(tmp_path / "aws" / "vms.csv"),
+        "rows": 1,
+        "regions": 1,
+    }
+    with pytest.raises(SpecError, match="no gcp offers"):
+        catalog.check_region("gcp", "us-central1", ())
+
+
+def test_normalised_layout_is_read_and_gcp_gpus_are_joined(tmp_path: Path) -> None:
+    write(
+        tmp_path / "gcp_vms.csv",
+        "cloud,region,zone,instance_type,vcpus,memory_gib,accelerator,accelerator_count,"
+        "price_hour,spot_price_hour\n"
+        "cloud,region,zone,instance_type,vcpus,memory_gib,accelerator,accelerator_count,"
+        "price_hour,spot_price_hour\n"
+        "gcp,europe-west4,europe-west4-a;europe-west4-b,,,,A100,8,12.90919,9.8208\n"
+        "gcp,europe-west4,europe-west4-a;europe-west4-b,a2-highgpu-8g,96,680,,,6.51251,2.67308\n",
+    )
+    catalog = load_catalog(tmp_path)
+    assert catalog.regions("gcp") == ["europe-west4"]
+    offer = catalog.cheapest("gcp", "europe-west4", want(accelerators="A100:8"), spot=True)
+    assert offer.spot_price == pytest.approx(2.67308 + 9.8208)
+    assert catalog.loaded == {"gcp"}
+
+
+def test_empty_directory_is_an_error_naming_the_expected_files(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as err:
+        Catalog.from_directory(tmp_path)
+    assert str(tmp_path) in err.value.problems[0].message
+    assert "aws/vms.csv" in hint_of(err)
+    assert "azure_vms.csv" in hint_of(err)
+
+
+def test_a_file_without_price_columns_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "aws" / "vms.csv", "InstanceType,Region\nm6i.large,us-east-1\n")
+    catalog = Catalog.from_directory(tmp_path)
+    with pytest.raises(SpecError, match="no column vCPUs, MemoryGiB"):
+        catalog.regions("aws")
+
+
+def test_a_garbled_price_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    write(tmp_path / "aws" / "vms.csv", SKYPILOT_HEADER + "c5.large,,,2,4,,cheap,,us-east-1,a\n")
+    catalog = Catalog.from_directory(tmp_path)
+    with pytest.raises(SpecError, match=r"aws/vms\.csv: unreadable us-east-1 line"):
+        catalog.offers("aws", "us-east-1")

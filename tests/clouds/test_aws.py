@@ -1,0 +1,318 @@
+"""AWS lowering under the mock engine: what the engine receives for each neutral kind."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from typing import Any
+
+from skyinfra.clouds.aws.mocks import FAKES
+from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
+from skyinfra.preview import Fakes, Registered, StackPreview
+from skyinfra.spec import Accelerator
+from skyinfra.topology import Site
+from tests.stacks import run, stack_plan
+
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+IGW = "aws:ec2/internetGateway:InternetGateway"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+BUCKET = "aws:s3/bucket:Bucket"
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+KEY_PAIR = "aws:ec2/keyPair:KeyPair"
+TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+GROUP = "aws:autoscaling/group:Group"
+CANONICAL = "099720109477"
+TRUSTED = ["10.1.0.0/16", "10.2.0.0/16"]
+EGRESS = [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}]
+
+
+@cache
+def plain() -> StackPreview:
+    """m6i.xlarge x2 on demand, ports 22/443 from trusted CIDRs, protected versioned bucket."""
+    return run(stack_plan("aws"))
+
+
+@cache
+def public_spot() -> StackPreview:
+    """Spot VMs with port 443 also open to the internet."""
+    return run(stack_plan("aws", public=True, spot=True))
+
+
+@cache
+def a100() -> StackPreview:
+    """A100:8, which AWS provides as the p4d.24xlarge instance type."""
+    return run(stack_plan("aws", gpu=Accelerator("A100", 8), instance_type="p4d.24xlarge"))
+
+
+@cache
+def bare() -> StackPreview:
+    """No ingress ports, no SSH key, unversioned unprotected bucket, arm64 (Graviton) VMs."""
+    stack = stack_plan("aws", protect=False)
+    (network,), (bucket,), (group,) = stack.networks, stack.buckets, stack.compute
+    return run(
+        replace(
+            stack,
+            networks=(replace(network, ingress_ports=()),),
+            buckets=(replace(bucket, versioning=False),),
+            compute=(replace(group, arch="arm64", instance_type="m7g.large", ssh_public_key=None),),
+        )
+    )
+
+
+def children(p: StackPreview, token: str) -> list[Registered]:
+    (component,) = p.by_type(token)
+    return [r for r in p.resources if r.parent == component.urn]
+
+
+def ids(p: StackPreview, token: str) -> list[str | None]:
+    return [r.id for r in sorted(p.by_type(token), key=lambda r: r.name)]
+
+
+def ami_id(pattern: str, arch: str) -> str:
+    """The id the AMI lookup returns when it asks for Canonical's `pattern` on `arch`."""
+    args: dict[str, Any] = {
+        "owners": [CANONICAL],
+        "filters": [
+            {"name": "name", "values": [pattern]},
+            {"name": "architecture", "values": [arch]},
+        ],
+    }
+    answer = FAKES.invokes["aws:ec2/getAmi:getAmi"](args, Fakes(Site("aws", "us-east-1")))
+    return str(answer["id"])
+
+
+# -- network --------------------------------------------------------------------------------
+
+
+def test_network_is_a_vpc_with_two_zonal_subnets_a_gateway_route_and_a_security_group() -> None:
+    p = plain()
+    assert sorted(r.type for r in children(p, NETWORK_TOKEN)) == sorted(
+        [VPC, SUBNET, SUBNET, IGW, ROUTE_TABLE, ASSOCIATION, ASSOCIATION, SG]
+    )
+    vpc = p.one(VPC)
+    assert vpc.id and vpc.id.startswith("vpc-") and len(vpc.id) == 21
+    assert vpc.inputs["cidrBlock"] == "10.1.0.0/16"
+    assert vpc.inputs["enableDnsHostnames"] is True and vpc.inputs["enableDnsSupport"] is True
+    assert vpc.inputs["tags"] == {"Name": "demo-core-vpc", "skyinfra:project": "demo"}
+    subnets = {r.inputs["cidrBlock"]: r.inputs for r in p.by_type(SUBNET)}
+    assert {c: (s["availabilityZone"], s["vpcId"]) for c, s in subnets.items()} == {
+        "10.1.0.0/20": ("us-east-1a", vpc.id),
+        "10.1.16.0/20": ("us-east-1b", vpc.id),
+    }
+    assert all(s["mapPublicIpOnLaunch"] is False for s in subnets.values())
+
+
+def test_every_subnet_routes_to_the_internet_gateway() -> None:
+    p = plain()
+    igw, table = p.one(IGW), p.one(ROUTE_TABLE)
+    assert igw.inputs["vpcId"] == p.one(VPC).id
+    assert table.inputs["routes"] == [{"cidrBlock": "0.0.0.0/0", "gatewayId": igw.id}]
+    associations = {
+        (a.inputs["subnetId"], a.inputs["routeTableId"]) for a in p.by_type(ASSOCIATION)
+    }
+    assert associations == {(s, table.id) for s in ids(p, SUBNET)}
+
+
+def test_security_group_admits_the_planned_ports_from_trusted_cidrs_only() -> None:
+    sg = plain().one(SG)
+    assert sg.inputs["ingress"] == [
+        {
+            "protocol": "tcp",
+            "fromPort": 22.0,
+            "toPort": 22.0,
+            "cidrBlocks": TRUSTED,
+            "description": "trusted tcp/22",
+        },
+        {
+            "protocol": "tcp",
+            "fromPort": 443.0,
+            "toPort": 443.0,
+            "cidrBlocks": TRUSTED,
+            "description": "trusted tcp/443",
+        },
+    ]
+    assert sg.inputs["egress"] == EGRESS
+
+
+def test_public_ports_are_open_to_the_internet() -> None:
+    rules = public_spot().one(SG).inputs["ingress"]
+    assert [(r["fromPort"], r["toPort"], r["cidrBlocks"]) for r in rules] == [
+        (22.0, 22.0, TRUSTED),
+        (443.0, 443.0, TRUSTED),
+        (443.0, 443.0, ["0.0.0.0/0"]),
+    ]
+
+
+def test_no_ingress_ports_means_no_ingress_rule() -> None:
+    sg = bare().one(SG)
+    assert sg.inputs["ingress"] == []
+    assert sg.inputs["egress"] == EGRESS
+
+
+def test_network_outputs_resolve_to_the_created_resources() -> None:
+    p = plain()
+    assert p.outputs["networks"]["core"] == {
+        "id": p.one(VPC).id,
+        "name": "demo-core-vpc",
+        "cidr": "10.1.0.0/16",
+        "region": "us-east-1",
+        "subnet_ids": ids(p, SUBNET),
+        "security_group_id": p.one(SG).id,
+        "route_table_id": p.one(ROUTE_TABLE).id,
+        "availability_zones": ["us-east-1a", "us-east-1b"],
+    }
+
+
+# -- bucket ---------------------------------------------------------------------------------
+
+
+def test_bucket_is_private_encrypted_versioned_and_protected() -> None:
+    p = plain()
+    assert sorted(r.type for r in children(p, BUCKET_TOKEN)) == sorted(
+        [BUCKET, OWNERSHIP, PUBLIC_ACCESS, ENCRYPTION, VERSIONING]
+    )
+    bucket = p.one(BUCKET)
+    assert "bucket" not in bucket.inputs  # auto-named: S3 names are global
+    assert bucket.inputs["forceDestroy"] is False
+    assert {r.type for r in children(p, BUCKET_TOKEN) if r.protect} == {BUCKET}
+    name = bucket.id
+    assert p.one(OWNERSHIP).inputs == {
+        "bucket": name,
+        "rule": {"objectOwnership": "BucketOwnerEnforced"},
+    }
+    assert p.one(PUBLIC_ACCESS).inputs == {
+        "bucket": name,
+        "blockPublicAcls": True,
+        "blockPublicPolicy": True,
+        "ignorePublicAcls": True,
+        "restrictPublicBuckets": True,
+    }
+    assert p.one(ENCRYPTION).inputs == {
+        "bucket": name,
+        "rules": [
+            {
+                "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"},
+                "bucketKeyEnabled": True,
+            }
+        ],
+    }
+    assert p.one(VERSIONING).inputs == {
+        "bucket": name,
+        "versioningConfiguration": {"status": "Enabled"},
+    }
+
+
+def test_unversioned_unprotected_bucket() -> None:
+    p = bare()
+    assert sorted(r.type for r in children(p, BUCKET_TOKEN)) == sorted(
+        [BUCKET, OWNERSHIP, PUBLIC_ACCESS, ENCRYPTION]
+    )
+    assert not any(r.protect for r in children(p, BUCKET_TOKEN))
+
+
+def test_bucket_outputs_carry_the_auto_generated_name() -> None:
+    out = plain().outputs["buckets"]["datasets"]
+    assert out["name"] == out["id"] == plain().one(BUCKET).id
+    assert out["name"].startswith("demo-datasets-bucket-") and len(out["name"]) == 28
+    assert out["arn"] == f"arn:aws:s3:::{out['name']}"
+    assert out["region"] == "us-east-1"
+
+
+# -- compute --------------------------------------------------------------------------------
+
+
+def test_compute_is_a_key_pair_a_launch_template_and_a_fixed_size_group() -> None:
+    p = plain()
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([KEY_PAIR, TEMPLATE, GROUP])
+    assert p.one(KEY_PAIR).inputs["publicKey"] == (
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample demo@example"
+    )
+    group = p.one(GROUP).inputs
+    assert (group["minSize"], group["maxSize"], group["desiredCapacity"]) == (2.0, 2.0, 2.0)
+    assert group["vpcZoneIdentifiers"] == ids(p, SUBNET)
+    assert group["launchTemplate"] == {"id": p.one(TEMPLATE).id, "version": "$Latest"}
+    assert group["capacityRebalance"] is False
+    assert {t["key"]: (t["value"], t["propagateAtLaunch"]) for t in group["tags"]} == {
+        "Name": ("demo-api", True),
+        "skyinfra:project": ("demo", True),
+    }
+
+
+def test_launch_template_carries_image_type_disk_key_and_security_group() -> None:
+    p = plain()
+    lt = p.one(TEMPLATE).inputs
+    assert lt["instanceType"] == "m6i.xlarge"
+    assert lt["imageId"] == ami_id(
+        "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*", "x86_64"
+    )
+    assert lt["keyName"] == p.one(KEY_PAIR).id
+    assert lt["networkInterfaces"] == [
+        {
+            "deviceIndex": 0.0,
+            "associatePublicIpAddress": "true",
+            "securityGroups": [p.one(SG).id],
+            "deleteOnTermination": "true",
+        }
+    ]
+    assert lt["blockDeviceMappings"] == [
+        {
+            "deviceName": "/dev/sda1",
+            "ebs": {
+                "volumeSize": 200.0,
+                "volumeType": "gp3",
+                "encrypted": "true",
+                "deleteOnTermination": "true",
+            },
+        }
+    ]
+    assert lt["metadataOptions"]["httpTokens"] == "required"
+    assert "instanceMarketOptions" not in lt
+
+
+def test_spot_groups_request_one_time_spot_and_rebalance() -> None:
+    p = public_spot()
+    assert p.one(TEMPLATE).inputs["instanceMarketOptions"] == {
+        "marketType": "spot",
+        "spotOptions": {
+            "spotInstanceType": "one-time",
+            "instanceInterruptionBehavior": "terminate",
+        },
+    }
+    assert p.one(GROUP).inputs["capacityRebalance"] is True
+
+
+def test_gpu_comes_with_the_instance_type() -> None:
+    p = a100()
+    assert p.one(TEMPLATE).inputs["instanceType"] == "p4d.24xlarge"
+    assert p.outputs["compute"]["api"]["instance_type"] == "p4d.24xlarge"
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([KEY_PAIR, TEMPLATE, GROUP])
+
+
+def test_arm64_group_without_key_uses_the_arm64_image_and_no_key_pair() -> None:
+    p = bare()
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([TEMPLATE, GROUP])
+    lt = p.one(TEMPLATE).inputs
+    assert lt["instanceType"] == "m7g.large"
+    assert lt["imageId"] == ami_id(
+        "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-arm64-server-*", "arm64"
+    )
+    assert "keyName" not in lt
+
+
+def test_compute_outputs_resolve_to_the_created_resources() -> None:
+    p = plain()
+    assert p.outputs["compute"]["api"] == {
+        "group_id": p.one(GROUP).id,
+        "instance_type": "m6i.xlarge",
+        "count": 2,
+        "launch_template_id": p.one(TEMPLATE).id,
+    }
+    assert str(p.one(GROUP).id).startswith("demo-api-asg-")

@@ -1,0 +1,340 @@
+"""Azure lowering under the mock engine: what azure-native receives for each neutral kind."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from functools import cache
+from typing import Any
+
+import pytest
+from pulumi.runtime import rpc
+
+from skyinfra.clouds import get_cloud
+from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
+from skyinfra.errors import UnsupportedError
+from skyinfra.preview import Fakes, Registered, StackPreview
+from skyinfra.spec import Accelerator
+from skyinfra.topology import StackPlan
+from tests.stacks import run, stack_plan
+
+RG = "azure-native:resources:ResourceGroup"
+NSG = "azure-native:network:NetworkSecurityGroup"
+VNET = "azure-native:network:VirtualNetwork"
+SUBNET = "azure-native:network:Subnet"
+ACCOUNT = "azure-native:storage:StorageAccount"
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+CONTAINER = "azure-native:storage:BlobContainer"
+VMSS = "azure-native:compute:VirtualMachineScaleSet"
+RANDOM_STRING = "random:index/randomString:RandomString"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000"
+GPU_SIZE = "Standard_NC24ads_A100_v4"
+
+
+@cache
+def preview(**kwargs: Any) -> StackPreview:
+    return run(stack_plan("azure", **kwargs))
+
+
+@cache
+def bare() -> StackPreview:
+    """No ingress ports, no SSH key, no versioning, a size without Premium SSD support."""
+    plan = stack_plan("azure")
+    return run(
+        dataclasses.replace(
+            plan,
+            networks=(dataclasses.replace(plan.networks[0], ingress_ports=()),),
+            buckets=(dataclasses.replace(plan.buckets[0], versioning=False),),
+            compute=(
+                dataclasses.replace(
+                    plan.compute[0], ssh_public_key=None, instance_type="Standard_D4_v5"
+                ),
+            ),
+        )
+    )
+
+
+def children(p: StackPreview, token: str) -> list[Registered]:
+    (component,) = p.by_type(token)
+    return [r for r in p.resources if r.parent == component.urn]
+
+
+def tokens(p: StackPreview, token: str) -> Counter[str]:
+    return Counter(r.type for r in children(p, token))
+
+
+def rules(p: StackPreview) -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in p.one(NSG).inputs["securityRules"]}
+
+
+def vm_profile(p: StackPreview) -> dict[str, Any]:
+    """The scale set's VM profile, out of its secret envelope when it carries a password."""
+    profile: dict[str, Any] = p.one(VMSS).inputs["virtualMachineProfile"]
+    if profile.get(rpc._special_sig_key) == rpc._special_secret_sig:
+        unwrapped: dict[str, Any] = profile["value"]
+        return unwrapped
+    return profile
+
+
+# -- network --------------------------------------------------------------------------------
+
+
+def test_network_resources_and_address_plan() -> None:
+    p = preview()
+    assert tokens(p, NETWORK_TOKEN) == Counter({RG: 1, NSG: 1, VNET: 1, SUBNET: 1})
+    rg = children(p, NETWORK_TOKEN)[0]
+    assert rg.type == RG and rg.inputs["location"] == "westeurope" and not rg.protect
+    vnet, subnet = p.one(VNET).inputs, p.one(SUBNET).inputs
+    assert vnet["addressSpace"] == {"addressPrefixes": ["10.1.0.0/16"]}
+    assert "subnets" not in vnet  # subnets are their own resources (the peering layer adds one)
+    assert vnet["resourceGroupName"] == subnet["resourceGroupName"] == rg.outputs["name"]
+    assert subnet["virtualNetworkName"] == p.one(VNET).outputs["name"]
+    assert subnet["addressPrefix"] == "10.1.0.0/20"
+    assert subnet["networkSecurityGroup"] == {"id": p.one(NSG).id}
+
+
+def test_ingress_is_the_planned_ports_from_trusted_cidrs_and_vnet_is_denied() -> None:
+    got = rules(preview())
+    assert set(got) == {"allow-trusted-tcp", "deny-vnet-inbound"}
+    trusted, deny = got["allow-trusted-tcp"], got["deny-vnet-inbound"]
+    assert (trusted["direction"], trusted["access"], trusted["protocol"]) == (
+        "Inbound",
+        "Allow",
+        "Tcp",
+    )
+    assert trusted["destinationPortRanges"] == ["22", "443"]
+    assert trusted["sourceAddressPrefixes"] == ["10.1.0.0/16", "10.2.0.0/16"]
+    assert (deny["access"], deny["sourceAddressPrefix"], deny["destinationPortRange"]) == (
+        "Deny",
+        "VirtualNetwork",
+        "*",
+    )
+    assert trusted["priority"] < deny["priority"] < 65000  # before Azure's AllowVnetInBound
+
+
+def test_public_ports_open_to_the_internet_only_when_public() -> None:
+    got = rules(preview(public=True))
+    public = got["allow-public-tcp"]
+    assert (public["access"], public["protocol"], public["sourceAddressPrefix"]) == (
+        "Allow",
+        "Tcp",
+        "Internet",
+    )
+    assert public["destinationPortRanges"] == ["443"]
+    priorities = [r["priority"] for r in got.values()]
+    assert len(set(priorities)) == len(priorities) == 3
+
+
+def test_no_ingress_ports_means_no_allow_rule() -> None:
+    got = rules(bare())
+    assert [r["access"] for r in got.values()] == ["Deny"]
+
+
+def test_network_outputs_resolve_to_mock_ids() -> None:
+    p = preview()
+    out = p.outputs["networks"]["core"]
+    rg = f"{SUBSCRIPTION}/resourceGroups/{out['resource_group_name']}"
+    assert out["id"] == p.one(VNET).id
+    assert out["id"] == f"{rg}/providers/Microsoft.Network/virtualNetworks/{out['name']}"
+    assert out["subnet_ids"] == [p.one(SUBNET).id]
+    assert out["subnet_ids"][0] == f"{out['id']}/subnets/workload-0"
+    assert out["nsg_id"] == p.one(NSG).id
+    assert (out["cidr"], out["region"], out["location"]) == (
+        "10.1.0.0/16",
+        "westeurope",
+        "westeurope",
+    )
+    assert re.fullmatch(r"demo-core-rg[0-9a-f]{8}", out["resource_group_name"])
+
+
+# -- bucket ---------------------------------------------------------------------------------
+
+
+def test_bucket_resources_encryption_privacy_and_protection() -> None:
+    p = preview()
+    assert tokens(p, BUCKET_TOKEN) == Counter(
+        {RG: 1, RANDOM_STRING: 1, ACCOUNT: 1, BLOB_SERVICE: 1, CONTAINER: 1}
+    )
+    protected = {r.type for r in children(p, BUCKET_TOKEN) if r.protect}
+    assert protected == {RG, ACCOUNT, CONTAINER}
+    account = p.one(ACCOUNT).inputs
+    assert account["kind"] == "StorageV2"
+    assert account["sku"] == {"name": "Standard_ZRS"}  # westeurope has zones
+    assert account["allowBlobPublicAccess"] is False
+    assert account["enableHttpsTrafficOnly"] is True
+    assert account["minimumTlsVersion"] == "TLS1_2"
+    assert account["encryption"] == {
+        "keySource": "Microsoft.Storage",
+        "services": {
+            "blob": {"enabled": True, "keyType": "Account"},
+            "file": {"enabled": True, "keyType": "Account"},
+        },
+    }
+    assert p.one(CONTAINER).inputs["publicAccess"] == "None"
+    assert p.one(CONTAINER).inputs["containerName"] == "datasets"
+
+
+def test_account_name_is_global_safe_and_random_suffixed() -> None:
+    p = preview()
+    suffix = p.one(RANDOM_STRING)
+    assert (suffix.inputs["length"], suffix.inputs["upper"], suffix.inputs["special"]) == (
+        8,
+        False,
+        False,
+    )
+    name = p.one(ACCOUNT).inputs["accountName"]
+    assert name == "demodatasets" + suffix.outputs["result"]
+    assert re.fullmatch(r"[a-z0-9]{3,24}", name)
+
+
+def test_versioning_and_soft_delete_follow_the_plan() -> None:
+    on, off = preview().one(BLOB_SERVICE).inputs, bare().one(BLOB_SERVICE).inputs
+    assert on["blobServicesName"] == "default"
+    assert (on["isVersioningEnabled"], on["changeFeed"]) == (True, {"enabled": True})
+    assert (off["isVersioningEnabled"], off["changeFeed"]) == (False, {"enabled": False})
+    assert on["deleteRetentionPolicy"] == {"enabled": True, "days": 7}
+    assert on["containerDeleteRetentionPolicy"] == {"enabled": True, "days": 7}
+
+
+def test_unprotected_bucket() -> None:
+    assert not any(r.protect for r in children(preview(protect=False), BUCKET_TOKEN))
+
+
+def test_bucket_outputs() -> None:
+    p = preview()
+    out = p.outputs["buckets"]["datasets"]
+    account = p.one(ACCOUNT)
+    assert out["name"] == "datasets"
+    assert (
+        out["id"] == p.one(CONTAINER).id == f"{account.id}/blobServices/default/containers/datasets"
+    )
+    assert out["account_name"] == account.inputs["accountName"]
+    assert out["account_id"] == account.id
+    assert out["resource_group_name"] == p.one(CONTAINER).inputs["resourceGroupName"]
+    assert out["url"] == f"https://{out['account_name']}.blob.core.windows.net/datasets"
+
+
+def test_container_names_azure_refuses_are_reported() -> None:
+    plan = stack_plan("azure")
+    bad = dataclasses.replace(plan.buckets[0], name="ab")
+    stack = StackPlan(plan.project, plan.site, buckets=(bad,))
+    with pytest.raises(UnsupportedError, match="container"):
+        run(stack)
+
+
+# -- compute --------------------------------------------------------------------------------
+
+
+def test_scale_set_shape_image_and_disk() -> None:
+    p = preview()
+    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1})
+    vmss = p.one(VMSS).inputs
+    assert vmss["resourceGroupName"] == p.outputs["networks"]["core"]["resource_group_name"]
+    assert vmss["sku"] == {"name": "Standard_D4s_v5", "capacity": 2, "tier": "Standard"}
+    assert (vmss["orchestrationMode"], vmss["upgradePolicy"], vmss["overprovision"]) == (
+        "Uniform",
+        {"mode": "Manual"},
+        False,
+    )
+    storage = vm_profile(p)["storageProfile"]
+    assert storage["imageReference"] == get_cloud("azure").image("ubuntu-22.04", "x86_64")
+    assert storage["osDisk"] == {
+        "createOption": "FromImage",
+        "caching": "ReadWrite",
+        "diskSizeGB": 200,
+        "managedDisk": {"storageAccountType": "Premium_LRS"},
+    }
+    assert "priority" not in vm_profile(p) and "spotRestorePolicy" not in p.one(VMSS).inputs
+    assert "virtualMachineProfile" not in p.one(VMSS).secret_inputs
+
+
+def test_ssh_key_login_without_password() -> None:
+    os_profile = vm_profile(preview())["osProfile"]
+    assert os_profile["adminUsername"] == "skyinfra"
+    assert os_profile["computerNamePrefix"] == "demo-api"
+    assert "adminPassword" not in os_profile
+    assert os_profile["linuxConfiguration"] == {
+        "disablePasswordAuthentication": True,
+        "ssh": {
+            "publicKeys": [
+                {
+                    "path": "/home/skyinfra/.ssh/authorized_keys",
+                    "keyData": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample demo@example",
+                }
+            ]
+        },
+    }
+    assert RANDOM_PASSWORD not in tokens(preview(), COMPUTE_TOKEN)
+
+
+def test_generated_password_reaches_the_engine_as_a_secret() -> None:
+    p = bare()
+    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1, RANDOM_PASSWORD: 1})
+    password = p.one(RANDOM_PASSWORD)
+    assert password.inputs["length"] == 32
+    os_profile = vm_profile(p)["osProfile"]
+    assert os_profile["adminPassword"] == password.outputs["result"]
+    assert len(os_profile["adminPassword"]) == 32
+    assert os_profile["linuxConfiguration"] == {"disablePasswordAuthentication": False}
+    assert "virtualMachineProfile" in p.one(VMSS).secret_inputs
+    # A size without Premium SSD support gets Standard SSD.
+    disk = vm_profile(p)["storageProfile"]["osDisk"]["managedDisk"]
+    assert disk == {"storageAccountType": "StandardSSD_LRS"}
+
+
+def test_nic_uses_the_subnet_and_nsg_with_a_standard_public_ip() -> None:
+    p = preview()
+    (nic,) = vm_profile(p)["networkProfile"]["networkInterfaceConfigurations"]
+    assert nic["primary"] is True
+    assert nic["networkSecurityGroup"] == {"id": p.one(NSG).id}
+    (ip,) = nic["ipConfigurations"]
+    assert ip["subnet"] == {"id": p.one(SUBNET).id}
+    assert ip["publicIPAddressConfiguration"]["sku"] == {"name": "Standard", "tier": "Regional"}
+
+
+def test_spot_gpu_group() -> None:
+    p = preview(spot=True, gpu=Accelerator("A100-80GB", 1), instance_type=GPU_SIZE)
+    assert p.one(VMSS).inputs["sku"]["name"] == GPU_SIZE
+    profile = vm_profile(p)
+    assert (profile["priority"], profile["evictionPolicy"], profile["billingProfile"]) == (
+        "Spot",
+        "Delete",
+        {"maxPrice": -1},
+    )
+    assert p.one(VMSS).inputs["spotRestorePolicy"] == {"enabled": True}
+    assert p.outputs["compute"]["api"]["instance_type"] == GPU_SIZE
+
+
+def test_gpu_request_on_a_size_without_gpus_is_refused() -> None:
+    with pytest.raises(UnsupportedError, match="no GPU"):
+        run(stack_plan("azure", gpu=Accelerator("A100-80GB", 1)))
+
+
+def test_compute_outputs() -> None:
+    p = preview()
+    out = p.outputs["compute"]["api"]
+    vmss = p.one(VMSS)
+    assert out["group_id"] == vmss.id
+    assert out["group_id"] == (
+        f"{SUBSCRIPTION}/resourceGroups/{vmss.inputs['resourceGroupName']}"
+        f"/providers/Microsoft.Compute/virtualMachineScaleSets/{out['name']}"
+    )
+    assert (out["instance_type"], out["count"], out["admin_username"]) == (
+        "Standard_D4s_v5",
+        2,
+        "skyinfra",
+    )
+
+
+# -- mocks ----------------------------------------------------------------------------------
+
+
+def test_client_config_invoke_is_answered() -> None:
+    fakes = get_cloud("azure").mock_fakes()
+    answer = fakes.invokes["azure-native:authorization:getClientConfig"](
+        {}, Fakes(stack_plan("azure").site)
+    )
+    assert answer["subscriptionId"] == SUBSCRIPTION.rsplit("/", 1)[1]
+    assert set(answer) == {"subscriptionId", "tenantId", "clientId", "objectId"}

@@ -1,0 +1,119 @@
+"""One contract suite run over every cloud: what the rest of skyinfra relies on."""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from skyinfra.clouds import cloud_names, get_cloud
+from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
+from skyinfra.errors import SpecError
+from skyinfra.preview import StackPreview
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
+from tests.stacks import run, stack_plan
+
+CLOUDS = cloud_names()
+PACKAGE = Path(__file__).resolve().parents[2] / "skyinfra"
+
+
+@cache
+def preview(cloud: str, protect: bool = True) -> StackPreview:
+    return run(stack_plan(cloud, protect=protect))
+
+
+def children(p: StackPreview, token: str) -> list:  # type: ignore[type-arg]
+    (component,) = p.by_type(token)
+    return [r for r in p.resources if r.parent == component.urn]
+
+
+def test_registry_has_the_three_clouds() -> None:
+    assert CLOUDS == ["aws", "gcp", "azure"]
+
+
+def test_unknown_cloud_suggests_a_name() -> None:
+    with pytest.raises(SpecError, match="did you mean 'azure'"):
+        get_cloud("azur")
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_lowering_table_covers_every_kind(cloud: str) -> None:
+    assert set(get_cloud(cloud).lowerings()) == {NetworkPlan, BucketPlan, ComputePlan}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_one_component_per_neutral_resource_with_frozen_tokens(cloud: str) -> None:
+    components = [r for r in preview(cloud).resources if not r.custom]
+    assert sorted(r.type for r in components) == sorted(
+        [NETWORK_TOKEN, BUCKET_TOKEN, COMPUTE_TOKEN]
+    )
+    assert {r.name for r in components} == {"demo-core", "demo-datasets", "demo-api"}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_every_cloud_resource_hangs_under_a_component_and_is_named_from_it(cloud: str) -> None:
+    p = preview(cloud)
+    components = {r.urn: r for r in p.resources if not r.custom}
+    for r in p.resources:
+        if r.custom:
+            assert r.parent in components, f"{r.type} {r.name} is not under a neutral component"
+            assert r.name.startswith(components[r.parent].name), r.name
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_network_outputs(cloud: str) -> None:
+    out = preview(cloud).outputs["networks"]["core"]
+    assert out["cidr"] == "10.1.0.0/16"
+    assert out["region"] == stack_plan(cloud).site.region
+    assert len(out["subnet_ids"]) == get_cloud(cloud).subnets_per_network
+    assert out["id"] and out["name"]
+    ids = {r.id for r in preview(cloud).resources}
+    assert out["id"] in ids and set(out["subnet_ids"]) <= ids
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_bucket_outputs_and_protection(cloud: str) -> None:
+    out = preview(cloud).outputs["buckets"]["datasets"]
+    assert out["name"] and out["id"]
+    assert any(r.protect for r in children(preview(cloud), BUCKET_TOKEN))
+    assert not any(r.protect for r in children(preview(cloud, protect=False), BUCKET_TOKEN))
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_compute_outputs(cloud: str) -> None:
+    out = preview(cloud).outputs["compute"]["api"]
+    assert out["instance_type"] == stack_plan(cloud).compute[0].instance_type
+    assert out["count"] == 2
+    assert out["group_id"] in {r.id for r in preview(cloud).resources}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_site_outputs(cloud: str) -> None:
+    out = preview(cloud).outputs
+    assert (out["cloud"], out["region"]) == (cloud, stack_plan(cloud).site.region)
+
+
+def _string_literals(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return {
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    }
+
+
+def test_provider_names_appear_only_in_their_own_modules_and_the_registry() -> None:
+    names = set(CLOUDS)
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel.startswith("clouds/") and rel.count("/") >= 2:
+            own = rel.split("/")[1]
+            leaked = (_string_literals(path) & names) - {own}
+        elif rel == "clouds/__init__.py":
+            continue
+        else:
+            leaked = _string_literals(path) & names
+        if leaked:
+            offenders.append(f"{rel}: {sorted(leaked)}")
+    assert not offenders, offenders

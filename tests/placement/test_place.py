@@ -1,0 +1,93 @@
+"""Placement of pinned resources and instance-type resolution from the catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+from skyinfra.catalog import load_catalog
+from skyinfra.errors import SpecError
+from skyinfra.loader import parse_spec
+from skyinfra.placement import HOURS_PER_MONTH, place
+from skyinfra.topology import Site
+
+CATALOG = load_catalog(None)
+
+
+def spec(compute: str, extra: str = "") -> str:
+    return f"name: demo\nnetworks: {{core: {{}}}}\ncompute:\n  web:\n{compute}{extra}"
+
+
+def test_pinned_group_gets_cheapest_matching_offer_and_cost() -> None:
+    s = parse_spec(
+        spec(
+            '    count: 3\n    resources: {cpus: "4+", memory: "16+"}\n    placement: {cloud: aws, region: us-east-1}\n'
+        )
+    )
+    decision = place(s, CATALOG).decisions["web"]
+    assert decision.site == Site("aws", "us-east-1")
+    cheapest = CATALOG.cheapest("aws", "us-east-1", s.compute["web"].resources, False)
+    assert decision.instance_type == cheapest.instance_type
+    assert cheapest.price is not None
+    assert decision.hourly_cost == pytest.approx(cheapest.price * 3)
+    assert decision.monthly_cost == pytest.approx(cheapest.price * 3 * HOURS_PER_MONTH, abs=0.01)
+
+
+def test_spot_groups_are_priced_at_spot() -> None:
+    s = parse_spec(
+        spec(
+            '    spot: true\n    resources: {cpus: "4+", memory: "16+"}\n    placement: {cloud: aws, region: us-east-1}\n'
+        )
+    )
+    decision = place(s, CATALOG).decisions["web"]
+    offer = CATALOG.find("aws", "us-east-1", decision.instance_type or "")
+    assert offer is not None and decision.hourly_cost == pytest.approx(offer.spot_price)
+
+
+def test_instance_type_per_cloud_wins_over_resources() -> None:
+    s = parse_spec(
+        spec(
+            "    instance_type: {aws: c7i.2xlarge, gcp: n2-standard-8}\n    placement: {cloud: gcp, region: us-central1}\n"
+        )
+    )
+    assert place(s, CATALOG).decisions["web"].instance_type == "n2-standard-8"
+
+
+def test_an_instance_type_missing_from_the_catalog_is_deployed_without_a_price() -> None:
+    s = parse_spec(
+        spec("    instance_type: m5.large\n    placement: {cloud: aws, region: us-east-1}\n")
+    )
+    decision = place(s, CATALOG).decisions["web"]
+    assert (decision.instance_type, decision.hourly_cost) == ("m5.large", None)
+
+
+def test_gpu_group_on_gcp_joins_host_and_gpu_prices() -> None:
+    s = parse_spec(
+        spec(
+            '    resources: {accelerators: "A100:8"}\n    placement: {cloud: gcp, region: europe-west4}\n'
+        )
+    )
+    decision = place(s, CATALOG).decisions["web"]
+    assert decision.instance_type == "a2-highgpu-8g"
+    assert decision.hourly_cost == pytest.approx(6.51251 + 12.90919)
+
+
+def test_unpinned_resources_are_visibly_unsupported() -> None:
+    s = parse_spec(spec('    resources: {cpus: "2+"}\n'))
+    with pytest.raises(SpecError, match="automatic placement is not available yet") as err:
+        place(s, CATALOG)
+    assert err.value.problems[0].path == ("compute", "web", "placement")
+
+
+def test_all_problems_are_collected() -> None:
+    text = spec(
+        '    resources: {accelerators: "A100:3"}\n    placement: {cloud: aws, region: us-east-1}\n',
+        "  api:\n    placement: {cloud: gpc, region: x}\nbuckets:\n  b:\n    placement: {cloud: azure, region: mars}\n",
+    )
+    with pytest.raises(SpecError) as err:
+        place(parse_spec(text), CATALOG)
+    paths = sorted(p.path for p in err.value.problems)
+    assert paths == [
+        ("buckets", "b", "placement", "region"),
+        ("compute", "api", "placement", "cloud"),
+        ("compute", "web", "resources"),
+    ]

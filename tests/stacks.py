@@ -1,0 +1,62 @@
+"""Small hand-built stack plans and a runner, shared by the lowering tests."""
+
+from __future__ import annotations
+
+from skyinfra.preview import StackPreview, preview_stack
+from skyinfra.spec import Accelerator
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
+
+REGIONS = {"aws": "us-east-1", "gcp": "us-central1", "azure": "westeurope"}
+SETTINGS = {"gcp": {"project": "demo-project"}}
+
+
+def stack_plan(
+    cloud: str,
+    *,
+    gpu: Accelerator | None = None,
+    instance_type: str | None = None,
+    spot: bool = False,
+    public: bool = False,
+    count: int = 2,
+    protect: bool = True,
+) -> StackPlan:
+    """One network (10.1.0.0/16, port 22, peer 10.2.0.0/16), one bucket, one compute group."""
+    site = Site(cloud, REGIONS[cloud])
+    subnets = ("10.1.0.0/20", "10.1.16.0/20") if cloud == "aws" else ("10.1.0.0/20",)
+    network = NetworkPlan(
+        name="core",
+        site=site,
+        cidr="10.1.0.0/16",
+        subnets=subnets,
+        ingress_ports=(22, 443),
+        public_ports=(443,) if public else (),
+        peer_cidrs=("10.2.0.0/16",),
+    )
+    default_types = {"aws": "m6i.xlarge", "gcp": "n2-standard-4", "azure": "Standard_D4s_v5"}
+    group = ComputePlan(
+        name="api",
+        site=site,
+        network="core",
+        count=count,
+        instance_type=instance_type or default_types[cloud],
+        accelerator=gpu,
+        image="ubuntu-22.04",
+        disk_gb=200,
+        spot=spot,
+        ssh_public_key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample demo@example",
+    )
+    bucket = BucketPlan(name="datasets", site=site, versioning=True, protect=protect)
+    return StackPlan(
+        project="demo",
+        site=site,
+        settings=SETTINGS.get(cloud, {}),
+        networks=(network,),
+        buckets=(bucket,),
+        compute=(group,),
+    )
+
+
+def run(stack: StackPlan) -> StackPreview:
+    """Register `stack` under the mock engine and return what the engine received."""
+    config = {"gcp:project": "demo-project"} if stack.site.cloud == "gcp" else {}
+    return preview_stack(stack.project, stack, config)
