@@ -169,12 +169,17 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> KeyPath:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
+        if _addresses(node, part):
             node = node[part]
             path.append(part)
     return tuple(path)
+
+
+def _addresses(node: Any, part: Any) -> bool:
+    """Whether `part` is a key of mapping `node` or an index of list `node`."""
+    if isinstance(node, dict):
+        return isinstance(part, str) and part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def _problem_for(error: Any, path: KeyPath, data: Any) -> Problem:
