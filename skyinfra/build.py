@@ -39,7 +39,23 @@ def build_topology(
     """One StackPlan per site used, in stack-name order."""
     check_accounts(spec, placement.sites)
     stacks = tuple(_stack(spec, placement, cidrs, site) for site in placement.sites)
+    check_plans(stacks)
     return Topology(spec.name, stacks)
+
+
+def check_plans(stacks: tuple[StackPlan, ...]) -> None:
+    """Each cloud's own objections to the plans it will lower, all at once."""
+    problems: list[Problem] = []
+    for stack in stacks:
+        cloud = get_cloud(stack.site.cloud)
+        plans: list[NetworkPlan | BucketPlan | ComputePlan] = [
+            *stack.networks,
+            *stack.buckets,
+            *stack.compute,
+        ]
+        problems += [problem for plan in plans for problem in cloud.check(plan)]
+    if problems:
+        raise SpecError(problems)
 
 
 def _stack(

@@ -1,8 +1,8 @@
 """YAML -> `Spec`, with every problem located at file:line:column and a did-you-mean.
 
-ruamel's round-trip parser keeps the position of each key and value; we flatten the document
-into plain Python while recording a `SourceMap` (key path -> position), validate with
-pydantic, and translate each validation error's `loc` back into a position and a key path.
+`yamlsource` turns the text into plain data plus a `SourceMap` (key path -> position); we
+validate with pydantic and translate each validation error's `loc` back into a position and
+a key path. Problems found later (placement, catalog) are located through the same map.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from skyinfra.errors import KeyPath, Problem, SpecError
 from skyinfra.spec import Spec, check_references
 from skyinfra.suggest import did_you_mean
+from skyinfra.yamlsource import load_yaml
 
 __all__ = ["SourceMap", "load_spec", "parse_spec"]
 
@@ -81,75 +79,15 @@ def source_of(spec: Spec) -> SourceMap | None:
 
 
 def _parse_yaml(text: str, source: SourceMap) -> dict[str, Any]:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        doc = yaml.load(text)
-    except MarkedYAMLError as err:
-        raise SpecError([_yaml_problem(err, source.file)]) from None
-    if doc is None:
-        raise SpecError(
-            [
-                Problem(
-                    "the spec is empty",
-                    file=source.file,
-                    line=1,
-                    column=1,
-                    hint="start with `name: my-project`",
-                )
-            ]
-        )
-    if not isinstance(doc, CommentedMap):
-        raise SpecError(
-            [
-                Problem(
-                    "the spec must be a mapping of keys (name, networks, ...)",
-                    file=source.file,
-                    line=1,
-                    column=1,
-                )
-            ]
-        )
-    return typing.cast(dict[str, Any], _plain(doc, (), source))
-
-
-def _yaml_problem(err: MarkedYAMLError, filename: str) -> Problem:
-    mark = err.problem_mark or err.context_mark
-    what = " ".join(str(p) for p in (err.context, err.problem) if p)
-    if "duplicate key" in what:
-        what = "duplicate key " + what.split("duplicate key", 1)[1].strip().split("\n")[0]
-    line = mark.line + 1 if mark else None
-    column = mark.column + 1 if mark else None
-    return Problem(f"invalid YAML: {what}", file=filename, line=line, column=column)
-
-
-def _plain(node: Any, path: KeyPath, source: SourceMap) -> Any:
-    """Convert ruamel containers to dict/list, recording each key's position."""
-    if isinstance(node, CommentedMap):
-        out = {}
-        for key, value in node.items():
-            line, col = node.lc.key(key)
-            source.positions[(*path, str(key))] = (line + 1, col + 1)
-            out[str(key) if not isinstance(key, str) else key] = _plain(
-                value, (*path, str(key)), source
-            )
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for i, value in enumerate(node):
-            line, col = node.lc.item(i)
-            source.positions[(*path, i)] = (line + 1, col + 1)
-            items.append(_plain(value, (*path, i), source))
-        return items
-    if isinstance(node, str):
-        return str(node)  # drop ruamel's scalar string subclasses
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return node
+    data, positions = load_yaml(text, source.file)
+    source.positions.update(positions)
+    if data is None:
+        problem = Problem("the spec is empty", hint="start with `name: my-project`")
+        raise SpecError([replace(problem, file=source.file, line=1, column=1)])
+    if not isinstance(data, dict):
+        problem = Problem("the spec must be a mapping of keys (name, networks, ...)")
+        raise SpecError([replace(problem, file=source.file, line=1, column=1)])
+    return data
 
 
 # -- validation errors --------------------------------------------------------------------

@@ -196,6 +196,24 @@ CASES = [
         "would be used at 2 sites",
     ),
     (
+        "gpu-cannot-attach-gcp",
+        BASE.replace(
+            '{cpus: "2+", memory: "8+"}\n    placement: {cloud: aws, region: us-east-1}',
+            '{accelerators: "A100:1"}\n    instance_type: n1-standard-8\n    placement: {cloud: gcp, region: us-central1}',
+        ),
+        12,
+        "cannot be attached to n1-standard-8",
+    ),
+    (
+        "gpu-on-cpu-size-azure",
+        BASE.replace(
+            '{cpus: "2+", memory: "8+"}\n    placement: {cloud: aws, region: us-east-1}',
+            '{accelerators: "T4:1"}\n    instance_type: Standard_D4s_v5\n    placement: {cloud: azure, region: westeurope}',
+        ),
+        12,
+        "has no GPU",
+    ),
+    (
         "two-networks-no-choice",
         BASE.replace("core: {}", "core: {}\n  edge: {}").replace("    network: core\n", ""),
         11,

@@ -68,6 +68,8 @@ class Catalog:
         self._meta = dict(meta or {})
         self._tables: dict[str, _Table] = {}
         self._offers: dict[tuple[str, str], list[Offer]] = {}
+        # Specs repeat the same request many times (a fleet of identical groups).
+        self._matches: dict[tuple[str, str, Resources, bool], list[Offer]] = {}
 
     # -- construction ---------------------------------------------------------------------
 
@@ -146,8 +148,11 @@ class Catalog:
 
     def matching(self, cloud: str, region: str, resources: Resources, spot: bool) -> list[Offer]:
         """Offers in `region` that satisfy `resources`, cheapest first (ties: by name)."""
-        fits = [o for o in self.offers(cloud, region) if _fits(o, resources, spot)]
-        return sorted(fits, key=lambda o: (o.hourly(spot), o.instance_type))
+        key = (cloud, region, resources, spot)
+        if key not in self._matches:
+            fits = [o for o in self.offers(cloud, region) if _fits(o, resources, spot)]
+            self._matches[key] = sorted(fits, key=lambda o: (o.hourly(spot), o.instance_type))
+        return list(self._matches[key])
 
     def cheapest(
         self, cloud: str, region: str, resources: Resources, spot: bool, path: KeyPath = ()

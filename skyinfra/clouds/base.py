@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from skyinfra.catalog.model import Offer, Row
+from skyinfra.errors import Problem
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
 
 if TYPE_CHECKING:
@@ -93,6 +94,14 @@ class Cloud:
 
     def lower(self, plan: NetworkPlan | BucketPlan | ComputePlan, ctx: Context) -> Outputs:
         return self.lowerings()[type(plan)](plan, ctx)
+
+    def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
+        """Problems this cloud has with a plan, found at compile time (no SDK needed).
+
+        Lowering relies on it: a plan that passes must lower, so users learn of a GPU that
+        cannot attach from `compile`, not halfway through `pulumi up`.
+        """
+        return []
 
     def stack_config(self, site: Site, settings: Mapping[str, str]) -> dict[str, str]:
         """Provider configuration for a stack at `site` (`aws:region: us-east-1`, ...)."""

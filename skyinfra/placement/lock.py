@@ -7,12 +7,10 @@ human-readable and diff-friendly: one line per resource, keys sorted.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+import yaml
 
 from skyinfra.errors import SpecError
 from skyinfra.peering.ipam import ConcreteNetwork
@@ -33,13 +31,9 @@ def dump_lock(placement: Placement, cidrs: Mapping[ConcreteNetwork, str]) -> str
         "resources": {name: _decision(d) for name, d in sorted(placement.decisions.items())},
         "networks": networks,
     }
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = None
-    yaml.width = 200
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
-    out = io.StringIO()
-    yaml.dump(doc, out)
-    return HEADER + out.getvalue()
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(doc, Dumper=dumper, default_flow_style=None, sort_keys=False, width=200)
+    return HEADER + text
 
 
 def _decision(d: Decision) -> dict[str, Any]:
@@ -56,7 +50,7 @@ def load_lock(
 ) -> tuple[Placement, dict[ConcreteNetwork, str]]:
     """Parse a lock file written by `dump_lock`."""
     try:
-        doc = YAML(typ="safe", pure=True).load(text) or {}
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         if doc.get("version") != LOCK_VERSION:
             raise SpecError(f"{filename}: unsupported lock version {doc.get('version')!r}")
         decisions = {
@@ -74,7 +68,7 @@ def load_lock(
             for name, by_stack in (doc.get("networks") or {}).items()
             for stack, cidr in by_stack.items()
         }
-    except (YAMLError, AttributeError, KeyError, TypeError) as err:
+    except (yaml.YAMLError, AttributeError, KeyError, TypeError) as err:
         raise SpecError(
             f"{filename} is not a valid skyinfra lock file ({err}); recompile the project"
         ) from None

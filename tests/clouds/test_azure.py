@@ -13,7 +13,6 @@ from pulumi.runtime import rpc
 
 from skyinfra.clouds import get_cloud
 from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
-from skyinfra.errors import UnsupportedError
 from skyinfra.preview import Fakes, Registered, StackPreview
 from skyinfra.spec import Accelerator
 from skyinfra.topology import StackPlan
@@ -216,12 +215,12 @@ def test_bucket_outputs() -> None:
     assert out["url"] == f"https://{out['account_name']}.blob.core.windows.net/datasets"
 
 
-def test_container_names_azure_refuses_are_reported() -> None:
+@pytest.mark.parametrize(("name", "container"), [("ab", "ab-data"), ("raw--logs-", "raw-logs")])
+def test_spec_names_azure_refuses_are_fitted_to_container_rules(name: str, container: str) -> None:
     plan = stack_plan("azure")
-    bad = dataclasses.replace(plan.buckets[0], name="ab")
-    stack = StackPlan(plan.project, plan.site, buckets=(bad,))
-    with pytest.raises(UnsupportedError, match="container"):
-        run(stack)
+    bucket = dataclasses.replace(plan.buckets[0], name=name)
+    p = run(StackPlan(plan.project, plan.site, buckets=(bucket,)))
+    assert p.one(CONTAINER).inputs["containerName"] == container
 
 
 # -- compute --------------------------------------------------------------------------------
@@ -307,9 +306,12 @@ def test_spot_gpu_group() -> None:
     assert p.outputs["compute"]["api"]["instance_type"] == GPU_SIZE
 
 
-def test_gpu_request_on_a_size_without_gpus_is_refused() -> None:
-    with pytest.raises(UnsupportedError, match="no GPU"):
-        run(stack_plan("azure", gpu=Accelerator("A100-80GB", 1)))
+def test_gpu_request_on_a_size_without_gpus_is_refused_at_compile_time() -> None:
+    (problem,) = get_cloud("azure").check(
+        stack_plan("azure", gpu=Accelerator("A100-80GB", 1)).compute[0]
+    )
+    assert "Standard_D4s_v5 has no GPU" in problem.message
+    assert problem.path == ("compute", "api", "resources", "accelerators")
 
 
 def test_compute_outputs() -> None:

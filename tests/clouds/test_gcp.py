@@ -234,7 +234,7 @@ def test_gpu_groups_use_any_zone_with_capacity(preview: Any) -> None:
 @pytest.mark.parametrize(
     ("gpu", "instance_type", "message"),
     [
-        ("A100:1", "n1-standard-8", r"A100:1 cannot be attached to n1-standard-8.*a2-highgpu-\*"),
+        ("A100:1", "n1-standard-8", r"A100:1 cannot be attached to n1-standard-8.*a2-highgpu-1g"),
         ("tpu-v5p-8", "n1-standard-8", "is a Cloud TPU"),
         ("T4:1", "n2-standard-8", "T4 attaches only to N1 machine types"),
         ("T4:1", "a2-highgpu-8g", "carries A100:8 built in; it cannot provide T4:1"),

@@ -6,6 +6,8 @@ import re
 from typing import Any, ClassVar
 
 from skyinfra.clouds.base import Cloud
+from skyinfra.errors import Problem
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 
 def _image(publisher: str, offer: str, sku: str) -> dict[str, str]:
@@ -44,3 +46,19 @@ class Azure(Cloud):
     def is_burstable(self, instance_type: str) -> bool:
         match = self._SIZE.match(instance_type)
         return bool(match and match.group(1) == "B")
+
+    # GPU sizes are the N families (NC, ND, NV, NCC, ...): GPUs come with the size.
+    _GPU_SIZE = re.compile(r"^Standard_N[A-Z]*\d")
+
+    def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
+        if (
+            isinstance(plan, ComputePlan)
+            and plan.accelerator
+            and not self._GPU_SIZE.match(plan.instance_type)
+        ):
+            message = (
+                f"{plan.instance_type} has no GPU and Azure cannot attach {plan.accelerator} "
+                "to it: use a GPU size (NC, ND or NV families)"
+            )
+            return [Problem(message, ("compute", plan.name, "resources", "accelerators"))]
+        return []

@@ -17,7 +17,6 @@ from pulumi_azure_native import compute, network, resources, storage
 
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.base import Context, Lowering, Outputs
-from skyinfra.errors import UnsupportedError
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 __all__ = ["LOWERINGS"]
@@ -147,8 +146,6 @@ def _allow(
 _ACCOUNT_NAME_MAX = 24
 _ACCOUNT_SUFFIX = 8  # 36**8 names: a clash with another tenant's account is negligible
 _RETENTION_DAYS = 7
-# A container name: 3-63 of [a-z0-9-], starting and ending alphanumeric, no "--".
-_CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
 # Regions with availability zones, where zone-redundant (ZRS) storage exists. Elsewhere the
 # account falls back to LRS (S3 and regional GCS buckets also span zones where they can).
 _ZONAL_REGIONS = frozenset(
@@ -196,14 +193,10 @@ def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
 
 
 def _container_name(plan: BucketPlan) -> str:
-    """The bucket's own name: Azure rules are stricter than spec names, so say so up front."""
-    if not _CONTAINER_NAME.match(plan.name):
-        raise UnsupportedError(
-            f"Azure cannot name a blob container {plan.name!r}: container names are 3-63 "
-            "lowercase letters, digits and single hyphens, starting and ending alphanumeric",
-            path=("buckets", plan.name),
-        )
-    return plan.name
+    """The bucket's name, fitted to Azure's container rules (3-63 of [a-z0-9-], no "--",
+    alphanumeric at both ends): spec names may be shorter or end in "-"."""
+    name = re.sub(r"-+", "-", plan.name).strip("-")
+    return name if len(name) >= 3 else f"{name}-data"
 
 
 def _account(plan: BucketPlan, ctx: Context, rg: resources.ResourceGroup) -> storage.StorageAccount:
@@ -275,7 +268,6 @@ _COMPUTER_NAME_PREFIX_MAX = 15
 # Size names: Standard_<family><vcpus>[-<active vcpus>]<features>_<version>. An "s" feature
 # (or the old DS/GS families) means the size can use Premium SSD.
 _SIZE = re.compile(r"^Standard_([A-Z]+)\d+(?:-\d+)?([a-z]*)")
-_GPU_FAMILY = re.compile(r"^Standard_N[A-Z]*\d")
 
 
 def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
@@ -285,7 +277,6 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
     No overprovisioning: extra VMs would briefly need quota (GPU quota especially).
     """
     net = _network(ctx)
-    _check_gpu(plan)
     sku: compute.SkuArgsDict = {
         "name": plan.instance_type,
         "capacity": plan.count,
@@ -318,16 +309,6 @@ def _network(ctx: Context) -> Outputs:
     if ctx.network is None:
         raise ValueError(f"compute group {ctx.name} was lowered without its network")
     return ctx.network
-
-
-def _check_gpu(plan: ComputePlan) -> None:
-    """A GPU request must come with a GPU size: Azure cannot attach GPUs to other sizes."""
-    if plan.accelerator is not None and not _GPU_FAMILY.match(plan.instance_type):
-        raise UnsupportedError(
-            f"{plan.instance_type} has no GPU and Azure cannot attach {plan.accelerator} to it: "
-            "use a GPU size (NC, ND or NV families)",
-            path=("compute", plan.name, "resources", "accelerators"),
-        )
 
 
 def _vm_profile(

@@ -11,6 +11,9 @@ from typing import Any, ClassVar
 
 from skyinfra.catalog.model import Offer, Row
 from skyinfra.clouds.base import Cloud
+from skyinfra.clouds.gcp import gpus
+from skyinfra.errors import Problem
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 
 def _family(project: str, family: str) -> str:
@@ -40,6 +43,15 @@ class Gcp(Cloud):
 
     def is_burstable(self, instance_type: str) -> bool:
         return bool(self._BURSTABLE.match(instance_type))
+
+    def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
+        if not isinstance(plan, ComputePlan):
+            return []
+        try:
+            gpus.guest_accelerator(plan.instance_type, plan.accelerator)
+        except ValueError as err:
+            return [Problem(str(err), ("compute", plan.name, "resources", "accelerators"))]
+        return []
 
     def offers_from_rows(self, rows: Iterable[Row]) -> Iterator[Offer]:
         from skyinfra.clouds.gcp.offers import join_gpu_offers

@@ -16,8 +16,8 @@ import pulumi_gcp as gcp
 
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.base import Context, Lowering, Outputs
+from skyinfra.clouds.gcp import gpus
 from skyinfra.errors import UnsupportedError
-from skyinfra.spec import Accelerator
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 __all__ = ["LOWERINGS"]
@@ -114,27 +114,6 @@ def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
 
 # -- compute --------------------------------------------------------------------------------
 
-# GPUs that attach to N1 machine types as guest accelerators: GCP's type name, allowed counts.
-_ATTACHABLE: dict[str, tuple[str, frozenset[int]]] = {
-    "T4": ("nvidia-tesla-t4", frozenset({1, 2, 4})),
-    "V100": ("nvidia-tesla-v100", frozenset({1, 2, 4, 8})),
-    "P100": ("nvidia-tesla-p100", frozenset({1, 2, 4})),
-    "P4": ("nvidia-tesla-p4", frozenset({1, 2, 4})),
-}
-# Accelerator-optimised families carry their GPUs built in (no guest accelerators):
-# machine-type prefix -> the neutral GPU name the catalog gives them.
-_BUILT_IN: dict[str, str] = {
-    "a2-highgpu-": "A100",
-    "a2-megagpu-": "A100",
-    "a2-ultragpu-": "A100-80GB",
-    "a3-highgpu-": "H100",
-    "a3-megagpu-": "H100-MEGA",
-    "a3-ultragpu-": "H200",
-    "a4-highgpu-": "B200",
-    "g2-standard-": "L4",
-}
-_N1 = re.compile(r"^n1-")
-_GPU_COUNT_SUFFIX = re.compile(r"-(\d+)g$")  # a2-highgpu-8g carries 8 (G2 types don't say)
 # Families that boot only from Hyperdisk (no Persistent Disk support).
 _HYPERDISK_ONLY = re.compile(r"^(c4|c4a|c4d|n4|a3-ultragpu|a4|x4|m4)-")
 # Public image projects whose images all support Shielded VM (UEFI, vTPM) on x86_64.
@@ -247,11 +226,7 @@ def _shielded(
 
 
 def _has_gpus(plan: ComputePlan) -> bool:
-    return plan.accelerator is not None or _built_in_gpu(plan.instance_type) is not None
-
-
-def _built_in_gpu(instance_type: str) -> str | None:
-    return next((g for p, g in _BUILT_IN.items() if instance_type.startswith(p)), None)
+    return gpus.has_gpus(plan.instance_type, plan.accelerator)
 
 
 def _guest_accelerators(
@@ -259,48 +234,16 @@ def _guest_accelerators(
 ) -> list[gcp.compute.InstanceTemplateGuestAcceleratorArgsDict] | None:
     """GPUs to attach to the VM, or None when it has none or carries them built in.
 
-    Raises `UnsupportedError` for a GPU the machine type cannot carry, never dropping it.
+    `Gcp.check` has already refused plans whose GPU cannot attach (at compile time); this
+    raises the same error for plans that did not go through it. A GPU is never dropped.
     """
-    gpu = plan.accelerator
-    if gpu is None:
-        return None
-    built_in = _built_in_gpu(plan.instance_type)
-    if built_in is not None:
-        _check_built_in(plan, gpu, built_in)
-        return None
-    if gpu.name not in _ATTACHABLE or not _N1.match(plan.instance_type):
-        raise _unsupported(plan, _why_not_attachable(plan, gpu))
-    gcp_type, counts = _ATTACHABLE[gpu.name]
-    if gpu.count not in counts:
-        allowed = ", ".join(str(c) for c in sorted(counts))
-        raise _unsupported(plan, f"GCP attaches {gpu.name} in counts of {allowed}, not {gpu.count}")
-    return [{"type": gcp_type, "count": gpu.count}]
-
-
-def _check_built_in(plan: ComputePlan, gpu: Accelerator, built_in: str) -> None:
-    """The family's GPUs must be the ones asked for (and as many, where the name says)."""
-    match = _GPU_COUNT_SUFFIX.search(plan.instance_type)
-    if gpu.name != built_in or (match is not None and int(match.group(1)) != gpu.count):
-        carried = f"{built_in}:{match.group(1)}" if match else built_in
-        raise _unsupported(
-            plan, f"{plan.instance_type} carries {carried} built in; it cannot provide {gpu}"
-        )
-
-
-def _why_not_attachable(plan: ComputePlan, gpu: Accelerator) -> str:
-    if gpu.name.lower().startswith("tpu"):
-        return f"{gpu} is a Cloud TPU: TPUs come from the Cloud TPU API, not as Compute Engine VM groups"
-    if gpu.name in _ATTACHABLE:
-        return f"{gpu.name} attaches only to N1 machine types, not to {plan.instance_type}"
-    families = ", ".join(sorted({p + "*" for p, g in _BUILT_IN.items() if g == gpu.name}))
-    where = (
-        f"use a machine type that carries it ({families})" if families else "GCP has no such GPU"
-    )
-    return f"{gpu} cannot be attached to {plan.instance_type}: {where}"
-
-
-def _unsupported(plan: ComputePlan, message: str) -> UnsupportedError:
-    return UnsupportedError(message, path=("compute", plan.name, "resources", "accelerators"))
+    try:
+        guest = gpus.guest_accelerator(plan.instance_type, plan.accelerator)
+    except ValueError as err:
+        raise UnsupportedError(
+            str(err), path=("compute", plan.name, "resources", "accelerators")
+        ) from None
+    return None if guest is None else [{"type": guest[0], "count": guest[1]}]
 
 
 def _gpu_placement(plan: ComputePlan) -> dict[str, Any]:

@@ -8,52 +8,14 @@ for `A100:8` in europe-west4 is therefore `a2-highgpu-8g` (6.51251 $/h) + `A100,
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from skyinfra.catalog.model import Offer, Row
 from skyinfra.clouds.base import Cloud
+from skyinfra.clouds.gcp.gpus import FIXED_HOSTS, GPU_BOUND, N1_HOST, N1_MAX_VCPUS
 
 __all__ = ["join_gpu_offers"]
-
-# (GPU, count) -> machine types with exactly that many GPUs built in (A2, A3, A4, G2 families).
-FIXED_HOSTS: dict[tuple[str, int], tuple[str, ...]] = {
-    **{("A100", n): (f"a2-highgpu-{n}g",) for n in (1, 2, 4, 8)},
-    ("A100", 16): ("a2-megagpu-16g",),
-    **{("A100-80GB", n): (f"a2-ultragpu-{n}g",) for n in (1, 2, 4, 8)},
-    **{("H100", n): (f"a3-highgpu-{n}g",) for n in (1, 2, 4, 8)},
-    ("H100-MEGA", 8): ("a3-megagpu-8g",),
-    ("H200", 8): ("a3-ultragpu-8g",),
-    ("B200", 8): ("a4-highgpu-8g",),
-    ("L4", 1): tuple(f"g2-standard-{n}" for n in (4, 8, 12, 16, 32)),
-    ("L4", 2): ("g2-standard-24",),
-    ("L4", 4): ("g2-standard-48",),
-    ("L4", 8): ("g2-standard-96",),
-}
-
-# (GPU, count) -> the most vCPUs an N1 host may have to attach that many GPUs.
-N1_MAX_VCPUS: dict[tuple[str, int], int] = {
-    ("T4", 1): 48,
-    ("T4", 2): 48,
-    ("T4", 4): 96,
-    ("V100", 1): 12,
-    ("V100", 2): 24,
-    ("V100", 4): 48,
-    ("V100", 8): 96,
-    ("P100", 1): 16,
-    ("P100", 2): 32,
-    ("P100", 4): 96,
-    ("P4", 1): 24,
-    ("P4", 2): 48,
-    ("P4", 4): 96,
-}
-
-# GPUs attach to N1 general-purpose types only, not to megamem/ultramem or the TPU hosts.
-_N1_HOST = re.compile(r"^n1-(standard|highmem|highcpu)-\d+$")
-# Machine types that cannot run without their built-in GPUs: never a CPU-only offer, since
-# their catalog price leaves the GPUs out.
-_GPU_BOUND = re.compile(r"^(a2|a3|a4|a4x|g2)-")
 
 
 def join_gpu_offers(cloud: Cloud, rows: list[Row]) -> Iterator[Offer]:
@@ -67,10 +29,10 @@ def join_gpu_offers(cloud: Cloud, rows: list[Row]) -> Iterator[Offer]:
     for row in rows:
         if row.instance_type and row.vcpus is not None and row.memory_gib is not None:
             hosts[(row.region, row.instance_type)] = row
-            if _N1_HOST.match(row.instance_type):
+            if N1_HOST.match(row.instance_type):
                 n1_hosts[row.region].append(row)
     for row in hosts.values():
-        if not _GPU_BOUND.match(row.instance_type):
+        if not GPU_BOUND.match(row.instance_type):
             yield cloud.offer(row)
     for gpu in rows:
         if not gpu.instance_type and gpu.accelerator and gpu.accelerator_count:
