@@ -266,7 +266,10 @@ def preview_stack(project: str, stack: StackPlan, config: Mapping[str, str]) -> 
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
     _sync_await(run_pulumi_func(program))
-    return StackPreview(stack.name, stack.site, monitor.recorded, _plain(outputs))
+    # Registration order depends on asyncio scheduling; names are stable (and a child's name
+    # starts with its component's, so parents still come first).
+    resources = sorted(monitor.recorded, key=lambda r: (r.name, r.type))
+    return StackPreview(stack.name, stack.site, resources, _plain(outputs))
 
 
 def preview_topology(
