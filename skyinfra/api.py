@@ -7,6 +7,7 @@ the spec file through the loader's source map.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,7 @@ class Plan:
     placement: Placement
     cidrs: dict[ConcreteNetwork, str]
     topology: Topology
+    catalog: Catalog | None = None
 
     @property
     def lock_text(self) -> str:
@@ -47,26 +49,53 @@ class Plan:
         return {s.name: stack_config(s) for s in self.topology.stacks}
 
 
-def plan_spec(spec_path: str | Path, catalog: Catalog | None = None) -> Plan:
-    """Load, validate and place the spec at `spec_path`."""
+def lock_path(spec_path: str | Path) -> Path:
+    """Where a spec's decisions are recorded: `sky.yaml` -> `sky.lock`, beside it."""
+    return Path(spec_path).with_suffix(".lock")
+
+
+def plan_spec(
+    spec_path: str | Path, catalog: Catalog | None = None, replan: Collection[str] = ()
+) -> Plan:
+    """Load, validate and place the spec at `spec_path`, keeping what its lock file records."""
     path = Path(spec_path)
     spec = load_spec(path)
     catalog = catalog or load_catalog(None)
+    locked, recorded = _read_lock(lock_path(path))
     with located(source_of(spec)):
-        placement = place(spec, catalog)
-        cidrs = plan_addresses(spec, placement)
+        placement = place(spec, catalog, locked, replan)
+        cidrs = plan_addresses(spec, placement, recorded)
         topology = build_topology(spec, placement, cidrs)
-    return Plan(spec, path.read_text(encoding="utf-8"), path.name, placement, cidrs, topology)
+    text = path.read_text(encoding="utf-8")
+    return Plan(spec, text, path.name, placement, cidrs, topology, catalog)
+
+
+def _read_lock(path: Path) -> tuple[Placement | None, dict[ConcreteNetwork, str]]:
+    if not path.is_file():
+        return None, {}
+    return load_lock(path.read_text(encoding="utf-8"), str(path))
+
+
+def save_lock(spec_path: str | Path, plan: Plan) -> Path:
+    """Record the plan's decisions next to the spec (rewritten only when they changed)."""
+    from skyinfra.render import write_file
+
+    return write_file(lock_path(spec_path), plan.lock_text)
 
 
 def compile_project(
     spec_path: str | Path, out_dir: str | Path, catalog: Catalog | None = None
-) -> list[Path]:
-    """Write the Pulumi project for the spec into `out_dir` (atomically); return its files."""
+) -> tuple[Plan, list[Path]]:
+    """Write the Pulumi project for the spec into `out_dir` (atomically): the plan and files.
+
+    The decisions compiled are recorded in the spec's lock file, so stacks and lock agree.
+    """
     from skyinfra.render import render_project, write_tree
 
     plan = plan_spec(spec_path, catalog)
-    return write_tree(Path(out_dir), render_project(plan))
+    files = write_tree(Path(out_dir), render_project(plan))
+    save_lock(spec_path, plan)
+    return plan, files
 
 
 def preview_project(

@@ -15,12 +15,15 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
 from skyinfra import api
 from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.errors import SkyinfraError
+from skyinfra.placement import REPLAN_ALL
+from skyinfra.report import plan_report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,8 +45,9 @@ def reports_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except SkyinfraError as err:
+            message = escape(str(err))  # messages quote lists like [ch]: not markup
             Console(stderr=True, highlight=False).print(
-                f"[bold red]error:[/] {err}", markup=True, soft_wrap=True
+                f"[bold red]error:[/] {message}", soft_wrap=True
             )
             sys.exit(err.exit_code)
 
@@ -69,47 +73,84 @@ def main() -> None:
 @spec_argument
 @catalog_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--replan",
+    "replan",
+    multiple=True,
+    is_flag=False,
+    flag_value=REPLAN_ALL,
+    metavar="[NAME]",
+    help="Re-plan what the lock file pins: every compute group, or the resource NAME (needed to move a bucket).",
+)
 @reports_errors
-def plan(spec: Path, catalog_dir: Path | None, as_json: bool) -> None:
-    """Show where every resource runs, its instance type and cost."""
-    result = api.plan_spec(spec, _catalog(catalog_dir))
-    rows = _placement_rows(result)
+def plan(spec: Path, catalog_dir: Path | None, as_json: bool, replan: tuple[str, ...]) -> None:
+    """Decide where every resource runs, at what cost; record it in SPEC's lock file."""
+    result = api.plan_spec(spec, _catalog(catalog_dir), replan)
+    lock = api.save_lock(spec, result)
+    report = plan_report(result)
     if as_json:
-        total = sum(r["monthly_cost"] or 0 for r in rows.values())
-        click.echo(
-            json.dumps({"placements": rows, "total_monthly_cost": round(total, 2)}, indent=2)
-        )
+        click.echo(json.dumps(report, indent=2))
         return
-    table = Table(title=f"{result.spec.name}: placement")
-    for column in ("resource", "kind", "stack", "instance type", "count", "$/hour", "$/month"):
+    console = _console()
+    console.print(_placements_table(result.spec.name, report))
+    _print_details(console, report)
+    console.print(f"decisions recorded in {lock}")
+
+
+def _placements_table(project: str, report: dict[str, Any]) -> Table:
+    table = Table(title=f"{project}: placement")
+    for column in (
+        "resource",
+        "kind",
+        "stack",
+        "instance type",
+        "count",
+        "$/hour",
+        "$/month",
+        "best alternatives",
+    ):
         table.add_column(column, justify="right" if column.startswith(("$", "count")) else "left")
-    for name, row in rows.items():
+    for name, row in report["placements"].items():
+        alts = (
+            "\n".join(
+                f"{a['stack']} +${a['delta_monthly_cost']:,.2f}: {a['reason']}"
+                for a in row["alternatives"]
+            )
+            or "-"
+        )
         table.add_row(
-            name,
+            name + (" (locked)" if row["locked"] else ""),
             row["kind"],
             row["stack"],
             row.get("instance_type") or "-",
             str(row.get("count", "-")),
-            _money(row["hourly_cost"]),
+            _money(row.get("hourly_cost")),
             _money(row["monthly_cost"]),
+            alts,
         )
-    _console().print(table)
+    return table
 
 
-def _placement_rows(result: api.Plan) -> dict[str, dict[str, Any]]:
-    rows: dict[str, dict[str, Any]] = {}
-    for name, d in sorted(result.placement.decisions.items()):
-        row: dict[str, Any] = {
-            "kind": d.kind,
-            "cloud": d.site.cloud,
-            "region": d.site.region,
-            "stack": d.site.stack,
-        }
-        if d.kind == "compute":
-            row.update(instance_type=d.instance_type, count=result.spec.compute[name].count)
-        row.update(hourly_cost=d.hourly_cost, monthly_cost=d.monthly_cost)
-        rows[name] = row
-    return rows
+def _print_details(console: Console, report: dict[str, Any]) -> None:
+    for flow in report["flows"]:
+        console.print(
+            f"flow {flow['from']} -> {flow['to']}: {flow['gb_per_month']:,.0f} GB/month, {flow['from_stack']} -> {flow['to_stack']}, egress ${flow['monthly_cost']:,.2f}/month"
+        )
+    for link in report["links"]:
+        console.print(
+            f"link {link['a']} <-> {link['b']}: {link['kind']}, {link['tunnels']} tunnels, ${link['monthly_cost']:,.2f}/month"
+        )
+    for gateway in report["gateways"]:
+        console.print(f"VPN gateway in {gateway['stack']}: ${gateway['monthly_cost']:,.2f}/month")
+    for warning in report["warnings"]:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
+    breakdown = report.get("cost_breakdown")
+    parts = (
+        f" (compute and storage ${breakdown['resources']:,.2f}, egress ${breakdown['egress']:,.2f}, links ${breakdown['links']:,.2f})"
+        if breakdown
+        else ""
+    )
+    console.print(f"[bold]total ${report['total_monthly_cost']:,.2f}/month[/]{parts}")
 
 
 def _money(value: float | None) -> str:
@@ -130,14 +171,17 @@ def _money(value: float | None) -> str:
 @reports_errors
 def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None:
     """Write the Pulumi project (one stack per cloud-region) for SPEC."""
-    files = api.compile_project(spec, out_dir, _catalog(catalog_dir))
-    stacks = sorted(
-        p.name[len("Pulumi.") : -len(".yaml")]
-        for p in files
-        if p.name.startswith("Pulumi.") and p.name != "Pulumi.yaml"
-    )
+    result, files = api.compile_project(spec, out_dir, _catalog(catalog_dir))
     click.echo(f"wrote {len(files)} files to {out_dir}")
-    click.echo(f"stacks: {', '.join(stacks)}")
+    click.echo(f"stacks: {', '.join(result.topology.stack_names)}")
+    solution = result.placement.solution
+    if solution is not None and solution.links:
+        pairs = ", ".join(f"{a.stack} <-> {b.stack}" for a, b in sorted(solution.links))
+        click.echo(
+            f"note: the plan implies {len(solution.links)} private link(s) ({pairs}); peering stacks "
+            "are not generated yet (peering layer), so these networks are not connected",
+            err=True,
+        )
     click.echo(f"deploy: cd {out_dir} && pulumi stack init <stack> && pulumi up -s <stack>")
 
 
@@ -176,6 +220,10 @@ def _tree(preview: Any) -> Tree:
         nodes[r.urn] = parent.add(label if r.custom else f"[bold]{r.type}[/] [cyan]{r.name}[/]")
     return root
 
+
+from skyinfra.catalog_cli import catalog  # noqa: E402
+
+main.add_command(catalog)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -80,6 +80,22 @@ def write_tree(out_dir: Path, files: dict[str, str]) -> list[Path]:
     return [out_dir / rel for rel in files]
 
 
+def write_file(path: Path, content: str) -> Path:
+    """Write `content` to `path` atomically (temp file + rename); untouched if unchanged."""
+    if path.is_file() and path.read_text(encoding="utf-8") == content:
+        return path
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -114,15 +114,20 @@ class Model(BaseModel):
 
 
 class PlacementSpec(Model):
-    """Where a resource may run. In this version a resource must be pinned (cloud + region)."""
+    """Where a resource may run: narrows the spec's policy, or pins (cloud + region)."""
 
     cloud: str | None = None
     clouds: list[str] | None = None
     region: str | None = None
-    regions: list[str] | None = None
-    geo: list[str] | None = None
-    colocate_with: Name | None = None
-    avoid: list[Name] = []
+    regions: list[str] | None = None  # glob patterns over the providers' region names
+    geo: list[str] | None = None  # jurisdictions / areas from the catalog's geo table
+    colocate_with: Name | None = None  # same cloud and region as that resource
+    avoid: list[Name] = []  # a different cloud from each of these (HA across providers)
+    max_hourly_price: float | None = Field(default=None, gt=0)  # USD per VM-hour
+
+    @property
+    def pinned(self) -> bool:
+        return self.cloud is not None and self.region is not None
 
 
 class Policy(Model):
@@ -132,6 +137,7 @@ class Policy(Model):
     regions: list[str] = ["*"]
     geo: list[str] | None = None
     objective: Literal["cost"] = "cost"
+    max_hourly_price: float | None = Field(default=None, gt=0)  # USD per VM-hour
 
 
 class Network(Model):

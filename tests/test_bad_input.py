@@ -133,12 +133,13 @@ CASES = [
         "did you mean 'ubuntu-22.04'?",
     ),
     (
-        "no-placement",
+        "infeasible-geo",
         BASE.replace(
-            "    placement: {cloud: aws, region: us-east-1}\ncompute", "    size_gb: 5\ncompute"
+            "    placement: {cloud: aws, region: us-east-1}\ncompute",
+            "    placement: {clouds: [aws], geo: [ch]}\ncompute",
         ),
-        7,
-        "automatic placement is not available yet",
+        8,
+        "no region in geo [ch] on [aws]",
     ),
     (
         "gcp-without-project",

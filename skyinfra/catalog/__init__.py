@@ -1,9 +1,14 @@
-"""The VM price catalog: which offers exist per (cloud, region), and the cheapest that fits.
+"""The price catalog: VM offers per (cloud, region), storage, egress and VPN prices, geography.
 
-Rows come from the bundled snapshot (`data/<cloud>.csv.gz`, built by `tools/build_catalog.py`)
+VM rows come from the bundled snapshot (`data/<cloud>.csv.gz`, built by `tools/build_catalog.py`)
 or from a directory in SkyPilot's published layout. Each cloud's file is parsed on first use
 only (Azure alone has ~56k rows), and offers are built per (cloud, region) on demand through
 the cloud's own `offers_from_rows`, so no code here knows a provider's quirks.
+
+Network prices (`data/network.json`) and the region geography (`data/geo.json`) are hand-made
+package data, every number with its source and confidence; they are read on first use too.
+Per-cloud differences (tiers, rates, what a VPN link is made of) are data keyed by cloud name:
+`Egress` and `Links` interpret them without knowing any provider.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
+from functools import cached_property
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -26,11 +32,12 @@ from skyinfra.catalog.model import Offer, Row
 from skyinfra.errors import KeyPath, SpecError
 from skyinfra.spec import Resources
 from skyinfra.suggest import did_you_mean
+from skyinfra.topology import Site
 
 if TYPE_CHECKING:
     from skyinfra.clouds.base import Cloud
 
-__all__ = ["Catalog", "Offer", "Row", "describe", "load_catalog"]
+__all__ = ["Catalog", "Egress", "Links", "Offer", "Row", "Tiers", "describe", "load_catalog"]
 
 # Row field -> accepted column names: ours (bundled), the normalised snapshot's, SkyPilot v8's.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -47,6 +54,7 @@ _FIX = "set instance_type: {{{cloud}: ...}} or point --catalog at a fuller catal
 _ACCELERATOR = list(COLUMNS).index("accelerator")
 _REGIONS_SHOWN = 8
 _CLOSE_ENOUGH = 0.6  # difflib ratio, as in `skyinfra.suggest`
+_NETWORK, _GEO = "network.json", "geo.json"
 
 
 @dataclass(frozen=True)
@@ -61,11 +69,18 @@ class Catalog:
     """Price rows per cloud, parsed lazily, with offers cached per (cloud, region)."""
 
     def __init__(
-        self, sources: Mapping[str, _Source], *, origin: str, meta: Mapping[str, Any] | None = None
+        self,
+        sources: Mapping[str, _Source],
+        *,
+        origin: str,
+        meta: Mapping[str, Any] | None = None,
+        data: Mapping[str, _Source] | None = None,
     ) -> None:
         self._sources = dict(sources)
         self._origin = origin
         self._meta = dict(meta or {})
+        # network.json / geo.json: the bundled ones unless the catalog directory has its own.
+        self._data = {name: _bundled(name) for name in (_NETWORK, _GEO)} | dict(data or {})
         self._tables: dict[str, _Table] = {}
         self._offers: dict[tuple[str, str], list[Offer]] = {}
         # Specs repeat the same request many times (a fleet of identical groups).
@@ -99,7 +114,11 @@ class Catalog:
                 f"no catalog file found in {str(root)!r}",
                 hint=f"expected one of: {expected}",
             )
-        return cls(sources, origin=str(root))
+        # SkyPilot's layout has no network prices: those stay bundled unless given here.
+        data = {
+            n: _Source(str(root / n), root / n) for n in (_NETWORK, _GEO) if (root / n).is_file()
+        }
+        return cls(sources, origin=str(root), data=data)
 
     # -- queries --------------------------------------------------------------------------
 
@@ -179,12 +198,101 @@ class Catalog:
             meta = self._meta.get("clouds", {}).get(cloud, {})
             entry.update({k: meta[k] for k in ("source", "coverage") if k in meta})
             clouds[cloud] = entry
+        network, geo = self._network, self._geo
         return {
             "snapshot": self._meta.get("snapshot"),
             "source": self._origin,
             "units": "USD per hour",
             "clouds": clouds,
+            "network": {
+                "file": self._data[_NETWORK].label,
+                "snapshot": network.snapshot,
+                "units": network.units,
+                "sources": network.sources,
+            },
+            "geo": {
+                "file": self._data[_GEO].label,
+                "snapshot": geo.snapshot,
+                "source": geo.source,
+                "regions": len(geo.tags),
+                "codes": len(geo.codes),
+            },
         }
+
+    # -- network, storage, geography ------------------------------------------------------
+
+    @property
+    def snapshot_date(self) -> str:
+        """Date of the VM prices; "unknown" for a catalog directory, which does not say."""
+        return str(self._meta.get("snapshot") or "unknown")
+
+    def storage_monthly(self, cloud: str, region: str, gb: float) -> float:
+        """USD per month for `gb` in `cloud`'s standard object storage class in `region`.
+
+        The sources price one reference region per cloud; it stands for every region.
+        """
+        return self._network.cloud(cloud).storage.cost(gb)
+
+    @cached_property
+    def egress(self) -> Egress:
+        """The price of data leaving a site (a `placement.problem.EgressModel`)."""
+        return Egress(self._network, self._geo)
+
+    @cached_property
+    def links(self) -> Links:
+        """Fixed prices of VPN links and gateways (a `placement.problem.LinkModel`)."""
+        return Links(self._network)
+
+    def geo_tags(self, cloud: str, region: str) -> frozenset[str]:
+        """`{"ch", "europe"}`: jurisdiction and area of a region (empty when unknown)."""
+        return self._geo.tags.get((cloud, region), frozenset())
+
+    def geo_codes(self) -> list[str]:
+        """Every geo tag a region may carry, sorted: what users may write under `geo`."""
+        return sorted(self._geo.codes)
+
+    def geo_areas(self) -> list[str]:
+        """The broad area codes among `geo_codes()` (na, europe, ...), in table order."""
+        return list(self._geo.area_order)
+
+    def accelerator_names(self, clouds: Iterable[str] | None = None) -> list[str]:
+        """Accelerator names the catalog of `clouds` (default all) knows, sorted."""
+        names = _cloud_names() if clouds is None else clouds
+        return sorted({n for c in names for n in self._table(c).accelerator_regions()})
+
+    def check_geo(self, codes: Iterable[str], path: KeyPath = ()) -> None:
+        """A `SpecError` at `path` (index appended) for the first unknown geo code."""
+        known = self.geo_codes()
+        for i, code in enumerate(codes):
+            if code not in self._geo.codes:
+                hint = _did_you_mean_code(code, known) or f"known: {', '.join(known)}"
+                raise SpecError(f"unknown geo {code!r}", path=(*path, i), hint=hint)
+
+    def search(
+        self,
+        resources: Resources,
+        spot: bool = False,
+        clouds: list[str] | None = None,
+        geo: list[str] | None = None,
+    ) -> list[Offer]:
+        """Offers satisfying `resources` in every region of `clouds` (default all), cheapest first.
+
+        `geo` keeps regions carrying any of its tags. For an accelerator request, regions whose
+        raw lines never name it are skipped unconverted: that keeps GPU searches over Azure's
+        58 regions cheap; CPU searches convert every region once, then hit the caches.
+        """
+        names = [_cloud(c).name for c in (_cloud_names() if clouds is None else clouds)]
+        if geo is not None:
+            self.check_geo(geo, ("geo",))
+        wanted = frozenset(geo or ())
+        found = [
+            offer
+            for cloud in names
+            for region in self._candidate_regions(cloud, resources)
+            if not wanted or wanted & self.geo_tags(cloud, region)
+            for offer in self.matching(cloud, region, resources, spot)
+        ]
+        return sorted(found, key=lambda o: (o.hourly(spot), o.cloud, o.region, o.instance_type))
 
     # -- internals ------------------------------------------------------------------------
 
@@ -195,6 +303,22 @@ class Catalog:
             source = self._sources.get(cloud, _Source("none"))
             self._tables[cloud] = _Table.read(cloud, source) if source.file else _Table(cloud)
         return self._tables[cloud]
+
+    def _candidate_regions(self, cloud: str, resources: Resources) -> list[str]:
+        """Regions that may have a match: those naming the accelerator, or all of them."""
+        if resources.accelerators is None:
+            return self.regions(cloud)
+        name = resources.accelerators.name.lower()
+        listed = self._table(cloud).accelerator_regions()
+        return sorted({r for n, found in listed.items() if n.lower() == name for r in found})
+
+    @cached_property
+    def _network(self) -> NetworkPrices:
+        return NetworkPrices.read(self._data[_NETWORK])
+
+    @cached_property
+    def _geo(self) -> Geo:
+        return Geo.read(self._data[_GEO])
 
     def _no_match_hint(self, cloud: str, region: str, resources: Resources) -> str:
         """What does exist (accelerator counts or regions), coverage caveats, and the way out."""
@@ -287,6 +411,17 @@ def _did_you_mean_region(region: str, known: list[str]) -> str | None:
     return f"did you mean {' or '.join(map(repr, tied))}?"
 
 
+def _did_you_mean_code(code: str, known: list[str]) -> str | None:
+    """Like `did_you_mean`, but also catches swapped letters ("ue" for "eu").
+
+    Two-letter codes are too short for difflib's ratio to rate a transposition as close.
+    """
+    swapped = [k for k in known if sorted(k) == sorted(code.lower())]
+    if swapped:
+        return f"did you mean {' or '.join(map(repr, swapped))}?"
+    return did_you_mean(code, known)
+
+
 def _short_list(items: list[str]) -> str:
     shown = ", ".join(items[:_REGIONS_SHOWN])
     more = len(items) - _REGIONS_SHOWN
@@ -312,6 +447,10 @@ def _cloud_names() -> list[str]:
 def _candidates(cloud: str) -> tuple[str, str]:
     """File names a catalog directory may hold for `cloud`, in order of preference."""
     return f"{cloud}/vms.csv", f"{cloud}_vms.csv"
+
+
+def _bundled(name: str) -> _Source:
+    return _Source(f"bundled {name}", files(__name__) / "data" / name)
 
 
 def _directory_source(root: Path, cloud: str) -> _Source:
@@ -340,6 +479,7 @@ class _Table:
         self.index = tuple(index)
         self.records = records or {}
         self._rows: dict[str, list[Row]] = {}
+        self._accelerators: dict[str, set[str]] | None = None
 
     @classmethod
     def read(cls, cloud: str, source: _Source) -> _Table:
@@ -371,13 +511,15 @@ class _Table:
 
     def accelerator_regions(self) -> dict[str, set[str]]:
         """Accelerator name -> regions whose lines name it, without converting any line."""
-        at = self.index[_ACCELERATOR]
-        found: dict[str, set[str]] = defaultdict(set)
-        for region, lines in self.records.items():
-            for line in lines:
-                if name := line[at].strip():
-                    found[name].add(region)
-        return found
+        if self._accelerators is None:
+            at = self.index[_ACCELERATOR] if self.index else 0
+            found: dict[str, set[str]] = defaultdict(set)
+            for region, lines in self.records.items():
+                for line in lines:
+                    if name := line[at].strip():
+                        found[name].add(region)
+            self._accelerators = dict(found)
+        return self._accelerators
 
 
 def _column_index(header: list[str], label: str) -> list[int]:
@@ -444,3 +586,318 @@ def _cheaper(a: Row, b: Row) -> Row:
 def _min(a: float | None, b: float | None) -> float | None:
     known = [p for p in (a, b) if p is not None]
     return min([p for p in known if p > 0] or known, default=None)
+
+
+# -- network prices ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """Up to `up_to_gb` (inclusive): `per_gb` for this slice, or for the whole volume."""
+
+    up_to_gb: float
+    per_gb: float
+    whole_volume: bool = False
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """Volume pricing in one shape for every cloud's encoding.
+
+    A graduated bracket charges the slice of the volume inside it; a whole-volume bracket,
+    when the volume ends in it, prices all of it at its rate (SkyPilot's GCP tiers, and its
+    "above 150 TB" rule for AWS and Azure). Graduated brackets never follow whole-volume ones.
+    """
+
+    brackets: tuple[Bracket, ...]
+
+    def cost(self, gb: float) -> float:
+        """USD for `gb` (>= 0)."""
+        below = charged = 0.0
+        for bracket in self.brackets:
+            if gb <= bracket.up_to_gb:
+                if bracket.whole_volume:
+                    return gb * bracket.per_gb
+                return charged + (gb - below) * bracket.per_gb
+            charged += (bracket.up_to_gb - below) * bracket.per_gb
+            below = bracket.up_to_gb
+        raise AssertionError("the last bracket is unbounded (checked on load)")
+
+    @classmethod
+    def parse(cls, data: Any, where: str) -> Tiers:
+        """From `[{"up_to_gb": 1024 | null, "per_gb": 0.12, "whole_volume": true}, ...]`."""
+        brackets = tuple(
+            Bracket(
+                math.inf if b["up_to_gb"] is None else float(b["up_to_gb"]),
+                float(b["per_gb"]),
+                bool(b.get("whole_volume", False)),
+            )
+            for b in data
+        )
+        limits = [b.up_to_gb for b in brackets]
+        wholes = [b.whole_volume for b in brackets]
+        if not brackets or limits[-1] != math.inf or limits != sorted(set(limits)):
+            raise ValueError(f"{where}: brackets must rise strictly and end with up_to_gb null")
+        if wholes != sorted(wholes):
+            raise ValueError(f"{where}: a graduated bracket follows a whole-volume one")
+        return cls(brackets)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A per-GB rate for a source region: its own, else its area's, else the cloud default."""
+
+    default: float
+    by_area: Mapping[str, float]
+    by_region: Mapping[str, float]
+
+    def of(self, region: str, area: str | None) -> float:
+        if region in self.by_region:
+            return self.by_region[region]
+        return self.by_area.get(area or "", self.default)
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Rates:
+        floats = {
+            k: {r: float(v) for r, v in data.get(k, {}).items()} for k in ("by_area", "by_region")
+        }
+        return cls(float(data["default"]), floats["by_area"], floats["by_region"])
+
+
+@dataclass(frozen=True)
+class VpnItem:
+    """Something a VPN link or gateway is billed for (a connection, a tunnel, a gateway)."""
+
+    unit: str
+    per_hour: float
+
+
+@dataclass(frozen=True)
+class CloudPrices:
+    """One cloud's section of network.json."""
+
+    storage: Tiers
+    internet: Tiers
+    internet_reference: float  # the per-GB rate `internet` tiers were written for
+    internet_rates: Rates
+    inter_region_rates: Rates
+    vpn: Mapping[str, VpnItem]
+    gateway: Mapping[str, int]  # item -> count, for one site's VPN gateway
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], where: str) -> CloudPrices:
+        internet, vpn = data["internet"], data["vpn"]
+        return cls(
+            storage=Tiers.parse(data["storage"]["tiers"], f"{where}.storage"),
+            internet=Tiers.parse(internet["tiers"], f"{where}.internet"),
+            internet_reference=float(internet["reference_per_gb"]),
+            internet_rates=Rates.parse(internet["rates"]),
+            inter_region_rates=Rates.parse(data["inter_region"]["rates"]),
+            vpn={k: VpnItem(v["unit"], float(v["per_hour"])) for k, v in vpn["prices"].items()},
+            gateway={k: int(n) for k, n in vpn["gateway"].items()},
+        )
+
+
+@dataclass(frozen=True)
+class LinkKind:
+    """What one link between two sites is made of: items per cloud, and tunnels in all."""
+
+    kind: str
+    tunnels: int
+    uses: Mapping[str, Mapping[str, int]]  # cloud -> VPN item -> count
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> LinkKind:
+        uses = {c: {k: int(n) for k, n in items.items()} for c, items in data["uses"].items()}
+        return cls(str(data["kind"]), int(data["tunnels"]), uses)
+
+
+@dataclass(frozen=True)
+class NetworkPrices:
+    """network.json, parsed and checked once (a typo in the data fails on load, not mid-plan)."""
+
+    label: str
+    snapshot: str
+    units: Mapping[str, str]
+    sources: Mapping[str, str]
+    hours_per_month: float
+    clouds: Mapping[str, CloudPrices]
+    same_cloud: LinkKind
+    between: Mapping[frozenset[str], LinkKind]
+
+    @classmethod
+    def read(cls, source: _Source) -> NetworkPrices:
+        data = _read_json(source)
+        try:
+            prices = cls(
+                label=source.label,
+                snapshot=str(data["snapshot"]),
+                units=dict(data["units"]),
+                sources=dict(data["sources"]),
+                hours_per_month=float(data["hours_per_month"]),
+                clouds={c: CloudPrices.parse(d, f"clouds.{c}") for c, d in data["clouds"].items()},
+                same_cloud=LinkKind.parse(data["links"]["same_cloud"]),
+                between={
+                    frozenset(d["clouds"]): LinkKind.parse(d)
+                    for d in data["links"]["between_clouds"]
+                },
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise SpecError(f"{source.label}: malformed network prices ({err!r})") from None
+        prices._check_items()
+        return prices
+
+    def cloud(self, name: str) -> CloudPrices:
+        """`name`'s prices; a `SpecError` for an unknown cloud or one without prices."""
+        _cloud(name)
+        if name not in self.clouds:
+            raise SpecError(f"no network prices for {name} in {self.label}")
+        return self.clouds[name]
+
+    def link_kind(self, a: str, b: str) -> LinkKind:
+        """How clouds `a` and `b` are linked (the same cloud: native peering)."""
+        if a == b:
+            return self.same_cloud
+        kind = self.between.get(frozenset((a, b)))
+        if kind is None:
+            raise SpecError(f"no {a} <-> {b} link prices in {self.label}")
+        return kind
+
+    def hourly(self, uses: Mapping[str, Mapping[str, int]]) -> float:
+        """USD per hour of `uses` (cloud -> item -> count)."""
+        return sum(
+            count * self.cloud(c).vpn[item].per_hour
+            for c, items in uses.items()
+            for item, count in items.items()
+        )
+
+    def _check_items(self) -> None:
+        """Every link and gateway names VPN items its cloud prices."""
+        uses = [kind.uses for kind in (self.same_cloud, *self.between.values())]
+        uses += [{cloud: prices.gateway} for cloud, prices in self.clouds.items()]
+        for use in uses:
+            for cloud, items in use.items():
+                priced = self.clouds[cloud].vpn if cloud in self.clouds else {}
+                missing = sorted(set(items) - set(priced))
+                if missing:
+                    raise SpecError(f"{self.label}: {cloud} VPN items {missing} have no price")
+
+
+class Egress:
+    """Monthly USD to move a flow's volume out of a site (`placement.problem.EgressModel`).
+
+    `internet` scales the cloud's volume tiers by the source region's base rate over the rate
+    the tiers were written for, and never goes below `inter_region`: the optimiser's exact
+    linearisation needs internet >= inter-region >= 0 for every volume, which raw tiers would
+    break at the edges (AWS's free first GB; whole-volume discounts above 150 TB).
+    """
+
+    def __init__(self, prices: NetworkPrices, geo: Geo) -> None:
+        self._prices = prices
+        self._geo = geo
+
+    def inter_region(self, src: Site, gb: float) -> float:
+        """`gb` from `src` to another region of its cloud, at the source's intra-area rate."""
+        return self.rates(src)[0] * gb
+
+    def internet(self, src: Site, gb: float) -> float:
+        """`gb` from `src` to another cloud or the internet, tiered by volume."""
+        cloud = self._prices.cloud(src.cloud)
+        scale = self.rates(src)[1] / cloud.internet_reference
+        return max(cloud.internet.cost(gb) * scale, self.inter_region(src, gb))
+
+    def rates(self, src: Site) -> tuple[float, float]:
+        """(inter-region, internet first-tier) USD per GB from `src`, for display."""
+        cloud = self._prices.cloud(src.cloud)
+        area = self._geo.area(src.cloud, src.region)
+        return (
+            cloud.inter_region_rates.of(src.region, area),
+            cloud.internet_rates.of(src.region, area),
+        )
+
+
+class Links:
+    """Monthly USD of VPN links and gateways (`placement.problem.LinkModel`), plus display."""
+
+    def __init__(self, prices: NetworkPrices) -> None:
+        self._prices = prices
+
+    def link(self, a: Site, b: Site) -> float:
+        """The tunnels / connections of one link (symmetric; 0 for native peering)."""
+        return self._monthly(self._prices.link_kind(a.cloud, b.cloud).uses)
+
+    def gateway(self, site: Site) -> float:
+        """The site's VPN gateway, shared by all its cross-cloud links."""
+        return self._monthly({site.cloud: self._prices.cloud(site.cloud).gateway})
+
+    def tunnels(self, a: Site, b: Site) -> int:
+        return self._prices.link_kind(a.cloud, b.cloud).tunnels
+
+    def describe(self, a: Site, b: Site) -> str:
+        """`"HA VPN (2 aws Site-to-Site VPN connections, 4 gcp HA VPN tunnels)"`."""
+        kind = self._prices.link_kind(a.cloud, b.cloud)
+        parts = [
+            f"{n} {cloud} {self._prices.cloud(cloud).vpn[item].unit}{'s' if n != 1 else ''}"
+            for cloud in sorted(kind.uses)
+            for item, n in kind.uses[cloud].items()
+        ]
+        return f"{kind.kind} ({', '.join(parts)})" if parts else kind.kind
+
+    def _monthly(self, uses: Mapping[str, Mapping[str, int]]) -> float:
+        return self._prices.hourly(uses) * self._prices.hours_per_month
+
+
+# -- geography --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Geo:
+    """geo.json: each region's tags (one jurisdiction, one area), and every known code."""
+
+    label: str
+    snapshot: str
+    source: str
+    codes: Mapping[str, str]  # code -> what it means
+    area_order: tuple[str, ...]
+    tags: Mapping[tuple[str, str], frozenset[str]]  # (cloud, region) -> tags
+
+    @classmethod
+    def read(cls, source: _Source) -> Geo:
+        data = _read_json(source)
+        try:
+            tags = {
+                (cloud, region): frozenset(entry["tags"])
+                for cloud, regions in data["regions"].items()
+                for region, entry in regions.items()
+            }
+            geo = cls(
+                source.label,
+                str(data["snapshot"]),
+                str(data["source"]),
+                dict(data["codes"]),
+                tuple(data["areas"]),
+                tags,
+            )
+        except (KeyError, TypeError) as err:
+            raise SpecError(f"{source.label}: malformed geo table ({err!r})") from None
+        unknown = {t for found in tags.values() for t in found} - set(geo.codes)
+        unknown |= set(geo.area_order) - set(geo.codes)
+        if unknown:
+            raise SpecError(f"{source.label}: tags {sorted(unknown)} are not listed under codes")
+        return geo
+
+    def area(self, cloud: str, region: str) -> str | None:
+        """The region's area tag (`"europe"`), None when the region is not in the table."""
+        tags = self.tags.get((cloud, region), frozenset())
+        return next((a for a in self.area_order if a in tags), None)
+
+
+def _read_json(source: _Source) -> dict[str, Any]:
+    assert source.file is not None
+    try:
+        data = json.loads(source.file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise SpecError(f"{source.label}: unreadable ({err})") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{source.label}: expected a JSON object")
+    return data

@@ -1,26 +1,37 @@
-"""Placement: decide the site (cloud, region) of every bucket and compute group.
+"""Placement: decide the site (cloud, region) and offer of every bucket and compute group.
 
-This version honours explicit pins only (`placement: {cloud, region}`); choosing sites from
-policies is the intercloud layer's job and is reported as unsupported until it lands. The
-stage also resolves each compute group's instance type: the one given for its cloud, or the
-cheapest catalog offer in its region that satisfies `resources`.
+The intercloud layer: candidates per resource under its policies (`candidates.py`), one
+exact optimisation over all of them that counts compute, storage, egress of every flow and
+the fixed cost of the peering links the placement implies (`optimizer.py`), and sticky
+decisions: what the lock file recorded stays where it is unless the user asks to re-plan,
+and stateful resources (buckets) never move without being named.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 
 from skyinfra.catalog import Catalog
 from skyinfra.catalog.model import Offer
 from skyinfra.clouds import Cloud, get_cloud
-from skyinfra.errors import KeyPath, Problem, SpecError, UnsupportedError
-from skyinfra.spec import Bucket, Compute, Spec
+from skyinfra.errors import Problem, SpecError, UnsupportedError
+from skyinfra.placement.candidates import (
+    HOURS_PER_MONTH,
+    Scope,
+    bucket_options,
+    compute_options,
+    monthly_cost,
+    scope_of,
+)
+from skyinfra.placement.problem import Flow, Option, PlacementProblem, Solution, evaluate
+from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
 from skyinfra.topology import Site
 
-HOURS_PER_MONTH = 730
+__all__ = ["HOURS_PER_MONTH", "REPLAN_ALL", "Decision", "Placement", "place"]
+
+REPLAN_ALL = "*"  # `--replan` without a name: re-plan every resource that is not stateful
 
 
 @dataclass(frozen=True)
@@ -31,18 +42,32 @@ class Decision:
     kind: str  # "bucket" | "compute"
     site: Site
     instance_type: str | None = None
-    hourly_cost: float | None = None  # whole group, USD/h; None = not in the catalog
+    hourly_cost: float | None = None  # whole compute group, USD/h; None = not in the catalog
+    storage_monthly: float | None = None  # buckets: USD per month for their size
 
     @property
     def monthly_cost(self) -> float | None:
+        if self.kind == "bucket":
+            return self.storage_monthly
         return None if self.hourly_cost is None else round(self.hourly_cost * HOURS_PER_MONTH, 2)
+
+    @property
+    def stateful(self) -> bool:
+        """Moving it loses data: it is destroyed in one place and created empty in another."""
+        return self.kind == "bucket"
 
 
 @dataclass(frozen=True)
 class Placement:
-    """A decision per resource name."""
+    """A decision per resource; with the optimisation it came from, when there was one."""
 
     decisions: dict[str, Decision]
+    problem: PlacementProblem | None = None
+    solution: Solution | None = None
+    moves: dict[str, tuple[Site, Site]] = field(default_factory=dict)  # name -> (from, to)
+    warnings: tuple[str, ...] = ()
+    candidates: dict[str, list[Option]] = field(default_factory=dict)  # before locks narrowed them
+    sticky: frozenset[str] = frozenset()  # resources held at their locked site
 
     def site_of(self, name: str) -> Site:
         return self.decisions[name].site
@@ -52,81 +77,231 @@ class Placement:
         return sorted({d.site for d in self.decisions.values()})
 
 
-def place(spec: Spec, catalog: Catalog) -> Placement:
-    """Resolve every resource's site and offer; collect all problems before failing."""
-    jobs: list[Callable[[], Decision]] = [
-        *(partial(_place_bucket, n, b, catalog) for n, b in spec.buckets.items()),
-        *(partial(_place_compute, n, g, catalog) for n, g in spec.compute.items()),
+def place(
+    spec: Spec,
+    catalog: Catalog,
+    locked: Placement | None = None,
+    replan: Collection[str] = (),
+) -> Placement:
+    """Choose every resource's site and offer at minimum total monthly cost.
+
+    Resources recorded in `locked` keep their site unless named in `replan` (or, for
+    resources that are not stateful, `replan` contains `REPLAN_ALL`).
+    """
+    _check_replan_names(spec, replan)
+    _check_unsupported(spec)
+    scopes, options = _options(spec, catalog)
+    kept, warnings = _sticky(spec, catalog, locked, replan, options)
+    candidates = options
+    options = {name: kept.get(name, opts) for name, opts in options.items()}
+    problem = _problem(spec, catalog, options)
+    solution = _solve(problem, scopes)
+    decisions = {
+        name: _decision(spec, name, option) for name, option in sorted(solution.choice.items())
+    }
+    _check_images(spec, decisions)
+    moves = _moves(locked, decisions)
+    warnings += [_move_warning(decisions[n], a, b) for n, (a, b) in moves.items()]
+    return Placement(
+        decisions, problem, solution, moves, tuple(warnings), candidates, frozenset(kept)
+    )
+
+
+def _check_replan_names(spec: Spec, replan: Collection[str]) -> None:
+    known = list(spec.workloads)
+    problems = [
+        Problem(f"--replan names unknown resource {name!r}", hint=did_you_mean(name, known))
+        for name in replan
+        if name != REPLAN_ALL and name not in spec.workloads
     ]
-    decisions: dict[str, Decision] = {}
-    problems: list[Problem] = []
-    for job in jobs:
-        try:
-            decision = job()
-        except SpecError as err:
-            problems.extend(err.problems)
-        else:
-            decisions[decision.name] = decision
     if problems:
         raise SpecError(problems)
-    return Placement(decisions)
 
 
-def _pinned_site(section: str, name: str, resource: Bucket | Compute, catalog: Catalog) -> Site:
-    """The (cloud, region) a resource is pinned to, validated against registry and catalog."""
-    where = resource.placement
-    path: KeyPath = (section, name, "placement")
-    if where.cloud is None or where.region is None:
-        raise UnsupportedError(
-            "automatic placement is not available yet: pin this resource to a cloud and region",
-            path=path,
-            hint="placement: {cloud: aws, region: us-east-1}",
+def _check_unsupported(spec: Spec) -> None:
+    """Spec features whose implementation has not landed: refuse them rather than ignore them."""
+    problems = [
+        Problem(
+            "bucket replication is not available yet (it arrives with the peering layer)",
+            ("buckets", name, "replicate_to"),
+            "remove replicate_to for now",
         )
-    cloud = get_cloud(where.cloud, (*path, "cloud"))
-    catalog.check_region(cloud.name, where.region, (*path, "region"))
-    return Site(cloud.name, where.region)
+        for name, bucket in spec.buckets.items()
+        if bucket.replicate_to
+    ]
+    if problems:
+        raise UnsupportedError(problems)
 
 
-def _place_bucket(name: str, bucket: Bucket, catalog: Catalog) -> Decision:
-    return Decision(name, "bucket", _pinned_site("buckets", name, bucket, catalog))
+def _options(spec: Spec, catalog: Catalog) -> tuple[dict[str, Scope], dict[str, list[Option]]]:
+    """Scope and options of every resource; all problems collected before failing."""
+    scopes: dict[str, Scope] = {}
+    options: dict[str, list[Option]] = {}
+    problems: list[Problem] = []
+    jobs: list[tuple[str, str, Callable[[Scope], list[Option]]]] = [
+        *(
+            (n, "buckets", lambda sc, b=b: bucket_options(b, sc, catalog))
+            for n, b in spec.buckets.items()
+        ),
+        *(
+            (n, "compute", lambda sc, n=n, g=g: compute_options(n, g, sc, catalog))
+            for n, g in spec.compute.items()
+        ),
+    ]
+    for name, section, make in jobs:
+        try:
+            scopes[name] = scope_of(spec, section, name, catalog)
+            options[name] = make(scopes[name])
+        except SpecError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise SpecError(problems)
+    return scopes, options
 
 
-def _place_compute(name: str, group: Compute, catalog: Catalog) -> Decision:
-    site = _pinned_site("compute", name, group, catalog)
-    cloud = get_cloud(site.cloud)
-    offer = _offer(name, group, cloud, site, catalog)
-    check_image(name, group.image, arch_of(cloud, offer.instance_type), cloud)
+def _sticky(
+    spec: Spec,
+    catalog: Catalog,
+    locked: Placement | None,
+    replan: Collection[str],
+    options: Mapping[str, list[Option]],
+) -> tuple[dict[str, list[Option]], list[str]]:
+    """Options narrowed to the locked site (and instance type) of every resource that stays."""
+    kept: dict[str, list[Option]] = {}
+    warnings: list[str] = []
+    for name, old in (locked.decisions if locked else {}).items():
+        if name not in options or name in replan or (REPLAN_ALL in replan and not old.stateful):
+            continue
+        same = [o for o in options[name] if o.site == old.site]
+        if same:
+            kept[name] = [_keep_instance_type(spec, catalog, name, old, same[0])]
+        elif old.stateful:
+            raise SpecError(
+                f"bucket {name!r} is locked to {old.site.stack}, which its placement no longer allows",
+                path=("buckets", name, "placement"),
+                hint=f"moving a bucket destroys it and creates an empty one elsewhere; to do that, pass --replan {name}",
+            )
+        else:
+            warnings.append(
+                f"{name}: its locked site {old.site.stack} no longer fits the spec, so it is placed anew"
+            )
+    return kept, warnings
+
+
+def _keep_instance_type(
+    spec: Spec, catalog: Catalog, name: str, old: Decision, option: Option
+) -> Option:
+    """A price change must not swap a group's VMs: keep the locked type while it still fits."""
+    if old.kind != "compute" or old.instance_type in (None, option.payload.instance_type):
+        return option
+    group = spec.compute[name]
+    fitting = catalog.matching(old.site.cloud, old.site.region, group.resources, group.spot)
+    offer = next((o for o in fitting if o.instance_type == old.instance_type), None)
+    if offer is None or group.instance_type is not None:
+        return option
+    return Option(option.site, monthly_cost(offer, group), offer)
+
+
+def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> PlacementProblem:
+    flows = [
+        Flow(
+            f.source, f.to, f.gb_per_month, linked=f.source in spec.compute and f.to in spec.compute
+        )
+        for f in spec.flows
+    ]
+    colocate = [
+        (n, r.placement.colocate_with)
+        for n, r in spec.workloads.items()
+        if r.placement.colocate_with
+    ]
+    avoid = [(n, other) for n, r in spec.workloads.items() for other in r.placement.avoid]
+    return PlacementProblem(options, flows, catalog.egress, catalog.links, colocate, avoid)
+
+
+def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
+    from skyinfra.placement.optimizer import Infeasible, solve
+
+    if all(len(opts) == 1 for opts in problem.options.values()):
+        return (
+            evaluate(problem, {n: opts[0] for n, opts in problem.options.items()})
+            if _consistent(problem)
+            else _infeasible(problem, scopes)
+        )
+    try:
+        return solve(problem)
+    except Infeasible as err:
+        return _infeasible(problem, scopes, str(err))
+
+
+def _consistent(problem: PlacementProblem) -> bool:
+    from skyinfra.placement.problem import feasible
+
+    return feasible(problem, {n: opts[0] for n, opts in problem.options.items()})
+
+
+def _infeasible(
+    problem: PlacementProblem, scopes: Mapping[str, Scope], reason: str = ""
+) -> Solution:
+    """Name the colocate/avoid constraints whose candidate sets cannot be reconciled."""
+    problems = []
+    for a, b in problem.colocate:
+        common = {o.site for o in problem.options[a]} & {o.site for o in problem.options[b]}
+        if not common:
+            problems.append(
+                Problem(
+                    f"cannot run in the same site as {b!r}: their allowed sites have none in common",
+                    (*scopes[a].path, "colocate_with"),
+                )
+            )
+    for a, b in problem.avoid:
+        clouds_a = {o.site.cloud for o in problem.options[a]}
+        clouds_b = {o.site.cloud for o in problem.options[b]}
+        if len(clouds_a | clouds_b) == 1:
+            problems.append(
+                Problem(
+                    f"must avoid {b!r}'s cloud, but both can only run on {clouds_a.pop()}",
+                    (*scopes[a].path, "avoid"),
+                )
+            )
+    raise SpecError(
+        problems
+        or [
+            Problem(f"the placement constraints cannot all be met{': ' + reason if reason else ''}")
+        ]
+    )
+
+
+def _decision(spec: Spec, name: str, option: Option) -> Decision:
+    if name in spec.buckets:
+        return Decision(name, "bucket", option.site, storage_monthly=round(option.cost, 2))
+    offer: Offer = option.payload
+    group = spec.compute[name]
     hourly = offer.hourly(group.spot)
     return Decision(
         name,
         "compute",
-        site,
+        option.site,
         instance_type=offer.instance_type,
         hourly_cost=None if hourly is None else round(hourly * group.count, 6),
     )
 
 
-def _offer(name: str, group: Compute, cloud: Cloud, site: Site, catalog: Catalog) -> Offer:
-    """The user's instance type for this cloud if given, else the cheapest matching offer."""
-    path: KeyPath = ("compute", name)
-    explicit = _explicit_type(group, cloud, path)
-    if explicit is None:
-        return catalog.cheapest(
-            site.cloud, site.region, group.resources, group.spot, (*path, "resources")
-        )
-    found = catalog.find(site.cloud, site.region, explicit)
-    # A type missing from the catalog is still the user's call: deploy it, price unknown.
-    return found or Offer(site.cloud, site.region, explicit, vcpus=0, memory_gib=0)
+def _moves(
+    locked: Placement | None, decisions: Mapping[str, Decision]
+) -> dict[str, tuple[Site, Site]]:
+    if locked is None:
+        return {}
+    return {
+        name: (old.site, decisions[name].site)
+        for name, old in locked.decisions.items()
+        if name in decisions and old.site != decisions[name].site
+    }
 
 
-def _explicit_type(group: Compute, cloud: Cloud, path: KeyPath) -> str | None:
-    given = group.instance_type
-    if isinstance(given, str) or given is None:
-        return given
-    for key in given:
-        if key != cloud.name:
-            get_cloud(key, (*path, "instance_type", key))  # unknown cloud names are errors
-    return given.get(cloud.name)
+def _move_warning(decision: Decision, old: Site, new: Site) -> str:
+    if decision.stateful:
+        return f"{decision.name}: moves {old.stack} -> {new.stack}: the bucket is DESTROYED there and created EMPTY here (replicate or copy its data first)"
+    return f"{decision.name}: moves {old.stack} -> {new.stack}"
 
 
 def arch_of(cloud: Cloud, instance_type: str) -> str:
@@ -134,14 +309,25 @@ def arch_of(cloud: Cloud, instance_type: str) -> str:
     return "arm64" if cloud.is_arm64(instance_type) else "x86_64"
 
 
-def check_image(name: str, image: str, arch: str, cloud: Cloud) -> None:
-    """The neutral image must be one this cloud maps for the instance type's architecture."""
-    if (image, arch) in cloud.images:
-        return
-    known = cloud.image_names
-    hint = did_you_mean(image, known) or f"known images: {', '.join(known)}"
-    raise SpecError(
-        f"image {image!r} ({arch}) is not available on {cloud.name}",
-        path=("compute", name, "image"),
-        hint=hint,
-    )
+def _check_images(spec: Spec, decisions: Mapping[str, Decision]) -> None:
+    """Each group's neutral image must exist on its cloud for its instance type's arch."""
+    problems = []
+    for name, d in decisions.items():
+        if d.kind != "compute":
+            continue
+        cloud, image = get_cloud(d.site.cloud), spec.compute[name].image
+        arch = arch_of(cloud, d.instance_type or "")
+        if (image, arch) not in cloud.images:
+            hint = (
+                did_you_mean(image, cloud.image_names)
+                or f"known images: {', '.join(cloud.image_names)}"
+            )
+            problems.append(
+                Problem(
+                    f"image {image!r} ({arch}) is not available on {cloud.name}",
+                    ("compute", name, "image"),
+                    hint,
+                )
+            )
+    if problems:
+        raise SpecError(problems)

@@ -1,8 +1,10 @@
-"""The lock file: the placement and address plan a project was compiled from, as YAML.
+"""The lock file: the placement and address plan decided for a spec, as YAML.
 
-Stacks rebuild their Topology from the spec plus this file, so `pulumi up` never consults
-the price catalog and a deployed stack does not move when prices change. The format is
-human-readable and diff-friendly: one line per resource, keys sorted.
+`skyinfra plan` writes it next to the spec (`<spec>.lock`) and later plans keep what it
+records (sticky decisions); `compile` copies it into the project, whose stacks rebuild their
+Topology from the spec plus this file, so `pulumi up` never consults the price catalog and a
+deployed stack does not move when prices change. Human-readable and diff-friendly: one line
+per resource, in name order.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ def _decision(d: Decision) -> dict[str, Any]:
         entry["instance_type"] = d.instance_type
     if d.hourly_cost is not None:
         entry["hourly_cost"] = d.hourly_cost
+    if d.storage_monthly is not None:
+        entry["storage_monthly"] = d.storage_monthly
     return entry
 
 
@@ -60,6 +64,7 @@ def load_lock(
                 Site(entry["cloud"], entry["region"]),
                 instance_type=entry.get("instance_type"),
                 hourly_cost=entry.get("hourly_cost"),
+                storage_monthly=entry.get("storage_monthly"),
             )
             for name, entry in (doc.get("resources") or {}).items()
         }

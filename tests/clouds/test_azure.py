@@ -83,8 +83,8 @@ def vm_profile(p: StackPreview) -> dict[str, Any]:
 def test_network_resources_and_address_plan() -> None:
     p = preview()
     assert tokens(p, NETWORK_TOKEN) == Counter({RG: 1, NSG: 1, VNET: 1, SUBNET: 1})
-    rg = children(p, NETWORK_TOKEN)[0]
-    assert rg.type == RG and rg.inputs["location"] == "westeurope" and not rg.protect
+    (rg,) = [r for r in children(p, NETWORK_TOKEN) if r.type == RG]
+    assert rg.inputs["location"] == "westeurope" and not rg.protect
     vnet, subnet = p.one(VNET).inputs, p.one(SUBNET).inputs
     assert vnet["addressSpace"] == {"addressPrefixes": ["10.1.0.0/16"]}
     assert "subnets" not in vnet  # subnets are their own resources (the peering layer adds one)

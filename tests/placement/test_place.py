@@ -71,13 +71,6 @@ def test_gpu_group_on_gcp_joins_host_and_gpu_prices() -> None:
     assert decision.hourly_cost == pytest.approx(6.51251 + 12.90919)
 
 
-def test_unpinned_resources_are_visibly_unsupported() -> None:
-    s = parse_spec(spec('    resources: {cpus: "2+"}\n'))
-    with pytest.raises(SpecError, match="automatic placement is not available yet") as err:
-        place(s, CATALOG)
-    assert err.value.problems[0].path == ("compute", "web", "placement")
-
-
 def test_all_problems_are_collected() -> None:
     text = spec(
         '    resources: {accelerators: "A100:3"}\n    placement: {cloud: aws, region: us-east-1}\n',

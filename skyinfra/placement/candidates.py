@@ -1,0 +1,229 @@
+"""Candidates: every site a resource may run on under its policies, priced.
+
+A resource's scope is the spec's policy narrowed by its own `placement`. Sites are filtered in
+a fixed order (clouds, region patterns, geo, hardware, price) so that when nothing is left the
+error can name the filter that emptied the set, and show what the catalog does offer.
+Each surviving site becomes one `Option`: for a compute group the cheapest offer there that
+satisfies its `resources` (or its given instance type), for a bucket the storage price.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from skyinfra.catalog import Catalog, describe
+from skyinfra.catalog.model import Offer
+from skyinfra.clouds import cloud_names, get_cloud
+from skyinfra.errors import KeyPath, Problem, SpecError
+from skyinfra.placement.problem import Option
+from skyinfra.spec import Bucket, Compute, PlacementSpec, Spec
+from skyinfra.topology import Site
+
+HOURS_PER_MONTH = 730
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The effective placement policy of one resource."""
+
+    path: KeyPath  # where the resource's placement is written (for errors)
+    clouds: tuple[str, ...]
+    region_patterns: tuple[tuple[str, ...], ...]  # a region must match one glob of each
+    geo: tuple[tuple[str, ...], ...]  # a region must carry one tag of each
+    max_hourly_price: float | None
+    pin: Site | None
+
+    def words(self) -> str:
+        """`on [aws, gcp] in regions [eu-*] in geo [ch]`, for messages."""
+        parts = [f"on [{', '.join(self.clouds)}]"]
+        parts += [f"in regions [{', '.join(p)}]" for p in self.region_patterns if p != ("*",)]
+        parts += [f"in geo [{', '.join(g)}]" for g in self.geo]
+        return " ".join(parts)
+
+
+def scope_of(spec: Spec, section: str, name: str, catalog: Catalog) -> Scope:
+    """Policy ∩ the resource's placement, validated (clouds and geo codes are known)."""
+    own: PlacementSpec = getattr(spec, section)[name].placement
+    path: KeyPath = (section, name, "placement")
+    policy = spec.policy
+    clouds = _clouds(policy.clouds, ("policy", "clouds"))
+    if own.cloud is not None or own.clouds is not None:
+        key = "cloud" if own.cloud is not None else "clouds"
+        mine = _clouds([own.cloud] if own.cloud else own.clouds, (*path, key))
+        clouds = [c for c in clouds if c in mine]
+    patterns = [tuple(policy.regions)]
+    if own.region is not None or own.regions is not None:
+        patterns.append((own.region,) if own.region else tuple(own.regions or ()))
+    geo = [
+        tuple(g)
+        for g, p in ((policy.geo, ("policy", "geo")), (own.geo, (*path, "geo")))
+        if g is not None and _geo(g, p, catalog)
+    ]
+    pin = None
+    if own.pinned:
+        assert own.cloud is not None and own.region is not None
+        get_cloud(own.cloud, (*path, "cloud"))
+        catalog.check_region(own.cloud, own.region, (*path, "region"))
+        pin = Site(own.cloud, own.region)
+    limits = [p for p in (policy.max_hourly_price, own.max_hourly_price) if p is not None]
+    return Scope(path, tuple(clouds), tuple(patterns), tuple(geo), min(limits, default=None), pin)
+
+
+def _clouds(names: Iterable[str | None] | None, path: KeyPath) -> list[str]:
+    """Known cloud names (all of them when `names` is None); did-you-mean otherwise."""
+    if names is None:
+        return cloud_names()
+    return [get_cloud(n, path).name for n in names if n]
+
+
+def _geo(codes: list[str], path: KeyPath, catalog: Catalog) -> bool:
+    catalog.check_geo(codes, path)
+    return True
+
+
+# -- sites ----------------------------------------------------------------------------------
+
+SiteFilter = tuple[str, Callable[[Site], bool]]
+
+
+def sites_in_scope(scope: Scope, catalog: Catalog) -> list[Site]:
+    """Sites passing every site filter; a `SpecError` naming the filter that emptied them."""
+    if scope.pin is not None:
+        return (
+            [scope.pin]
+            if scope.pin.cloud in scope.clouds
+            else _empty(
+                scope,
+                f"{scope.pin.cloud} is not among the allowed clouds [{', '.join(scope.clouds)}]",
+            )
+        )
+    if not scope.clouds:
+        _empty(scope, "the resource's clouds and the policy's clouds have none in common")
+    sites = [Site(c, r) for c in scope.clouds for r in catalog.regions(c)]
+    filters: list[SiteFilter] = [
+        (
+            f"no region {scope.words()}",
+            lambda s: all(_matches(s.region, p) for p in scope.region_patterns),
+        ),
+    ]
+    filters += [
+        (f"no region in geo [{', '.join(g)}] on [{', '.join(scope.clouds)}]", _in_geo(g, catalog))
+        for g in scope.geo
+    ]
+    for message, keep in filters:
+        sites = [s for s in sites if keep(s)]
+        if not sites:
+            _empty(scope, message)
+    return sites
+
+
+def _matches(region: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(region, p) for p in patterns)
+
+
+def _in_geo(codes: tuple[str, ...], catalog: Catalog) -> Callable[[Site], bool]:
+    return lambda s: bool(catalog.geo_tags(s.cloud, s.region) & set(codes))
+
+
+def _empty(scope: Scope, message: str, hint: str | None = None) -> list[Site]:
+    raise SpecError([Problem(message, scope.path, hint)])
+
+
+# -- options --------------------------------------------------------------------------------
+
+
+def bucket_options(bucket: Bucket, scope: Scope, catalog: Catalog) -> list[Option]:
+    """Every allowed site, priced by storage for the bucket's size."""
+    return [
+        Option(site, catalog.storage_monthly(site.cloud, site.region, bucket.size_gb))
+        for site in sites_in_scope(scope, catalog)
+    ]
+
+
+def compute_options(name: str, group: Compute, scope: Scope, catalog: Catalog) -> list[Option]:
+    """The cheapest suitable offer at every allowed site that has one."""
+    if isinstance(group.instance_type, dict):
+        for cloud in group.instance_type:
+            get_cloud(cloud, ("compute", name, "instance_type", cloud))
+    sites = sites_in_scope(scope, catalog)
+    offers = [(site, _offer_at(group, site, scope, catalog)) for site in sites]
+    found = [(s, o) for s, o in offers if o is not None]
+    if not found:
+        _no_offer(name, group, scope, catalog)
+    limit = scope.max_hourly_price
+    priced = [(s, o) for s, o in found if limit is None or (o.hourly(group.spot) or 0) <= limit]
+    if not priced:
+        cheapest = min(found, key=lambda so: so[1].hourly(group.spot) or 0)[1]
+        _empty(
+            scope,
+            f"no offer {scope.words()} costs at most ${limit:g}/h per VM",
+            f"the cheapest is {_offer_text(cheapest, group.spot)}",
+        )
+    return [Option(site, monthly_cost(offer, group), offer) for site, offer in priced]
+
+
+def _offer_at(group: Compute, site: Site, scope: Scope, catalog: Catalog) -> Offer | None:
+    """The offer a group would use at `site`, or None when the site has none that fits."""
+    wanted = _instance_type(group, site.cloud)
+    if wanted is None:
+        matches = catalog.matching(site.cloud, site.region, group.resources, group.spot)
+        return matches[0] if matches else None
+    found = catalog.find(site.cloud, site.region, wanted)
+    if found is None and scope.pin == site:
+        # The user's explicit choice at a pinned site: deploy it even if it is not priced.
+        return Offer(site.cloud, site.region, wanted, vcpus=0, memory_gib=0)
+    return found
+
+
+def _instance_type(group: Compute, cloud: str) -> str | None:
+    given = group.instance_type
+    if isinstance(given, dict):
+        return given.get(cloud)
+    return given
+
+
+def monthly_cost(offer: Offer, group: Compute) -> float:
+    hourly = offer.hourly(group.spot)
+    return 0.0 if hourly is None else round(hourly * group.count * HOURS_PER_MONTH, 4)
+
+
+def _no_offer(name: str, group: Compute, scope: Scope, catalog: Catalog) -> None:
+    """Nothing fits within the scope: say what was asked and where the nearest offers are."""
+    if scope.pin is not None and _instance_type(group, scope.pin.cloud) is None:
+        catalog.cheapest(
+            scope.pin.cloud,
+            scope.pin.region,
+            group.resources,
+            group.spot,
+            ("compute", name, "resources"),
+        )
+    asked = describe(group.resources, group.spot)
+    wanted = _instance_type(group, scope.clouds[0]) if len(scope.clouds) == 1 else None
+    what = f"instance type {wanted}" if wanted else asked
+    nearest = (
+        catalog.search(group.resources, group.spot, clouds=list(scope.clouds))[:3]
+        if wanted is None
+        else []
+    )
+    if not nearest and wanted is None:
+        nearest = catalog.search(group.resources, group.spot)[:3]
+    hint = (
+        "nearest offers: " + "; ".join(_offer_text(o, group.spot, catalog) for o in nearest)
+        if nearest
+        else None
+    )
+    coverage = [
+        get_cloud(c).catalog_coverage for c in scope.clouds if get_cloud(c).catalog_coverage
+    ]
+    if coverage:
+        hint = "; ".join([*(filter(None, [hint])), *coverage])  # type: ignore[list-item]
+    raise SpecError([Problem(f"no region {scope.words()} offers {what}", scope.path, hint)])
+
+
+def _offer_text(offer: Offer, spot: bool, catalog: Catalog | None = None) -> str:
+    price = offer.hourly(spot)
+    tags = f" [{', '.join(sorted(catalog.geo_tags(offer.cloud, offer.region)))}]" if catalog else ""
+    cost = f"${price:.2f}/h" if price is not None else "unpriced"
+    return f"{offer.instance_type} in {offer.cloud} {offer.region}{tags} at {cost}"

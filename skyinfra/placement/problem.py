@@ -1,0 +1,133 @@
+"""The placement problem as pure numbers: what the optimiser sees, and how a choice is priced.
+
+The intercloud layer turns a spec + catalog into a `PlacementProblem`: for every resource a
+list of `Option`s (one per site it may run on, already the cheapest offer there, with its
+fixed monthly cost), the flows between resources, co-location / anti-affinity constraints,
+and the price models of data egress and peering links. `evaluate` prices any complete choice;
+the optimiser must find the choice that minimises it.
+
+Cost model (monthly USD):
+- each resource: its option's `cost` (compute: hourly x 730 x count; storage: GB-month);
+- each flow of `gb` from the source's site to the target's site: 0 within a site,
+  `egress.inter_region(src, gb)` between regions of one cloud, `egress.internet(src, gb)`
+  between clouds (both depend on the *source* site and the flow's volume only);
+- each pair of distinct sites joined by at least one `linked` flow: `links.link(a, b)` once;
+- each site with at least one cross-cloud link: `links.gateway(site)` once (VPN gateways are
+  shared by all links of a site).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from skyinfra.topology import Site
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to place a resource: a site and the fixed monthly cost of running there."""
+
+    site: Site
+    cost: float
+    payload: Any = field(default=None, compare=False)  # e.g. the chosen offer; opaque here
+
+
+@dataclass(frozen=True)
+class Flow:
+    """`gb` per month from `source` to `target`; `linked` if it needs a private network link."""
+
+    source: str
+    target: str
+    gb: float
+    linked: bool = False
+
+
+class EgressModel(Protocol):
+    """Price of moving data out of a site; 0 within a site is implied."""
+
+    def inter_region(self, src: Site, gb: float) -> float:
+        """Monthly cost of `gb` from `src` to another region of the same cloud."""
+        ...
+
+    def internet(self, src: Site, gb: float) -> float:
+        """Monthly cost of `gb` from `src` to another cloud (internet / inter-cloud egress)."""
+        ...
+
+
+class LinkModel(Protocol):
+    """Fixed monthly prices of private connectivity between sites."""
+
+    def link(self, a: Site, b: Site) -> float:
+        """A link between two distinct sites (symmetric): tunnels or peering."""
+        ...
+
+    def gateway(self, site: Site) -> float:
+        """A site's VPN gateway, needed once it has any cross-cloud link."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlacementProblem:
+    options: Mapping[str, list[Option]]  # resource -> non-empty list, at most one per site
+    flows: list[Flow]
+    egress: EgressModel
+    links: LinkModel
+    colocate: list[tuple[str, str]] = field(default_factory=list)  # same site
+    avoid: list[tuple[str, str]] = field(default_factory=list)  # different clouds
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A complete choice and its cost, broken down."""
+
+    choice: dict[str, Option]
+    resources_cost: float
+    egress_cost: float
+    links_cost: float
+    links: frozenset[tuple[Site, Site]]  # (a, b) with a < b
+    gateways: frozenset[Site]
+
+    @property
+    def total(self) -> float:
+        return self.resources_cost + self.egress_cost + self.links_cost
+
+
+def flow_cost(problem: PlacementProblem, flow: Flow, src: Site, dst: Site) -> float:
+    if src == dst:
+        return 0.0
+    if src.cloud == dst.cloud:
+        return problem.egress.inter_region(src, flow.gb)
+    return problem.egress.internet(src, flow.gb)
+
+
+def feasible(problem: PlacementProblem, choice: Mapping[str, Option]) -> bool:
+    """Whether `choice` respects co-location and anti-affinity."""
+    return all(choice[a].site == choice[b].site for a, b in problem.colocate) and all(
+        choice[a].site.cloud != choice[b].site.cloud for a, b in problem.avoid
+    )
+
+
+def evaluate(problem: PlacementProblem, choice: Mapping[str, Option]) -> Solution:
+    """The cost of a complete choice under the model above (constraints not checked)."""
+    egress = sum(
+        flow_cost(problem, f, choice[f.source].site, choice[f.target].site) for f in problem.flows
+    )
+    links = {
+        tuple(sorted((choice[f.source].site, choice[f.target].site)))
+        for f in problem.flows
+        if f.linked and choice[f.source].site != choice[f.target].site
+    }
+    gateways = {s for a, b in links if a.cloud != b.cloud for s in (a, b)}
+    links_cost = sum(problem.links.link(a, b) for a, b in links) + sum(
+        problem.links.gateway(s) for s in gateways
+    )
+    return Solution(
+        choice=dict(choice),
+        resources_cost=sum(o.cost for o in choice.values()),
+        egress_cost=egress,
+        links_cost=links_cost,
+        links=frozenset(links),  # type: ignore[arg-type]
+        gateways=frozenset(gateways),
+    )

@@ -1,0 +1,308 @@
+"""Storage, egress and VPN prices: values from network.json, tiers, and the egress invariant.
+
+Expected values are worked out by hand from skyinfra/catalog/data/network.json, whose numbers
+come from /work/shared/catalog/egress_and_storage.md and peering-reference.md section 9.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from skyinfra.catalog import Catalog, Tiers
+from skyinfra.errors import SpecError
+from skyinfra.placement.problem import EgressModel, LinkModel
+from skyinfra.spec import Resources
+from skyinfra.topology import Site
+
+CATALOG = Catalog.bundled()
+DATA: dict[str, Any] = json.loads(
+    (files("skyinfra.catalog") / "data" / "network.json").read_text(encoding="utf-8")
+)
+SITES = [Site(c, r) for c in ("aws", "gcp", "azure") for r in CATALOG.regions(c)]
+# Every bracket edge of every cloud's tiers, and either side of it.
+EDGES = sorted(
+    {max(0.0, e + d) for e in (0, 1, 1024, 10240, 51200, 153600, 512000) for d in (-0.5, 0, 0.5)}
+)
+
+
+def site(text: str) -> Site:
+    cloud, region = text.split(":")
+    return Site(cloud, region)
+
+
+# -- storage ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cloud", "gb", "usd"),
+    [
+        ("aws", 1000, 23.0),  # S3 Standard 0.023
+        ("aws", 100_000, 51_200 * 0.023 + 48_800 * 0.022),  # first 50 TB, then 0.022
+        ("aws", 600_000, 51_200 * 0.023 + 460_800 * 0.022 + 88_000 * 0.021),
+        ("gcp", 1000, 20.0),  # GCS Standard 0.020 (unverified)
+        ("azure", 1000, 18.0),  # Blob Hot LRS 0.018 (low)
+        ("azure", 0, 0.0),
+    ],
+)
+def test_storage_monthly(cloud: str, gb: float, usd: float) -> None:
+    assert CATALOG.storage_monthly(cloud, "any-region", gb) == pytest.approx(usd)
+
+
+def test_storage_of_an_unknown_cloud_suggests_one() -> None:
+    with pytest.raises(SpecError, match="did you mean 'aws'"):
+        CATALOG.storage_monthly("awz", "us-east-1", 10)
+
+
+# -- internet egress --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("src", "gb", "usd"),
+    [
+        ("aws:us-east-1", 100, 8.91),  # SkyPilot: first GB free, then 0.09
+        ("aws:us-east-1", 20_000, 10_239 * 0.09 + 9_760 * 0.085),
+        ("aws:us-east-1", 100_000, 10_239 * 0.09 + 40_960 * 0.085 + 48_800 * 0.07),
+        ("aws:us-east-1", 200_000, 200_000 * 0.05),  # above 150 TB: whole volume at 0.05
+        ("gcp:us-central1", 1000, 120.0),  # SkyPilot example: whole volume at 0.12
+        ("gcp:us-central1", 2000, 220.0),  # <= 10 TB: 0.11
+        ("gcp:us-central1", 20_000, 1600.0),  # > 10 TB: 0.08
+        ("azure:eastus", 100, 8.6625),  # SkyPilot example 8.66
+        ("aws:sa-east-1", 100, 8.91 * 0.15 / 0.09),  # Skyplane: sa-east-1 0.15 vs 0.09
+        ("gcp:australia-southeast1", 1000, 1000 * 0.19),  # Skyplane: from Australia 0.19
+        ("gcp:asia-northeast3", 1000, 1000 * 0.147),  # Seoul
+        ("azure:southeastasia", 100, 99 * 0.12),  # Azure, from Asia 0.12
+    ],
+)
+def test_internet_egress(src: str, gb: float, usd: float) -> None:
+    assert CATALOG.egress.internet(site(src), gb) == pytest.approx(usd)
+
+
+def test_melbourne_is_priced_like_sydney_as_the_file_says() -> None:
+    melbourne, sydney = Site("aws", "ap-southeast-4"), Site("aws", "ap-southeast-2")
+    assert CATALOG.egress.rates(melbourne) == CATALOG.egress.rates(sydney) == (0.098, 0.114)
+    assert "ap-southeast-4" in DATA["clouds"]["aws"]["internet"]["rates"]["assumed"]
+
+
+def test_internet_never_undercuts_inter_region() -> None:
+    # AWS's first GB is free on the internet but not between regions: the floor applies.
+    us = Site("aws", "us-east-1")
+    assert CATALOG.egress.internet(us, 0.5) == CATALOG.egress.inter_region(us, 0.5) == 0.01
+    # Azure from South America: 20 TB through the scaled tiers (~3529) is below 0.181/GB.
+    brazil = Site("azure", "brazilsouth")
+    assert CATALOG.egress.internet(brazil, 20_000) == pytest.approx(20_000 * 0.181)
+
+
+# -- inter-region egress ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("src", "per_gb"),
+    [
+        ("aws:us-east-1", 0.02),
+        ("aws:af-south-1", 0.147),
+        ("aws:ap-northeast-2", 0.08),
+        ("gcp:us-central1", 0.01),
+        ("gcp:northamerica-south1", 0.01),
+        ("gcp:europe-west4", 0.02),
+        ("gcp:asia-south1", 0.05),
+        ("gcp:southamerica-east1", 0.08),
+        ("gcp:me-west1", 0.08),  # no Skyplane rule: the intercontinental rate, assumed
+        ("azure:westeurope", 0.02),
+        ("azure:eastus", 0.02),
+        ("azure:japaneast", 0.08),
+        ("azure:brazilsouth", 0.181),
+        ("azure:chilecentral", 0.181),
+    ],
+)
+def test_inter_region_is_the_sources_intra_continent_rate(src: str, per_gb: float) -> None:
+    assert CATALOG.egress.inter_region(site(src), 1000) == pytest.approx(1000 * per_gb)
+
+
+def test_regions_outside_the_tables_get_the_clouds_default() -> None:
+    # A user catalog may name regions neither network.json nor geo.json knows.
+    assert CATALOG.egress.rates(Site("azure", "marsnorth")) == (0.02, 0.0875)
+    assert CATALOG.egress.rates(Site("gcp", "mars-north1")) == (0.08, 0.12)
+
+
+@given(
+    src=st.sampled_from(SITES),
+    gb=st.floats(min_value=0, max_value=1e9, allow_nan=False) | st.sampled_from(EDGES),
+)
+def test_internet_at_least_inter_region_at_least_zero(src: Site, gb: float) -> None:
+    egress = CATALOG.egress
+    assert egress.internet(src, gb) >= egress.inter_region(src, gb) >= 0
+
+
+def test_the_invariant_holds_at_every_bracket_edge_of_every_site() -> None:
+    egress = CATALOG.egress
+    bad = [
+        (s, gb)
+        for s in SITES
+        for gb in EDGES
+        if not egress.internet(s, gb) >= egress.inter_region(s, gb) >= 0
+    ]
+    assert bad == []
+
+
+# -- links and gateways -----------------------------------------------------------------------
+
+
+def per_hour(cloud: str, item: str) -> float:
+    return float(DATA["clouds"][cloud]["vpn"]["prices"][item]["per_hour"])
+
+
+def test_aws_gcp_link_is_2_connections_and_4_tunnels_for_730_hours() -> None:
+    aws, gcp = Site("aws", "us-east-1"), Site("gcp", "us-central1")
+    expected = (2 * per_hour("aws", "vpn_connection") + 4 * per_hour("gcp", "ha_vpn_tunnel")) * 730
+    assert CATALOG.links.link(aws, gcp) == pytest.approx(expected) == pytest.approx(219.0)
+    assert CATALOG.links.link(gcp, aws) == CATALOG.links.link(aws, gcp)
+    assert CATALOG.links.tunnels(aws, gcp) == 4
+    assert CATALOG.links.describe(aws, gcp) == (
+        "HA VPN (2 aws Site-to-Site VPN connections, 4 gcp HA VPN tunnels)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "usd", "tunnels"),
+    [
+        ("aws:eu-west-1", "azure:westeurope", 2 * 0.05 * 730, 4),  # Azure connections included
+        ("gcp:europe-west4", "azure:westeurope", 2 * 0.05 * 730, 2),
+        ("aws:us-east-1", "aws:eu-west-1", 0.0, 0),  # native peering
+        ("azure:eastus", "azure:westeurope", 0.0, 0),
+    ],
+)
+def test_link_prices(a: str, b: str, usd: float, tunnels: int) -> None:
+    links = CATALOG.links
+    assert links.link(site(a), site(b)) == pytest.approx(usd)
+    assert links.link(site(b), site(a)) == pytest.approx(usd)
+    assert links.tunnels(site(a), site(b)) == tunnels
+
+
+def test_same_cloud_links_are_native_peering() -> None:
+    assert CATALOG.links.describe(Site("gcp", "us-east1"), Site("gcp", "europe-west4")) == (
+        "native peering"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cloud", "usd"),
+    [
+        ("aws", 0.0),  # the VGW is free
+        ("gcp", 0.0),  # HA VPN gateway and Cloud Router are free
+        ("azure", (0.19 + 2 * 0.005) * 730),  # VpnGw1AZ + 2 Standard public IPs
+    ],
+)
+def test_gateway_prices(cloud: str, usd: float) -> None:
+    assert CATALOG.links.gateway(Site(cloud, "anywhere")) == pytest.approx(usd)
+
+
+def test_the_catalog_satisfies_the_optimisers_protocols() -> None:
+    egress: EgressModel = CATALOG.egress
+    links: LinkModel = CATALOG.links
+    assert egress is CATALOG.egress and links is CATALOG.links  # built once
+
+
+# -- the data file ----------------------------------------------------------------------------
+
+
+def priced_entries(node: Any) -> list[dict[str, Any]]:
+    """Every object in network.json that holds numbers of its own (tiers, rates, prices)."""
+    found = []
+    if isinstance(node, dict):
+        if any(k in node for k in ("tiers", "per_hour", "default")):
+            found.append(node)
+        for value in node.values():
+            found += priced_entries(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += priced_entries(value)
+    return found
+
+
+def test_every_number_has_a_source_and_a_confidence() -> None:
+    entries = priced_entries(DATA["clouds"])
+    assert len(entries) >= 20
+    for entry in entries:
+        source = entry.get("source") or entry.get("tiers_source")
+        confidence = entry.get("confidence") or entry.get("tiers_confidence")
+        assert source in DATA["sources"], entry
+        assert confidence in {"medium", "low", "unverified", "assumed"}, entry
+    assert DATA["snapshot"] == "2026-11-24"
+
+
+def test_every_cloud_pair_has_a_link_kind() -> None:
+    pairs = {frozenset(d["clouds"]) for d in DATA["links"]["between_clouds"]}
+    assert pairs == {frozenset(p) for p in (("aws", "gcp"), ("aws", "azure"), ("gcp", "azure"))}
+
+
+# -- tiers and loading ------------------------------------------------------------------------
+
+
+def test_tiers_reject_brackets_that_do_not_rise_or_end_unbounded() -> None:
+    with pytest.raises(ValueError, match="rise strictly"):
+        Tiers.parse([{"up_to_gb": 10, "per_gb": 1}], "t")
+    with pytest.raises(ValueError, match="rise strictly"):
+        Tiers.parse([{"up_to_gb": 10, "per_gb": 1}, {"up_to_gb": 5, "per_gb": 1}], "t")
+    with pytest.raises(ValueError, match="graduated bracket follows"):
+        Tiers.parse(
+            [{"up_to_gb": 10, "per_gb": 1, "whole_volume": True}, {"up_to_gb": None, "per_gb": 1}],
+            "t",
+        )
+
+
+def user_catalog(tmp_path: Path, network: str | None = None) -> Catalog:
+    (tmp_path / "aws").mkdir()
+    (tmp_path / "aws" / "vms.csv").write_text(
+        "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,"
+        "Region,AvailabilityZone\nc5.large,,,2,4,,0.085,0.03,us-east-1,a\n",
+        encoding="utf-8",
+    )
+    if network is not None:
+        (tmp_path / "network.json").write_text(network, encoding="utf-8")
+    return Catalog.from_directory(tmp_path)
+
+
+def test_a_user_catalog_keeps_the_bundled_network_prices(tmp_path: Path) -> None:
+    catalog = user_catalog(tmp_path)
+    assert catalog.storage_monthly("aws", "us-east-1", 1000) == pytest.approx(23.0)
+    info = catalog.info()
+    assert info["network"]["file"] == "bundled network.json"
+    assert info["geo"]["file"] == "bundled geo.json"
+    assert catalog.snapshot_date == "unknown"
+
+
+def test_network_prices_are_read_lazily_and_a_bad_file_is_named(tmp_path: Path) -> None:
+    catalog = user_catalog(tmp_path, network='{"snapshot": "2027-01-01"}')
+    # VM queries never touch network.json ...
+    assert (
+        catalog.cheapest(
+            "aws", "us-east-1", Resources.model_validate({"cpus": 2}), spot=False
+        ).instance_type
+        == "c5.large"
+    )
+    # ... the first price that needs it reports the broken file.
+    with pytest.raises(SpecError, match=r"network\.json: malformed network prices"):
+        catalog.egress.internet(Site("aws", "us-east-1"), 10)
+
+
+def test_a_user_network_file_replaces_the_bundled_one(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(DATA))
+    data["clouds"]["aws"]["storage"]["tiers"] = [{"up_to_gb": None, "per_gb": 0.5}]
+    catalog = user_catalog(tmp_path, network=json.dumps(data))
+    assert catalog.storage_monthly("aws", "us-east-1", 10) == pytest.approx(5.0)
+    assert catalog.info()["network"]["file"] == str(tmp_path / "network.json")
+
+
+def test_a_link_naming_an_unpriced_item_is_refused(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(DATA))
+    data["links"]["between_clouds"][0]["uses"]["gcp"] = {"classic_vpn_tunnel": 2}
+    catalog = user_catalog(tmp_path, network=json.dumps(data))
+    with pytest.raises(SpecError, match=r"gcp VPN items \['classic_vpn_tunnel'\] have no price"):
+        _ = catalog.links
