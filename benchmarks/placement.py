@@ -89,12 +89,12 @@ def _egress(sites: list[Site], rng: random.Random) -> TableEgress:
 
 def _links(sites: list[Site], rng: random.Random) -> TableLinks:
     links = {
-        (a, b): rng.uniform(0, 40) if a.cloud == b.cloud else rng.uniform(70, 150)
+        (a, b): 0.0 if a.cloud == b.cloud else 146.0
         for a in sites
         for b in sites
         if a < b
     }
-    return TableLinks(links, {s: rng.uniform(30, 140) for s in sites})
+    return TableLinks(links, {s: 146.0 if s.cloud == "azure" else 0.0 for s in sites})
 
 
 def run(groups: int, per_cloud: int, seed: int, noise: float) -> None:

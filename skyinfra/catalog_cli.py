@@ -1,8 +1,6 @@
 """`skyinfra catalog`: what the price catalog holds, and where a machine is cheapest, no spec needed.
 
-`skyinfra.cli` registers the group at the end of its module. The `--catalog` option and the
-error handling are defined here rather than imported from `skyinfra.cli`: that module imports
-this one, so importing back would fail whenever this module is imported first.
+`skyinfra.cli` registers the group; shared options and error handling come from `cliutil`.
 Bad flags are click usage errors (exit 2) carrying the catalog's did-you-mean hints.
 """
 
@@ -10,49 +8,21 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from skyinfra.catalog import Catalog, Offer, describe, load_catalog
+from skyinfra.cliutil import catalog_option, json_option, make_console, reports_errors
 from skyinfra.clouds import cloud_names, get_cloud
-from skyinfra.errors import SkyinfraError, SpecError
+from skyinfra.errors import SpecError
 from skyinfra.spec import Accelerator, Quantity, Resources
 from skyinfra.suggest import did_you_mean
 
-F = TypeVar("F", bound=Callable[..., Any])
 HOURS_PER_MONTH = 730
-
-catalog_option = click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="SKYINFRA_CATALOG",
-    help="Directory with a newer price catalog (SkyPilot vms.csv layout). Env: SKYINFRA_CATALOG.",
-)
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-
-
-def reports_errors(fn: F) -> F:
-    """Turn skyinfra errors into a message on stderr and the error's exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SkyinfraError as err:
-            Console(stderr=True, highlight=False).print(
-                f"[bold red]error:[/] {escape(str(err))}", soft_wrap=True
-            )
-            sys.exit(err.exit_code)
-
-    return wrapper  # type: ignore[return-value]
 
 
 class Parsed(click.ParamType):
@@ -76,11 +46,6 @@ def _problem_text(err: SpecError) -> str:
     return f"{problem.message} ({problem.hint})" if problem.hint else problem.message
 
 
-def _console() -> Console:
-    """A terminal console; when piped, wide enough that tables are not cropped."""
-    return Console() if sys.stdout.isatty() else Console(width=160)
-
-
 @click.group()
 def catalog() -> None:
     """Inspect the price catalog: its sources, and the cheapest offers for a request."""
@@ -99,7 +64,7 @@ def info_command(catalog_dir: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(doc, indent=2))
         return
-    console = _console()
+    console = make_console()
     say = functools.partial(console.print, markup=False, highlight=False)  # data, not markup
     where = f"user catalog {catalog_dir}" if catalog_dir else "the bundled catalog"
     say(f"VM prices: {where}, snapshot {doc['snapshot']}")
@@ -206,7 +171,7 @@ def find_command(
     if not offers:
         click.echo(f"no offer matches {asked}")
         return
-    console = _console()
+    console = make_console()
     console.print(_offers_table(cat, shown, spot, title=f"{asked}: cheapest first"))
     more = f" (--limit 0 for all {len(offers):,})" if len(shown) < len(offers) else ""
     console.print(

@@ -6,12 +6,9 @@ code (2 for bad input); anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
@@ -21,42 +18,9 @@ from rich.tree import Tree
 
 from skyinfra import api
 from skyinfra.catalog import Catalog, load_catalog
-from skyinfra.errors import SkyinfraError
+from skyinfra.cliutil import catalog_option, make_console, reports_errors, spec_argument
 from skyinfra.placement import REPLAN_ALL
 from skyinfra.report import plan_report
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-spec_argument = click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
-catalog_option = click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="SKYINFRA_CATALOG",
-    help="Directory with a newer price catalog (SkyPilot vms.csv layout). Env: SKYINFRA_CATALOG.",
-)
-
-
-def reports_errors(fn: F) -> F:
-    """Turn skyinfra errors into a message on stderr and the error's exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SkyinfraError as err:
-            message = escape(str(err))  # messages quote lists like [ch]: not markup
-            Console(stderr=True, highlight=False).print(
-                f"[bold red]error:[/] {message}", soft_wrap=True
-            )
-            sys.exit(err.exit_code)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _console() -> Console:
-    """A terminal console; when piped, wide enough that tables are not cropped."""
-    return Console() if sys.stdout.isatty() else Console(width=160)
 
 
 def _catalog(catalog_dir: Path | None) -> Catalog:
@@ -91,7 +55,7 @@ def plan(spec: Path, catalog_dir: Path | None, as_json: bool, replan: tuple[str,
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
-    console = _console()
+    console = make_console()
     console.print(_placements_table(result.spec.name, report))
     _print_details(console, report)
     console.print(f"decisions recorded in {lock}")
@@ -204,7 +168,7 @@ def preview(
             )
         )
         return
-    console = _console()
+    console = make_console()
     for p in previews:
         console.print(_tree(p))
     total = sum(1 for p in previews for r in p.resources if r.custom)

@@ -46,12 +46,23 @@ class Context:
 
         return pulumi.ResourceOptions(parent=self.parent, **kwargs)
 
+    def attached_network(self) -> Outputs:
+        """The outputs of the network a compute group attaches to (set by the component)."""
+        if self.network is None:
+            raise ValueError(f"{self.name} was lowered without the network it attaches to")
+        return self.network
+
     def child(self, suffix: str) -> str:
         """Logical name of a child resource: `<component>-<suffix>`."""
         return f"{self.name}-{suffix}"
 
 
 Lowering = Callable[[Any, Context], Outputs]
+
+
+def compute_outputs(plan: ComputePlan, group_id: Any, **extra: Any) -> Outputs:
+    """The outputs every cloud's compute group exports, plus its own `extra` ones."""
+    return {"group_id": group_id, "instance_type": plan.instance_type, "count": plan.count, **extra}
 
 
 class Cloud:

@@ -532,6 +532,7 @@ class _Model:
         self._flushed = 0
         self._costs: list[float] = []
         self._integer: list[int] = []
+        self._upper: list[float] = []
         self._rows: list[tuple[float, float, list[int], list[float]]] = []
         self._offset = 0.0
         self._warm: list[Site] | None = None
@@ -539,8 +540,9 @@ class _Model:
 
     # building blocks
 
-    def _col(self, cost: float, integer: bool = False) -> int:
+    def _col(self, cost: float, integer: bool = False, upper: float = 1.0) -> int:
         self._costs.append(cost)
+        self._upper.append(upper)
         col = self._flushed + len(self._costs) - 1
         if integer:
             self._integer.append(col)
@@ -623,6 +625,9 @@ class _Model:
     def _add_edge(self, e: _Edge, shared: dict[tuple[int, int, Site], float]) -> None:
         """Egress of A->B as net(src) minus the same-cloud and same-site savings."""
         sa, sb = self.red.groups[e.a].costs, self.red.groups[e.b].costs
+        if all(0 <= e.inter[s] <= e.net[s] for s in sa):
+            self._add_edge_apart(e)
+            return
         for s in sa:
             self._objective(e.net[s], self.ind(e.a, s))
             if s in sb:
@@ -636,6 +641,48 @@ class _Model:
                     saving.append(w)
             if saving:  # A is on one site: the savings of a cloud never exceed Z[B,k]
                 self._constraint([(1, (saving, 0)), (-1, z)], -math.inf, 0)
+
+    def _add_edge_apart(self, e: _Edge) -> None:
+        """Egress of A->B as inter(src) [apart] + (net - inter)(src) [other cloud]."""
+        sa = self.red.groups[e.a].costs
+        for s in sa:
+            self._apart_site(e.inter[s], e.a, e.b, s)
+        for k in sorted({s.cloud for s in sa}):
+            self._apart_cloud(e.a, e.b, {s: e.net[s] - e.inter[s] for s in sa if s.cloud == k})
+
+    def _apart_site(self, coef: float, a: int, b: int, s: Site) -> None:
+        """coef when a is on s and b is not: w >= x[a,s] - x[b,s], pushed down to 0 or 1."""
+        (pa, ka), (pb, kb) = self.ind(a, s), self.ind(b, s)
+        if coef == 0 or (not pa and ka == 0) or (not pb and kb == 1):
+            return
+        if not pa:
+            self._objective(-coef, (pb, kb - 1))
+        elif not pb:
+            self._objective(coef, (pa, ka))
+        else:
+            w = self._col(coef)
+            self._rows.append((0.0, math.inf, [w, *pa, *pb], [1.0, -1.0, 1.0]))
+
+    def _apart_cloud(self, a: int, b: int, saving: dict[Site, float]) -> None:
+        """saving[s] when a is on s and b on another cloud (all s of one cloud k):
+        w >= sum saving[s] x[a,s] - max(saving) Z[b,k]."""
+        cloud = next(iter(saving)).cloud
+        zb, kb = self.in_cloud(b, cloud)
+        top = max(saving.values())
+        if top == 0 or (not zb and kb == 1):
+            return
+        if not zb:
+            for s, d in saving.items():
+                self._objective(d, self.ind(a, s))
+            return
+        fixed = self.fixed[a]
+        if fixed is not None:
+            self._objective(-saving[fixed], (zb, -1.0))
+            return
+        w = self._col(1.0, upper=math.inf)
+        cols = [w, *(self.x[a][s] for s in saving), *zb]
+        vals = [1.0, *(-d for d in saving.values()), *(top for _ in zb)]
+        self._rows.append((0.0, math.inf, cols, vals))
 
     def _eager_cuts(self, i: int, j: int) -> None:
         """All cuts of a linked pair upfront when few: saves lazy rounds for nothing."""
@@ -730,7 +777,7 @@ class _Model:
                 n,
                 np.array(self._costs),
                 np.zeros(n),
-                np.ones(n),
+                np.array(self._upper),
                 0,
                 np.zeros(n, np.int32),
                 empty,
@@ -741,7 +788,7 @@ class _Model:
                 kinds = np.full(len(cols), highspy.HighsVarType.kInteger.value, np.uint8)
                 self.h.changeColsIntegrality(len(cols), cols, kinds)
             self._flushed += n
-            self._costs, self._integer = [], []
+            self._costs, self._integer, self._upper = [], [], []
         if self._rows:
             starts = np.cumsum([0] + [len(r[2]) for r in self._rows[:-1]]).astype(np.int32)
             index = np.array([c for r in self._rows for c in r[2]], np.int32)

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from skyinfra.clouds import get_cloud
-from skyinfra.clouds.base import Context, Lowering, Outputs
+from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 __all__ = ["LOWERINGS"]
@@ -188,7 +188,7 @@ def _lock_down(ctx: Context, bucket: aws.s3.Bucket) -> None:
 def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
     """A launch template and an auto scaling group pinned at `plan.count` VMs over the
     network's subnets (one per zone), so lost VMs are replaced in whichever zone has room."""
-    network = _network(ctx)
+    network = ctx.attached_network()
     template = _launch_template(plan, ctx, network)
     group = aws.autoscaling.Group(
         ctx.child("asg"),
@@ -202,18 +202,7 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
         tags=[{"key": k, "value": v, "propagate_at_launch": True} for k, v in _tags(ctx).items()],
         opts=ctx.opts(),
     )
-    return {
-        "group_id": group.id,
-        "instance_type": plan.instance_type,
-        "count": plan.count,
-        "launch_template_id": template.id,
-    }
-
-
-def _network(ctx: Context) -> Outputs:
-    if ctx.network is None:
-        raise ValueError(f"compute group {ctx.name} was lowered without its network")
-    return ctx.network
+    return compute_outputs(plan, group.id, launch_template_id=template.id)
 
 
 def _launch_template(plan: ComputePlan, ctx: Context, network: Outputs) -> aws.ec2.LaunchTemplate:

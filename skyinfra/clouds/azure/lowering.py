@@ -16,7 +16,7 @@ import pulumi_random as random
 from pulumi_azure_native import compute, network, resources, storage
 
 from skyinfra.clouds import get_cloud
-from skyinfra.clouds.base import Context, Lowering, Outputs
+from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 __all__ = ["LOWERINGS"]
@@ -276,7 +276,7 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
     Manual upgrades: changing the model never reimages running VMs behind the user's back.
     No overprovisioning: extra VMs would briefly need quota (GPU quota especially).
     """
-    net = _network(ctx)
+    net = ctx.attached_network()
     sku: compute.SkuArgsDict = {
         "name": plan.instance_type,
         "capacity": plan.count,
@@ -296,19 +296,7 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
         tags=_tags(ctx),
         opts=ctx.opts(),
     )
-    return {
-        "group_id": group.id,
-        "instance_type": plan.instance_type,
-        "count": plan.count,
-        "name": group.name,
-        "admin_username": _ADMIN,
-    }
-
-
-def _network(ctx: Context) -> Outputs:
-    if ctx.network is None:
-        raise ValueError(f"compute group {ctx.name} was lowered without its network")
-    return ctx.network
+    return compute_outputs(plan, group.id, name=group.name, admin_username=_ADMIN)
 
 
 def _vm_profile(

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi_gcp as gcp
 
 from skyinfra.clouds import get_cloud
-from skyinfra.clouds.base import Context, Lowering, Outputs
+from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
 from skyinfra.clouds.gcp import gpus
 from skyinfra.errors import UnsupportedError
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -136,13 +136,9 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
         **_gpu_placement(plan),
         opts=ctx.opts(),
     )
-    return {
-        "group_id": group.id,
-        "instance_type": plan.instance_type,
-        "count": plan.count,
-        "template_id": template.id,
-        "instance_group": group.instance_group,
-    }
+    return compute_outputs(
+        plan, group.id, template_id=template.id, instance_group=group.instance_group
+    )
 
 
 def _template(plan: ComputePlan, ctx: Context) -> gcp.compute.InstanceTemplate:
@@ -177,9 +173,7 @@ def _boot_disk(plan: ComputePlan, image: str) -> gcp.compute.InstanceTemplateDis
 def _nic(ctx: Context) -> gcp.compute.InstanceTemplateNetworkInterfaceArgsDict:
     """First subnet of the group's network; an ephemeral public IP so VMs reach the internet
     (there is no Cloud NAT). The firewall still admits only the planned ingress."""
-    network = ctx.network
-    if network is None:
-        raise ValueError(f"compute group {ctx.name} was lowered without its network")
+    network = ctx.attached_network()
     return {
         "network": network["self_link"],
         "subnetwork": network["subnet_self_links"][0],
