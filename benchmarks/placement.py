@@ -88,12 +88,7 @@ def _egress(sites: list[Site], rng: random.Random) -> TableEgress:
 
 
 def _links(sites: list[Site], rng: random.Random) -> TableLinks:
-    links = {
-        (a, b): 0.0 if a.cloud == b.cloud else 146.0
-        for a in sites
-        for b in sites
-        if a < b
-    }
+    links = {(a, b): 0.0 if a.cloud == b.cloud else 146.0 for a in sites for b in sites if a < b}
     return TableLinks(links, {s: 146.0 if s.cloud == "azure" else 0.0 for s in sites})
 
 
