@@ -1,0 +1,119 @@
+"""The optimiser is exact: on small random instances it matches brute force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skyinfra.placement.optimizer import Infeasible, brute_force, greedy, solve
+from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible
+from skyinfra.topology import Site
+
+SITES = [
+    Site("aws", "us-east-1"),
+    Site("aws", "eu-west-1"),
+    Site("gcp", "us-central1"),
+    Site("gcp", "europe-west4"),
+    Site("azure", "westeurope"),
+]
+
+
+@dataclass(frozen=True)
+class TableEgress:
+    """Per source site: $/GB within the cloud and across clouds (internet >= inter >= 0)."""
+
+    inter: dict[Site, float]
+    extra: dict[Site, float]
+
+    def inter_region(self, src: Site, gb: float) -> float:
+        return self.inter[src] * gb
+
+    def internet(self, src: Site, gb: float) -> float:
+        return (self.inter[src] + self.extra[src]) * gb
+
+
+@dataclass(frozen=True)
+class TableLinks:
+    cross: float
+    gateway_price: dict[Site, float]
+
+    def link(self, a: Site, b: Site) -> float:
+        return 0.0 if a.cloud == b.cloud else self.cross
+
+    def gateway(self, site: Site) -> float:
+        return self.gateway_price[site]
+
+
+money = st.floats(min_value=0, max_value=100, allow_nan=False).map(lambda x: round(x, 2))
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> PlacementProblem:
+    sites = draw(st.lists(st.sampled_from(SITES), min_size=1, max_size=4, unique=True))
+    names = [f"r{i}" for i in range(draw(st.integers(2, 5)))]
+    options = {
+        n: [
+            Option(s, draw(money))
+            for s in draw(st.lists(st.sampled_from(sites), min_size=1, unique=True))
+        ]
+        for n in names
+    }
+    pairs = st.tuples(st.sampled_from(names), st.sampled_from(names)).filter(lambda p: p[0] != p[1])
+    flows = [
+        Flow(a, b, draw(st.floats(0, 2000).map(lambda x: round(x, 1))), draw(st.booleans()))
+        for a, b in draw(st.lists(pairs, max_size=5))
+    ]
+    egress = TableEgress(
+        {s: draw(st.floats(0, 0.05)) for s in SITES}, {s: draw(st.floats(0, 0.1)) for s in SITES}
+    )
+    links = TableLinks(draw(money), {s: draw(money) for s in SITES})
+    colocate = draw(st.lists(pairs, max_size=1))
+    avoid = draw(st.lists(pairs, max_size=1))
+    return PlacementProblem(options, flows, egress, links, colocate, avoid)
+
+
+def _outcome(fn, problem: PlacementProblem) -> float | None:  # type: ignore[no-untyped-def]
+    try:
+        return fn(problem).total
+    except Infeasible:
+        return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems())
+def test_solve_equals_brute_force(problem: PlacementProblem) -> None:
+    best = _outcome(brute_force, problem)
+    got = _outcome(solve, problem)
+    if best is None:
+        assert got is None
+        return
+    assert got == pytest.approx(best, rel=1e-6, abs=1e-6)
+    solution = solve(problem)
+    assert feasible(problem, solution.choice)
+    assert evaluate(problem, solution.choice).total == pytest.approx(solution.total)
+
+
+@settings(max_examples=60, deadline=None)
+@given(problems())
+def test_greedy_is_never_better_than_optimal(problem: PlacementProblem) -> None:
+    best = _outcome(brute_force, problem)
+    if best is None:
+        return
+    baseline = greedy(problem)
+    if feasible(problem, baseline.choice):
+        assert baseline.total >= best - 1e-6
+
+
+def test_a_link_cost_keeps_chatty_groups_together() -> None:
+    aws, gcp = SITES[0], SITES[2]
+    problem = PlacementProblem(
+        {"a": [Option(aws, 100.0)], "b": [Option(aws, 150.0), Option(gcp, 100.0)]},
+        [Flow("a", "b", 1.0, linked=True)],
+        TableEgress(dict.fromkeys(SITES, 0.0), dict.fromkeys(SITES, 0.0)),
+        TableLinks(219.0, dict.fromkeys(SITES, 0.0)),
+    )
+    assert solve(problem).choice["b"].site == aws
+    assert solve(problem).total == pytest.approx(250.0)
