@@ -100,10 +100,11 @@ def test_solve_equals_brute_force(problem: PlacementProblem) -> None:
 @given(problems())
 def test_greedy_is_never_better_than_optimal(problem: PlacementProblem) -> None:
     best = _outcome(brute_force, problem)
-    if best is None:
+    try:
+        baseline = greedy(problem)
+    except Infeasible:  # a heuristic may give up where a feasible plan exists
         return
-    baseline = greedy(problem)
-    if feasible(problem, baseline.choice):
+    if best is not None and feasible(problem, baseline.choice):
         assert baseline.total >= best - 1e-6
 
 
