@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -515,13 +517,28 @@ def _link_growth(t: Site, partners: list[_Side], bounds: Mapping[Site, _LinkBoun
 _Expr = tuple[list[int], float]  # sum of columns (coefficient 1 each) plus a constant
 
 
+def _quiet_highs() -> highspy.Highs:
+    """A silent HiGHS instance. Its C++ constructor prints a banner to file descriptor 1
+    before any option can be set, which would corrupt `plan --json`: hide fd 1 meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 class _Model:
     """The MIP in a HiGHS instance, grown in place as link cuts are added."""
 
     def __init__(self, red: _Reduced) -> None:
         self.red = red
-        self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", False)
+        self.h = _quiet_highs()
         self.h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
         self.rounds, self.objective = 0, math.nan
         self.fixed: list[Site | None] = []
