@@ -29,7 +29,7 @@ from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
 from skyinfra.topology import Site
 
-__all__ = ["HOURS_PER_MONTH", "REPLAN_ALL", "Decision", "Placement", "place"]
+__all__ = ["HOURS_PER_MONTH", "REPLAN_ALL", "Decision", "Placement", "place", "problem_of"]
 
 REPLAN_ALL = "*"  # `--replan` without a name: re-plan every resource that is not stateful
 
@@ -105,6 +105,12 @@ def place(
     return Placement(
         decisions, problem, solution, moves, tuple(warnings), candidates, frozenset(kept)
     )
+
+
+def problem_of(spec: Spec, catalog: Catalog) -> PlacementProblem:
+    """What `place` hands the optimiser when nothing is locked (benchmarks, tools)."""
+    _check_unsupported(spec)
+    return _problem(spec, catalog, _options(spec, catalog)[1])
 
 
 def _check_replan_names(spec: Spec, replan: Collection[str]) -> None:

@@ -8,7 +8,10 @@ Reduction, exact, before any model is built:
   at the sum of their costs; flows inside a group cost nothing and are dropped;
 - flows between the same two groups are summed per source site;
 - dominated options are pruned (`_prune`): option s of a group is dropped when moving the
-  group from s to a kept option t can never cost more, wherever the other groups are.
+  group from s to the cheapest site of its cloud can never cost more, wherever the other
+  groups are;
+- reduced-cost fixing (`_fix_by_reduced_costs`): the LP relaxation bounds every option's
+  best possible total; options whose bound exceeds the cost of a known choice are dropped.
 
 Model (x binary; every other column continuous in [0, 1], integral once x is):
 - x[g,s] per option, sum_s x[g,s] = 1; a group left with one option is a constant;
@@ -25,7 +28,7 @@ Model (x binary; every other column continuous in [0, 1], integral once x is):
   pair, so generated lazily (`_Model.missing_cuts`).
 
 Lazy loop: solve, find the site pairs the incumbent's linked flows use whose cuts are
-missing, add them, re-solve warm-started from the best choice so far; stop when the incumbent
+missing, add them, re-solve; stop when the incumbent
 misses no cut. The model then holds only valid cuts (it relaxes the full problem) and prices
 the incumbent exactly, so the incumbent is optimal (to `MIP_REL_GAP`).
 """
@@ -37,8 +40,8 @@ import math
 import os
 import sys
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import highspy
@@ -69,6 +72,9 @@ MIP_REL_GAP = 1e-7  # HiGHS stops within this relative gap of the proven bound
 BRUTE_FORCE_LIMIT = 200_000  # combinations `brute_force` accepts to enumerate
 EAGER_LINK_PAIRS = 16  # linked groups with at most this many site pairs get every cut upfront
 PRUNE_ROUNDS = 4  # each round prunes against the previous round's (smaller) option sets
+
+
+_Cut = tuple[int, int, Site, Site]  # linked groups i < j on sites s (of i) and t (of j)
 
 
 class Infeasible(Exception):
@@ -106,9 +112,11 @@ def solve_with_stats(
     start = time.monotonic()
     red = _reduce(problem)
     options = sum(len(o) for o in problem.options.values())
+    cuts: set[_Cut] = set()
     if prune:
         _prune(red)
-    model = _Model(red)
+        cuts = _fix_by_reduced_costs(red)
+    model = _Model(red, cuts)
     sites, optimal = _lazy_loop(red, model, None if time_limit is None else start + time_limit)
     stats = Stats(
         rounds=model.rounds,
@@ -177,7 +185,6 @@ class _Group:
 
     members: tuple[str, ...]
     costs: dict[Site, float]  # site -> the members' summed cost there; pruning shrinks it
-    avoids: bool = False  # bound by an avoid rule: pruning may not move it to another cloud
 
 
 @dataclass
@@ -299,7 +306,6 @@ def _reduce(problem: PlacementProblem) -> _Reduced:
     for a, b in problem.avoid:
         i, j = group_of[a], group_of[b]
         _check_avoid(groups, i, j, a, b)
-        groups[i].avoids = groups[j].avoids = True
         avoid.add(_pair(i, j))
     edges: dict[tuple[int, int], _Edge] = {}
     linked: set[tuple[int, int]] = set()
@@ -334,182 +340,213 @@ def _pair(i: int, j: int) -> tuple[int, int]:
 
 # --- pruning: drop options another option of the same group dominates ---------------------
 #
-# Moving group A from site s to site t changes only A's cost, the egress of A's flows and the
-# links of A's linked flows (links can only be added at t: those at s may vanish, which, with
-# non-negative link prices, never costs). So if
-#     cost(t) - cost(s) + sum over A's edges of max_u [price(t, u) - price(s, u)]
-#                       + (the most the links from t can add)  <= 0,
-# where u ranges over the partner's sites, moving A from s to t never costs more, wherever the
-# others are: some optimum avoids s. t ranges over "anchors" (the cheapest site of each cloud),
-# which are only dropped in favour of an earlier (cheaper) anchor, so every chain of moves ends
-# at a kept site. Groups bound by an avoid rule only move within a cloud, so avoid still holds.
+# Moving group A from site s to t, another site of the same cloud, changes only A's cost,
+# the egress of A's flows and the links of A's linked flows (links can only be added at t:
+# those at s may vanish, which, with non-negative prices, never costs). With the partner on
+# u, a flow A->B changes by inter(t) if u = s, -inter(s) if u = t, inter(t) - inter(s)
+# elsewhere in the cloud, net(t) - net(s) in another cloud; a flow B->A by inter(s) if u = s,
+# -inter(t) if u = t, 0 elsewhere (prices by the source's site). A linked partner on v may
+# need the new link (t, v), plus v's gateway across clouds, and t may need its gateway. If
+#     cost(t) - cost(s) + (the most all of that adds, over the partners' options) <= 0,
+# moving A from s to t never costs more wherever the others are, so some optimum avoids s.
+# t is the cheapest site of s's cloud (its anchor), never dropped itself, so every move
+# ends at a kept site, and a move within a cloud keeps every avoid rule. A round bounds
+# against the option sets it started with (supersets of where the partners end up).
+# Arrays over (group or edge) x site keep a round to a few numpy passes.
 
 
-@dataclass(frozen=True)
-class _Side:
-    """A group's sites as its partners see them during one pruning round."""
+@dataclass
+class _Dense:
+    """The reduced problem as arrays over the sites any group may use."""
 
-    sites: frozenset[Site]
-    clouds: Counter[str]
+    sites: list[Site]
+    cloud: np.ndarray  # site -> cloud number
+    cost: np.ndarray  # group x site, inf where not an option
+    inter: np.ndarray  # edge x source site (0 where not an option)
+    net: np.ndarray
+    a: np.ndarray  # edge -> source group
+    b: np.ndarray  # edge -> target group
+    link: np.ndarray  # site x site: link price, plus the far site's gateway across clouds
+    gateway: np.ndarray  # site -> gateway price
 
-    def others(self, cloud: str, *excluded: Site) -> bool:
-        """Whether it has a site in `cloud` other than `excluded`."""
-        return self.clouds[cloud] > sum(s in self.sites and s.cloud == cloud for s in excluded)
+    @classmethod
+    def of(cls, red: _Reduced) -> _Dense:
+        sites = sorted({s for g in red.groups for s in g.costs})
+        index = {s: i for i, s in enumerate(sites)}
+        names = sorted({s.cloud for s in sites})
+        cloud = np.array([names.index(s.cloud) for s in sites], dtype=np.int64)
+        cost = np.full((len(red.groups), len(sites)), np.inf)
+        for g, group in enumerate(red.groups):
+            cost[g, [index[s] for s in group.costs]] = list(group.costs.values())
+        inter = np.zeros((len(red.edges), len(sites)))
+        net = np.zeros_like(inter)
+        for e, edge in enumerate(red.edges):
+            cols = [index[s] for s in edge.inter]
+            inter[e, cols] = list(edge.inter.values())
+            net[e, cols] = list(edge.net.values())
+        gateway = np.zeros(len(sites))
+        link = np.zeros((len(sites), len(sites)))
+        if red.linked:
+            gateway = np.array([red.prices.gateway(s) for s in sites])
+            for i, j in itertools.combinations(range(len(sites)), 2):
+                link[i, j] = link[j, i] = red.prices.link(sites[i], sites[j])
+            link += np.where(cloud[:, None] != cloud[None, :], gateway[None, :], 0.0)
+        a = np.array([e.a for e in red.edges], dtype=np.int64)
+        b = np.array([e.b for e in red.edges], dtype=np.int64)
+        return cls(sites, cloud, cost, inter, net, a, b, link, gateway)
 
 
 def _prune(red: _Reduced) -> None:
     """Drop dominated options until a round drops nothing (or `PRUNE_ROUNDS`)."""
-    pruner = _Pruner(red)
+    _prune_isolated(red)
+    dense = _Dense.of(red)
+    partners: list[list[int]] = [[] for _ in red.groups]
+    for i, j in sorted(red.linked):
+        partners[i].append(j)
+        partners[j].append(i)
     for _ in range(PRUNE_ROUNDS):
-        if not pruner.round():
-            return
+        dropped = _dominated(dense, partners)
+        if not dropped.any():
+            break
+        dense.cost[dropped] = np.inf
+    index = {s: i for i, s in enumerate(dense.sites)}
+    for g, group in enumerate(red.groups):
+        kept = np.isfinite(dense.cost[g])
+        group.costs = {s: c for s, c in group.costs.items() if kept[index[s]]}
 
 
-class _Pruner:
-    """Each round bounds moves against the option sets the round started with, a superset
-    of where the partners end up, so every drop of the round stays justified."""
-
-    def __init__(self, red: _Reduced) -> None:
-        self.red = red
-        self.out_edges: dict[int, list[_Edge]] = defaultdict(list)
-        self.in_edges: dict[int, list[_Edge]] = defaultdict(list)
-        for e in red.edges:
-            self.out_edges[e.a].append(e)
-            self.in_edges[e.b].append(e)
-        self.partners: dict[int, list[int]] = defaultdict(list)
-        for i, j in red.linked:
-            self.partners[i].append(j)
-            self.partners[j].append(i)
-        self.bounds = _link_bounds(red) if red.linked else {}
-        self.sides: list[_Side] = []
-        self.savings: dict[int, dict[str, tuple[float, float]]] = {}
-
-    def round(self) -> bool:
-        """One pass over the groups; whether it dropped anything."""
-        groups = self.red.groups
-        self.sides = [_Side(frozenset(g.costs), Counter(s.cloud for s in g.costs)) for g in groups]
-        self.savings = {id(e): _savings(e, groups[e.a].costs) for e in self.red.edges}
-        changed = False
-        for g, group in enumerate(groups):
-            if len(group.costs) > 1:
-                dropped = _dominated(group, lambda s, t, g=g: self.delta(g, s, t))  # type: ignore[misc]
-                for s in dropped:
-                    del group.costs[s]
-                changed |= bool(dropped)
-        return changed
-
-    def delta(self, g: int, s: Site, t: Site) -> float:
-        """The most moving group g from s to t can add in egress and links."""
-        sides = self.sides
-        return (
-            sum(_delta_out(e, s, t, sides[e.b]) for e in self.out_edges[g])
-            + sum(_delta_in(e, s, t, sides[e.a], self.savings[id(e)]) for e in self.in_edges[g])
-            + _link_growth(t, [sides[p] for p in self.partners[g]], self.bounds)
-        )
+def _cheapest(costs: dict[Site, float]) -> Site:
+    return min(costs, key=lambda s: (costs[s], s))
 
 
-def _dominated(group: _Group, delta: Callable[[Site, Site], float]) -> list[Site]:
-    """Sites of `group` some anchor dominates (see the comment above `_Side`)."""
-    order = sorted(group.costs, key=lambda s: (group.costs[s], s))
-    rank = {s: i for i, s in enumerate(order)}
-    anchors: dict[str, Site] = {}
-    for s in order:
-        anchors.setdefault(s.cloud, s)
-    dropped = []
-    for s in order[1:]:
-        is_anchor = anchors[s.cloud] == s
-        for t in anchors.values():
-            if t == s or (group.avoids and t.cloud != s.cloud) or (is_anchor and rank[t] > rank[s]):
-                continue
-            if group.costs[t] - group.costs[s] + delta(s, t) <= 0:
-                dropped.append(s)
-                break
-    return dropped
+def _prune_isolated(red: _Reduced) -> None:
+    """A group no flow, link or avoid rule touches costs the same wherever the others are:
+    only its cheapest option matters (ties: the first site)."""
+    touched = {g for e in red.edges for g in (e.a, e.b)}
+    touched |= {g for pair in (*red.linked, *red.avoid) for g in pair}
+    for g, group in enumerate(red.groups):
+        if g not in touched:
+            best = _cheapest(group.costs)
+            group.costs = {best: group.costs[best]}
 
 
-def _savings(e: _Edge, sites: Iterable[Site]) -> dict[str, tuple[float, float]]:
-    """Per cloud, over the source's sites: max of (net - inter) and of (inter - net)."""
-    out: dict[str, tuple[float, float]] = {}
-    for u in sites:
-        d = e.net[u] - e.inter[u]
-        hi, lo = out.get(u.cloud, (-math.inf, -math.inf))
-        out[u.cloud] = (max(hi, d), max(lo, -d))
-    return out
+def _dominated(d: _Dense, partners: list[list[int]]) -> np.ndarray:
+    """group x site: the options this round drops."""
+    offered = np.isfinite(d.cost)
+    n_groups, n_sites = d.cost.shape
+    n_clouds = int(d.cloud.max()) + 1
+    per_cloud = np.stack([offered[:, d.cloud == k].sum(axis=1) for k in range(n_clouds)], 1)
+    anchor = np.zeros((n_groups, n_clouds), dtype=np.int64)  # cheapest site per cloud
+    for k in range(n_clouds):
+        in_k = np.flatnonzero(d.cloud == k)
+        anchor[:, k] = in_k[np.argmin(d.cost[:, in_k], axis=1)]  # ties: the first site
+    t = anchor[:, d.cloud]  # group x site: the anchor of the site's cloud
+    grow = _link_growth(d, offered, anchor, partners)
+    if len(d.a):
+        np.add.at(grow, d.a, _out_growth(d, offered, per_cloud, t[d.a]))
+        np.add.at(grow, d.b, _in_growth(d, offered, per_cloud, t[d.b]))
+    rows = np.arange(n_groups)[:, None]
+    moved = t != np.arange(n_sites)[None, :]
+    with np.errstate(invalid="ignore"):
+        gain = d.cost - d.cost[rows, t] - grow
+    return offered & moved & (gain >= 0)
 
 
-def _delta_out(e: _Edge, s: Site, t: Site, target: _Side) -> float:
-    """Max over the target's sites u of price(t, u) - price(s, u): A is the source."""
-    diffs = []
-    if s in target.sites:
-        diffs.append(e.price(t, s))
-    if t in target.sites:
-        diffs.append(-e.price(s, t))
-    for k in target.clouds:
-        if target.others(k, s, t):
-            at_t = e.inter[t] if t.cloud == k else e.net[t]
-            at_s = e.inter[s] if s.cloud == k else e.net[s]
-            diffs.append(at_t - at_s)
-    return max(diffs)
+def _out_growth(d: _Dense, offered: np.ndarray, per_cloud: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """edge x s: the most moving the source from s to t adds to the edge's egress."""
+    rows = np.arange(len(d.a))[:, None]
+    at_s, at_t = offered[d.b], offered[d.b][rows, t]
+    moved = t != np.arange(t.shape[1])[None, :]
+    same = per_cloud[d.b][:, d.cloud] - at_s - (at_t & moved)
+    other = per_cloud[d.b].sum(axis=1)[:, None] - per_cloud[d.b][:, d.cloud]
+    inter_t, net_t = d.inter[rows, t], d.net[rows, t]
+    out = np.full(t.shape, -np.inf)
+    out = np.where(at_s, np.maximum(out, inter_t), out)
+    out = np.where(at_t, np.maximum(out, -d.inter), out)
+    out = np.where(same > 0, np.maximum(out, inter_t - d.inter), out)
+    out = np.where(other > 0, np.maximum(out, net_t - d.net), out)
+    return np.where(moved, out, 0.0)
 
 
-def _delta_in(
-    e: _Edge, s: Site, t: Site, source: _Side, savings: Mapping[str, tuple[float, float]]
-) -> float:
-    """Max over the source's sites u of price(u, t) - price(u, s): A is the target.
+def _in_growth(d: _Dense, offered: np.ndarray, per_cloud: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """edge x s: the most moving the target from s to t adds to the edge's egress."""
+    rows = np.arange(len(d.a))[:, None]
+    at_s, at_t = offered[d.a], offered[d.a][rows, t]
+    moved = t != np.arange(t.shape[1])[None, :]
+    elsewhere = per_cloud[d.a].sum(axis=1)[:, None] - at_s - (at_t & moved)
+    out = np.where(elsewhere > 0, 0.0, -np.inf)
+    out = np.where(at_s, np.maximum(out, d.inter), out)
+    out = np.where(at_t, np.maximum(out, -d.inter[rows, t]), out)
+    return np.where(moved, out, 0.0)
 
-    For u in a third place the difference is 0 (same cloud as both, or neither) or the
-    source's (net - inter) either way round; the per-cloud maxima may include u = s or t,
-    which only loosens the bound.
-    """
-    diffs = []
-    if s in source.sites:
-        diffs.append(e.price(s, t))
-    if t in source.sites:
-        diffs.append(-e.price(t, s))
-    for k in source.clouds:
-        if not source.others(k, s, t):
+
+def _link_growth(
+    d: _Dense, offered: np.ndarray, anchor: np.ndarray, partners: list[list[int]]
+) -> np.ndarray:
+    """group x site: the most moving to the anchor of the site's cloud adds in links."""
+    grow = np.zeros(d.cost.shape)
+    for g, mine in enumerate(partners):
+        if not mine:
             continue
-        if s.cloud == t.cloud or k not in (s.cloud, t.cloud):
-            diffs.append(0.0)
-        else:
-            diffs.append(savings[k][0] if k == s.cloud else savings[k][1])
-    return max(diffs)
+        for k, t in enumerate(anchor[g]):
+            total = sum(float(d.link[t, offered[p]].max()) for p in mine)
+            if any((d.cloud[offered[p]] != k).any() for p in mine):
+                total += d.gateway[t]
+            grow[g, d.cloud == k] = total
+    return grow
 
 
-@dataclass(frozen=True)
-class _LinkBound:
-    """At one site: the dearest link to a site of its cloud, and to another cloud (with that
-    site's gateway); its own gateway."""
+# --- reduced-cost fixing: the LP bound drops options that cannot beat a known choice ---------
+#
+# The LP relaxation of the model, with the link cuts its own solutions violate added until
+# none is, is a relaxation of the whole problem: its optimum LB bounds every choice, and LB
+# plus the reduced cost rc of x[g,s] bounds every choice putting g on s. A choice rounded from
+# the LP, priced exactly, gives UB; every option with LB + rc > UB can only be in choices
+# dearer than that one, so it goes (the rounded choice's own options have rc = 0 and stay).
+# The catalog's prices make the LP nearly integral, so most options go, and the MIP that
+# follows is small. Exact for any prices; skipped when the LP or the rounding fails.
 
-    same: float
-    cross: float
-    gateway: float
-
-
-def _link_bounds(red: _Reduced) -> dict[Site, _LinkBound]:
-    """`_LinkBound` of every site a linked group may use, over all those sites."""
-    linked = {g for pair in red.linked for g in pair}
-    sites = sorted({s for g in linked for s in red.groups[g].costs})
-    p = red.prices
-    out = {}
-    for t in sites:
-        same = [p.link(t, u) for u in sites if u.cloud == t.cloud and u != t]
-        cross = [p.link(t, u) + p.gateway(u) for u in sites if u.cloud != t.cloud]
-        out[t] = _LinkBound(max(same, default=0.0), max(cross, default=0.0), p.gateway(t))
-    return out
+LP_CUT_ROUNDS = 50  # separation rounds before the LP bound is used as it is
 
 
-def _link_growth(t: Site, partners: list[_Side], bounds: Mapping[Site, _LinkBound]) -> float:
-    """The most that moving to t can add in links and gateways for its linked partners."""
-    if not partners:
-        return 0.0
-    bound, total, any_cross = bounds[t], 0.0, False
-    for p in partners:
-        grow = bound.same if p.others(t.cloud, t) else 0.0
-        if any(k != t.cloud for k in p.clouds):
-            grow, any_cross = max(grow, bound.cross), True
-        total += grow
-    return total + (bound.gateway if any_cross else 0.0)
+def _fix_by_reduced_costs(red: _Reduced) -> set[_Cut]:
+    """Drop the options the LP bound rules out; the link cuts found meanwhile (valid for
+    the reduced problem too, they help the MIP start closer)."""
+    if all(len(g.costs) == 1 for g in red.groups):
+        return set()
+    model = _Model(red)
+    model.relax()
+    values = None
+    for _ in range(LP_CUT_ROUNDS):
+        if model.run(None) != highspy.HighsModelStatus.kOptimal:
+            return set()
+        values = np.array(model.h.getSolution().col_value)
+        violated = model.violated_cuts(values)
+        if not violated:
+            break
+        for cut in violated:
+            model.cut(*cut)
+    assert values is not None
+    sites = [_rounded(x, values, f) for x, f in zip(model.x, model.fixed, strict=True)]
+    choice = red.choice(sites)
+    if not feasible(red.problem, choice):
+        return model.cuts
+    upper = evaluate(red.problem, choice).total
+    lower = model.objective
+    slack = upper - lower + 1e-6 * max(1.0, abs(upper))
+    reduced = np.array(model.h.getSolution().col_dual)
+    for g, x in enumerate(model.x):
+        group = red.groups[g]
+        group.costs = {
+            s: c for s, c in group.costs.items() if s == sites[g] or reduced[x[s]] <= slack
+        }
+    return model.cuts
+
+
+def _rounded(x: dict[Site, int], values: np.ndarray, fixed: Site | None) -> Site:
+    if fixed is not None:
+        return fixed
+    return max(x, key=lambda s: (values[x[s]], s))
 
 
 # --- the model ----------------------------------------------------------------------------
@@ -536,7 +573,7 @@ def _quiet_highs() -> highspy.Highs:
 class _Model:
     """The MIP in a HiGHS instance, grown in place as link cuts are added."""
 
-    def __init__(self, red: _Reduced) -> None:
+    def __init__(self, red: _Reduced, cuts: Iterable[_Cut] = ()) -> None:
         self.red = red
         self.h = _quiet_highs()
         self.h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
@@ -545,15 +582,14 @@ class _Model:
         self.x: list[dict[Site, int]] = []
         self.links: dict[tuple[Site, Site], int] = {}
         self.gateways: dict[Site, int] = {}
-        self.cuts: set[tuple[int, int, Site, Site]] = set()
+        self.cuts: set[_Cut] = set()
         self._flushed = 0
         self._costs: list[float] = []
         self._integer: list[int] = []
         self._upper: list[float] = []
         self._rows: list[tuple[float, float, list[int], list[float]]] = []
         self._offset = 0.0
-        self._warm: list[Site] | None = None
-        self._build()
+        self._build(cuts)
 
     # building blocks
 
@@ -612,7 +648,7 @@ class _Model:
 
     # the model
 
-    def _build(self) -> None:
+    def _build(self, cuts: Iterable[_Cut]) -> None:
         for group in self.red.groups:
             self._add_group(group)
         shared: dict[tuple[int, int, Site], float] = defaultdict(float)
@@ -627,6 +663,10 @@ class _Model:
                 self._constraint([(1, self.in_cloud(i, k)), (1, self.in_cloud(j, k))], 0, 1)
         for i, j in sorted(self.red.linked):
             self._eager_cuts(i, j)
+        for cut in sorted(cuts):
+            i, j, s, t = cut
+            if s in self.red.groups[i].costs and t in self.red.groups[j].costs:
+                self.cut(*cut)
 
     def _add_group(self, group: _Group) -> None:
         if len(group.costs) == 1:
@@ -736,7 +776,33 @@ class _Model:
 
     # solving
 
-    def missing_cuts(self, sites: list[Site]) -> list[tuple[int, int, Site, Site]]:
+    def relax(self) -> None:
+        """Make every column continuous: the LP relaxation, for reduced-cost fixing."""
+        self._flush()
+        n = self.h.getNumCol()
+        self.h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, np.uint8))
+
+    def violated_cuts(self, values: np.ndarray) -> list[_Cut]:
+        """The cuts the (fractional) point `values` violates: x[i,s] + x[j,t] - 1 > L[s,t]."""
+        out = []
+        for i, j in sorted(self.red.linked):
+            on_i = self._support(i, values)
+            on_j = self._support(j, values)
+            for (s, p), (t, q) in itertools.product(on_i, on_j):
+                if s == t or (i, j, s, t) in self.cuts or self.red.prices.free(s, t):
+                    continue
+                link = self.links.get((s, t) if s < t else (t, s))
+                if p + q - 1 > (0.0 if link is None else values[link]) + 1e-9:
+                    out.append((i, j, s, t))
+        return out
+
+    def _support(self, g: int, values: np.ndarray) -> list[tuple[Site, float]]:
+        fixed = self.fixed[g]
+        if fixed is not None:
+            return [(fixed, 1.0)]
+        return [(s, values[c]) for s, c in self.x[g].items() if values[c] > 1e-9]
+
+    def missing_cuts(self, sites: list[Site]) -> list[_Cut]:
         """The cuts the choice `sites` violates: its links the model does not charge."""
         cuts = ((i, j, sites[i], sites[j]) for i, j in sorted(self.red.linked))
         return [
@@ -745,20 +811,17 @@ class _Model:
             if c[2] != c[3] and c not in self.cuts and not self.red.prices.free(*c[2:])
         ]
 
-    def warm_start(self, sites: list[Site]) -> None:
-        """Hand HiGHS a known choice (with its links) so the next round starts bounded."""
-        self._warm = sites
-
     def run(self, deadline: float | None) -> highspy.HighsModelStatus:
         self._flush()
         if deadline is not None:
             self.h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.0))
-        if self._warm is not None:
-            index, value = self._start(self._warm)
-            self.h.setSolution(len(index), np.array(index, np.int32), np.array(value))
+        # No warm start from the previous round's choice: HiGHS (1.16) completes a partial
+        # start's continuous columns at 0 and may keep it as an incumbent priced too low, then
+        # report it optimal (seen on a 300-group catalog instance). Each round solves cold.
         self.h.run()
         self.rounds += 1
-        self.objective = self.h.getInfo().objective_function_value
+        empty = self.h.getNumCol() == 0  # HiGHS then reports 0, without the offset
+        self.objective = self._offset if empty else self.h.getInfo().objective_function_value
         return self.h.getModelStatus()
 
     def solution(self) -> list[Site] | None:
@@ -772,18 +835,6 @@ class _Model:
             fixed if fixed is not None else max(x, key=lambda s, x=x: values[x[s]])  # type: ignore[misc]
             for fixed, x in zip(self.fixed, self.x, strict=True)
         ]
-
-    def _start(self, sites: list[Site]) -> tuple[list[int], list[float]]:
-        used = {
-            (a, b) if a < b else (b, a)
-            for i, j in self.red.linked
-            if (a := sites[i]) != (b := sites[j])
-        }
-        gates = {s for a, b in used if a.cloud != b.cloud for s in (a, b)}
-        pairs = [(c, float(sites[g] == s)) for g, x in enumerate(self.x) for s, c in x.items()]
-        pairs += [(c, float(k in used)) for k, c in self.links.items()]
-        pairs += [(c, float(s in gates)) for s, c in self.gateways.items()]
-        return [c for c, _ in pairs], [v for _, v in pairs]
 
     def _flush(self) -> None:
         """Hand the staged columns and rows to HiGHS."""
@@ -817,6 +868,13 @@ class _Model:
         self.h.changeObjectiveOffset(self._offset)
 
 
+def _check_priced(objective: float, total: float) -> None:
+    """With every cut of the incumbent present the model prices it exactly; a difference
+    means the model (or the solver) is wrong, and "optimal" would be a lie."""
+    if abs(objective - total) > 1e-6 * max(1.0, abs(total)):
+        raise RuntimeError(f"optimiser: model objective {objective} != cost {total}")
+
+
 def _lazy_loop(red: _Reduced, model: _Model, deadline: float | None) -> tuple[list[Site], bool]:
     """Solve, add the link cuts the incumbent misses, repeat; (sites, proven optimal)."""
     best: tuple[float, list[Site]] | None = None
@@ -841,7 +899,7 @@ def _lazy_loop(red: _Reduced, model: _Model, deadline: float | None) -> tuple[li
             return best[1], False
         missing = model.missing_cuts(sites)
         if not missing:
+            _check_priced(model.objective, total)
             return best[1], True
         for cut in missing:
             model.cut(*cut)
-        model.warm_start(best[1])

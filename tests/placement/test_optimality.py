@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skyinfra.placement.optimizer import Infeasible, brute_force, greedy, solve
+from skyinfra.catalog import Catalog
+from skyinfra.loader import parse_spec
+from skyinfra.placement import problem_of
+from skyinfra.placement.optimizer import Infeasible, brute_force, greedy, solve, solve_with_stats
 from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible
 from skyinfra.topology import Site
 
@@ -23,7 +26,8 @@ SITES = [
 
 @dataclass(frozen=True)
 class TableEgress:
-    """Per source site: $/GB within the cloud and across clouds (internet >= inter >= 0)."""
+    """Per source site: $/GB within the cloud and across clouds (`extra` may be negative:
+    the optimiser must stay exact when internet egress is cheaper than inter-region)."""
 
     inter: dict[Site, float]
     extra: dict[Site, float]
@@ -39,9 +43,10 @@ class TableEgress:
 class TableLinks:
     cross: float
     gateway_price: dict[Site, float]
+    same: float = 0.0  # within a cloud: native peering, free in the catalog
 
     def link(self, a: Site, b: Site) -> float:
-        return 0.0 if a.cloud == b.cloud else self.cross
+        return self.same if a.cloud == b.cloud else self.cross
 
     def gateway(self, site: Site) -> float:
         return self.gateway_price[site]
@@ -66,10 +71,12 @@ def problems(draw: st.DrawFn) -> PlacementProblem:
         Flow(a, b, draw(st.floats(0, 2000).map(lambda x: round(x, 1))), draw(st.booleans()))
         for a, b in draw(st.lists(pairs, max_size=5))
     ]
+    low = draw(st.sampled_from([0.0, 0.0, -0.05]))
     egress = TableEgress(
-        {s: draw(st.floats(0, 0.05)) for s in SITES}, {s: draw(st.floats(0, 0.1)) for s in SITES}
+        {s: draw(st.floats(0, 0.05)) for s in SITES}, {s: draw(st.floats(low, 0.1)) for s in SITES}
     )
-    links = TableLinks(draw(money), {s: draw(money) for s in SITES})
+    same = draw(st.sampled_from([0.0, 0.0, 10.0]))
+    links = TableLinks(draw(money), {s: draw(money) for s in SITES}, same)
     colocate = draw(st.lists(pairs, max_size=1))
     avoid = draw(st.lists(pairs, max_size=1))
     return PlacementProblem(options, flows, egress, links, colocate, avoid)
@@ -118,3 +125,37 @@ def test_a_link_cost_keeps_chatty_groups_together() -> None:
     )
     assert solve(problem).choice["b"].site == aws
     assert solve(problem).total == pytest.approx(250.0)
+
+
+SPEC_OF_SIX = """\
+name: six
+networks: {core: {}}
+compute:
+  a: {network: core, resources: {cpus: "4+", memory: "16+"}}
+  b: {network: core, count: 3, resources: {cpus: "2+", memory: "8+"}}
+  c: {network: core, resources: {cpus: "16+", memory: "64+"}, spot: true}
+  d: {network: core, resources: {accelerators: "T4:1"}}
+  e: {network: core, count: 2, resources: {cpus: "8+", memory: "32+"}}
+  f: {network: core, resources: {cpus: "2+", memory: "4+"}}
+buckets:
+  data: {size_gb: 2000}
+flows:
+  - {from: data, to: a, gb_per_month: 3000}
+  - {from: a, to: b, gb_per_month: 800}
+  - {from: b, to: c, gb_per_month: 5000}
+  - {from: c, to: d, gb_per_month: 900}
+  - {from: d, to: e, gb_per_month: 1200}
+  - {from: e, to: f, gb_per_month: 40}
+  - {from: data, to: f, gb_per_month: 10000}
+"""
+
+
+def test_pruning_and_fixing_keep_the_optimum_on_the_full_catalog() -> None:
+    # ~120 sites per resource: far beyond brute force, so compare with the unreduced model.
+    problem = problem_of(parse_spec(SPEC_OF_SIX), Catalog.bundled())
+    reduced, stats = solve_with_stats(problem)
+    full, full_stats = solve_with_stats(problem, prune=False)
+    assert stats.optimal and full_stats.optimal
+    assert stats.kept < full_stats.kept  # the reductions did something
+    assert reduced.total == pytest.approx(full.total, rel=1e-7)
+    assert reduced.links  # linked flows across sites: links are part of the optimum
