@@ -42,7 +42,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
@@ -112,14 +112,14 @@ def solve_with_stats(
     start = time.monotonic()
     red = _reduce(problem)
     options = sum(len(o) for o in problem.options.values())
-    cuts: set[_Cut] = set()
+    fixing = _Fixing()
     if prune:
         _prune(red)
-        cuts = _fix_by_reduced_costs(red)
-    model = _Model(red, cuts)
-    sites, optimal = _lazy_loop(red, model, None if time_limit is None else start + time_limit)
+        fixing = _fix_by_reduced_costs(red)
+    deadline = None if time_limit is None else start + time_limit
+    sites, optimal, model, rounds = _lazy_loop(red, _Model(red, fixing.cuts), deadline, fixing)
     stats = Stats(
-        rounds=model.rounds,
+        rounds=rounds,
         objective=model.objective,
         optimal=optimal,
         options=options,
@@ -509,17 +509,40 @@ def _link_growth(
 LP_CUT_ROUNDS = 50  # separation rounds before the LP bound is used as it is
 
 
-def _fix_by_reduced_costs(red: _Reduced) -> set[_Cut]:
-    """Drop the options the LP bound rules out; the link cuts found meanwhile (valid for
-    the reduced problem too, they help the MIP start closer)."""
+@dataclass
+class _Fixing:
+    """What reduced-cost fixing learnt: the link cuts it found (valid for the MIP too, they
+    start it closer) and, per option still kept, the LP bound on any choice using it, so
+    that every cheaper choice found later can drop more (`refix`)."""
+
+    cuts: set[_Cut] = field(default_factory=set)
+    bounds: dict[tuple[int, Site], float] = field(default_factory=dict)
+
+    def refix(self, red: _Reduced, upper: float, sites: list[Site]) -> bool:
+        """Drop the options whose bound exceeds `upper` (the cost of `sites`); whether any."""
+        slack = upper + 1e-6 * max(1.0, abs(upper))
+        changed = False
+        for g, group in enumerate(red.groups):
+            kept = {
+                s: c
+                for s, c in group.costs.items()
+                if s == sites[g] or self.bounds.get((g, s), -math.inf) <= slack
+            }
+            changed |= len(kept) < len(group.costs)
+            group.costs = kept
+        return changed
+
+
+def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
+    """Drop the options the LP bound rules out."""
     if all(len(g.costs) == 1 for g in red.groups):
-        return set()
+        return _Fixing()
     model = _Model(red)
     model.relax()
     values = None
     for _ in range(LP_CUT_ROUNDS):
         if model.run(None) != highspy.HighsModelStatus.kOptimal:
-            return set()
+            return _Fixing()
         values = np.array(model.h.getSolution().col_value)
         violated = model.violated_cuts(values)
         if not violated:
@@ -530,17 +553,16 @@ def _fix_by_reduced_costs(red: _Reduced) -> set[_Cut]:
     sites = [_rounded(x, values, f) for x, f in zip(model.x, model.fixed, strict=True)]
     choice = red.choice(sites)
     if not feasible(red.problem, choice):
-        return model.cuts
-    upper = evaluate(red.problem, choice).total
-    lower = model.objective
-    slack = upper - lower + 1e-6 * max(1.0, abs(upper))
+        return _Fixing(model.cuts)
     reduced = np.array(model.h.getSolution().col_dual)
-    for g, x in enumerate(model.x):
-        group = red.groups[g]
-        group.costs = {
-            s: c for s, c in group.costs.items() if s == sites[g] or reduced[x[s]] <= slack
-        }
-    return model.cuts
+    bounds = {
+        (g, s): model.objective + float(reduced[c])
+        for g, x in enumerate(model.x)
+        for s, c in x.items()
+    }
+    fixing = _Fixing(model.cuts, bounds)
+    fixing.refix(red, evaluate(red.problem, choice).total, sites)
+    return fixing
 
 
 def _rounded(x: dict[Site, int], values: np.ndarray, fixed: Site | None) -> Site:
@@ -875,31 +897,40 @@ def _check_priced(objective: float, total: float) -> None:
         raise RuntimeError(f"optimiser: model objective {objective} != cost {total}")
 
 
-def _lazy_loop(red: _Reduced, model: _Model, deadline: float | None) -> tuple[list[Site], bool]:
-    """Solve, add the link cuts the incumbent misses, repeat; (sites, proven optimal)."""
+def _lazy_loop(
+    red: _Reduced, model: _Model, deadline: float | None, fixing: _Fixing
+) -> tuple[list[Site], bool, _Model, int]:
+    """Solve, add the link cuts the incumbent misses, repeat; (sites, proven optimal, the
+    last model, MIP solves). A cheaper incumbent lets `fixing` drop more options: the model
+    is then rebuilt smaller, with the cuts found so far."""
     best: tuple[float, list[Site]] | None = None
+    rounds = 0
     while True:
         status = model.run(deadline)
+        rounds += 1
         if status in (
             highspy.HighsModelStatus.kInfeasible,
             highspy.HighsModelStatus.kUnboundedOrInfeasible,
         ):
             raise Infeasible("the avoid constraints cannot all be met with the clouds offered")
         sites = model.solution()
+        improved = False
         if sites is not None:
             total = evaluate(red.problem, red.choice(sites)).total
             if best is None or total < best[0]:
-                best = (total, sites)
+                best, improved = (total, sites), True
         if best is None:
             raise TimeoutError(
                 f"no placement found in time (HiGHS: {model.h.modelStatusToString(status)})"
             )
         done = (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kModelEmpty)
         if status not in done or sites is None:
-            return best[1], False
+            return best[1], False, model, rounds
         missing = model.missing_cuts(sites)
         if not missing:
             _check_priced(model.objective, total)
-            return best[1], True
+            return best[1], True, model, rounds
         for cut in missing:
             model.cut(*cut)
+        if improved and fixing.refix(red, *best):
+            model = _Model(red, model.cuts)
