@@ -30,7 +30,9 @@ def plan_addresses(
     spec: Spec, placement: Placement, recorded: Mapping[ConcreteNetwork, str] | None = None
 ) -> dict[ConcreteNetwork, str]:
     wanted = {name: net.cidr for name, net in spec.networks.items()}
-    return allocate_cidrs(wanted, concrete_networks(spec, placement), recorded)
+    return allocate_cidrs(
+        wanted, concrete_networks(spec, placement), recorded, spec.peering.supernet
+    )
 
 
 def build_topology(
