@@ -263,6 +263,10 @@ class Spec(Model):
                 return section
         return None
 
+    def network_of(self, group: str) -> str:
+        """The network a compute group attaches to (the only network when it names none)."""
+        return self.compute[group].network or next(iter(self.networks))
+
     @property
     def workloads(self) -> dict[str, Bucket | Compute]:
         """Every placeable resource by name: buckets then compute groups."""
