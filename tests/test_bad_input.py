@@ -196,6 +196,12 @@ CASES = [
         "not a private range",
     ),
     (
+        "peering-link-unknown-stack",
+        BASE + "peering: {links: [[aws-us-east-1, aws-us-eats-1]]}\n",
+        14,
+        "did you mean 'aws-us-east-1'?",
+    ),
+    (
         "peering-supernet-too-small",
         BASE + "peering: {supernet: 10.0.0.0/20}\n",
         14,
