@@ -1,6 +1,6 @@
 """The library's entry points: one function per CLI command, no printing.
 
-load -> place -> plan addresses -> build topology; `compile_project` renders it to disk,
+load -> place -> plan addresses and links -> build topology; `compile_project` renders it to disk,
 `preview_project` runs it under the mock engine. Errors found after loading are located in
 the spec file through the loader's source map.
 """
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skyinfra.build import build_topology, plan_addresses, stack_config
+from skyinfra.build import build_topology, network_record, stack_config
 from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.errors import SpecError, located
 from skyinfra.loader import load_spec, parse_spec, source_of
-from skyinfra.peering.ipam import ConcreteNetwork
+from skyinfra.peering.model import NetworkRecord
 from skyinfra.placement import Placement, place
 from skyinfra.placement.lock import dump_lock, load_lock
 from skyinfra.spec import Spec
@@ -31,19 +31,18 @@ LOCK_FILE = "skyinfra.lock"
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything decided for a spec: placement, addresses, and the per-stack topology."""
+    """Everything decided for a spec: placement, and the per-stack topology with its links."""
 
     spec: Spec
     spec_text: str
     spec_name: str
     placement: Placement
-    cidrs: dict[ConcreteNetwork, str]
     topology: Topology
     catalog: Catalog | None = None
 
     @property
     def lock_text(self) -> str:
-        return dump_lock(self.placement, self.cidrs)
+        return dump_lock(self.placement, network_record(self.topology))
 
     def stack_configs(self) -> dict[str, dict[str, str]]:
         return {s.name: stack_config(s) for s in self.topology.stacks}
@@ -64,15 +63,14 @@ def plan_spec(
     locked, recorded = _read_lock(lock_path(path))
     with located(source_of(spec)):
         placement = place(spec, catalog, locked, replan)
-        cidrs = plan_addresses(spec, placement, recorded)
-        topology = build_topology(spec, placement, cidrs)
+        topology = build_topology(spec, placement, recorded)
     text = path.read_text(encoding="utf-8")
-    return Plan(spec, text, path.name, placement, cidrs, topology, catalog)
+    return Plan(spec, text, path.name, placement, topology, catalog)
 
 
-def _read_lock(path: Path) -> tuple[Placement | None, dict[ConcreteNetwork, str]]:
+def _read_lock(path: Path) -> tuple[Placement | None, NetworkRecord]:
     if not path.is_file():
-        return None, {}
+        return None, NetworkRecord()
     return load_lock(path.read_text(encoding="utf-8"), str(path))
 
 
@@ -114,6 +112,6 @@ def load_project_topology(project_dir: Path) -> Topology:
     """The Topology of a compiled project, from its spec copy and lock file (no catalog)."""
     spec_path = project_dir / SPEC_FILE
     spec = parse_spec(spec_path.read_text(encoding="utf-8"), str(spec_path))
-    placement, cidrs = load_lock((project_dir / LOCK_FILE).read_text(encoding="utf-8"))
+    placement, recorded = load_lock((project_dir / LOCK_FILE).read_text(encoding="utf-8"))
     with located(source_of(spec)):
-        return build_topology(spec, placement, cidrs)
+        return build_topology(spec, placement, recorded)

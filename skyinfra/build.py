@@ -1,4 +1,4 @@
-"""Spec + placement + address plan -> Topology (the neutral per-stack description)."""
+"""Spec + placement + network plan (addresses, links) -> Topology, the per-stack description."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Mapping
 
 from skyinfra.clouds import get_cloud
 from skyinfra.errors import Problem, SpecError
-from skyinfra.peering.ipam import ConcreteNetwork, allocate_cidrs, subnet_cidrs
+from skyinfra.peering.ipam import ConcreteNetwork, allocate_cidrs, gateway_subnet, subnet_cidrs
+from skyinfra.peering.links import plan_links
+from skyinfra.peering.model import LinkPlan, NetworkRecord
 from skyinfra.placement import Placement, arch_of
 from skyinfra.spec import Compute, Spec
 from skyinfra.suggest import did_you_mean
@@ -16,31 +18,40 @@ from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackP
 def concrete_networks(spec: Spec, placement: Placement) -> list[ConcreteNetwork]:
     """(network, site) for every site that hosts a compute group attached to the network."""
     return sorted(
-        {(network_of(spec, name), placement.site_of(name)) for name in spec.compute},
+        {(spec.network_of(name), placement.site_of(name)) for name in spec.compute},
         key=lambda c: (c[0], c[1].stack),
     )
-
-
-def network_of(spec: Spec, group: str) -> str:
-    """The network a compute group attaches to (the only network when it names none)."""
-    return spec.compute[group].network or next(iter(spec.networks))
 
 
 def plan_addresses(
     spec: Spec, placement: Placement, recorded: Mapping[ConcreteNetwork, str] | None = None
 ) -> dict[ConcreteNetwork, str]:
     wanted = {name: net.cidr for name, net in spec.networks.items()}
-    return allocate_cidrs(wanted, concrete_networks(spec, placement), recorded)
+    return allocate_cidrs(
+        wanted, concrete_networks(spec, placement), recorded, spec.peering.supernet
+    )
 
 
 def build_topology(
-    spec: Spec, placement: Placement, cidrs: Mapping[ConcreteNetwork, str]
+    spec: Spec, placement: Placement, recorded: NetworkRecord | None = None
 ) -> Topology:
-    """One StackPlan per site used, in stack-name order."""
+    """One StackPlan per site used, in stack-name order, and the links between them.
+
+    Addresses, ASNs and tunnel addresses in `recorded` (the lock file) are kept.
+    """
+    recorded = recorded or NetworkRecord()
     check_accounts(spec, placement.sites)
-    stacks = tuple(_stack(spec, placement, cidrs, site) for site in placement.sites)
+    cidrs = plan_addresses(spec, placement, recorded.cidrs)
+    links = plan_links(spec, placement, list(cidrs), recorded)
+    stacks = tuple(_stack(spec, placement, cidrs, links, site) for site in placement.sites)
     check_plans(stacks)
-    return Topology(spec.name, stacks)
+    return Topology(spec.name, stacks, links)
+
+
+def network_record(topology: Topology) -> NetworkRecord:
+    """What the lock file records of a topology's network plan."""
+    cidrs = {(n.name, s.site): n.cidr for s in topology.stacks for n in s.networks}
+    return NetworkRecord(cidrs, topology.links.asns, topology.links.inside_cidrs)
 
 
 def check_plans(stacks: tuple[StackPlan, ...]) -> None:
@@ -59,7 +70,11 @@ def check_plans(stacks: tuple[StackPlan, ...]) -> None:
 
 
 def _stack(
-    spec: Spec, placement: Placement, cidrs: Mapping[ConcreteNetwork, str], site: Site
+    spec: Spec,
+    placement: Placement,
+    cidrs: Mapping[ConcreteNetwork, str],
+    links: LinkPlan,
+    site: Site,
 ) -> StackPlan:
     here = [n for n, d in placement.decisions.items() if d.site == site]
     groups = [g for g in spec.compute if g in here]
@@ -68,24 +83,38 @@ def _stack(
         site=site,
         settings=dict(spec.accounts.get(site.cloud, {})),
         networks=tuple(
-            _network(spec, name, site, cidr, [g for g in groups if network_of(spec, g) == name])
-            for (name, net_site), cidr in cidrs.items()
+            _network(
+                spec, name, site, cidrs, links, [g for g in groups if spec.network_of(g) == name]
+            )
+            for (name, net_site) in cidrs
             if net_site == site
         ),
         buckets=tuple(_bucket(spec, b, site) for b in spec.buckets if b in here),
         compute=tuple(_compute(spec, g, site, placement) for g in groups),
+        gateways=tuple(g for g in links.gateways if g.site == site),
     )
 
 
-def _network(spec: Spec, name: str, site: Site, cidr: str, groups: list[str]) -> NetworkPlan:
+def _network(
+    spec: Spec,
+    name: str,
+    site: Site,
+    cidrs: Mapping[ConcreteNetwork, str],
+    links: LinkPlan,
+    groups: list[str],
+) -> NetworkPlan:
+    cloud, cidr = get_cloud(site.cloud), cidrs[(name, site)]
     members = [spec.compute[g] for g in groups]
+    prefix = cloud.gateway_subnet_prefix if links.gateway(name, site) else None
     return NetworkPlan(
         name=name,
         site=site,
         cidr=cidr,
-        subnets=subnet_cidrs(cidr, get_cloud(site.cloud).subnets_per_network),
+        subnets=subnet_cidrs(cidr, cloud.subnets_per_network),
         ingress_ports=_ports(members),
         public_ports=_ports([m for m in members if m.public]),
+        peer_cidrs=tuple(cidrs[(name, peer)] for peer in links.peers(name, site)),
+        gateway_subnet=gateway_subnet(cidr, prefix) if prefix else None,
     )
 
 
@@ -104,7 +133,7 @@ def _compute(spec: Spec, name: str, site: Site, placement: Placement) -> Compute
     return ComputePlan(
         name=name,
         site=site,
-        network=network_of(spec, name),
+        network=spec.network_of(name),
         count=group.count,
         instance_type=instance_type,
         accelerator=group.resources.accelerators,

@@ -101,11 +101,11 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
             f"flow {flow['from']} -> {flow['to']}: {flow['gb_per_month']:,.0f} GB/month, {flow['from_stack']} -> {flow['to_stack']}, egress ${flow['monthly_cost']:,.2f}/month"
         )
     for link in report["links"]:
-        console.print(
-            f"link {link['a']} <-> {link['b']}: {link['kind']}, {link['tunnels']} tunnels, ${link['monthly_cost']:,.2f}/month"
-        )
+        console.print(f"link {escape(_link_line(link))}")
     for gateway in report["gateways"]:
-        console.print(f"VPN gateway in {gateway['stack']}: ${gateway['monthly_cost']:,.2f}/month")
+        console.print(
+            f"VPN gateway of {gateway['network']} in {gateway['stack']} (BGP {gateway['asn']}): ${gateway['monthly_cost']:,.2f}/month"
+        )
     for warning in report["warnings"]:
         console.print(f"[bold yellow]warning:[/] {escape(warning)}")
     breakdown = report.get("cost_breakdown")
@@ -115,6 +115,21 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
         else ""
     )
     console.print(f"[bold]total ${report['total_monthly_cost']:,.2f}/month[/]{parts}")
+
+
+def _link_line(link: dict[str, Any]) -> str:
+    """`aws-eu-west-1 <-> gcp-europe-west4: HA VPN, 4 tunnels, BGP 64512/64513, $N/month`."""
+    parts = [link["kind"]]
+    if link["tunnels"]:
+        parts.append(f"{link['tunnels']} tunnels")
+    if "bgp_asns" in link:
+        parts.append("BGP " + "/".join(str(n) for n in link["bgp_asns"]))
+    cost = link["monthly_cost"]
+    parts.append("ordered from the providers" if cost is None else f"${cost:,.2f}/month")
+    text = f"{link['a']} <-> {link['b']}: {', '.join(parts)}"
+    for step in link.get("out_of_band", []):
+        text += f"\n  order: {step}"
+    return text
 
 
 def _money(value: float | None) -> str:
@@ -138,12 +153,12 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
     result, files = api.compile_project(spec, out_dir, _catalog(catalog_dir))
     click.echo(f"wrote {len(files)} files to {out_dir}")
     click.echo(f"stacks: {', '.join(result.topology.stack_names)}")
-    solution = result.placement.solution
-    if solution is not None and solution.links:
-        pairs = ", ".join(f"{a.stack} <-> {b.stack}" for a, b in sorted(solution.links))
+    links = result.topology.links.links
+    if links:
+        pairs = ", ".join(f"{x.a.stack} <-> {x.b.stack}" for x in links)
         click.echo(
-            f"note: the plan implies {len(solution.links)} private link(s) ({pairs}); peering stacks "
-            "are not generated yet (peering layer), so these networks are not connected",
+            f"note: the plan has {len(links)} link(s) ({pairs}); peering stacks are not generated "
+            "yet (peering layer), so these networks are not connected",
             err=True,
         )
     click.echo(f"deploy: cd {out_dir} && pulumi stack init <stack> && pulumi up -s <stack>")

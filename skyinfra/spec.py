@@ -140,6 +140,18 @@ class Policy(Model):
     max_hourly_price: float | None = Field(default=None, gt=0)  # USD per VM-hour
 
 
+# RFC 1918 space: `ipaddress`'s `is_private` also admits link-local, loopback and 0/8, which
+# no cloud accepts as workload space.
+PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
+
+
+def _check_private(net: ipaddress.IPv4Network, value: str) -> None:
+    if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
+        raise ValueError(f"{value} is not a private range (10/8, 172.16/12 or 192.168/16)")
+
+
 class Network(Model):
     """A private network; one concrete VPC/VNet per (cloud, region) that uses it."""
 
@@ -160,8 +172,7 @@ class Network(Model):
             raise ValueError(
                 f"{value}: use a prefix between /16 and /24 (every cloud accepts those)"
             )
-        if not net.is_private:
-            raise ValueError(f"{value} is not a private range (10/8, 172.16/12 or 192.168/16)")
+        _check_private(net, value)
         return str(net)
 
 
@@ -214,6 +225,20 @@ class Peering(Model):
 
     mode: Literal["vpn", "interconnect"] = "vpn"
     links: Literal["auto"] | list[Annotated[list[str], Field(min_length=2, max_length=2)]] = "auto"
+    # Where `cidr: auto` networks get their /16s; one range for all clouds, so they never clash.
+    supernet: str = "10.0.0.0/8"
+
+    @field_validator("supernet")
+    @classmethod
+    def _supernet(cls, value: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(value, strict=True)
+        except ValueError as err:
+            raise ValueError(f"{value!r} is not an IPv4 CIDR such as 10.0.0.0/8 ({err})") from None
+        if not 8 <= net.prefixlen <= 16:
+            raise ValueError(f"{value}: use a prefix between /8 and /16 (auto networks are /16s)")
+        _check_private(net, value)
+        return str(net)
 
 
 class Spec(Model):
@@ -237,6 +262,10 @@ class Spec(Model):
             if name in getattr(self, section):
                 return section
         return None
+
+    def network_of(self, group: str) -> str:
+        """The network a compute group attaches to (the only network when it names none)."""
+        return self.compute[group].network or next(iter(self.networks))
 
     @property
     def workloads(self) -> dict[str, Bucket | Compute]:

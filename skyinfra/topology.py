@@ -9,22 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from skyinfra.peering.model import LinkPlan, VpnGateway
+from skyinfra.site import Site
 from skyinfra.spec import Accelerator
 
-
-@dataclass(frozen=True, order=True)
-class Site:
-    """A (cloud, region) pair; each site is one Pulumi stack named `<cloud>-<region>`."""
-
-    cloud: str
-    region: str
-
-    @property
-    def stack(self) -> str:
-        return f"{self.cloud}-{self.region}"
-
-    def __str__(self) -> str:
-        return self.stack
+__all__ = ["BucketPlan", "ComputePlan", "NetworkPlan", "Site", "StackPlan", "Topology"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +26,8 @@ class NetworkPlan:
     subnets: tuple[str, ...]  # workload subnet CIDRs, inside `cidr`, in order
     ingress_ports: tuple[int, ...] = ()  # TCP ports open to `trusted_cidrs`
     public_ports: tuple[int, ...] = ()  # TCP ports open to the internet (`public: true` groups)
-    peer_cidrs: tuple[str, ...] = ()  # CIDRs of peered networks (peering layer fills this)
+    peer_cidrs: tuple[str, ...] = ()  # CIDRs of the networks linked to this one (peering/)
+    gateway_subnet: str | None = None  # the VPN gateway's own subnet, where the cloud needs one
 
     @property
     def trusted_cidrs(self) -> tuple[str, ...]:
@@ -82,6 +72,7 @@ class StackPlan:
     networks: tuple[NetworkPlan, ...] = ()
     buckets: tuple[BucketPlan, ...] = ()
     compute: tuple[ComputePlan, ...] = ()
+    gateways: tuple[VpnGateway, ...] = ()  # BGP gateways shared by this site's links
 
     @property
     def name(self) -> str:
@@ -93,10 +84,11 @@ class StackPlan:
 
 @dataclass(frozen=True)
 class Topology:
-    """All stacks of a project, sorted by name."""
+    """All stacks of a project, sorted by name, and the links between their networks."""
 
     project: str
     stacks: tuple[StackPlan, ...]
+    links: LinkPlan = field(default_factory=LinkPlan)
 
     def stack(self, name: str) -> StackPlan:
         for stack in self.stacks:

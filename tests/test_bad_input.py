@@ -190,6 +190,24 @@ CASES = [
     ),
     ("peering-mode", BASE + "peering: {mode: vpnn}\n", 14, "'vpn' or 'interconnect'"),
     (
+        "cidr-link-local",
+        BASE.replace("core: {}", "core: {cidr: 169.254.0.0/16}"),
+        5,
+        "not a private range",
+    ),
+    (
+        "peering-link-unknown-stack",
+        BASE + "peering: {links: [[aws-us-east-1, aws-us-eats-1]]}\n",
+        14,
+        "did you mean 'aws-us-east-1'?",
+    ),
+    (
+        "peering-supernet-too-small",
+        BASE + "peering: {supernet: 10.0.0.0/20}\n",
+        14,
+        "use a prefix between /8 and /16",
+    ),
+    (
         "explicit-cidr-two-sites",
         BASE.replace("core: {}", "core: {cidr: 10.9.0.0/16}")
         + "  api:\n    network: core\n    instance_type: n2-standard-2\n    placement: {cloud: gcp, region: us-central1}\n",

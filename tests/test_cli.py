@@ -142,3 +142,56 @@ def test_catalog_directory_from_environment(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["placements"]["app"]["instance_type"] == "m9.large"
+
+
+LINKED = """\
+name: linked
+accounts: {gcp: {project: demo-project}}
+networks: {core: {}}
+compute:
+  web: {resources: {cpus: "2+", memory: "8+"}, placement: {cloud: aws, region: us-east-1}}
+  ml: {resources: {cpus: "2+", memory: "8+"}, placement: {cloud: gcp, region: us-central1}}
+  jobs: {resources: {cpus: "2+", memory: "8+"}, placement: {cloud: azure, region: westeurope}}
+flows:
+  - {from: web, to: ml, gb_per_month: 100}
+  - {from: ml, to: jobs, gb_per_month: 100}
+"""
+
+
+def test_plan_lists_links_with_tunnels_asns_and_cost(tmp_path: Path) -> None:
+    spec = tmp_path / "linked.yaml"
+    spec.write_text(LINKED)
+    code, out = invoke("plan", str(spec), "--json")
+    assert code == 0, out
+    doc = json.loads(out)
+    rows = {(x["a"], x["b"]): x for x in doc["links"]}
+    assert set(rows) == {
+        ("aws-us-east-1", "gcp-us-central1"),
+        ("azure-westeurope", "gcp-us-central1"),
+    }
+    aws_gcp = rows[("aws-us-east-1", "gcp-us-central1")]
+    assert (aws_gcp["mode"], aws_gcp["tunnels"], aws_gcp["kind"]) == ("vpn", 4, "HA VPN")
+    assert aws_gcp["stack"] == "peer-aws-us-east-1--gcp-us-central1"
+    assert len(set(aws_gcp["bgp_asns"])) == 2 and aws_gcp["monthly_cost"] > 0
+    assert rows[("azure-westeurope", "gcp-us-central1")]["tunnels"] == 2
+    assert doc["cost_breakdown"]["links"] == round(
+        sum(x["monthly_cost"] for x in doc["links"] + doc["gateways"]), 2
+    )
+    lock = (tmp_path / "linked.lock").read_text()
+    assert "bgp_asns:" in lock and "core-aws-us-east-1--gcp-us-central1: [169.254.64.0/30" in lock
+
+    code, text = invoke("plan", str(spec))
+    asns = "/".join(str(n) for n in aws_gcp["bgp_asns"])
+    cost = f"${aws_gcp['monthly_cost']:,.2f}/month"
+    line = f"link aws-us-east-1 <-> gcp-us-central1: HA VPN, 4 tunnels, BGP {asns}, {cost}"
+    assert code == 0 and line in text
+
+
+def test_interconnect_between_aws_and_azure_exits_2(tmp_path: Path) -> None:
+    spec = tmp_path / "ic.yaml"
+    spec.write_text(
+        LINKED.replace("ml, to: jobs", "web, to: jobs") + "peering: {mode: interconnect}\n"
+    )
+    code, out = invoke("plan", str(spec))
+    assert code == 2
+    assert f"{spec}:11:" in out and "no first-party dedicated interconnect" in out

@@ -833,6 +833,10 @@ class Links:
     def tunnels(self, a: Site, b: Site) -> int:
         return self._prices.link_kind(a.cloud, b.cloud).tunnels
 
+    def kind(self, a: Site, b: Site) -> str:
+        """`"HA VPN"`: what the catalog calls a link between these sites' clouds."""
+        return self._prices.link_kind(a.cloud, b.cloud).kind
+
     def describe(self, a: Site, b: Site) -> str:
         """`"HA VPN (2 aws Site-to-Site VPN connections, 4 gcp HA VPN tunnels)"`."""
         kind = self._prices.link_kind(a.cloud, b.cloud)

@@ -60,6 +60,20 @@ class Context:
 Lowering = Callable[[Any, Context], Outputs]
 
 
+@dataclass(frozen=True)
+class InterconnectSide:
+    """A cloud's part in a dedicated cross-cloud link (peering-reference section 7).
+
+    A `hub` cloud can run the link itself to another cloud's edge (GCP Cross-Cloud
+    Interconnect); two clouds that are not hubs have no first-party link between them.
+    """
+
+    product: str
+    resources: tuple[str, ...]  # Pulumi resource types this side declares
+    order: str  # what must be ordered from the provider out of band
+    hub: bool = False
+
+
 def compute_outputs(plan: ComputePlan, group_id: Any, **extra: Any) -> Outputs:
     """The outputs every cloud's compute group exports, plus its own `extra` ones."""
     return {"group_id": group_id, "instance_type": plan.instance_type, "count": plan.count, **extra}
@@ -87,6 +101,25 @@ class Cloud:
     images: ClassVar[Mapping[tuple[str, str], Any]] = {}
     #: Text shown when the bundled catalog is known to be partial for this cloud.
     catalog_coverage: ClassVar[str | None] = None
+
+    # -- peering facts (skyinfra/peering reads them; see the design's peering reference) ---
+    #: What joins two regions of this cloud; None: one network spans regions, no link needed.
+    cross_region_link: ClassVar[str | None] = None
+    #: Tunnels this cloud's VPN endpoint runs to each public IP of the peer's gateway (an AWS
+    #: VPN connection always has 2). A cross-cloud link has 2 x the larger of the two sides.
+    vpn_tunnels_per_peer_ip: ClassVar[int] = 1
+    #: Where BGP inside addresses on this cloud's gateway must lie; None: any link-local /30.
+    bgp_inside_ranges: ClassVar[tuple[str, ...] | None] = None
+    #: Tunnel inside /30s this cloud refuses.
+    reserved_inside_cidrs: ClassVar[tuple[str, ...]] = ()
+    #: Against a peer of higher rank, this side takes host 1 of every /30 (AWS insists).
+    inside_first_host_rank: ClassVar[int] = 9
+    #: ASNs this cloud's gateway refuses from its BGP peers; skyinfra never allocates them.
+    reserved_asns: ClassVar[frozenset[int]] = frozenset()
+    #: Prefix of the gateway's own subnet carved from the network; None: it needs none.
+    gateway_subnet_prefix: ClassVar[int | None] = None
+    #: This cloud's side of a dedicated interconnect; None: it offers none.
+    interconnect: ClassVar[InterconnectSide | None] = None
 
     # -- lowering -------------------------------------------------------------------------
 

@@ -209,9 +209,15 @@ def _keep_instance_type(
 
 
 def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> PlacementProblem:
+    # Only a flow between compute groups on one network asks for a link (peering/links.py).
     flows = [
         Flow(
-            f.source, f.to, f.gb_per_month, linked=f.source in spec.compute and f.to in spec.compute
+            f.source,
+            f.to,
+            f.gb_per_month,
+            linked=f.source in spec.compute
+            and f.to in spec.compute
+            and spec.network_of(f.source) == spec.network_of(f.to),
         )
         for f in spec.flows
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skyinfra.errors import SpecError
+from skyinfra.peering.model import NetworkRecord
 from skyinfra.placement import Decision, Placement
 from skyinfra.placement.lock import dump_lock, load_lock
 from skyinfra.topology import Site
@@ -16,17 +17,37 @@ PLACEMENT = Placement(
         "data": Decision("data", "bucket", Site("gcp", "us-central1")),
     }
 )
-CIDRS = {("core", AWS): "10.1.0.0/16"}
+GCP = Site("gcp", "us-central1")
+RECORD = NetworkRecord(cidrs={("core", AWS): "10.1.0.0/16"})
+LINKED = NetworkRecord(
+    cidrs={("core", AWS): "10.1.0.0/16", ("core", GCP): "10.2.0.0/16"},
+    asns={("core", GCP): 64513, ("core", AWS): 64512},
+    inside={"core-aws-us-east-1--gcp-us-central1": ("169.254.64.0/30", "169.254.64.4/30")},
+)
 
 
 def test_round_trip() -> None:
-    placement, cidrs = load_lock(dump_lock(PLACEMENT, CIDRS))
+    placement, record = load_lock(dump_lock(PLACEMENT, RECORD))
     assert placement == PLACEMENT
-    assert cidrs == CIDRS
+    assert record == RECORD
+
+
+def test_round_trip_with_links() -> None:
+    assert load_lock(dump_lock(PLACEMENT, LINKED))[1] == LINKED
+
+
+def test_links_are_recorded_per_network_and_per_link() -> None:
+    text = dump_lock(PLACEMENT, LINKED)
+    assert text.splitlines()[-4:] == [
+        "bgp_asns:",
+        "  core: {aws-us-east-1: 64512, gcp-us-central1: 64513}",
+        "tunnels:",
+        "  core-aws-us-east-1--gcp-us-central1: [169.254.64.0/30, 169.254.64.4/30]",
+    ]
 
 
 def test_text_is_sorted_one_line_per_resource() -> None:
-    text = dump_lock(PLACEMENT, CIDRS)
+    text = dump_lock(PLACEMENT, RECORD)
     assert text.splitlines()[1:] == [
         "version: 1",
         "resources:",
@@ -38,7 +59,13 @@ def test_text_is_sorted_one_line_per_resource() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["version: 7\n", "version: 1\nresources: {a: {cloud: aws}}\n", "[1, 2"]
+    "text",
+    [
+        "version: 7\n",
+        "version: 1\nresources: {a: {cloud: aws}}\n",
+        "[1, 2",
+        "version: 1\nbgp_asns: {core: {aws-x: many}}\n",
+    ],
 )
 def test_broken_lock_files_are_spec_errors(text: str) -> None:
     with pytest.raises(SpecError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from skyinfra.clouds.base import Cloud
+from skyinfra.clouds.base import Cloud, InterconnectSide
 
 _CANONICAL = "099720109477"
 _DEBIAN = "136693071363"
@@ -22,6 +22,23 @@ class Aws(Cloud):
     provider_namespace = "aws"
     subnets_per_network = 2
     account_keys: ClassVar[dict[str, str]] = {"profile": "named AWS CLI profile to deploy with"}
+    cross_region_link = "aws-vpc-peering"
+    vpn_tunnels_per_peer_ip = 2
+    inside_first_host_rank = 0  # with explicit inside CIDRs the VGW always takes host 1
+    reserved_inside_cidrs = (
+        *(f"169.254.{i}.0/30" for i in range(6)),
+        "169.254.169.252/30",
+    )
+    interconnect = InterconnectSide(
+        product="AWS Direct Connect",
+        resources=(
+            "aws:directconnect/linkAggregationGroup:LinkAggregationGroup",
+            "aws:directconnect/gateway:Gateway",
+            "aws:directconnect/privateVirtualInterface:PrivateVirtualInterface",
+            "aws:directconnect/gatewayAssociation:GatewayAssociation",
+        ),
+        order="Direct Connect ports in a LAG at the interconnect location (LOA-CFA per port)",
+    )
     catalog_coverage = (
         "the bundled AWS catalog covers selected families only (c5, c6i, c7i, m6i, m7i, r6i, "
         "r7i, g4dn, p4d, p4de, p5e, p5en, p6)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from skyinfra.clouds.base import Cloud
+from skyinfra.clouds.base import Cloud, InterconnectSide
 from skyinfra.errors import Problem
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
@@ -19,6 +19,22 @@ class Azure(Cloud):
     title = "Microsoft Azure"
     provider_namespace = "azure-native"
     region_config_key = "location"
+    cross_region_link = "azure-vnet-peering"
+    bgp_inside_ranges = ("169.254.21.0/24", "169.254.22.0/24")  # custom BGP (APIPA) band
+    inside_first_host_rank = 1
+    reserved_asns = frozenset({8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520})
+    gateway_subnet_prefix = 27  # `GatewaySubnet`: /27 is what Azure recommends
+    interconnect = InterconnectSide(
+        product="Azure ExpressRoute Direct",
+        resources=(
+            "azure-native:network:ExpressRoutePort",
+            "azure-native:network:ExpressRouteCircuit",
+            "azure-native:network:ExpressRouteCircuitPeering",
+            "azure-native:network:VirtualNetworkGateway",
+            "azure-native:network:VirtualNetworkGatewayConnection",
+        ),
+        order="ExpressRoute Direct ports at the interconnect location (LOA per port)",
+    )
     account_keys: ClassVar[dict[str, str]] = {
         "subscriptionId": "Azure subscription to deploy into (default: from the environment)",
         "tenantId": "Entra tenant (default: from the environment)",

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 from skyinfra.catalog.model import Offer, Row
-from skyinfra.clouds.base import Cloud
+from skyinfra.clouds.base import Cloud, InterconnectSide
 from skyinfra.clouds.gcp import gpus
 from skyinfra.errors import Problem
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -26,6 +26,19 @@ class Gcp(Cloud):
     provider_namespace = "gcp"
     account_keys: ClassVar[dict[str, str]] = {"project": "the GCP project id to deploy into"}
     required_account_keys = frozenset({"project"})
+    cross_region_link = None  # a VPC network is global: regions are its subnets
+    inside_first_host_rank = 2
+    interconnect = InterconnectSide(
+        product="Cross-Cloud Interconnect",
+        resources=(
+            "gcp:compute/interconnect:Interconnect",
+            "gcp:compute/interconnectAttachment:InterconnectAttachment",
+            "gcp:compute/routerInterface:RouterInterface",
+            "gcp:compute/routerPeer:RouterPeer",
+        ),
+        order="Cross-Cloud Interconnect ports towards the peer cloud's location (days to weeks)",
+        hub=True,
+    )
     images: ClassVar[dict[tuple[str, str], Any]] = {
         ("ubuntu-22.04", "x86_64"): _family("ubuntu-os-cloud", "ubuntu-2204-lts"),
         ("ubuntu-22.04", "arm64"): _family("ubuntu-os-cloud", "ubuntu-2204-lts-arm64"),

@@ -1,0 +1,194 @@
+"""The link plan: neutral, fully decided records that each cloud lowers its own half of.
+
+Everything both ends of a link must agree on (ASNs, tunnel inside /30s, which address each
+side takes, which gateway interface carries which tunnel, the PSK resource's name) is decided
+here once, so two lowerings cannot disagree. Nothing here names a cloud.
+
+A link joins two *concrete networks* of one spec network (the same `network` at sites `a`
+and `b`, with `a < b`). Kinds:
+- `NativePeering`: two regions of one cloud (VPC peering, global VNet peering).
+- `VpnLink`: two clouds, site-to-site HA VPN with BGP over `tunnels`.
+- `InterconnectLink`: two clouds over a dedicated link that must partly be ordered by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from skyinfra.site import Site
+
+GATEWAY_IPS = 2  # every HA gateway presents two public IPs / instances (GCP, Azure, AWS conns)
+
+
+def link_name(network: str, a: Site, b: Site) -> str:
+    """`core-aws-us-east-1--gcp-us-central1`: unique per link, stable (names resources)."""
+    return f"{network}-{a.stack}--{b.stack}"
+
+
+def peering_stack(a: Site, b: Site) -> str:
+    """The peering stack that holds the per-link resources of every link between a and b."""
+    return f"peer-{a.stack}--{b.stack}"
+
+
+@dataclass(frozen=True)
+class TunnelEnd:
+    """One side of a tunnel.
+
+    `interface` is the index of the gateway public IP / instance the tunnel uses on this side
+    (GCP HA VPN interface, Azure gateway ipConfiguration; on AWS the VPN connection, which
+    faces the peer's IP `interface`). `slot` is the tunnel within that connection (AWS
+    tunnel1/tunnel2 = 0/1; 0 elsewhere). `outside_index` numbers this side's tunnel outside
+    addresses (`interface * per_interface + slot`): GCP's external gateway interface ids.
+    """
+
+    interface: int
+    slot: int
+    inside_ip: str  # this side's BGP address inside the tunnel's /30
+    outside_index: int
+
+
+@dataclass(frozen=True)
+class Tunnel:
+    index: int
+    inside_cidr: str  # a /30: one peer on host 1, the other on host 2
+    a: TunnelEnd
+    b: TunnelEnd
+    key_name: str  # logical name of the pulumi_random.RandomPassword holding its PSK
+
+
+@dataclass(frozen=True)
+class VpnLink:
+    """Site-to-site HA VPN between two clouds, BGP over every tunnel."""
+
+    network: str
+    a: Site
+    b: Site
+    a_asn: int
+    b_asn: int
+    tunnels: tuple[Tunnel, ...]
+
+    mode = "vpn"
+
+    @property
+    def name(self) -> str:
+        return link_name(self.network, self.a, self.b)
+
+    @property
+    def stack(self) -> str:
+        return peering_stack(self.a, self.b)
+
+    def ends(self, site: Site) -> list[tuple[TunnelEnd, TunnelEnd]]:
+        """(this side's end, the peer's end) of every tunnel, seen from `site`."""
+        if site not in (self.a, self.b):
+            raise KeyError(site)
+        return [(t.a, t.b) if site == self.a else (t.b, t.a) for t in self.tunnels]
+
+    def asn_of(self, site: Site) -> int:
+        return self.a_asn if site == self.a else self.b_asn
+
+
+@dataclass(frozen=True)
+class NativePeering:
+    """Two regions of one cloud joined by the cloud's own peering (`kind`, e.g. VPC peering)."""
+
+    network: str
+    a: Site
+    b: Site
+    kind: str
+
+    mode = "peering"
+    tunnels: tuple[Tunnel, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return link_name(self.network, self.a, self.b)
+
+    @property
+    def stack(self) -> str:
+        return peering_stack(self.a, self.b)
+
+
+@dataclass(frozen=True)
+class InterconnectLink:
+    """A dedicated cross-cloud link: what Pulumi can declare, and what must be ordered."""
+
+    network: str
+    a: Site
+    b: Site
+    a_asn: int
+    b_asn: int
+    provider: str  # the product that makes the link, e.g. "Cross-Cloud Interconnect"
+    resources: tuple[str, ...]  # Pulumi resource types, both sides
+    out_of_band: tuple[str, ...]  # steps no SDK can take (port orders, LOAs)
+
+    mode = "interconnect"
+    tunnels: tuple[Tunnel, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return link_name(self.network, self.a, self.b)
+
+    @property
+    def stack(self) -> str:
+        return peering_stack(self.a, self.b)
+
+
+Link = VpnLink | NativePeering | InterconnectLink
+
+
+@dataclass(frozen=True)
+class VpnGateway:
+    """The BGP gateway of one concrete network, shared by all its cross-cloud links.
+
+    Lives in the site's cloud stack. `bgp_addresses[i]` lists this side's inside addresses
+    of every tunnel on interface / instance `i`, over ALL its links: an Azure gateway must
+    declare them all up front (a VNet has a single VPN gateway).
+    """
+
+    network: str
+    site: Site
+    asn: int
+    bgp_addresses: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """Every link of a topology, in (network, a, b) order, and the gateways they share.
+
+    `pairs` lists every (network, a, b) that is routed, including pairs that need no link
+    resource (two regions of a cloud whose network is global).
+    """
+
+    links: tuple[Link, ...] = ()
+    gateways: tuple[VpnGateway, ...] = ()
+    pairs: tuple[tuple[str, Site, Site], ...] = ()
+
+    def at(self, network: str, site: Site) -> list[Link]:
+        """The links of one concrete network."""
+        return [x for x in self.links if x.network == network and site in (x.a, x.b)]
+
+    def peers(self, network: str, site: Site) -> list[Site]:
+        """Sites whose part of `network` is routed to this one."""
+        return [b if a == site else a for n, a, b in self.pairs if n == network and site in (a, b)]
+
+    def gateway(self, network: str, site: Site) -> VpnGateway | None:
+        return next((g for g in self.gateways if (g.network, g.site) == (network, site)), None)
+
+    @property
+    def asns(self) -> dict[tuple[str, Site], int]:
+        return {(g.network, g.site): g.asn for g in self.gateways}
+
+    @property
+    def inside_cidrs(self) -> dict[str, tuple[str, ...]]:
+        """Link name -> its tunnels' /30s, in tunnel order (what the lock records)."""
+        return {x.name: tuple(t.inside_cidr for t in x.tunnels) for x in self.links if x.tunnels}
+
+
+@dataclass(frozen=True)
+class NetworkRecord:
+    """What the lock file records of the network plan, so that later plans keep it."""
+
+    cidrs: Mapping[tuple[str, Site], str] = field(default_factory=dict)
+    asns: Mapping[tuple[str, Site], int] = field(default_factory=dict)
+    inside: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # link name -> /30s
