@@ -824,6 +824,16 @@ class _Model:
             return [(fixed, 1.0)]
         return [(s, values[c]) for s, c in self.x[g].items() if values[c] > 1e-9]
 
+    def ties(self, i: int, j: int, s: Site, t: Site) -> list[_Cut]:
+        """The cut (i, j, s, t) and those of the sites tied with s for i and with t for j:
+        catalog prices are often equal across regions of a cloud, and without these cuts
+        the next solve hops to an equally priced site pair whose link it does not charge."""
+        return [(i, j, u, v) for u in self._tied(i, s) for v in self._tied(j, t) if u != v]
+
+    def _tied(self, g: int, s: Site) -> list[Site]:
+        costs = self.red.groups[g].costs
+        return [u for u, c in costs.items() if u.cloud == s.cloud and abs(c - costs[s]) <= 1e-9]
+
     def missing_cuts(self, sites: list[Site]) -> list[_Cut]:
         """The cuts the choice `sites` violates: its links the model does not charge."""
         cuts = ((i, j, sites[i], sites[j]) for i, j in sorted(self.red.linked))
@@ -931,6 +941,7 @@ def _lazy_loop(
             _check_priced(model.objective, total)
             return best[1], True, model, rounds
         for cut in missing:
-            model.cut(*cut)
+            for tied in model.ties(*cut):
+                model.cut(*tied)
         if improved and fixing.refix(red, *best):
             model = _Model(red, model.cuts)
