@@ -28,6 +28,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from skyinfra.catalog.matching import OfferArrays
 from skyinfra.catalog.model import Offer, Row
 from skyinfra.errors import KeyPath, SpecError
 from skyinfra.spec import Resources
@@ -85,6 +86,7 @@ class Catalog:
         self._offers: dict[tuple[str, str], list[Offer]] = {}
         # Specs repeat the same request many times (a fleet of identical groups).
         self._matches: dict[tuple[str, str, Resources, bool], list[Offer]] = {}
+        self._arrays: dict[tuple[str, str], OfferArrays] = {}
 
     # -- construction ---------------------------------------------------------------------
 
@@ -167,11 +169,21 @@ class Catalog:
 
     def matching(self, cloud: str, region: str, resources: Resources, spot: bool) -> list[Offer]:
         """Offers in `region` that satisfy `resources`, cheapest first (ties: by name)."""
+        return list(self._matching(cloud, region, resources, spot))
+
+    def best_match(self, cloud: str, region: str, resources: Resources, spot: bool) -> Offer | None:
+        """`matching(...)[0]` without copying the list: placement asks this per site."""
+        found = self._matching(cloud, region, resources, spot)
+        return found[0] if found else None
+
+    def _matching(self, cloud: str, region: str, resources: Resources, spot: bool) -> list[Offer]:
         key = (cloud, region, resources, spot)
         if key not in self._matches:
-            fits = [o for o in self.offers(cloud, region) if _fits(o, resources, spot)]
+            if (cloud, region) not in self._arrays:
+                self._arrays[(cloud, region)] = OfferArrays(self.offers(cloud, region))
+            fits = self._arrays[(cloud, region)].fitting(resources, spot)
             self._matches[key] = sorted(fits, key=lambda o: (o.hourly(spot), o.instance_type))
-        return list(self._matches[key])
+        return self._matches[key]
 
     def cheapest(
         self, cloud: str, region: str, resources: Resources, spot: bool, path: KeyPath = ()
@@ -366,29 +378,6 @@ def describe(resources: Resources, spot: bool) -> str:
 
 
 # -- matching ---------------------------------------------------------------------------------
-
-
-def _fits(offer: Offer, want: Resources, spot: bool) -> bool:
-    price = offer.hourly(spot)
-    return (
-        price is not None
-        and price > 0
-        and offer.arch == want.arch
-        and (want.burstable or not offer.burstable)
-        and (want.cpus is None or want.cpus.satisfied_by(offer.vcpus))
-        and (want.memory is None or want.memory.satisfied_by(offer.memory_gib))
-        and _accelerators_fit(offer, want)
-    )
-
-
-def _accelerators_fit(offer: Offer, want: Resources) -> bool:
-    """Exact count of the named accelerator; CPU-only requests get CPU-only offers."""
-    if want.accelerators is None:
-        return not offer.accelerator
-    return (
-        (offer.accelerator or "").lower() == want.accelerators.name.lower()
-        and offer.accelerator_count == want.accelerators.count
-    )
 
 
 def _counts(offers: Iterable[Offer], name: str) -> list[float]:

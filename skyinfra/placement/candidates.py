@@ -168,8 +168,7 @@ def _offer_at(group: Compute, site: Site, scope: Scope, catalog: Catalog) -> Off
     """The offer a group would use at `site`, or None when the site has none that fits."""
     wanted = _instance_type(group, site.cloud)
     if wanted is None:
-        matches = catalog.matching(site.cloud, site.region, group.resources, group.spot)
-        return matches[0] if matches else None
+        return catalog.best_match(site.cloud, site.region, group.resources, group.spot)
     found = catalog.find(site.cloud, site.region, wanted)
     if found is None and scope.pin == site:
         # The user's explicit choice at a pinned site: deploy it even if it is not priced.
