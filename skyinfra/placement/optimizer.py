@@ -75,6 +75,7 @@ PRUNE_ROUNDS = 4  # each round prunes against the previous round's (smaller) opt
 
 
 _Cut = tuple[int, int, Site, Site]  # linked groups i < j on sites s (of i) and t (of j)
+_SetCut = tuple[int, int, Site, str]  # linked group g on site s, its partner h in cloud k
 
 
 class Infeasible(Exception):
@@ -117,7 +118,8 @@ def solve_with_stats(
         _prune(red)
         fixing = _fix_by_reduced_costs(red)
     deadline = None if time_limit is None else start + time_limit
-    sites, optimal, model, rounds = _lazy_loop(red, _Model(red, fixing.cuts), deadline, fixing)
+    model = _Model(red, fixing.cuts, fixing.set_cuts)
+    sites, optimal, model, rounds = _lazy_loop(red, model, deadline, fixing)
     stats = Stats(
         rounds=rounds,
         objective=model.objective,
@@ -516,6 +518,7 @@ class _Fixing:
     that every cheaper choice found later can drop more (`refix`)."""
 
     cuts: set[_Cut] = field(default_factory=set)
+    set_cuts: set[_SetCut] = field(default_factory=set)
     bounds: dict[tuple[int, Site], float] = field(default_factory=dict)
 
     def refix(self, red: _Reduced, upper: float, sites: list[Site]) -> bool:
@@ -545,24 +548,51 @@ def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
             return _Fixing()
         values = np.array(model.h.getSolution().col_value)
         violated = model.violated_cuts(values)
-        if not violated:
+        spread = model.violated_set_cuts(values)
+        if not violated and not spread:
             break
         for cut in violated:
-            model.cut(*cut)
+            for tied in model.ties(*cut):
+                model.cut(*tied)
+        for set_cut in spread:
+            model.set_cut(*set_cut)
     assert values is not None
     sites = [_rounded(x, values, f) for x, f in zip(model.x, model.fixed, strict=True)]
+    sites = _improved(red, sites, model, values)
     choice = red.choice(sites)
     if not feasible(red.problem, choice):
-        return _Fixing(model.cuts)
+        return _Fixing(model.cuts, model.set_cuts)
     reduced = np.array(model.h.getSolution().col_dual)
     bounds = {
         (g, s): model.objective + float(reduced[c])
         for g, x in enumerate(model.x)
         for s, c in x.items()
     }
-    fixing = _Fixing(model.cuts, bounds)
+    fixing = _Fixing(model.cuts, model.set_cuts, bounds)
     fixing.refix(red, evaluate(red.problem, choice).total, sites)
     return fixing
+
+
+def _improved(red: _Reduced, sites: list[Site], model: _Model, values: np.ndarray) -> list[Site]:
+    """The rounded choice, each group the LP left fractional moved to whichever of its LP
+    sites prices the whole choice lowest (one pass): a tighter UB fixes more options."""
+    sites = list(sites)
+    best = _priced(red, sites)
+    for g, x in enumerate(model.x):
+        support = [s for s, c in x.items() if 1e-6 < values[c] < 1 - 1e-6]
+        for s in support:
+            if s == sites[g]:
+                continue
+            trial = [*sites[:g], s, *sites[g + 1 :]]
+            total = _priced(red, trial)
+            if total < best:
+                sites, best = trial, total
+    return sites
+
+
+def _priced(red: _Reduced, sites: list[Site]) -> float:
+    choice = red.choice(sites)
+    return evaluate(red.problem, choice).total if feasible(red.problem, choice) else math.inf
 
 
 def _rounded(x: dict[Site, int], values: np.ndarray, fixed: Site | None) -> Site:
@@ -595,7 +625,9 @@ def _quiet_highs() -> highspy.Highs:
 class _Model:
     """The MIP in a HiGHS instance, grown in place as link cuts are added."""
 
-    def __init__(self, red: _Reduced, cuts: Iterable[_Cut] = ()) -> None:
+    def __init__(
+        self, red: _Reduced, cuts: Iterable[_Cut] = (), set_cuts: Iterable[_SetCut] = ()
+    ) -> None:
         self.red = red
         self.h = _quiet_highs()
         self.h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
@@ -605,6 +637,7 @@ class _Model:
         self.links: dict[tuple[Site, Site], int] = {}
         self.gateways: dict[Site, int] = {}
         self.cuts: set[_Cut] = set()
+        self.set_cuts: set[_SetCut] = set()
         self._flushed = 0
         self._costs: list[float] = []
         self._integer: list[int] = []
@@ -612,6 +645,10 @@ class _Model:
         self._rows: list[tuple[float, float, list[int], list[float]]] = []
         self._offset = 0.0
         self._build(cuts)
+        for set_cut in sorted(set_cuts):
+            g, _, s, _ = set_cut
+            if s in self.red.groups[g].costs:
+                self.set_cut(*set_cut)
 
     # building blocks
 
@@ -743,8 +780,7 @@ class _Model:
             self._rows.append((0.0, math.inf, [w, *pa, *pb], [1.0, -1.0, 1.0]))
 
     def _apart_cloud(self, a: int, b: int, saving: dict[Site, float]) -> None:
-        """saving[s] when a is on s and b on another cloud (all s of one cloud k):
-        w >= sum saving[s] x[a,s] - max(saving) Z[b,k]."""
+        """saving[s] when a is on s and b on another cloud (all s of one cloud k)."""
         cloud = next(iter(saving)).cloud
         zb, kb = self.in_cloud(b, cloud)
         top = max(saving.values())
@@ -758,10 +794,14 @@ class _Model:
         if fixed is not None:
             self._objective(-saving[fixed], (zb, -1.0))
             return
+        # One row per price level θ: w >= sum min(saving[s], θ) x[a,s] - θ Z[b,k]. Each is
+        # exact at integer points; together they bound fractional ones far better than the
+        # top level alone (a spread over sites of k while b is partly in k still pays).
         w = self._col(1.0, upper=math.inf)
         cols = [w, *(self.x[a][s] for s in saving), *zb]
-        vals = [1.0, *(-d for d in saving.values()), *(top for _ in zb)]
-        self._rows.append((0.0, math.inf, cols, vals))
+        for level in sorted({d for d in saving.values() if d > 0}):
+            vals = [1.0, *(-min(d, level) for d in saving.values()), *(level for _ in zb)]
+            self._rows.append((0.0, math.inf, cols, vals))
 
     def _eager_cuts(self, i: int, j: int) -> None:
         """All cuts of a linked pair upfront when few: saves lazy rounds for nothing."""
@@ -817,6 +857,51 @@ class _Model:
                 if p + q - 1 > (0.0 if link is None else values[link]) + 1e-9:
                     out.append((i, j, s, t))
         return out
+
+    def violated_set_cuts(self, values: np.ndarray) -> list[_SetCut]:
+        """Links and gateways a fractional point escapes by spreading a partner over the
+        (often equally priced) sites of another cloud: with g on s and its partner h in
+        cloud k, s links to some site of k, sum_t L[s,t] >= x[g,s] + Z[h,k] - 1, and has a
+        gateway, G[s] >= x[g,s] + Z[h,k] - 1. Each L[s,t] alone only gets x[g,s] + x[h,t] - 1."""
+        out = []
+        for i, j in sorted(self.red.linked):
+            for g, h in ((i, j), (j, i)):
+                clouds: dict[str, float] = defaultdict(float)
+                for t, q in self._support(h, values):
+                    clouds[t.cloud] += q
+                for s, p in self._support(g, values):
+                    for k, q in clouds.items():
+                        if k == s.cloud or (g, h, s, k) in self.set_cuts or p + q - 1 <= 1e-6:
+                            continue
+                        far = [t for t in self._options(h) if t.cloud == k]
+                        paid = sum(
+                            values[c] for t in far if (c := self._link_col(s, t)) is not None
+                        )
+                        gate = self.gateways.get(s)
+                        gated = 0.0 if gate is None or gate >= len(values) else values[gate]
+                        if p + q - 1 > min(paid, gated) + 1e-6:
+                            out.append((g, h, s, k))
+        return out
+
+    def set_cut(self, g: int, h: int, s: Site, k: str) -> None:
+        """The two rows of `violated_set_cuts` for g on s and h in cloud k."""
+        far = [t for t in self._options(h) if t.cloud == k]
+        if not far or s.cloud == k:
+            return
+        self.set_cuts.add((g, h, s, k))
+        z = self.in_cloud(h, k)
+        links = ([self._link(s, t) for t in far], 0.0)
+        self._constraint([(1, links), (-1, self.ind(g, s)), (-1, z)], -1, math.inf)
+        gateway = ([self._gateway(s)], 0.0)
+        self._constraint([(1, gateway), (-1, self.ind(g, s)), (-1, z)], -1, math.inf)
+
+    def _options(self, g: int) -> list[Site]:
+        fixed = self.fixed[g]
+        return [fixed] if fixed is not None else list(self.x[g])
+
+    def _link_col(self, s: Site, t: Site) -> int | None:
+        col = self.links.get((s, t) if s < t else (t, s))
+        return col
 
     def _support(self, g: int, values: np.ndarray) -> list[tuple[Site, float]]:
         fixed = self.fixed[g]
@@ -944,4 +1029,4 @@ def _lazy_loop(
             for tied in model.ties(*cut):
                 model.cut(*tied)
         if improved and fixing.refix(red, *best):
-            model = _Model(red, model.cuts)
+            model = _Model(red, model.cuts, model.set_cuts)
