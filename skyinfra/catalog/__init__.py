@@ -784,6 +784,7 @@ class Egress:
     def __init__(self, prices: NetworkPrices, geo: Geo) -> None:
         self._prices = prices
         self._geo = geo
+        self._rates: dict[Site, tuple[float, float]] = {}
 
     def inter_region(self, src: Site, gb: float) -> float:
         """`gb` from `src` to another region of its cloud, at the source's intra-area rate."""
@@ -796,13 +797,16 @@ class Egress:
         return max(cloud.internet.cost(gb) * scale, self.inter_region(src, gb))
 
     def rates(self, src: Site) -> tuple[float, float]:
-        """(inter-region, internet first-tier) USD per GB from `src`, for display."""
-        cloud = self._prices.cloud(src.cloud)
-        area = self._geo.area(src.cloud, src.region)
-        return (
-            cloud.inter_region_rates.of(src.region, area),
-            cloud.internet_rates.of(src.region, area),
-        )
+        """(inter-region, internet first-tier) USD per GB from `src` (cached: the optimiser
+        prices every flow at every candidate site)."""
+        if src not in self._rates:
+            cloud = self._prices.cloud(src.cloud)
+            area = self._geo.area(src.cloud, src.region)
+            self._rates[src] = (
+                cloud.inter_region_rates.of(src.region, area),
+                cloud.internet_rates.of(src.region, area),
+            )
+        return self._rates[src]
 
 
 class Links:

@@ -71,6 +71,7 @@ __all__ = [
 MIP_REL_GAP = 1e-7  # HiGHS stops within this relative gap of the proven bound
 BRUTE_FORCE_LIMIT = 200_000  # combinations `brute_force` accepts to enumerate
 EAGER_LINK_PAIRS = 16  # linked groups with at most this many site pairs get every cut upfront
+EAGER_CUT_BUDGET = 100_000  # ... and every linked pair does when all of them need no more cuts
 PRUNE_ROUNDS = 4  # each round prunes against the previous round's (smaller) option sets
 
 
@@ -520,6 +521,7 @@ class _Fixing:
     cuts: set[_Cut] = field(default_factory=set)
     set_cuts: set[_SetCut] = field(default_factory=set)
     bounds: dict[tuple[int, Site], float] = field(default_factory=dict)
+    incumbent: tuple[float, list[Site]] | None = None  # the best choice known, priced
 
     def refix(self, red: _Reduced, upper: float, sites: list[Site]) -> bool:
         """Drop the options whose bound exceeds `upper` (the cost of `sites`); whether any."""
@@ -568,8 +570,9 @@ def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
         for g, x in enumerate(model.x)
         for s, c in x.items()
     }
-    fixing = _Fixing(model.cuts, model.set_cuts, bounds)
-    fixing.refix(red, evaluate(red.problem, choice).total, sites)
+    total = evaluate(red.problem, choice).total
+    fixing = _Fixing(model.cuts, model.set_cuts, bounds, (total, sites))
+    fixing.refix(red, total, sites)
     return fixing
 
 
@@ -720,8 +723,10 @@ class _Model:
             clouds = {s.cloud for g in (i, j) for s in self.red.groups[g].costs}
             for k in sorted(clouds):
                 self._constraint([(1, self.in_cloud(i, k)), (1, self.in_cloud(j, k))], 0, 1)
+        groups = self.red.groups
+        pairs = sum(len(groups[i].costs) * len(groups[j].costs) for i, j in self.red.linked)
         for i, j in sorted(self.red.linked):
-            self._eager_cuts(i, j)
+            self._eager_cuts(i, j, pairs <= EAGER_CUT_BUDGET)
         for cut in sorted(cuts):
             i, j, s, t = cut
             if s in self.red.groups[i].costs and t in self.red.groups[j].costs:
@@ -803,10 +808,11 @@ class _Model:
             vals = [1.0, *(-min(d, level) for d in saving.values()), *(level for _ in zb)]
             self._rows.append((0.0, math.inf, cols, vals))
 
-    def _eager_cuts(self, i: int, j: int) -> None:
-        """All cuts of a linked pair upfront when few: saves lazy rounds for nothing."""
+    def _eager_cuts(self, i: int, j: int, every: bool) -> None:
+        """All cuts of a linked pair upfront when few (or `every` pair's): each lazy round
+        is a whole MIP solve, a few thousand rows more are cheaper."""
         si, sj = self.red.groups[i].costs, self.red.groups[j].costs
-        if len(si) * len(sj) <= EAGER_LINK_PAIRS or len(si) == 1 or len(sj) == 1:
+        if every or len(si) * len(sj) <= EAGER_LINK_PAIRS or len(si) == 1 or len(sj) == 1:
             for s, t in itertools.product(si, sj):
                 if s != t:
                     self.cut(i, j, s, t)
@@ -847,9 +853,9 @@ class _Model:
     def violated_cuts(self, values: np.ndarray) -> list[_Cut]:
         """The cuts the (fractional) point `values` violates: x[i,s] + x[j,t] - 1 > L[s,t]."""
         out = []
+        support = self._supports(values)
         for i, j in sorted(self.red.linked):
-            on_i = self._support(i, values)
-            on_j = self._support(j, values)
+            on_i, on_j = support[i], support[j]
             for (s, p), (t, q) in itertools.product(on_i, on_j):
                 if s == t or (i, j, s, t) in self.cuts or self.red.prices.free(s, t):
                     continue
@@ -864,12 +870,13 @@ class _Model:
         cloud k, s links to some site of k, sum_t L[s,t] >= x[g,s] + Z[h,k] - 1, and has a
         gateway, G[s] >= x[g,s] + Z[h,k] - 1. Each L[s,t] alone only gets x[g,s] + x[h,t] - 1."""
         out = []
+        support = self._supports(values)
         for i, j in sorted(self.red.linked):
             for g, h in ((i, j), (j, i)):
                 clouds: dict[str, float] = defaultdict(float)
-                for t, q in self._support(h, values):
+                for t, q in support[h]:
                     clouds[t.cloud] += q
-                for s, p in self._support(g, values):
+                for s, p in support[g]:
                     for k, q in clouds.items():
                         if k == s.cloud or (g, h, s, k) in self.set_cuts or p + q - 1 <= 1e-6:
                             continue
@@ -903,11 +910,14 @@ class _Model:
         col = self.links.get((s, t) if s < t else (t, s))
         return col
 
-    def _support(self, g: int, values: np.ndarray) -> list[tuple[Site, float]]:
-        fixed = self.fixed[g]
-        if fixed is not None:
-            return [(fixed, 1.0)]
-        return [(s, values[c]) for s, c in self.x[g].items() if values[c] > 1e-9]
+    def _supports(self, values: np.ndarray) -> list[list[tuple[Site, float]]]:
+        """Per group, the sites the point `values` puts some of it on, with how much."""
+        return [
+            [(fixed, 1.0)]
+            if fixed is not None
+            else [(s, float(values[c])) for s, c in x.items() if values[c] > 1e-9]
+            for fixed, x in zip(self.fixed, self.x, strict=True)
+        ]
 
     def ties(self, i: int, j: int, s: Site, t: Site) -> list[_Cut]:
         """The cut (i, j, s, t) and those of the sites tied with s for i and with t for j:
@@ -928,13 +938,31 @@ class _Model:
             if c[2] != c[3] and c not in self.cuts and not self.red.prices.free(*c[2:])
         ]
 
+    def warm_start(self, sites: list[Site]) -> None:
+        """Start the next solve from the choice `sites`, every column valued: the LP with x
+        fixed to the choice gives the others. (A partial start is unsafe: HiGHS 1.16 may
+        complete it with continuous columns at 0, keep it priced too low and call it
+        optimal.) A good start lets HiGHS skip its search for one: often most of a solve."""
+        self._flush()
+        n = self.h.getNumCol()
+        if n == 0:
+            return
+        lp = _quiet_highs()
+        lp.passModel(self.h.getLp())
+        lp.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, np.uint8))
+        for g, x in enumerate(self.x):
+            for s, c in x.items():
+                value = float(sites[g] == s)
+                lp.changeColBounds(c, value, value)
+        lp.run()
+        if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            values = np.array(lp.getSolution().col_value)
+            self.h.setSolution(n, np.arange(n, dtype=np.int32), values)
+
     def run(self, deadline: float | None) -> highspy.HighsModelStatus:
         self._flush()
         if deadline is not None:
             self.h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.0))
-        # No warm start from the previous round's choice: HiGHS (1.16) completes a partial
-        # start's continuous columns at 0 and may keep it as an incumbent priced too low, then
-        # report it optimal (seen on a 300-group catalog instance). Each round solves cold.
         self.h.run()
         self.rounds += 1
         empty = self.h.getNumCol() == 0  # HiGHS then reports 0, without the offset
@@ -998,9 +1026,11 @@ def _lazy_loop(
     """Solve, add the link cuts the incumbent misses, repeat; (sites, proven optimal, the
     last model, MIP solves). A cheaper incumbent lets `fixing` drop more options: the model
     is then rebuilt smaller, with the cuts found so far."""
-    best: tuple[float, list[Site]] | None = None
+    best = fixing.incumbent
     rounds = 0
     while True:
+        if best is not None:
+            model.warm_start(best[1])
         status = model.run(deadline)
         rounds += 1
         if status in (
