@@ -640,6 +640,7 @@ class _Model:
         self.links: dict[tuple[Site, Site], int] = {}
         self.gateways: dict[Site, int] = {}
         self.cuts: set[_Cut] = set()
+        self._started = False  # a start was handed to HiGHS for the next solve
         self.set_cuts: set[_SetCut] = set()
         self._flushed = 0
         self._costs: list[float] = []
@@ -938,6 +939,29 @@ class _Model:
             if c[2] != c[3] and c not in self.cuts and not self.red.prices.free(*c[2:])
         ]
 
+    def _reports_its_solution(self) -> bool:
+        """Whether the objective HiGHS reports is that of the solution it returns. Seen to
+        fail (HiGHS 1.16) after a start was handed in: a value below the LP bound, reported
+        optimal, with another solution returned."""
+        info = self.h.getInfo()
+        if info.primal_solution_status != 2:  # kSolutionStatusFeasible
+            return True
+        lp = self.h.getLp()
+        values = np.array(self.h.getSolution().col_value)
+        value = float(values @ np.array(lp.col_cost_)) + lp.offset_
+        reported = info.objective_function_value
+        return abs(value - reported) <= 1e-7 * max(1.0, abs(value))
+
+    def _solve_cold(self, deadline: float | None) -> None:
+        """Solve the same model again in a fresh HiGHS instance, without a start."""
+        lp = self.h.getLp()
+        self.h = _quiet_highs()
+        self.h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+        if deadline is not None:
+            self.h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.0))
+        self.h.passModel(lp)
+        self.h.run()
+
     def warm_start(self, sites: list[Site]) -> None:
         """Start the next solve from the choice `sites`, every column valued: the LP with x
         fixed to the choice gives the others. (A partial start is unsafe: HiGHS 1.16 may
@@ -958,12 +982,16 @@ class _Model:
         if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             values = np.array(lp.getSolution().col_value)
             self.h.setSolution(n, np.arange(n, dtype=np.int32), values)
+            self._started = True
 
     def run(self, deadline: float | None) -> highspy.HighsModelStatus:
         self._flush()
         if deadline is not None:
             self.h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.0))
         self.h.run()
+        if self._started and not self._reports_its_solution():
+            self._solve_cold(deadline)
+        self._started = False
         self.rounds += 1
         empty = self.h.getNumCol() == 0  # HiGHS then reports 0, without the offset
         self.objective = self._offset if empty else self.h.getInfo().objective_function_value
