@@ -159,3 +159,28 @@ def test_pruning_and_fixing_keep_the_optimum_on_the_full_catalog() -> None:
     assert stats.kept < full_stats.kept  # the reductions did something
     assert reduced.total == pytest.approx(full.total, rel=1e-7)
     assert reduced.links  # linked flows across sites: links are part of the optimum
+
+
+def test_a_solve_that_misreports_after_a_start_is_redone_cold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # HiGHS 1.16 was seen reporting, after a start, an objective that was not its returned
+    # solution's: such a round must be solved again without the start.
+    from skyinfra.placement import optimizer
+
+    problem = problem_of(parse_spec(SPEC_OF_SIX), Catalog.bundled())
+    expected = solve(problem).total
+    cold: list[bool] = []
+    real_cold = optimizer._Model._solve_cold
+
+    def misreports(self: optimizer._Model) -> bool:
+        return False
+
+    def solve_cold(self: optimizer._Model, deadline: float | None) -> None:
+        cold.append(True)
+        real_cold(self, deadline)
+
+    monkeypatch.setattr(optimizer._Model, "_reports_its_solution", misreports)
+    monkeypatch.setattr(optimizer._Model, "_solve_cold", solve_cold)
+    assert solve(problem).total == pytest.approx(expected, rel=1e-9)
+    assert cold  # the round with a start was redone
