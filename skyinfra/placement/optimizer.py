@@ -578,24 +578,94 @@ def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
 
 def _improved(red: _Reduced, sites: list[Site], model: _Model, values: np.ndarray) -> list[Site]:
     """The rounded choice, each group the LP left fractional moved to whichever of its LP
-    sites prices the whole choice lowest (one pass): a tighter UB fixes more options."""
-    sites = list(sites)
-    best = _priced(red, sites)
+    sites lowers the total most (one pass): a tighter UB fixes more options."""
+    if not feasible(red.problem, red.choice(sites)):
+        return sites
+    moves = _Moves(red, sites)
     for g, x in enumerate(model.x):
         support = [s for s, c in x.items() if 1e-6 < values[c] < 1 - 1e-6]
-        for s in support:
-            if s == sites[g]:
+        gains = [(moves.delta(g, s), s) for s in support if s != moves.sites[g]]
+        best = min(gains, default=None, key=lambda ds: (ds[0], ds[1]))
+        if best is not None and best[0] < -1e-9:
+            moves.apply(g, best[1])
+    return moves.sites
+
+
+class _Moves:
+    """A complete choice that prices moving one group incrementally (egress of its flows,
+    the links its linked partners share with others, gateways): `evaluate` would re-price
+    every flow for every trial."""
+
+    def __init__(self, red: _Reduced, sites: list[Site]) -> None:
+        self.red, self.sites = red, list(sites)
+        self.edges: list[list[_Edge]] = [[] for _ in red.groups]
+        for e in red.edges:
+            self.edges[e.a].append(e)
+            self.edges[e.b].append(e)
+        self.partners: list[list[int]] = [[] for _ in red.groups]
+        for i, j in red.linked:
+            self.partners[i].append(j)
+            self.partners[j].append(i)
+        self.avoid: list[list[int]] = [[] for _ in red.groups]
+        for i, j in red.avoid:
+            self.avoid[i].append(j)
+            self.avoid[j].append(i)
+        self.uses: dict[tuple[Site, Site], int] = defaultdict(int)  # linked pairs per link
+        self.cross: dict[Site, int] = defaultdict(int)  # cross-cloud links in use per site
+        for i, j in red.linked:
+            self._use(sites[i], sites[j], 1)
+
+    def delta(self, g: int, b: Site) -> float:
+        """How much moving group g to site b changes the total (inf if it breaks avoid)."""
+        a, sites = self.sites[g], self.sites
+        if any(sites[h].cloud == b.cloud for h in self.avoid[g]):
+            return math.inf
+        change = self.red.groups[g].costs[b] - self.red.groups[g].costs[a]
+        for e in self.edges[g]:
+            if e.a == g:
+                change += e.price(b, sites[e.b]) - e.price(a, sites[e.b])
+            else:
+                change += e.price(sites[e.a], b) - e.price(sites[e.a], a)
+        counts: dict[tuple[Site, Site], int] = defaultdict(int)
+        for p in self.partners[g]:
+            for site, step in ((a, -1), (b, 1)):
+                if site != sites[p]:
+                    counts[_key(site, sites[p])] += step
+        cross = dict(self.cross)
+        prices = self.red.prices
+        for key, step in counts.items():
+            before, after = self.uses[key] > 0, self.uses[key] + step > 0
+            if before == after:
                 continue
-            trial = [*sites[:g], s, *sites[g + 1 :]]
-            total = _priced(red, trial)
-            if total < best:
-                sites, best = trial, total
-    return sites
+            change += prices.link(*key) if after else -prices.link(*key)
+            if key[0].cloud != key[1].cloud:
+                for site in key:
+                    was = cross.get(site, 0)
+                    cross[site] = was + (1 if after else -1)
+                    if (was > 0) != (cross[site] > 0):
+                        change += prices.gateway(site) if cross[site] > 0 else -prices.gateway(site)
+        return change
+
+    def apply(self, g: int, b: Site) -> None:
+        a = self.sites[g]
+        for p in self.partners[g]:
+            self._use(a, self.sites[p], -1)
+            self._use(b, self.sites[p], 1)
+        self.sites[g] = b
+
+    def _use(self, s: Site, t: Site, step: int) -> None:
+        if s == t:
+            return
+        key = _key(s, t)
+        before = self.uses[key] > 0
+        self.uses[key] += step
+        if s.cloud != t.cloud and before != (self.uses[key] > 0):
+            for site in key:
+                self.cross[site] += 1 if step > 0 else -1
 
 
-def _priced(red: _Reduced, sites: list[Site]) -> float:
-    choice = red.choice(sites)
-    return evaluate(red.problem, choice).total if feasible(red.problem, choice) else math.inf
+def _key(s: Site, t: Site) -> tuple[Site, Site]:
+    return (s, t) if s < t else (t, s)
 
 
 def _rounded(x: dict[Site, int], values: np.ndarray, fixed: Site | None) -> Site:

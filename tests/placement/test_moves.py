@@ -1,0 +1,41 @@
+"""The 1-opt search prices a move exactly as `evaluate` prices the two choices."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skyinfra.placement.optimizer import Infeasible, _Moves, _reduce
+from skyinfra.placement.problem import PlacementProblem, evaluate, feasible
+from tests.placement.test_optimality import problems
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems(), st.data())
+def test_a_move_costs_what_evaluate_says(problem: PlacementProblem, data: st.DataObject) -> None:
+    try:
+        red = _reduce(problem)
+    except Infeasible:  # colocation or avoid cannot hold: nothing to move
+        return
+    sites = [data.draw(st.sampled_from(sorted(g.costs))) for g in red.groups]
+    if not feasible(problem, red.choice(sites)):
+        return
+    moves = _Moves(red, sites)
+    for _ in range(3):
+        g = data.draw(st.integers(0, len(red.groups) - 1))
+        b = data.draw(st.sampled_from(sorted(red.groups[g].costs)))
+        if b == moves.sites[g]:
+            continue
+        trial = [*moves.sites[:g], b, *moves.sites[g + 1 :]]
+        delta = moves.delta(g, b)
+        if not feasible(problem, red.choice(trial)):
+            assert delta == math.inf
+            continue
+        before = evaluate(problem, red.choice(moves.sites)).total
+        after = evaluate(problem, red.choice(trial)).total
+        assert delta == pytest.approx(after - before, abs=1e-6)
+        moves.apply(g, b)
+        assert moves.sites == trial
