@@ -118,6 +118,7 @@ class ReplicationFacts:
     issues: tuple[str, ...]
     refused: Mapping[str, str] = field(default_factory=dict)
     source_versioning: bool = False  # `within` needs versioning on the source bucket too
+    within_per_source: int | None = None  # how many `within` replications one bucket may feed
     post_deploy: tuple[str, ...] = ()
 
 

@@ -58,9 +58,29 @@ def plan_replications(spec: Spec, placement: Placement) -> tuple[Replication, ..
             except SpecError as err:
                 problems.extend(err.problems)
                 unsupported |= isinstance(err, UnsupportedError)
+    problems += _over_limit(spec, found)
     if problems:
         raise (UnsupportedError if unsupported else SpecError)(problems)
     return tuple(found)
+
+
+def _over_limit(spec: Spec, found: list[Replication]) -> list[Problem]:
+    """Replications within a cloud beyond what one source bucket may feed there."""
+    problems = []
+    for name in spec.buckets:
+        within = [r for r in found if r.source == name and r.credential is None]
+        limit = within and get_cloud(within[0].target.cloud).replication.within_per_source
+        if limit and len(within) > limit:
+            sites = ", ".join(r.target.stack for r in within)
+            problems.append(
+                Problem(
+                    f"{within[0].mechanism} feeds at most {limit} replicas of one bucket; "
+                    f"{name} would feed {len(within)} ({sites})",
+                    ("buckets", name, "replicate_to"),
+                    "replicate to fewer regions of this cloud, or chain: replicate a replica",
+                )
+            )
+    return problems
 
 
 def _replication(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 
 from skyinfra.errors import UnsupportedError
+from skyinfra.preview import preview_replication
 from tests.replicas import actions, plan_of, policy, preview, spec_text
 
 ROLE = "aws:iam/role:Role"
@@ -143,3 +145,13 @@ def test_azure_to_s3_is_refused_naming_the_datasync_agent_gap() -> None:
         plan_of(spec_text("azure", "aws"))
     assert "buckets.src.replicate_to[0]" in str(err.value)
     assert "another cloud" in str(err.value)
+
+
+def test_s3_replication_refuses_a_bucket_its_stack_reports_unversioned() -> None:
+    p = preview("aws", "aws")
+    (replication,) = plan_of(spec_text("aws", "aws")).topology.replications
+    source = copy.deepcopy(p.source.outputs)
+    source["buckets"]["src"]["versioning"] = "Disabled"
+    outputs = {p.source.name: source, p.target.name: p.target.outputs}
+    with pytest.raises(Exception, match="S3 replication needs versioning on bucket"):
+        preview_replication("demo", replication, {"aws:region": "us-east-1"}, outputs)

@@ -98,3 +98,16 @@ def test_replication_within_a_cloud_needs_a_versioned_source() -> None:
 def test_bad_replicate_to(body: str, message: str) -> None:
     with pytest.raises(SpecError, match=message):
         parse_spec(HEAD + body)
+
+
+def test_an_azure_bucket_feeds_at_most_two_object_replication_policies() -> None:
+    groups = "".join(
+        f"  g{i}: {{instance_type: Standard_D2s_v5, placement: {{cloud: azure, region: {r}}}}}\n"
+        for i, r in enumerate(("northeurope", "uksouth", "francecentral"))
+    )
+    body = (
+        "buckets:\n  data: {placement: {cloud: azure, region: westeurope}, "
+        "replicate_to: [g0, g1, g2]}\ncompute:\n" + groups
+    )
+    with pytest.raises(SpecError, match="feeds at most 2 replicas of one bucket"):
+        plan_of(HEAD + body)

@@ -112,16 +112,16 @@ def _versioned(bucket: Any) -> pulumi.Output[str]:
     """The bucket's name once its cloud stack reports versioning Enabled: S3 refuses a
     replication rule otherwise. The cross-stack form of `depends_on` its BucketVersioning."""
 
-    def check(values: list[Any]) -> str:
-        name, status = values
+    def check(outputs: dict[str, Any]) -> str:
+        name, status = outputs.get("name"), outputs.get("versioning")
         if status != "Enabled":
             raise pulumi.RunError(
                 f"S3 replication needs versioning on bucket {name}; its stack reports {status!r}: "
-                "deploy the cloud stacks first"
+                "deploy (or update) its cloud stack first"
             )
         return str(name)
 
-    return pulumi.Output.all(bucket["name"], bucket["versioning"]).apply(check)
+    return pulumi.Output.from_input(bucket).apply(check)
 
 
 # -- GCS -> S3 --------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ class Azure(Cloud):
         reads=("s3-access-key", "gcs-hmac-key"),
         issues=("blob-sas-token",),
         source_versioning=True,
+        within_per_source=2,  # an account is the source of at most 2 replication policies
         post_deploy=(
             "start the Data Factory trigger (ADF creates triggers Stopped; Pulumi cannot start one)",
             "copy the objects that existed before the first scheduled run (one pipeline run)",

@@ -81,18 +81,18 @@ def replicate_within(ctx: ReplicationContext) -> Outputs:
 def _ready(bucket: Any, needs_change_feed: bool) -> pulumi.Output[bool]:
     """True once the bucket's cloud stack reports what object replication needs on it."""
 
-    def check(values: list[Any]) -> bool:
-        name, versioning, change_feed = values
+    def check(outputs: dict[str, Any]) -> bool:
+        name, versioning, change_feed = (
+            outputs.get(k) for k in ("name", "versioning", "change_feed")
+        )
         if not versioning or (needs_change_feed and not change_feed):
             raise pulumi.RunError(
                 f"object replication needs versioning{' and the change feed' if needs_change_feed else ''} "
-                f"on container {name}'s account: deploy the cloud stacks first"
+                f"on container {name}'s account: deploy (or update) its cloud stack first"
             )
         return True
 
-    return pulumi.Output.all(bucket["name"], bucket["versioning"], bucket["change_feed"]).apply(
-        check
-    )
+    return pulumi.Output.from_input(bucket).apply(check)
 
 
 def _repeat_rules(rules: Any) -> list[storage.ObjectReplicationPolicyRuleArgsDict]:
@@ -220,18 +220,14 @@ def _copy_pipeline(
         **names,
         opts=ctx.opts(),
     )
+    # The steps the plan announced (`Azure.replication.post_deploy`), with their commands.
+    commands = [_arm_post(trigger.id, "start"), _arm_post(pipeline.id, "createRun")]
+    steps = ctx.replication.post_deploy
+    if len(steps) != len(commands):
+        raise ValueError(f"{ctx.name}: the plan lists {len(steps)} post-deploy steps, not 2")
     return {
         "factory": factory.name,
-        "post_deploy": [
-            {
-                "action": "start the Data Factory trigger (ADF creates triggers Stopped)",
-                "command": _arm_post(trigger.id, "start"),
-            },
-            {
-                "action": "copy the objects that existed before the first scheduled run",
-                "command": _arm_post(pipeline.id, "createRun"),
-            },
-        ],
+        "post_deploy": [{"action": a, "command": c} for a, c in zip(steps, commands, strict=True)],
     }
 
 
@@ -260,7 +256,7 @@ def _factory(ctx: ReplicationContext, group: Any) -> datafactory.Factory:
         resource_group_name=group,
         location=ctx.replication.target.region,
         identity={"type": "SystemAssigned"},
-        tags={"skyinfra-project": ctx.project},
+        tags={"skyinfra-project": ctx.project, "skyinfra-name": ctx.name},
         opts=ctx.opts(),
     )
 
