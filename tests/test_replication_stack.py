@@ -70,3 +70,14 @@ def test_preview_of_one_replication_stack(tmp_path: Path) -> None:
     assert stack["name"] == STACK
     assert stack["outputs"]["replication"]["mechanism"] == "azure-data-factory"
     assert stack["outputs"]["post_deploy"][0]["action"].startswith("start the Data Factory trigger")
+
+
+def test_plan_refuses_azure_to_s3_with_exit_code_2(tmp_path: Path) -> None:
+    spec = tmp_path / "sky.yaml"
+    spec.write_text(spec_text("azure", "aws"))
+    result = CliRunner().invoke(main, ["plan", str(spec)])
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert "sky.yaml:" in output and "buckets.src.replicate_to[0]" in output
+    assert "replicating src from azure-westeurope to aws-us-east-1 is not supported" in output
+    assert "DataSync agent" in output

@@ -116,7 +116,6 @@ def _credential(name: str, source: Site, target: Site, path: tuple[str | int, ..
         f"replicating {name} from {source.stack} to {target.stack} is not supported: "
         + ("; ".join(reasons) or f"{into.foreign} cannot read {source.cloud} buckets"),
         path=path,
-        hint=f"pin the target (or {name}) to a site on another cloud with placement:, copy the "
-        f"data with a tool of your own, or create the {into.foreign} task outside skyinfra "
-        "(the provider's CLI can where the SDK cannot)",
+        hint=f"pin the target (or {name}) to a site on another cloud with placement:, or copy "
+        "the data outside skyinfra",
     )

@@ -49,7 +49,9 @@ class Aws(Cloud):
                 "AWS DataSync reads Azure Blob only through a DataSync agent in pulumi_aws 7.51.1 "
                 "(LocationAzureBlob.agent_arns is required, although the DataSync API allows "
                 "agentless transfers: hashicorp/terraform-provider-aws#43066), and activating an "
-                "agent needs a VM whose port 80 the deploying machine can reach"
+                "agent needs a VM whose port 80 the deploying machine can reach; the AWS CLI can "
+                "create the agentless location (`aws datasync create-location-azure-blob` "
+                "without --agent-arns) outside skyinfra"
             )
         },
         source_versioning=True,
