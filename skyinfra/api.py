@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skyinfra.build import build_topology, network_record, stack_config
+from skyinfra.build import build_topology, network_record, replication_config, stack_config
 from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.errors import SpecError, located
 from skyinfra.loader import load_spec, parse_spec, source_of
@@ -45,7 +45,10 @@ class Plan:
         return dump_lock(self.placement, network_record(self.topology))
 
     def stack_configs(self) -> dict[str, dict[str, str]]:
-        return {s.name: stack_config(s) for s in self.topology.stacks}
+        configs = {s.name: stack_config(s) for s in self.topology.stacks}
+        for r in self.topology.replications:
+            configs[r.stack] = replication_config(self.topology, r)
+        return configs
 
 
 def lock_path(spec_path: str | Path) -> Path:
@@ -103,8 +106,9 @@ def preview_project(
     from skyinfra.preview import preview_topology
 
     plan = plan_spec(spec_path, catalog)
-    if stack is not None and stack not in plan.topology.stack_names:
-        raise SpecError(f"no stack named {stack!r}; stacks: {', '.join(plan.topology.stack_names)}")
+    names = list(plan.stack_configs())
+    if stack is not None and stack not in names:
+        raise SpecError(f"no stack named {stack!r}; stacks: {', '.join(names)}")
     return preview_topology(plan.topology, plan.stack_configs(), only=stack)
 
 

@@ -9,6 +9,8 @@ from skyinfra.errors import Problem, SpecError
 from skyinfra.peering.ipam import ConcreteNetwork, allocate_cidrs, gateway_subnet, subnet_cidrs
 from skyinfra.peering.links import plan_links
 from skyinfra.peering.model import LinkPlan, NetworkRecord
+from skyinfra.peering.replica import Replication
+from skyinfra.peering.replication import plan_replications
 from skyinfra.placement import Placement, arch_of
 from skyinfra.spec import Compute, Spec
 from skyinfra.suggest import did_you_mean
@@ -43,9 +45,12 @@ def build_topology(
     check_accounts(spec, placement.sites)
     cidrs = plan_addresses(spec, placement, recorded.cidrs)
     links = plan_links(spec, placement, list(cidrs), recorded)
-    stacks = tuple(_stack(spec, placement, cidrs, links, site) for site in placement.sites)
+    replications = plan_replications(spec, placement)
+    stacks = tuple(
+        _stack(spec, placement, cidrs, links, replications, site) for site in placement.sites
+    )
     check_plans(stacks)
-    return Topology(spec.name, stacks, links)
+    return Topology(spec.name, stacks, links, replications)
 
 
 def network_record(topology: Topology) -> NetworkRecord:
@@ -74,6 +79,7 @@ def _stack(
     placement: Placement,
     cidrs: Mapping[ConcreteNetwork, str],
     links: LinkPlan,
+    replications: tuple[Replication, ...],
     site: Site,
 ) -> StackPlan:
     here = [n for n, d in placement.decisions.items() if d.site == site]
@@ -89,7 +95,10 @@ def _stack(
             for (name, net_site) in cidrs
             if net_site == site
         ),
-        buckets=tuple(_bucket(spec, b, site) for b in spec.buckets if b in here),
+        buckets=tuple(
+            [_bucket(spec, b, site) for b in spec.buckets if b in here]
+            + [_replica(spec, r) for r in replications if r.target == site]
+        ),
         compute=tuple(_compute(spec, g, site, placement) for g in groups),
         gateways=tuple(g for g in links.gateways if g.site == site),
     )
@@ -125,6 +134,18 @@ def _ports(groups: list[Compute]) -> tuple[int, ...]:
 def _bucket(spec: Spec, name: str, site: Site) -> BucketPlan:
     bucket = spec.buckets[name]
     return BucketPlan(name, site, versioning=bucket.versioning, protect=bucket.protect)
+
+
+def _replica(spec: Spec, replication: Replication) -> BucketPlan:
+    """The replica: a bucket like any other, always versioned (movers within a cloud need
+    it and it keeps what replication overwrites), protected unless its source is not."""
+    return BucketPlan(
+        replication.replica,
+        replication.target,
+        versioning=True,
+        protect=spec.buckets[replication.source].protect,
+        replica_of=replication.source,
+    )
 
 
 def _compute(spec: Spec, name: str, site: Site, placement: Placement) -> ComputePlan:
@@ -179,6 +200,16 @@ def check_accounts(spec: Spec, sites: list[Site]) -> None:
             )
     if problems:
         raise SpecError(problems)
+
+
+def replication_config(topology: Topology, replication: Replication) -> dict[str, str]:
+    """Pulumi config of a replication stack: both sites' provider settings (the source's
+    region is the default one; every regional resource names its region explicitly)."""
+    target = stack_config(topology.stack(replication.target.stack))
+    source = stack_config(topology.stack(replication.source_site.stack))
+    config = {k: v for k, v in {**target, **source}.items() if not k.startswith("skyinfra:")}
+    config["skyinfra:replication"] = replication.name
+    return dict(sorted(config.items()))
 
 
 def stack_config(stack: StackPlan) -> dict[str, str]:

@@ -102,6 +102,10 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
         )
     for link in report["links"]:
         console.print(f"link {escape(_link_line(link))}")
+    for row in report["replications"]:
+        console.print(f"replication {escape(_replication_line(row))}")
+        for step in row["post_deploy"]:
+            console.print(f"  after pulumi up: {escape(step['action'])}: `{step['how']}`")
     for gateway in report["gateways"]:
         console.print(
             f"VPN gateway of {gateway['network']} in {gateway['stack']} (BGP {gateway['asn']}): ${gateway['monthly_cost']:,.2f}/month"
@@ -110,11 +114,27 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
         console.print(f"[bold yellow]warning:[/] {escape(warning)}")
     breakdown = report.get("cost_breakdown")
     parts = (
-        f" (compute and storage ${breakdown['resources']:,.2f}, egress ${breakdown['egress']:,.2f}, links ${breakdown['links']:,.2f})"
+        f" (compute and storage ${breakdown['resources']:,.2f}, egress ${breakdown['egress']:,.2f}, links ${breakdown['links']:,.2f}"
+        + (f", replication ${breakdown['replication']:,.2f}" if report["replications"] else "")
+        + ")"
         if breakdown
         else ""
     )
     console.print(f"[bold]total ${report['total_monthly_cost']:,.2f}/month[/]{parts}")
+
+
+def _replication_line(row: dict[str, Any]) -> str:
+    cost = row["monthly_cost"]
+    money = (
+        f"${cost:,.2f}/month (egress ${row['egress_monthly_cost']:,.2f}, replica storage ${row['storage_monthly_cost']:,.2f})"
+        if cost is not None
+        else "cost n/a"
+    )
+    return (
+        f"{row['from']} {row['from_stack']} -> {row['to_stack']} ({row['replica']}, for "
+        f"{', '.join(row['targets'])}): {row['mechanism']} in stack {row['stack']}, "
+        f"{row['gb_per_month']:,.0f} GB/month, {money}"
+    )
 
 
 def _link_line(link: dict[str, Any]) -> str:
@@ -153,6 +173,9 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
     result, files = api.compile_project(spec, out_dir, _catalog(catalog_dir))
     click.echo(f"wrote {len(files)} files to {out_dir}")
     click.echo(f"stacks: {', '.join(result.topology.stack_names)}")
+    replications = [r.stack for r in result.topology.replications]
+    if replications:
+        click.echo(f"replication stacks (deploy after the cloud stacks): {', '.join(replications)}")
     links = result.topology.links.links
     if links:
         pairs = ", ".join(f"{x.a.stack} <-> {x.b.stack}" for x in links)

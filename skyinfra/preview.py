@@ -28,10 +28,12 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from skyinfra.clouds import cloud_names, get_cloud
+from skyinfra.peering.replica import Replication
 from skyinfra.program import lower_stack
 from skyinfra.topology import Site, StackPlan, Topology
 
 SECRET = "[secret]"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Registered:
     id: str | None
     outputs: dict[str, Any]
     secret_outputs: frozenset[str] = frozenset()
+    dependencies: frozenset[str] = frozenset()  # URNs of explicit `depends_on` and inputs
 
     def to_json(self, show_secrets: bool = False) -> dict[str, Any]:
         return {
@@ -159,13 +162,18 @@ def _all_fakes() -> tuple[dict[str, ResourceFake], dict[str, InvokeFake], list[t
 class SkyMocks(pulumi.runtime.Mocks):
     """Echo inputs, add a name and a realistic id, plus each cloud's computed outputs."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(
+        self, site: Site, stack_outputs: Mapping[str, dict[str, Any]] | None = None
+    ) -> None:
         self.fakes = Fakes(site)
         self.resource_fakes, self.invoke_fakes, self.default_ids = _all_fakes()
+        self.stack_outputs = dict(stack_outputs or {})  # what StackReferences read, by stack
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE:
+            return self._stack_reference(args.name)
         state = dict(args.inputs)
         state.setdefault("name", args.name)
         fake = self.resource_fakes.get(args.typ)
@@ -173,6 +181,13 @@ class SkyMocks(pulumi.runtime.Mocks):
             id_, extra = fake(args.name, state, self.fakes)
             return id_, {**state, **extra}
         return self._default_id(args.typ, args.name), state
+
+    def _stack_reference(self, name: str) -> tuple[str, dict[str, Any]]:
+        """A reference to `<org>/<project>/<stack>`: the outputs previewed for that stack."""
+        stack = name.rsplit("/", 1)[-1]
+        if stack not in self.stack_outputs:
+            raise KeyError(f"the offline preview has no outputs of stack {stack!r}")
+        return name, {"name": name, "outputs": self.stack_outputs[stack], "secretOutputNames": []}
 
     def _default_id(self, token: str, name: str) -> str:
         for prefix, make in self.default_ids:
@@ -215,6 +230,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 outputs=_plain(registration.state),
                 secret_outputs=_secret_keys(request.object)
                 | frozenset(request.additionalSecretOutputs),
+                dependencies=frozenset(request.dependencies),
             )
         )
         return response
@@ -251,16 +267,44 @@ def _plain(value: Any) -> Any:
 
 def preview_stack(project: str, stack: StackPlan, config: Mapping[str, str]) -> StackPreview:
     """Run `stack`'s program under the mock engine; return what it registered."""
-    mocks = SkyMocks(stack.site)
-    monitor = _RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack.name, preview=False, monitor=monitor
+    return _preview(project, stack.name, stack.site, config, lambda: lower_stack(stack))
+
+
+def preview_replication(
+    project: str,
+    replication: Replication,
+    config: Mapping[str, str],
+    stack_outputs: Mapping[str, dict[str, Any]],
+) -> StackPreview:
+    """Run a replication stack's program, its StackReferences reading `stack_outputs`."""
+    from skyinfra.replication_stack import lower_replication
+
+    return _preview(
+        project,
+        replication.stack,
+        replication.target,
+        config,
+        lambda: lower_replication(project, replication),
+        stack_outputs,
     )
+
+
+def _preview(
+    project: str,
+    name: str,
+    site: Site,
+    config: Mapping[str, str],
+    lower: Callable[[], dict[str, Any]],
+    stack_outputs: Mapping[str, dict[str, Any]] | None = None,
+) -> StackPreview:
+    mocks = SkyMocks(site, stack_outputs)
+    monitor = _RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=name, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(dict(config))
     outputs: dict[str, Any] = {}
 
     def program() -> None:
-        exported = pulumi.Output.from_input(lower_stack(stack))
+        exported = pulumi.Output.from_input(lower())
         _sync_await(exported.apply(outputs.update).future())
 
     SETTINGS.rpc_manager.clear()
@@ -269,12 +313,23 @@ def preview_stack(project: str, stack: StackPlan, config: Mapping[str, str]) -> 
     # Registration order depends on asyncio scheduling; names are stable (and a child's name
     # starts with its component's, so parents still come first).
     resources = sorted(monitor.recorded, key=lambda r: (r.name, r.type))
-    return StackPreview(stack.name, stack.site, resources, _plain(outputs))
+    return StackPreview(name, site, resources, _plain(outputs))
 
 
 def preview_topology(
     topology: Topology, configs: Mapping[str, Mapping[str, str]], only: str | None = None
 ) -> list[StackPreview]:
-    """Preview every stack (or just `only`), in stack-name order."""
-    stacks = [s for s in topology.stacks if only is None or s.name == only]
-    return [preview_stack(topology.project, s, configs.get(s.name, {})) for s in stacks]
+    """Preview every stack (or just `only`): cloud stacks in name order, then replication
+    stacks, which read the previewed outputs of the cloud stacks they reference."""
+    wanted = [r for r in topology.replications if only is None or r.stack == only]
+    needed = {only} | {s.stack for r in wanted for s in (r.source_site, r.target)}
+    clouds = {
+        s.name: preview_stack(topology.project, s, configs.get(s.name, {}))
+        for s in topology.stacks
+        if only is None or s.name in needed
+    }
+    outputs = {name: p.outputs for name, p in clouds.items()}
+    replicas = [
+        preview_replication(topology.project, r, configs.get(r.stack, {}), outputs) for r in wanted
+    ]
+    return [p for name, p in clouds.items() if only in (None, name)] + replicas

@@ -15,7 +15,7 @@ import pulumi
 
 from skyinfra.clouds import get_cloud
 from skyinfra.components import Bucket, ComputeGroup, Network
-from skyinfra.topology import StackPlan
+from skyinfra.topology import StackPlan, Topology
 
 
 def lower_stack(stack: StackPlan) -> dict[str, Any]:
@@ -42,12 +42,23 @@ def run(project_dir: str | Path = ".") -> None:
 
     topology = load_project_topology(Path(project_dir))
     stack_name = pulumi.get_stack()
+    if stack_name in topology.stack_names:
+        outputs = lower_stack(topology.stack(stack_name))
+    else:
+        outputs = _lower_other(topology, stack_name)
+    for key, value in outputs.items():
+        pulumi.export(key, value)
+
+
+def _lower_other(topology: Topology, stack_name: str) -> dict[str, Any]:
+    """A stack that is not a cloud stack: a replication stack, or an error naming them all."""
+    from skyinfra.replication_stack import lower_replication
+
     try:
-        stack = topology.stack(stack_name)
+        replication = topology.replication(stack_name)
     except KeyError:
-        known = ", ".join(topology.stack_names)
+        known = ", ".join([*topology.stack_names, *(r.stack for r in topology.replications)])
         raise pulumi.RunError(
             f"stack {stack_name!r} is not part of this project (stacks: {known})"
         ) from None
-    for key, value in lower_stack(stack).items():
-        pulumi.export(key, value)
+    return lower_replication(topology.project, replication)

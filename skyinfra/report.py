@@ -6,6 +6,13 @@ are additions, as are per link `network`, `kind`, `stack` (the peering stack), `
 ([a, b]), `inside_cidrs` and, for interconnects, `out_of_band` (steps to order by hand; their
 `monthly_cost` is null: port prices are not in the catalog).
 
+Each replication row (`from`, `from_stack`, `to_stack`, `mechanism` per the contract) adds
+`replica`, `targets`, `stack` (its replication stack), `credential`, `gb_per_month`, the
+monthly `egress_monthly_cost`, `storage_monthly_cost` and their sum `monthly_cost`, and
+`post_deploy` (steps `pulumi up` cannot take; the stack exports their exact commands).
+The total counts each replica once (the optimiser's pairwise flows may count a replica
+shared by two targets twice): `cost_breakdown.replication`.
+
 Links and gateways come from the link plan (what `compile` builds), priced by the catalog's
 link model; the total uses them, so an explicit `peering.links` list is priced as listed.
 """
@@ -17,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from skyinfra.catalog import Links
 from skyinfra.peering.model import InterconnectLink, Link, NativePeering, VpnLink, link_name
 from skyinfra.placement.explain import alternatives, flow_costs
+from skyinfra.placement.problem import flow_cost
 from skyinfra.topology import Site
 
 if TYPE_CHECKING:
@@ -32,26 +40,32 @@ def plan_report(plan: Plan) -> dict[str, Any]:
         "placements": {name: _placement(plan, name) for name in sorted(placement.decisions)},
         "links": _links(plan, links),
         "gateways": _gateways(plan, links),
-        "replications": [],
-        "flows": [_flow(row) for row in flow_costs(placement)],
+        "replications": _replications(plan),
+        "flows": [_flow(row) for row in flow_costs(placement) if not row.flow.replication],
         "warnings": list(placement.warnings),
         "moves": {
             n: {"from": a.stack, "to": b.stack} for n, (a, b) in sorted(placement.moves.items())
         },
     }
     links_cost = _links_cost(report)
+    replication_cost = sum(r["monthly_cost"] or 0.0 for r in report["replications"])
     if solution is not None:
+        egress = solution.egress_cost - _replication_flows_cost(plan)
         report["cost_breakdown"] = {
             "resources": round(solution.resources_cost, 2),
-            "egress": round(solution.egress_cost, 2),
+            "egress": round(egress, 2),
             "links": round(links_cost, 2),
+            "replication": round(replication_cost, 2),
         }
         report["total_monthly_cost"] = round(
-            solution.resources_cost + solution.egress_cost + links_cost, 2
+            solution.resources_cost + egress + links_cost + replication_cost, 2
         )
     else:
         report["total_monthly_cost"] = round(
-            sum(d.monthly_cost or 0 for d in placement.decisions.values()) + links_cost, 2
+            sum(d.monthly_cost or 0 for d in placement.decisions.values())
+            + links_cost
+            + replication_cost,
+            2,
         )
     return report
 
@@ -141,6 +155,66 @@ def _gateways(plan: Plan, prices: Links | None) -> list[dict[str, Any]]:
 def _links_cost(report: dict[str, Any]) -> float:
     rows = [*report["links"], *report["gateways"]]
     return sum(row["monthly_cost"] or 0.0 for row in rows)
+
+
+def _replications(plan: Plan) -> list[dict[str, Any]]:
+    """One row per replica: where from and to, the mover, its stack and monthly cost (egress
+    of `gb_per_month` from the source's site plus the replica's storage; movers' own fees
+    are not in the catalog), and the steps left after `pulumi up`."""
+    rows = []
+    for r in plan.topology.replications:
+        egress = storage = None
+        if plan.catalog is not None:
+            egress = _money(_egress(plan, r.source_site, r.target, r.gb_per_month))
+            size = plan.spec.buckets[r.source].size_gb
+            storage = _money(plan.catalog.storage_monthly(r.target.cloud, r.target.region, size))
+        rows.append(
+            {
+                "from": r.source,
+                "from_stack": r.source_site.stack,
+                "to_stack": r.target.stack,
+                "mechanism": r.mechanism,
+                "replica": r.replica,
+                "targets": list(r.targets),
+                "stack": r.stack,
+                "credential": r.credential,
+                "gb_per_month": r.gb_per_month,
+                "egress_monthly_cost": egress,
+                "storage_monthly_cost": storage,
+                "monthly_cost": None
+                if egress is None or storage is None
+                else _money(egress + storage),
+                "post_deploy": [
+                    {"action": step, "how": f"pulumi stack output post_deploy -s {r.stack}"}
+                    for step in r.post_deploy
+                ],
+            }
+        )
+    return rows
+
+
+def _egress(plan: Plan, source: Site, target: Site, gb: float) -> float:
+    """Managed movers use public endpoints: internet egress across clouds, inter-region
+    egress within one (the same model as flows, `placement/problem.py`)."""
+    assert plan.catalog is not None
+    egress = plan.catalog.egress
+    return (
+        egress.inter_region(source, gb)
+        if source.cloud == target.cloud
+        else egress.internet(source, gb)
+    )
+
+
+def _replication_flows_cost(plan: Plan) -> float:
+    """What the optimiser counted for replication flows (priced per replica instead)."""
+    problem, solution = plan.placement.problem, plan.placement.solution
+    if problem is None or solution is None:
+        return 0.0
+    return sum(
+        flow_cost(problem, f, solution.choice[f.source].site, solution.choice[f.target].site)
+        for f in problem.flows
+        if f.replication
+    )
 
 
 def _money(value: float) -> float:

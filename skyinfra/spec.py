@@ -183,7 +183,24 @@ class Bucket(Model):
     size_gb: float = Field(default=0, ge=0)
     versioning: bool = True
     protect: bool = True
-    replicate_to: list[Name] = []
+    replicate_to: list[Name] = []  # a replica next to each of these resources (peering layer)
+    # GB written per month that replication copies; default: the whole `size_gb` each month.
+    replication_gb_per_month: float | None = Field(default=None, ge=0)
+
+    @property
+    def replication_gb(self) -> float:
+        """Monthly volume replication moves to each replica (prices its egress)."""
+        return (
+            self.size_gb if self.replication_gb_per_month is None else self.replication_gb_per_month
+        )
+
+
+REPLICA_SUFFIX = "-replica"
+
+
+def replica_name(bucket: str) -> str:
+    """The name of `bucket`'s replica bucket, in whichever stack it lives."""
+    return f"{bucket}{REPLICA_SUFFIX}"
 
 
 class Resources(Model):
@@ -351,9 +368,18 @@ def _placement_refs(spec: Spec) -> list[Problem]:
 def _replica_refs(spec: Spec) -> list[Problem]:
     problems, known = [], list(spec.workloads)
     for name, bucket in spec.buckets.items():
+        path: KeyPath = ("buckets", name, "replicate_to")
         for i, ref in enumerate(bucket.replicate_to):
             if ref not in spec.workloads:
-                problems.append(
-                    _missing("resource", ref, known, ("buckets", name, "replicate_to", i))
+                problems.append(_missing("resource", ref, known, (*path, i)))
+            elif ref == name:
+                problems.append(Problem("a bucket cannot replicate to itself", (*path, i)))
+        if bucket.replicate_to and replica_name(name) in spec.workloads:
+            problems.append(
+                Problem(
+                    f"the replica bucket is called {replica_name(name)!r}, which is already a resource",
+                    path,
+                    f"rename the resource {replica_name(name)!r}",
                 )
+            )
     return problems

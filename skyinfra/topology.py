@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from skyinfra.peering.model import LinkPlan, VpnGateway
+from skyinfra.peering.replica import Replication
 from skyinfra.site import Site
 from skyinfra.spec import Accelerator
 
@@ -43,6 +44,7 @@ class BucketPlan:
     site: Site
     versioning: bool = True
     protect: bool = True
+    replica_of: str | None = None  # the bucket this one is a replica of (peering/replication.py)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Topology:
     project: str
     stacks: tuple[StackPlan, ...]
     links: LinkPlan = field(default_factory=LinkPlan)
+    replications: tuple[Replication, ...] = ()  # each one its own stack (`Replication.stack`)
 
     def stack(self, name: str) -> StackPlan:
         for stack in self.stacks:
@@ -99,3 +102,10 @@ class Topology:
     @property
     def stack_names(self) -> list[str]:
         return [s.name for s in self.stacks]
+
+    def replication(self, stack: str) -> Replication:
+        """The replication deployed by the stack called `stack` (KeyError if none)."""
+        for replication in self.replications:
+            if replication.stack == stack:
+                return replication
+        raise KeyError(stack)

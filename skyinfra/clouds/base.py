@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from skyinfra.catalog.model import Offer, Row
 from skyinfra.errors import Problem
+from skyinfra.peering.replica import Replication
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
 
 if TYPE_CHECKING:
@@ -61,6 +62,30 @@ Lowering = Callable[[Any, Context], Outputs]
 
 
 @dataclass(frozen=True)
+class ReplicationContext:
+    """What a replication lowering needs: the plan and both buckets' cloud-stack outputs.
+
+    `source` and `replica` are the `buckets.<name>` outputs of the two cloud stacks, read
+    through `StackReference` (so `Output`s of dicts: index them, `source["arn"]`).
+    """
+
+    parent: pulumi.Resource
+    name: str
+    project: str
+    replication: Replication
+    source: Any
+    replica: Any
+
+    def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        import pulumi
+
+        return pulumi.ResourceOptions(parent=self.parent, **kwargs)
+
+    def child(self, suffix: str) -> str:
+        return f"{self.name}-{suffix}"
+
+
+@dataclass(frozen=True)
 class InterconnectSide:
     """A cloud's part in a dedicated cross-cloud link (peering-reference section 7).
 
@@ -72,6 +97,29 @@ class InterconnectSide:
     resources: tuple[str, ...]  # Pulumi resource types this side declares
     order: str  # what must be ordered from the provider out of band
     hub: bool = False
+
+
+@dataclass(frozen=True)
+class ReplicationFacts:
+    """How this cloud fills a replica bucket (peering-reference section 10).
+
+    The mover always belongs to the replica's cloud: S3 replication or DataSync into S3,
+    Storage Transfer Service into GCS, object replication or Data Factory into Azure. Across
+    clouds the mover reads the source through a credential the source's cloud issues: the
+    mover lists the credential kinds it can use (`reads`, preferred first), the source cloud
+    those it can issue (`issues`); the first match decides. `refused` explains the kinds the
+    mover could use in principle but skyinfra cannot deploy. `post_deploy` is the step Pulumi
+    cannot take after `pulumi up` of a cross-cloud mover, if any.
+    """
+
+    within: str  # mechanism between two of this cloud's buckets (different regions)
+    foreign: str  # mechanism filling this cloud's bucket from another cloud
+    reads: tuple[str, ...]
+    issues: tuple[str, ...]
+    refused: Mapping[str, str] = field(default_factory=dict)
+    source_versioning: bool = False  # `within` needs versioning on the source bucket too
+    within_per_source: int | None = None  # how many `within` replications one bucket may feed
+    post_deploy: tuple[str, ...] = ()
 
 
 def compute_outputs(plan: ComputePlan, group_id: Any, **extra: Any) -> Outputs:
@@ -120,6 +168,10 @@ class Cloud:
     gateway_subnet_prefix: ClassVar[int | None] = None
     #: This cloud's side of a dedicated interconnect; None: it offers none.
     interconnect: ClassVar[InterconnectSide | None] = None
+    #: How buckets of this cloud are filled from other buckets (`replicate_to`).
+    replication: ClassVar[ReplicationFacts]
+    #: Module (relative to this cloud's package) holding the replication lowering.
+    replication_module: ClassVar[str] = "replication"
 
     # -- lowering -------------------------------------------------------------------------
 
@@ -132,6 +184,10 @@ class Cloud:
         """Fake provider behaviour for the offline preview (ids, computed outputs, invokes)."""
         fakes: CloudFakes = self._module(self.mocks_module).FAKES
         return fakes
+
+    def replication_lowering(self) -> Any:
+        """This cloud's replication module (imports the Pulumi SDK on first use)."""
+        return self._module(self.replication_module)
 
     def _module(self, name: str) -> Any:
         return importlib.import_module(f"{type(self).__module__}.{name}")

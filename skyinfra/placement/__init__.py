@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from skyinfra.catalog import Catalog
 from skyinfra.catalog.model import Offer
 from skyinfra.clouds import Cloud, get_cloud
-from skyinfra.errors import Problem, SpecError, UnsupportedError
+from skyinfra.errors import Problem, SpecError
 from skyinfra.placement.candidates import (
     HOURS_PER_MONTH,
     Scope,
@@ -89,7 +89,6 @@ def place(
     resources that are not stateful, `replan` contains `REPLAN_ALL`).
     """
     _check_replan_names(spec, replan)
-    _check_unsupported(spec)
     scopes, options = _options(spec, catalog)
     kept, warnings = _sticky(spec, catalog, locked, replan, options)
     candidates = options
@@ -101,7 +100,10 @@ def place(
     }
     _check_images(spec, decisions)
     moves = _moves(locked, decisions)
-    warnings += [_move_warning(decisions[n], a, b) for n, (a, b) in moves.items()]
+    replicas = replicas_by_target(spec)
+    warnings += [
+        _move_warning(decisions[n], a, b, replicas.get(n, [])) for n, (a, b) in moves.items()
+    ]
     return Placement(
         decisions, problem, solution, moves, tuple(warnings), candidates, frozenset(kept)
     )
@@ -109,7 +111,6 @@ def place(
 
 def problem_of(spec: Spec, catalog: Catalog) -> PlacementProblem:
     """What `place` hands the optimiser when nothing is locked (benchmarks, tools)."""
-    _check_unsupported(spec)
     return _problem(spec, catalog, _options(spec, catalog)[1])
 
 
@@ -122,21 +123,6 @@ def _check_replan_names(spec: Spec, replan: Collection[str]) -> None:
     ]
     if problems:
         raise SpecError(problems)
-
-
-def _check_unsupported(spec: Spec) -> None:
-    """Spec features whose implementation has not landed: refuse them rather than ignore them."""
-    problems = [
-        Problem(
-            "bucket replication is not available yet (it arrives with the peering layer)",
-            ("buckets", name, "replicate_to"),
-            "remove replicate_to for now",
-        )
-        for name, bucket in spec.buckets.items()
-        if bucket.replicate_to
-    ]
-    if problems:
-        raise UnsupportedError(problems)
 
 
 def _options(spec: Spec, catalog: Catalog) -> tuple[dict[str, Scope], dict[str, list[Option]]]:
@@ -175,16 +161,23 @@ def _sticky(
     """Options narrowed to the locked site (and instance type) of every resource that stays."""
     kept: dict[str, list[Option]] = {}
     warnings: list[str] = []
+    replicas = replicas_by_target(spec)
     for name, old in (locked.decisions if locked else {}).items():
-        if name not in options or name in replan or (REPLAN_ALL in replan and not old.stateful):
+        stateful = old.stateful or name in replicas
+        if name not in options or name in replan or (REPLAN_ALL in replan and not stateful):
             continue
         same = [o for o in options[name] if o.site == old.site]
         if same:
             kept[name] = [_keep_instance_type(spec, catalog, name, old, same[0])]
-        elif old.stateful:
+        elif stateful:
+            what = (
+                "bucket"
+                if old.stateful
+                else f"{old.kind} (next to replicas of {', '.join(replicas[name])})"
+            )
             raise SpecError(
-                f"bucket {name!r} is locked to {old.site.stack}, which its placement no longer allows",
-                path=("buckets", name, "placement"),
+                f"{what} {name!r} is locked to {old.site.stack}, which its placement no longer allows",
+                path=(_section(old), name, "placement"),
                 hint=f"moving a bucket destroys it and creates an empty one elsewhere; to do that, pass --replan {name}",
             )
         else:
@@ -192,6 +185,24 @@ def _sticky(
                 f"{name}: its locked site {old.site.stack} no longer fits the spec, so it is placed anew"
             )
     return kept, warnings
+
+
+def replicas_by_target(spec: Spec) -> dict[str, list[str]]:
+    """Resource -> the buckets replicated next to it (`replicate_to`).
+
+    Such a resource is stateful like a bucket: moving it moves its replicas, which are
+    destroyed in one place and refilled from scratch in another, so only `--replan NAME`
+    moves it.
+    """
+    found: dict[str, list[str]] = {}
+    for name, bucket in spec.buckets.items():
+        for target in dict.fromkeys(bucket.replicate_to):
+            found.setdefault(target, []).append(name)
+    return found
+
+
+def _section(decision: Decision) -> str:
+    return "buckets" if decision.kind == "bucket" else "compute"
 
 
 def _keep_instance_type(
@@ -220,6 +231,14 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
             and spec.network_of(f.source) == spec.network_of(f.to),
         )
         for f in spec.flows
+    ]
+    # Filling each replica costs the source's egress towards its target (0 on one site).
+    # Two targets that end up on one site share a replica but count twice here: the
+    # optimiser's flows are pairwise. The plan's report prices each replica once.
+    flows += [
+        Flow(name, target, bucket.replication_gb, replication=True)
+        for name, bucket in spec.buckets.items()
+        for target in dict.fromkeys(bucket.replicate_to)
     ]
     colocate = [
         (n, r.placement.colocate_with)
@@ -310,9 +329,11 @@ def _moves(
     }
 
 
-def _move_warning(decision: Decision, old: Site, new: Site) -> str:
+def _move_warning(decision: Decision, old: Site, new: Site, replicas: list[str]) -> str:
     if decision.stateful:
         return f"{decision.name}: moves {old.stack} -> {new.stack}: the bucket is DESTROYED there and created EMPTY here (replicate or copy its data first)"
+    if replicas:
+        return f"{decision.name}: moves {old.stack} -> {new.stack}: the replicas of {', '.join(replicas)} next to it are DESTROYED there and refilled from scratch here"
     return f"{decision.name}: moves {old.stack} -> {new.stack}"
 
 

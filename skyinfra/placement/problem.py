@@ -36,12 +36,17 @@ class Option:
 
 @dataclass(frozen=True)
 class Flow:
-    """`gb` per month from `source` to `target`; `linked` if it needs a private network link."""
+    """`gb` per month from `source` to `target`; `linked` if it needs a private network link.
+
+    `replication` marks the copy that keeps a bucket's replica next to `target` filled
+    (`replicate_to`): never linked, since managed movers use the providers' public endpoints.
+    """
 
     source: str
     target: str
     gb: float
     linked: bool = False
+    replication: bool = False
 
 
 class EgressModel(Protocol):

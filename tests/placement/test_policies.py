@@ -133,11 +133,6 @@ def test_egress_pulls_an_unpinned_bucket_next_to_its_reader() -> None:
     assert p.site_of("data") == p.site_of("t")
 
 
-def test_replication_is_visibly_unsupported() -> None:
-    with pytest.raises(SpecError, match="bucket replication is not available yet"):
-        plan('buckets:\n  d: {replicate_to: [t]}\ncompute:\n  t: {resources: {cpus: "2+"}}\n')
-
-
 def test_ml_platform_plan_equals_brute_force() -> None:
     placement = place(load_spec(EXAMPLES / "ml-platform.yaml"), CATALOG)
     assert placement.problem is not None and placement.solution is not None

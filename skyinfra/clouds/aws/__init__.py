@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from skyinfra.clouds.base import Cloud, InterconnectSide
+from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
 
 _CANONICAL = "099720109477"
 _DEBIAN = "136693071363"
@@ -38,6 +38,23 @@ class Aws(Cloud):
             "aws:directconnect/gatewayAssociation:GatewayAssociation",
         ),
         order="Direct Connect ports in a LAG at the interconnect location (LOA-CFA per port)",
+    )
+    replication = ReplicationFacts(
+        within="aws-s3-replication",
+        foreign="aws-datasync",
+        reads=("gcs-hmac-key",),
+        issues=("s3-web-identity-role", "s3-access-key"),
+        refused={
+            "blob-sas-token": (
+                "AWS DataSync reads Azure Blob only through a DataSync agent in pulumi_aws 7.51.1 "
+                "(LocationAzureBlob.agent_arns is required, although the DataSync API allows "
+                "agentless transfers: hashicorp/terraform-provider-aws#43066), and activating an "
+                "agent needs a VM whose port 80 the deploying machine can reach; the AWS CLI can "
+                "create the agentless location (`aws datasync create-location-azure-blob` "
+                "without --agent-arns) outside skyinfra"
+            )
+        },
+        source_versioning=True,
     )
     catalog_coverage = (
         "the bundled AWS catalog covers selected families only (c5, c6i, c7i, m6i, m7i, r6i, "

@@ -141,14 +141,23 @@ def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
         opts=ctx.opts(protect=plan.protect),
     )
     _lock_down(ctx, bucket)
+    status: pulumi.Output[str] | str = "Disabled"
     if plan.versioning:
-        aws.s3.BucketVersioning(
+        versioning = aws.s3.BucketVersioning(
             ctx.child("versioning"),
             bucket=bucket.id,
             versioning_configuration={"status": "Enabled"},
             opts=ctx.opts(),
         )
-    return {"name": bucket.bucket, "id": bucket.id, "arn": bucket.arn, "region": bucket.region}
+        status = versioning.versioning_configuration.apply(lambda c: c.status)
+    # `versioning` is read by replication stacks: S3 replication needs it on both buckets.
+    return {
+        "name": bucket.bucket,
+        "id": bucket.id,
+        "arn": bucket.arn,
+        "region": bucket.region,
+        "versioning": status,
+    }
 
 
 def _lock_down(ctx: Context, bucket: aws.s3.Bucket) -> None:

@@ -111,7 +111,43 @@ def _bucket_setting(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     return str(state["bucket"]), {}
 
 
+def _iam(kind: str) -> ResourceFake:
+    """IAM roles and users: global ARNs `arn:aws:iam::<account>:<kind>/<name>`."""
+
+    def fake(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+        own = _autoname(name, state, "name", fakes)
+        return own, {"name": own, "arn": f"arn:aws:iam::{ACCOUNT}:{kind}/{own}"}
+
+    return fake
+
+
+def _access_key(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """The key id is the resource id; the SDK marks `secret` secret itself."""
+    key_id = "AKIA" + fakes.hex(name, 16).upper()
+    return key_id, {"secret": fakes.hex("secret/" + name, 40)}
+
+
+def _datasync(kind: str) -> ResourceFake:
+    """DataSync locations and tasks are known by ARN (`.../<kind>-<17 hex>`)."""
+
+    def fake(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+        region = str(state.get("region") or fakes.site.region)
+        arn = f"arn:aws:datasync:{region}:{ACCOUNT}:{kind}/{kind[:3]}-{fakes.hex(name)}"
+        return arn, {"arn": arn}
+
+    return fake
+
+
 # -- invokes --------------------------------------------------------------------------------
+
+
+def _caller_identity(_args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
+    return {
+        "accountId": ACCOUNT,
+        "arn": f"arn:aws:iam::{ACCOUNT}:user/skyinfra-preview",
+        "id": ACCOUNT,
+        "userId": "AIDA" + fakes.hex("user", 16).upper(),
+    }
 
 
 def _zone_id(region: str, letter: str) -> str:
@@ -194,8 +230,16 @@ FAKES = CloudFakes(
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _bucket_setting,
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _bucket_setting,
         "aws:s3/bucketVersioning:BucketVersioning": _bucket_setting,
+        "aws:s3/bucketReplicationConfig:BucketReplicationConfig": _bucket_setting,
+        "aws:iam/role:Role": _iam("role"),
+        "aws:iam/user:User": _iam("user"),
+        "aws:iam/accessKey:AccessKey": _access_key,
+        "aws:datasync/locationObjectStorage:LocationObjectStorage": _datasync("location"),
+        "aws:datasync/s3Location:S3Location": _datasync("location"),
+        "aws:datasync/task:Task": _datasync("task"),
     },
     invokes={
+        "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
         "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
         "aws:ec2/getAmi:getAmi": _ami,
     },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from skyinfra.clouds.base import Cloud, InterconnectSide
+from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
 from skyinfra.errors import Problem
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
@@ -34,6 +34,18 @@ class Azure(Cloud):
             "azure-native:network:VirtualNetworkGatewayConnection",
         ),
         order="ExpressRoute Direct ports at the interconnect location (LOA per port)",
+    )
+    replication = ReplicationFacts(
+        within="azure-object-replication",
+        foreign="azure-data-factory",
+        reads=("s3-access-key", "gcs-hmac-key"),
+        issues=("blob-sas-token",),
+        source_versioning=True,
+        within_per_source=2,  # an account is the source of at most 2 replication policies
+        post_deploy=(
+            "start the Data Factory trigger (ADF creates triggers Stopped; Pulumi cannot start one)",
+            "copy the objects that existed before the first scheduled run (one pipeline run)",
+        ),
     )
     account_keys: ClassVar[dict[str, str]] = {
         "subscriptionId": "Azure subscription to deploy into (default: from the environment)",

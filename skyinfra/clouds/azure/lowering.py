@@ -189,6 +189,9 @@ def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
         "account_id": account.id,
         "resource_group_name": rg.name,
         "url": pulumi.Output.concat(endpoint, container.name),
+        # Read by replication stacks: object replication needs both on the source account.
+        "versioning": service.is_versioning_enabled.apply(bool),
+        "change_feed": service.change_feed.apply(lambda c: bool(c and c.enabled)),
     }
 
 

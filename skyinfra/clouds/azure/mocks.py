@@ -133,6 +133,29 @@ def _client_config(_args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
     }
 
 
+def _factory(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """A Data Factory; a system-assigned identity gets a principal id, as Azure gives it."""
+    id_, extra = _arm(_FACTORY, "factoryName", ("factories", None))(logical, state, fakes)
+    identity = state.get("identity")
+    if isinstance(identity, dict):
+        principal = {"principalId": fakes.uuid(f"{logical}/principal"), "tenantId": ZERO_TENANT}
+        extra["identity"] = {**identity, **principal}
+    return id_, extra
+
+
+def _in_factory(collection: str, name_key: str) -> Callable[..., Faked]:
+    return _arm(_FACTORY, name_key, ("factories", "factoryName"), (collection, None))
+
+
+def _service_sas(args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
+    """A service SAS shaped like Azure's (signature derived from the resource)."""
+    resource = str(args.get("canonicalizedResource"))
+    return {
+        "serviceSasToken": f"sv=2022-11-02&sr={args.get('resource')}&sp={args.get('permissions')}"
+        f"&spr=https&se={args.get('sharedAccessExpiryTime')}&sig={fakes.hex(resource, 43)}"
+    }
+
+
 def _default_id(token: str, name: str, fakes: Fakes) -> str:
     """Other azure-native resources: an ARM-shaped id in a placeholder group."""
     _, module, kind = token.split(":")
@@ -144,6 +167,7 @@ def _default_id(token: str, name: str, fakes: Fakes) -> str:
 
 
 _NETWORK = "Microsoft.Network"
+_FACTORY = "Microsoft.DataFactory"
 
 FAKES = CloudFakes(
     resources={
@@ -187,9 +211,20 @@ FAKES = CloudFakes(
         "azure-native:network:VirtualNetworkGatewayConnection": _arm(
             _NETWORK, "virtualNetworkGatewayConnectionName", ("connections", None)
         ),
+        # Replication (reference §10).
+        "azure-native:datafactory:Factory": _factory,
+        "azure-native:datafactory:LinkedService": _in_factory(
+            "linkedservices", "linkedServiceName"
+        ),
+        "azure-native:datafactory:Dataset": _in_factory("datasets", "datasetName"),
+        "azure-native:datafactory:Pipeline": _in_factory("pipelines", "pipelineName"),
+        "azure-native:datafactory:Trigger": _in_factory("triggers", "triggerName"),
         "random:index/randomString:RandomString": _random_string,
         "random:index/randomPassword:RandomPassword": _random_password,
     },
-    invokes={"azure-native:authorization:getClientConfig": _client_config},
+    invokes={
+        "azure-native:authorization:getClientConfig": _client_config,
+        "azure-native:storage:listStorageAccountServiceSAS": _service_sas,
+    },
     default_id=_default_id,
 )

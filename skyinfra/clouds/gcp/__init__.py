@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 from skyinfra.catalog.model import Offer, Row
-from skyinfra.clouds.base import Cloud, InterconnectSide
+from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
 from skyinfra.clouds.gcp import gpus
 from skyinfra.errors import Problem
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -38,6 +38,12 @@ class Gcp(Cloud):
         ),
         order="Cross-Cloud Interconnect ports towards the peer cloud's location (days to weeks)",
         hub=True,
+    )
+    replication = ReplicationFacts(
+        within="gcp-storage-transfer-replication",
+        foreign="gcp-storage-transfer",
+        reads=("s3-web-identity-role", "blob-sas-token"),
+        issues=("gcs-hmac-key",),
     )
     images: ClassVar[dict[tuple[str, str], Any]] = {
         ("ubuntu-22.04", "x86_64"): _family("ubuntu-os-cloud", "ubuntu-2204-lts"),

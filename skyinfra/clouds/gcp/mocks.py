@@ -73,6 +73,39 @@ def _bucket(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     return bucket, {"name": bucket, "url": f"gs://{bucket}", "selfLink": STORAGE_API + bucket}
 
 
+def _service_account(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    email = f"{state['accountId']}@{_project(state)}.iam.gserviceaccount.com"
+    return f"projects/{_project(state)}/serviceAccounts/{email}", {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "uniqueId": fakes.number(name, 21),
+    }
+
+
+def _hmac_key(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """The access id is public; the SDK marks `secret` secret itself."""
+    access_id = "GOOG1E" + fakes.hex(name, 24).upper()
+    return f"projects/{_project(state)}/hmacKeys/{access_id}", {
+        "accessId": access_id,
+        "secret": fakes.hex("secret/" + name, 40),
+        "state": "ACTIVE",
+    }
+
+
+def _transfer_agent(args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
+    """The project's Storage Transfer Service agent and its numeric subject id."""
+    project = str(args.get("project") or _project({}))
+    number = fakes.number(project, 12)
+    email = f"project-{number}@storage-transfer-service.iam.gserviceaccount.com"
+    return {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "project": project,
+        "subjectId": fakes.number("sts/" + project, 21),
+        "id": project,
+    }
+
+
 def _default_id(token: str, name: str, fakes: Fakes) -> str:
     """Other GCP resources (e.g. the peering layer's): a regional compute-style id."""
     member = token.split("/")[-1].split(":")[0]
@@ -88,6 +121,11 @@ FAKES = CloudFakes(
         "gcp:compute/instanceTemplate:InstanceTemplate": _template,
         "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": _group_manager,
         "gcp:storage/bucket:Bucket": _bucket,
+        "gcp:serviceaccount/account:Account": _service_account,
+        "gcp:storage/hmacKey:HmacKey": _hmac_key,
+    },
+    invokes={
+        "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount": _transfer_agent,
     },
     default_id=_default_id,
 )

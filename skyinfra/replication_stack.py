@@ -1,0 +1,70 @@
+"""The program of a replication stack (`repl-<bucket>--<target stack>`).
+
+It reads the source bucket and its replica from the two cloud stacks' `buckets` outputs
+(`StackReference`, so cloud stacks deploy first: see `peering/replication.py` for why the
+mover lives here) and registers one `skyinfra:peering:Replication` component whose children
+are the mover and the source-side credential. The replica cloud lowers the mover; across
+clouds the source cloud first issues the credential the mover reads with, for the mover's
+identity when the credential is bound to one (a web-identity role trusts one principal).
+
+Stack outputs: `replication` (mechanism, source, replica) and `post_deploy`, the steps
+Pulumi cannot take, each with the exact command (`pulumi stack output post_deploy`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from skyinfra.clouds import get_cloud
+from skyinfra.clouds.base import ReplicationContext
+from skyinfra.peering.replica import Replication
+
+REPLICATION_TOKEN = "skyinfra:peering:Replication"
+
+
+class ReplicationComponent(pulumi.ComponentResource):
+    """One replication; `outputs` is what its lowering returned."""
+
+    def __init__(self, project: str, replication: Replication, source: Any, replica: Any) -> None:
+        name = f"{project}-{replication.name}"
+        super().__init__(REPLICATION_TOKEN, name, None, None)
+        ctx = ReplicationContext(self, name, project, replication, source, replica)
+        self.outputs = _lower(ctx)
+        self.register_outputs(self.outputs)
+
+
+def _lower(ctx: ReplicationContext) -> dict[str, Any]:
+    replication = ctx.replication
+    mover = get_cloud(replication.target.cloud).replication_lowering()
+    if replication.credential is None:
+        return dict(mover.replicate_within(ctx))
+    issuer = get_cloud(replication.source_site.cloud).replication_lowering()
+    credential = issuer.ISSUERS[replication.credential](ctx, mover.reader(ctx))
+    return dict(mover.MOVERS[replication.credential](ctx, credential))
+
+
+def bucket_outputs(project: str, stack: str, bucket: str) -> Any:
+    """`buckets.<bucket>` of cloud stack `stack` of this project, read by StackReference."""
+    # The mock engine has no organization; self-managed backends call theirs "organization".
+    org = pulumi.get_organization() or "organization"
+    ref = pulumi.StackReference(f"{org}/{project}/{stack}")
+    return ref.get_output("buckets")[bucket]
+
+
+def lower_replication(project: str, replication: Replication) -> dict[str, Any]:
+    """Register the replication; return the stack outputs."""
+    source = bucket_outputs(project, replication.source_site.stack, replication.source)
+    replica = bucket_outputs(project, replication.target.stack, replication.replica)
+    component = ReplicationComponent(project, replication, source, replica)
+    return {
+        "replication": {
+            "mechanism": replication.mechanism,
+            "source": replication.source,
+            "source_stack": replication.source_site.stack,
+            "replica": replication.replica,
+            "replica_stack": replication.target.stack,
+        },
+        "post_deploy": component.outputs.get("post_deploy", []),
+    }
