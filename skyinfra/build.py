@@ -115,7 +115,21 @@ def _network(
         public_ports=_ports([m for m in members if m.public]),
         peer_cidrs=tuple(cidrs[(name, peer)] for peer in links.peers(name, site)),
         gateway_subnet=gateway_subnet(cidr, prefix) if prefix else None,
+        home=_home(name, site, cidrs),
     )
+
+
+def _home(name: str, site: Site, cidrs: Mapping[ConcreteNetwork, str]) -> str | None:
+    """Where a network spanning regions is created: its first stack (by name) on the cloud.
+
+    The other stacks read it by StackReference, so that stack deploys first. Known limit:
+    the lock does not record the home yet, so a new region whose stack sorts first would
+    become the home (and replace the network); add regions that sort after the home.
+    """
+    if not get_cloud(site.cloud).network_spans_regions:
+        return None
+    home = min(s.stack for n, s in cidrs if n == name and s.cloud == site.cloud)
+    return None if home == site.stack else home
 
 
 def _ports(groups: list[Compute]) -> tuple[int, ...]:

@@ -28,6 +28,9 @@ class NetworkPlan:
     public_ports: tuple[int, ...] = ()  # TCP ports open to the internet (`public: true` groups)
     peer_cidrs: tuple[str, ...] = ()  # CIDRs of the networks linked to this one (peering/)
     gateway_subnet: str | None = None  # the VPN gateway's own subnet, where the cloud needs one
+    # The stack that creates the network when one network spans this cloud's regions (GCP)
+    # and another stack owns it; this stack then adds only its regional subnets and rules.
+    home: str | None = None
 
     @property
     def trusted_cidrs(self) -> tuple[str, ...]:

@@ -13,7 +13,9 @@ import pulumi
 import pulumi_aws as aws
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.aws.vpn import lower_gateway
 from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
+from skyinfra.peering.model import VpnGateway
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 __all__ = ["LOWERINGS"]
@@ -310,6 +312,7 @@ def _tags(ctx: Context, suffix: str | None = None) -> dict[str, str]:
 
 
 LOWERINGS: dict[type, Lowering] = {
+    VpnGateway: lower_gateway,
     NetworkPlan: lower_network,
     BucketPlan: lower_bucket,
     ComputePlan: lower_compute,

@@ -8,6 +8,7 @@ pairs, auto scaling groups) get the name Pulumi's auto-naming would give them
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -111,6 +112,20 @@ def _bucket_setting(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     return str(state["bucket"]), {}
 
 
+def _vpn_connection(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Two tunnels, each with a public outside address (what the peer points at) and, with
+    planned inside /30s, the VGW on host 1 and the customer gateway on host 2."""
+    id_, extra = _ec2("vpn", "vpn-connection")(name, state, fakes)
+    for n in (1, 2):
+        extra[f"tunnel{n}Address"] = fakes.public_ip(f"{name}/tunnel{n}")
+        cidr = state.get(f"tunnel{n}InsideCidr")
+        if cidr:
+            first, second = list(ipaddress.ip_network(str(cidr)).hosts())[:2]
+            extra[f"tunnel{n}VgwInsideAddress"] = str(first)
+            extra[f"tunnel{n}CgwInsideAddress"] = str(second)
+    return id_, extra
+
+
 # -- invokes --------------------------------------------------------------------------------
 
 
@@ -189,6 +204,7 @@ FAKES = CloudFakes(
         "aws:ec2/keyPair:KeyPair": _key_pair,
         "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
         "aws:autoscaling/group:Group": _group,
+        "aws:ec2/vpnConnection:VpnConnection": _vpn_connection,
         "aws:s3/bucket:Bucket": _bucket,
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _bucket_setting,
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _bucket_setting,

@@ -1,0 +1,127 @@
+"""The program of a peering stack (`peer-<A>--<B>`): both halves of every link between A and B.
+
+Gateways live in the cloud stacks (they are shared by all of a site's links, and Azure's takes
+45 minutes); a peering stack reads their outputs by StackReference and declares the per-link
+resources of both clouds with explicit providers, so each half can use the other's values in
+one acyclic program. Halves whose tunnel addresses only exist once the link's own resources do
+(AWS's VPN connections) are lowered first; the other half then points at those addresses.
+Everything both halves must agree on comes from the link plan; the pre-shared keys are
+`pulumi_random` passwords, one per tunnel, shared by both halves and secret everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_random as random
+
+from skyinfra.clouds import Context, get_cloud
+from skyinfra.clouds.base import LinkSide, Outputs
+from skyinfra.components import VPN_LINK_TOKEN
+from skyinfra.errors import UnsupportedError
+from skyinfra.peering.model import Link, Tunnel, VpnLink
+from skyinfra.references import output, stack_reference
+from skyinfra.topology import Site, StackPlan, Topology
+
+KEY_LENGTH = 32  # a letter, then 31 letters or digits: what AWS, GCP and Azure all accept
+
+
+def peering_stacks(topology: Topology) -> list[str]:
+    """Names of the peering stacks, sorted."""
+    return sorted({x.stack for x in topology.links.links})
+
+
+def stack_sites(topology: Topology, name: str) -> tuple[Site, Site]:
+    link = next(x for x in topology.links.links if x.stack == name)
+    return link.a, link.b
+
+
+def lower_peering_stack(topology: Topology, name: str) -> dict[str, Any]:
+    """Register every link of peering stack `name`; return its stack outputs."""
+    links = [x for x in topology.links.links if x.stack == name]
+    a, b = links[0].a, links[0].b
+    refs = {site: stack_reference(site.stack) for site in (a, b)}
+    providers = {site: _provider(topology, site) for site in (a, b)}
+    return {
+        "links": {x.name: _lower_link(topology, x, refs, providers) for x in links},
+    }
+
+
+def _provider(topology: Topology, site: Site) -> pulumi.ProviderResource:
+    settings = topology.stack(site.stack).settings
+    return get_cloud(site.cloud).provider(f"{site.stack}-provider", site, settings)
+
+
+def _lower_link(
+    topology: Topology,
+    link: Link,
+    refs: dict[Site, pulumi.StackReference],
+    providers: dict[Site, pulumi.ProviderResource],
+) -> Outputs:
+    if not isinstance(link, VpnLink):
+        raise UnsupportedError(
+            f"link {link.name} ({link.mode}): only VPN links are generated so far; "
+            "use `peering.mode: vpn` between clouds, or no link between regions of one cloud",
+            path=("peering",),
+        )
+    component = VpnLinkComponent(topology, link, refs, list(providers.values()))
+    return component.outputs
+
+
+class VpnLinkComponent(pulumi.ComponentResource):
+    """One neutral VPN link: its keys, and each cloud's half under it."""
+
+    def __init__(
+        self,
+        topology: Topology,
+        link: VpnLink,
+        refs: dict[Site, pulumi.StackReference],
+        providers: list[pulumi.ProviderResource],
+    ) -> None:
+        name = f"{topology.project}-{link.name}"
+        super().__init__(VPN_LINK_TOKEN, name, None, pulumi.ResourceOptions(providers=providers))
+        keys = tuple(_key(self, t) for t in link.tunnels)
+        gateways = {s: output(refs[s], "gateways", link.network) for s in (link.a, link.b)}
+        addresses = {s: gateways[s]["public_ips"] for s in (link.a, link.b)}
+        halves: dict[Site, Outputs] = {}
+        for site in sorted((link.a, link.b), key=_addresses_first):
+            peer = link.b if site == link.a else link.a
+            gateway_plan = topology.links.gateway(link.network, site)
+            assert gateway_plan is not None  # every VPN link end has its site's gateway
+            side = LinkSide(
+                link=link,
+                site=site,
+                peer=peer,
+                gateway_plan=gateway_plan,
+                network=output(refs[site], "networks", link.network),
+                gateway=gateways[site],
+                peer_addresses=addresses[peer],
+                keys=keys,
+            )
+            stack = StackPlan(topology.project, site, topology.stack(site.stack).settings)
+            cloud = get_cloud(site.cloud)
+            halves[site] = cloud.lower_vpn_half(side, Context(self, name, stack))
+            if cloud.tunnel_addresses_per_link:
+                addresses[site] = halves[site]["addresses"]
+        self.outputs: Outputs = {
+            site.stack: {"tunnels": h["tunnels"], "bgp_peers": h["bgp_peers"]}
+            for site, h in halves.items()
+        }
+        self.register_outputs(self.outputs)
+
+
+def _addresses_first(site: Site) -> int:
+    return 0 if get_cloud(site.cloud).tunnel_addresses_per_link else 1
+
+
+def _key(parent: pulumi.Resource, tunnel: Tunnel) -> pulumi.Output[str]:
+    """A PSK every cloud accepts (AWS: [A-Za-z0-9._], not starting with 0). The provider
+    marks `result` secret through the engine only: wrapped again so it stays secret anywhere."""
+    password = random.RandomPassword(
+        tunnel.key_name,
+        length=KEY_LENGTH - 1,
+        special=False,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return pulumi.Output.secret(pulumi.Output.concat("k", password.result))

@@ -1,0 +1,35 @@
+"""GCP's network is global: one stack creates it, the others add their regions to it."""
+
+from __future__ import annotations
+
+from skyinfra.build import build_topology, stack_config
+from skyinfra.preview import preview_topology
+from tests.peering.linkspec import GCP, GCP2, linked_spec
+
+NETWORK = "gcp:compute/network:Network"
+
+
+def test_the_first_gcp_stack_creates_the_network_and_the_others_reference_it() -> None:
+    spec, placement = linked_spec([GCP, GCP2], [(GCP, GCP2)], ports=[22])
+    topology = build_topology(spec, placement)
+    assert topology.links.links == ()  # regions of one network need no link
+    home, other = GCP2.stack, GCP.stack  # gcp-europe-west4 sorts first
+    assert topology.stack(home).networks[0].home is None
+    assert topology.stack(other).networks[0].home == home
+    configs = {s.name: stack_config(s) for s in topology.stacks}
+    previews = {p.name: p for p in preview_topology(topology, configs)}
+    network = previews[home].one(NETWORK)
+    assert not previews[other].by_type(NETWORK)
+    subnet = previews[other].one("gcp:compute/subnetwork:Subnetwork")
+    assert subnet.inputs["network"] == network.id
+    assert subnet.inputs["region"] == GCP.region
+    assert previews[other].one("gcp:compute/firewall:Firewall").inputs["network"] == network.id
+    assert previews[other].outputs["networks"]["core"]["self_link"] == network.outputs["selfLink"]
+
+
+def test_previewing_one_stack_runs_the_stack_it_reads_first() -> None:
+    spec, placement = linked_spec([GCP, GCP2], [(GCP, GCP2)])
+    topology = build_topology(spec, placement)
+    configs = {s.name: stack_config(s) for s in topology.stacks}
+    (only,) = preview_topology(topology, configs, only=GCP.stack)
+    assert only.name == GCP.stack and not only.by_type(NETWORK)
