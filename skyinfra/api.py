@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skyinfra.build import build_topology, network_record, stack_config
+from skyinfra.build import build_topology, network_record, peering_config, stack_config
 from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.errors import SpecError, located
 from skyinfra.loader import load_spec, parse_spec, source_of
@@ -45,7 +45,11 @@ class Plan:
         return dump_lock(self.placement, network_record(self.topology))
 
     def stack_configs(self) -> dict[str, dict[str, str]]:
-        return {s.name: stack_config(s) for s in self.topology.stacks}
+        """Config of every stack: cloud stacks, then peering stacks."""
+        configs = {s.name: stack_config(s) for s in self.topology.stacks}
+        for name in self.topology.peering_stack_names:
+            configs[name] = peering_config(self.topology, name)
+        return configs
 
 
 def lock_path(spec_path: str | Path) -> Path:
@@ -103,8 +107,9 @@ def preview_project(
     from skyinfra.preview import preview_topology
 
     plan = plan_spec(spec_path, catalog)
-    if stack is not None and stack not in plan.topology.stack_names:
-        raise SpecError(f"no stack named {stack!r}; stacks: {', '.join(plan.topology.stack_names)}")
+    names = [*plan.topology.stack_names, *plan.topology.peering_stack_names]
+    if stack is not None and stack not in names:
+        raise SpecError(f"no stack named {stack!r}; stacks: {', '.join(names)}")
     return preview_topology(plan.topology, plan.stack_configs(), only=stack)
 
 

@@ -200,3 +200,13 @@ def stack_config(stack: StackPlan) -> dict[str, str]:
     config = get_cloud(stack.site.cloud).stack_config(stack.site, stack.settings)
     config.update({"skyinfra:cloud": stack.site.cloud, "skyinfra:region": stack.site.region})
     return dict(sorted(config.items()))
+
+
+REFERENCE_KEYS = ("stack-a", "stack-b")  # peering stack config: the two cloud stacks it reads
+
+
+def peering_config(topology: Topology, name: str) -> dict[str, str]:
+    """Pulumi config of a peering stack: the cloud stacks it reads (its providers are
+    explicit, built from the spec). A value may be `org/project/stack` to read elsewhere."""
+    sites = topology.peering_sites(name)
+    return {f"skyinfra:{key}": site.stack for key, site in zip(REFERENCE_KEYS, sites, strict=True)}

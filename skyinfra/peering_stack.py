@@ -16,6 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_random as random
 
+from skyinfra.build import REFERENCE_KEYS
 from skyinfra.clouds import Context, get_cloud
 from skyinfra.clouds.base import LinkSide, Outputs
 from skyinfra.components import VPN_LINK_TOKEN
@@ -27,21 +28,15 @@ from skyinfra.topology import Site, StackPlan, Topology
 KEY_LENGTH = 32  # a letter, then 31 letters or digits: what AWS, GCP and Azure all accept
 
 
-def peering_stacks(topology: Topology) -> list[str]:
-    """Names of the peering stacks, sorted."""
-    return sorted({x.stack for x in topology.links.links})
-
-
-def stack_sites(topology: Topology, name: str) -> tuple[Site, Site]:
-    link = next(x for x in topology.links.links if x.stack == name)
-    return link.a, link.b
-
-
 def lower_peering_stack(topology: Topology, name: str) -> dict[str, Any]:
     """Register every link of peering stack `name`; return its stack outputs."""
     links = [x for x in topology.links.links if x.stack == name]
-    a, b = links[0].a, links[0].b
-    refs = {site: stack_reference(site.stack) for site in (a, b)}
+    a, b = topology.peering_sites(name)
+    config = pulumi.Config("skyinfra")
+    refs = {
+        site: stack_reference(config.get(key) or site.stack)
+        for key, site in zip(REFERENCE_KEYS, (a, b), strict=True)
+    }
     providers = {site: _provider(topology, site) for site in (a, b)}
     return {
         "links": {x.name: _lower_link(topology, x, refs, providers) for x in links},

@@ -34,7 +34,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from skyinfra.clouds import cloud_names, get_cloud
-from skyinfra.peering_stack import lower_peering_stack, peering_stacks, stack_sites
+from skyinfra.peering_stack import lower_peering_stack
 from skyinfra.program import lower_stack
 from skyinfra.topology import Site, StackPlan, Topology
 
@@ -352,7 +352,7 @@ def preview_peering_stack(
 ) -> StackPreview:
     """Run peering stack `name` under the mock engine, its references answered from
     `references` (the cloud stacks' previewed outputs)."""
-    a, b = stack_sites(topology, name)
+    a, b = topology.peering_sites(name)
     mocks = SkyMocks(a, b, references=references, ips=ips)
     resources, outputs = _run(
         topology.project, name, mocks, config, lambda: lower_peering_stack(topology, name)
@@ -402,7 +402,7 @@ def preview_topology(
             p = preview_stack(topology.project, stack, configs.get(stack.name, {}), references, ips)
             references[stack.name] = p.outputs
             previews.append(p)
-    for name in peering_stacks(topology):
+    for name in topology.peering_stack_names:
         if needed is None or name in needed:
             config = _peering_preview_config(topology, name, configs)
             previews.append(preview_peering_stack(topology, name, config, references, ips))
@@ -412,8 +412,8 @@ def preview_topology(
 def _needed(topology: Topology, stack: str) -> set[str]:
     """`stack` and every stack it reads, directly or not (a peering stack reads its two
     sites' stacks, a cloud stack the home stack of a network it shares)."""
-    if stack in peering_stacks(topology):
-        read = {s.stack for s in stack_sites(topology, stack)}
+    if stack in topology.peering_stack_names:
+        read = {s.stack for s in topology.peering_sites(stack)}
     else:
         read = {n.home for n in topology.stack(stack).networks if n.home}
     return {stack}.union(*(_needed(topology, r) for r in read))
@@ -425,7 +425,7 @@ def _peering_preview_config(
     """The peering stack's config plus its sites' provider settings: the program uses explicit
     providers, but the mocks read `gcp:project` / `azure-native:subscriptionId` for ids."""
     merged: dict[str, str] = {}
-    for site in stack_sites(topology, name):
+    for site in topology.peering_sites(name):
         merged.update(configs.get(site.stack, {}))
     merged.update(configs.get(name, {}))
     return merged

@@ -52,16 +52,16 @@ def _home(plan: NetworkPlan) -> pulumi.Output[Any] | None:
 def run(project_dir: str | Path = ".") -> None:
     """Entry point of a compiled project: lower the stack named by `pulumi stack select`."""
     from skyinfra.api import load_project_topology
-    from skyinfra.peering_stack import lower_peering_stack, peering_stacks
+    from skyinfra.peering_stack import lower_peering_stack
 
     topology = load_project_topology(Path(project_dir))
     stack_name = pulumi.get_stack()
     if stack_name in topology.stack_names:
         outputs = lower_stack(topology.stack(stack_name))
-    elif stack_name in peering_stacks(topology):
+    elif stack_name in topology.peering_stack_names:
         outputs = lower_peering_stack(topology, stack_name)
     else:
-        known = ", ".join([*topology.stack_names, *peering_stacks(topology)])
+        known = ", ".join([*topology.stack_names, *topology.peering_stack_names])
         raise pulumi.RunError(f"stack {stack_name!r} is not part of this project (stacks: {known})")
     for key, value in outputs.items():
         pulumi.export(key, value)

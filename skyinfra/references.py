@@ -28,8 +28,8 @@ def qualified(stack: str) -> str:
 def stack_reference(
     stack: str, opts: pulumi.ResourceOptions | None = None
 ) -> pulumi.StackReference:
-    """A reference to a sibling stack; its logical name is the plain stack name."""
-    return pulumi.StackReference(f"ref-{stack}", qualified(stack), opts=opts)
+    """A reference to a sibling stack, logically named after the plain stack name."""
+    return pulumi.StackReference(f"ref-{stack.rsplit('/', 1)[-1]}", qualified(stack), opts=opts)
 
 
 def output(ref: pulumi.StackReference, *path: str) -> pulumi.Output[Any]:

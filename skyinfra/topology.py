@@ -102,3 +102,15 @@ class Topology:
     @property
     def stack_names(self) -> list[str]:
         return [s.name for s in self.stacks]
+
+    @property
+    def peering_stack_names(self) -> list[str]:
+        """One peering stack per pair of sites with links between them, sorted."""
+        return sorted({x.stack for x in self.links.links})
+
+    def peering_sites(self, name: str) -> tuple[Site, Site]:
+        """The two sites whose links peering stack `name` holds."""
+        for link in self.links.links:
+            if link.stack == name:
+                return link.a, link.b
+        raise KeyError(name)
