@@ -19,6 +19,7 @@ BUCKET_TOKEN = "skyinfra:storage:Bucket"
 COMPUTE_TOKEN = "skyinfra:compute:ComputeGroup"
 GATEWAY_TOKEN = "skyinfra:peering:VpnGateway"
 VPN_LINK_TOKEN = "skyinfra:peering:VpnLink"
+NATIVE_PEERING_TOKEN = "skyinfra:peering:NativePeering"
 
 
 class _Neutral(pulumi.ComponentResource):

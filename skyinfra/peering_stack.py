@@ -7,6 +7,8 @@ one acyclic program. Halves whose tunnel addresses only exist once the link's ow
 (AWS's VPN connections) are lowered first; the other half then points at those addresses.
 Everything both halves must agree on comes from the link plan; the pre-shared keys are
 `pulumi_random` passwords, one per tunnel, shared by both halves and secret everywhere.
+Native peerings between two regions of one cloud live here for the same reason: each
+direction needs the other network's id.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import pulumi_random as random
 
 from skyinfra.build import REFERENCE_KEYS
 from skyinfra.clouds import Context, get_cloud
-from skyinfra.clouds.base import LinkSide, Outputs
-from skyinfra.components import VPN_LINK_TOKEN
+from skyinfra.clouds.base import LinkSide, Outputs, PeeringSide
+from skyinfra.components import NATIVE_PEERING_TOKEN, VPN_LINK_TOKEN
 from skyinfra.errors import UnsupportedError
-from skyinfra.peering.model import Link, Tunnel, VpnLink
+from skyinfra.peering.model import Link, NativePeering, Tunnel, VpnLink
 from skyinfra.references import output, stack_reference
 from skyinfra.topology import Site, StackPlan, Topology
 
@@ -54,14 +56,45 @@ def _lower_link(
     refs: dict[Site, pulumi.StackReference],
     providers: dict[Site, pulumi.ProviderResource],
 ) -> Outputs:
-    if not isinstance(link, VpnLink):
-        raise UnsupportedError(
-            f"link {link.name} ({link.mode}): only VPN links are generated so far; "
-            "use `peering.mode: vpn` between clouds, or no link between regions of one cloud",
-            path=("peering",),
+    if isinstance(link, VpnLink):
+        return VpnLinkComponent(topology, link, refs, list(providers.values())).outputs
+    if isinstance(link, NativePeering):
+        return NativePeeringComponent(topology, link, refs, providers).outputs
+    raise UnsupportedError(
+        f"link {link.name} ({link.mode}): dedicated interconnects are ordered from the providers "
+        "and not generated; use `peering.mode: vpn` to get them as HA VPNs",
+        path=("peering", "mode"),
+    )
+
+
+class NativePeeringComponent(pulumi.ComponentResource):
+    """Two regions of one cloud joined by the cloud's own peering. It lives here, not in the
+    cloud stacks, because each direction needs the other network's id: the peering stack reads
+    both, and both regions' providers are explicit (one package, two regions)."""
+
+    def __init__(
+        self,
+        topology: Topology,
+        link: NativePeering,
+        refs: dict[Site, pulumi.StackReference],
+        providers: dict[Site, pulumi.ProviderResource],
+    ) -> None:
+        name = f"{topology.project}-{link.name}"
+        super().__init__(NATIVE_PEERING_TOKEN, name, None, None)
+        sides = tuple(
+            PeeringSide(
+                site=site,
+                network=output(refs[site], "networks", link.network),
+                cidr=topology.stack(site.stack).network(link.network).cidr,
+                provider=providers[site],
+            )
+            for site in (link.a, link.b)
         )
-    component = VpnLinkComponent(topology, link, refs, list(providers.values()))
-    return component.outputs
+        stack = StackPlan(topology.project, link.a, topology.stack(link.a.stack).settings)
+        self.outputs: Outputs = get_cloud(link.a.cloud).lower_native_peering(
+            link, (sides[0], sides[1]), Context(self, name, stack)
+        )
+        self.register_outputs(self.outputs)
 
 
 class VpnLinkComponent(pulumi.ComponentResource):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from skyinfra.catalog.model import Offer, Row
 from skyinfra.errors import Problem
-from skyinfra.peering.model import TunnelEnd, VpnGateway, VpnLink
+from skyinfra.peering.model import NativePeering, TunnelEnd, VpnGateway, VpnLink
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
 
 if TYPE_CHECKING:
@@ -89,6 +89,17 @@ class LinkSide:
     @property
     def peer_asn(self) -> int:
         return self.link.asn_of(self.peer)
+
+
+@dataclass(frozen=True)
+class PeeringSide:
+    """One network of a native (same-cloud) peering: its site, its cloud-stack outputs (read
+    by StackReference), its planned CIDR and the explicit provider for its region."""
+
+    site: Site
+    network: Any
+    cidr: str
+    provider: Any
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,13 @@ class Cloud:
     def lower_vpn_half(self, side: LinkSide, ctx: Context) -> Outputs:
         """This cloud's resources of one VPN link; `addresses` if `tunnel_addresses_per_link`."""
         outputs: Outputs = self._module(self.vpn_module).lower_half(side, ctx)
+        return outputs
+
+    def lower_native_peering(
+        self, link: NativePeering, sides: tuple[PeeringSide, PeeringSide], ctx: Context
+    ) -> Outputs:
+        """Both directions of a peering between two regions of this cloud (peering stack)."""
+        outputs: Outputs = self._module(self.vpn_module).lower_peering(link, sides, ctx)
         return outputs
 
     def provider(

@@ -1,4 +1,4 @@
-"""Preview a two-site VPN topology (both cloud stacks, then the peering stack), cached."""
+"""Preview a two-site linked topology (both cloud stacks, then the peering stack), cached."""
 
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ def _arn(fakes: Fakes, service: str, resource: str) -> str:
 
 
 def _ec2_id(prefix: str, name: str, fakes: Fakes) -> str:
-    return f"{prefix}-{fakes.hex(prefix + name)}"
+    """Seeded by region too: two regions' stacks use the same logical names."""
+    return f"{prefix}-{fakes.hex(prefix + fakes.site.region + name)}"
 
 
 def _ec2(prefix: str, kind: str, **extra: str) -> ResourceFake:
@@ -180,6 +181,7 @@ _PREFIXES = {
     "aws:ec2/vpnGateway:VpnGateway": "vgw",
     "aws:ec2/customerGateway:CustomerGateway": "cgw",
     "aws:ec2/vpnConnection:VpnConnection": "vpn",
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx",
     "aws:ec2/eip:Eip": "eipalloc",
     "aws:ec2/natGateway:NatGateway": "nat",
     "aws:ec2transitgateway/transitGateway:TransitGateway": "tgw",

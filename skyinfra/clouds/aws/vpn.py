@@ -5,7 +5,7 @@ planner gave the site, and route propagation into the VPC's route table, so pref
 over BGP reach the subnets. Per link (peering stack): a customer gateway per peer public IP
 and one two-tunnel VPN connection to each, with the planned inside /30s, the link's keys,
 IKEv2 and one algorithm per IKE phase (larger AWS proposal sets fragment on rekey and GCP
-drops the fragments).
+drops the fragments). Two regions of AWS: VPC peering and a route each way (peering stack).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import pulumi
 import pulumi_aws as aws
 
 from skyinfra.clouds import get_cloud
-from skyinfra.clouds.base import Context, LinkSide, Outputs
-from skyinfra.peering.model import Tunnel, TunnelEnd, VpnGateway
+from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
+from skyinfra.peering.model import NativePeering, Tunnel, TunnelEnd, VpnGateway
 from skyinfra.topology import Site
 
-__all__ = ["lower_gateway", "lower_half", "provider"]
+__all__ = ["lower_gateway", "lower_half", "lower_peering", "provider"]
 
 _MAX_BGP_ASN = 2147483647  # larger peer ASNs go into `bgp_asn_extended`
 _PHASE = {
@@ -130,3 +130,36 @@ def _connection(
 
 def provider(name: str, site: Site, settings: Mapping[str, str]) -> pulumi.ProviderResource:
     return aws.Provider(name, region=site.region, profile=settings.get("profile"))
+
+
+def lower_peering(
+    link: NativePeering, sides: tuple[PeeringSide, PeeringSide], ctx: Context
+) -> Outputs:
+    """Cross-region VPC peering: requested from `a`'s region, accepted in `b`'s, and a route
+    to the other VPC's CIDR in each route table (security groups already admit peers)."""
+    a, b = sides
+    connection = aws.ec2.VpcPeeringConnection(
+        ctx.child("peering"),
+        vpc_id=a.network["id"],
+        peer_vpc_id=b.network["id"],
+        peer_region=b.site.region,
+        auto_accept=False,  # cross-region: only the accepter side can accept
+        tags={"Name": ctx.child("peering"), "skyinfra:project": ctx.stack.project},
+        opts=ctx.opts(provider=a.provider),
+    )
+    accepter = aws.ec2.VpcPeeringConnectionAccepter(
+        ctx.child("accepter"),
+        vpc_peering_connection_id=connection.id,
+        auto_accept=True,
+        tags={"Name": ctx.child("peering"), "skyinfra:project": ctx.stack.project},
+        opts=ctx.opts(provider=b.provider),
+    )
+    for side, other in ((a, b), (b, a)):
+        aws.ec2.Route(
+            ctx.child(f"route-{side.site.stack}"),
+            route_table_id=side.network["route_table_id"],
+            destination_cidr_block=other.cidr,
+            vpc_peering_connection_id=connection.id,
+            opts=ctx.opts(provider=side.provider, depends_on=[accepter]),
+        )
+    return {"peering_connection_id": connection.id}

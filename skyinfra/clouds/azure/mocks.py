@@ -31,9 +31,10 @@ def _subscription() -> str:
 
 
 def own_name(logical: str, state: dict[str, Any], key: str, fakes: Fakes) -> str:
-    """The physical name: the `<kind>Name` input if set, else what auto-naming would pick."""
+    """The physical name: the `<kind>Name` input if set, else what auto-naming would pick
+    (seeded by region too: two regions' stacks use the same logical names)."""
     explicit = state.get(key)
-    return str(explicit) if explicit else f"{logical}{fakes.hex(logical, 8)}"
+    return str(explicit) if explicit else f"{logical}{fakes.hex(fakes.site.region + logical, 8)}"
 
 
 def _group_path(state: dict[str, Any]) -> str:
@@ -153,6 +154,12 @@ FAKES = CloudFakes(
         "azure-native:network:PublicIPAddress": _public_ip,
         "azure-native:network:VirtualNetworkGateway": _arm(
             _NETWORK, "virtualNetworkGatewayName", ("virtualNetworkGateways", None)
+        ),
+        "azure-native:network:VirtualNetworkPeering": _arm(
+            _NETWORK,
+            "virtualNetworkPeeringName",
+            ("virtualNetworks", "virtualNetworkName"),
+            ("virtualNetworkPeerings", None),
         ),
         "azure-native:network:LocalNetworkGateway": _arm(
             _NETWORK, "localNetworkGatewayName", ("localNetworkGateways", None)

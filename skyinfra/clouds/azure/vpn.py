@@ -7,6 +7,7 @@ this side's inside address of every tunnel of ALL its links, as the planner deci
 Per link (peering stack): per tunnel, a local network gateway for the peer's tunnel address
 and BGP address, and a connection using this side's planned APIPA address. Azure does not
 open BGP from APIPA addresses: connections are responder-only and the peer initiates.
+Two regions of Azure: global VNet peering in both directions (peering stack).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import authorization, network
 
-from skyinfra.clouds.base import Context, LinkSide, Outputs
-from skyinfra.peering.model import GATEWAY_IPS, VpnGateway
+from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
+from skyinfra.peering.model import GATEWAY_IPS, NativePeering, VpnGateway
 from skyinfra.topology import Site
 
-__all__ = ["lower_gateway", "lower_half", "provider"]
+__all__ = ["lower_gateway", "lower_half", "lower_peering", "provider"]
 
 _SKU = "VpnGw1AZ"  # non-AZ VpnGw SKUs cannot be created since 2025-01-01
 _ZONES = ["1", "2", "3"]
@@ -162,3 +163,23 @@ def provider(name: str, site: Site, settings: Mapping[str, str]) -> pulumi.Provi
         subscription_id=settings.get("subscriptionId"),
         tenant_id=settings.get("tenantId"),
     )
+
+
+def lower_peering(
+    link: NativePeering, sides: tuple[PeeringSide, PeeringSide], ctx: Context
+) -> Outputs:
+    """Global VNet peering, one peering resource in each VNet (Azure needs both directions);
+    routes follow automatically, and the NSGs already admit the peer's CIDR."""
+    peerings = []
+    for side, other in (sides, sides[::-1]):
+        peering = network.VirtualNetworkPeering(
+            ctx.child(f"peering-{side.site.stack}"),
+            resource_group_name=side.network["resource_group_name"],
+            virtual_network_name=side.network["name"],
+            remote_virtual_network={"id": other.network["id"]},
+            allow_virtual_network_access=True,
+            allow_forwarded_traffic=False,
+            opts=ctx.opts(provider=side.provider),
+        )
+        peerings.append(peering.id)
+    return {"peerings": peerings}
