@@ -8,7 +8,7 @@ from skyinfra.clouds import get_cloud
 from skyinfra.errors import Problem, SpecError
 from skyinfra.peering.ipam import ConcreteNetwork, allocate_cidrs, gateway_subnet, subnet_cidrs
 from skyinfra.peering.links import plan_links
-from skyinfra.peering.model import LinkPlan, NetworkRecord
+from skyinfra.peering.model import LinkPlan, NetworkRecord, VpnGateway, VpnLink
 from skyinfra.placement import Placement, arch_of
 from skyinfra.spec import Compute, Spec
 from skyinfra.suggest import did_you_mean
@@ -43,7 +43,8 @@ def build_topology(
     check_accounts(spec, placement.sites)
     cidrs = plan_addresses(spec, placement, recorded.cidrs)
     links = plan_links(spec, placement, list(cidrs), recorded)
-    stacks = tuple(_stack(spec, placement, cidrs, links, site) for site in placement.sites)
+    homes = _homes(cidrs, recorded.homes)
+    stacks = tuple(_stack(spec, placement, cidrs, links, homes, site) for site in placement.sites)
     check_plans(stacks)
     return Topology(spec.name, stacks, links)
 
@@ -51,7 +52,17 @@ def build_topology(
 def network_record(topology: Topology) -> NetworkRecord:
     """What the lock file records of a topology's network plan."""
     cidrs = {(n.name, s.site): n.cidr for s in topology.stacks for n in s.networks}
-    return NetworkRecord(cidrs, topology.links.asns, topology.links.inside_cidrs)
+    homes: dict[str, list[str]] = {}
+    for stack in topology.stacks:
+        for n in stack.networks:
+            if n.home is None and get_cloud(stack.site.cloud).network_spans_regions:
+                homes.setdefault(n.name, []).append(stack.name)
+    return NetworkRecord(
+        cidrs,
+        topology.links.asns,
+        topology.links.inside_cidrs,
+        {name: tuple(sorted(stacks)) for name, stacks in sorted(homes.items())},
+    )
 
 
 def check_plans(stacks: tuple[StackPlan, ...]) -> None:
@@ -74,6 +85,7 @@ def _stack(
     placement: Placement,
     cidrs: Mapping[ConcreteNetwork, str],
     links: LinkPlan,
+    homes: Mapping[ConcreteNetwork, str],
     site: Site,
 ) -> StackPlan:
     here = [n for n, d in placement.decisions.items() if d.site == site]
@@ -84,15 +96,27 @@ def _stack(
         settings=dict(spec.accounts.get(site.cloud, {})),
         networks=tuple(
             _network(
-                spec, name, site, cidrs, links, [g for g in groups if spec.network_of(g) == name]
+                spec,
+                name,
+                site,
+                cidrs,
+                links,
+                [g for g in groups if spec.network_of(g) == name],
+                homes.get((name, site)),
             )
             for (name, net_site) in cidrs
             if net_site == site
         ),
         buckets=tuple(_bucket(spec, b, site) for b in spec.buckets if b in here),
         compute=tuple(_compute(spec, g, site, placement) for g in groups),
-        gateways=tuple(g for g in links.gateways if g.site == site),
+        gateways=tuple(g for g in links.gateways if g.site == site and _has_vpn(links, g)),
     )
+
+
+def _has_vpn(links: LinkPlan, gateway: VpnGateway) -> bool:
+    """Cloud stacks build VPN gateways for VPN links only: dedicated interconnects are not
+    generated (their ports are ordered by hand), and a VPN gateway would only cost money."""
+    return any(isinstance(x, VpnLink) for x in links.at(gateway.network, gateway.site))
 
 
 def _network(
@@ -102,6 +126,7 @@ def _network(
     cidrs: Mapping[ConcreteNetwork, str],
     links: LinkPlan,
     groups: list[str],
+    home: str | None,
 ) -> NetworkPlan:
     cloud, cidr = get_cloud(site.cloud), cidrs[(name, site)]
     members = [spec.compute[g] for g in groups]
@@ -115,21 +140,27 @@ def _network(
         public_ports=_ports([m for m in members if m.public]),
         peer_cidrs=tuple(cidrs[(name, peer)] for peer in links.peers(name, site)),
         gateway_subnet=gateway_subnet(cidr, prefix) if prefix else None,
-        home=_home(name, site, cidrs),
+        home=None if home == site.stack else home,
     )
 
 
-def _home(name: str, site: Site, cidrs: Mapping[ConcreteNetwork, str]) -> str | None:
-    """Where a network spanning regions is created: its first stack (by name) on the cloud.
+def _homes(
+    cidrs: Mapping[ConcreteNetwork, str], recorded: Mapping[str, tuple[str, ...]]
+) -> dict[ConcreteNetwork, str]:
+    """Where each network spanning a cloud's regions is created: the stack the lock records
+    for it while that stack still hosts it, else its first stack (by name) on that cloud.
 
-    The other stacks read it by StackReference, so that stack deploys first. Known limit:
-    the lock does not record the home yet, so a new region whose stack sorts first would
-    become the home (and replace the network); add regions that sort after the home.
+    The other stacks of that cloud read it by StackReference, so the home deploys first;
+    recording it means a new region never takes the network over (which would replace it).
     """
-    if not get_cloud(site.cloud).network_spans_regions:
-        return None
-    home = min(s.stack for n, s in cidrs if n == name and s.cloud == site.cloud)
-    return None if home == site.stack else home
+    homes: dict[ConcreteNetwork, str] = {}
+    for name, site in cidrs:
+        if not get_cloud(site.cloud).network_spans_regions:
+            continue
+        stacks = sorted(s.stack for n, s in cidrs if n == name and s.cloud == site.cloud)
+        kept = [h for h in recorded.get(name, ()) if h in stacks]
+        homes[(name, site)] = kept[0] if kept else stacks[0]
+    return homes
 
 
 def _ports(groups: list[Compute]) -> tuple[int, ...]:

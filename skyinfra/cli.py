@@ -159,6 +159,13 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
     click.echo(f"deploy: cd {out_dir} && pulumi stack init <stack> && pulumi up -s <stack>")
     if topology.peering_stack_names:
         click.echo("deploy the cloud stacks first (in the order listed), then the peering stacks")
+    for link in topology.links.links:
+        if link.mode == "interconnect":
+            click.echo(
+                f"note: {link.stack} cannot be deployed: dedicated interconnects are planned "
+                "and priced, not generated (order them from the providers, see `skyinfra plan`)",
+                err=True,
+            )
 
 
 @main.command()

@@ -116,7 +116,8 @@ class VpnLinkComponent(pulumi.ComponentResource):
         for site in sorted((link.a, link.b), key=_addresses_first):
             peer = link.b if site == link.a else link.a
             gateway_plan = topology.links.gateway(link.network, site)
-            assert gateway_plan is not None  # every VPN link end has its site's gateway
+            if gateway_plan is None:  # the planner gives every VPN link end a gateway
+                raise ValueError(f"link {link.name}: no gateway planned at {site}")
             side = LinkSide(
                 link=link,
                 site=site,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from skyinfra.build import build_topology, stack_config
+from skyinfra.build import build_topology, network_record, stack_config
+from skyinfra.placement.lock import dump_lock, load_lock
 from skyinfra.preview import preview_topology
 from tests.peering.linkspec import GCP, GCP2, linked_spec
 
@@ -33,3 +34,16 @@ def test_previewing_one_stack_runs_the_stack_it_reads_first() -> None:
     configs = {s.name: stack_config(s) for s in topology.stacks}
     (only,) = preview_topology(topology, configs, only=GCP.stack)
     assert only.name == GCP.stack and not only.by_type(NETWORK)
+
+
+def test_the_recorded_home_is_kept_when_a_region_that_sorts_first_is_added() -> None:
+    spec, placement = linked_spec([GCP])
+    record = network_record(build_topology(spec, placement))
+    assert record.homes == {"core": (GCP.stack,)}
+    text = dump_lock(placement, record)
+    assert "homes:" in text
+    _, loaded = load_lock(text)
+    spec, placement = linked_spec([GCP, GCP2], [(GCP, GCP2)])
+    topology = build_topology(spec, placement, loaded)
+    assert topology.stack(GCP.stack).networks[0].home is None  # still creates the network
+    assert topology.stack(GCP2.stack).networks[0].home == GCP.stack
