@@ -58,6 +58,7 @@ class Registered:
     id: str | None
     outputs: dict[str, Any]
     secret_outputs: frozenset[str] = frozenset()
+    create_timeout: str | None = None  # the `custom_timeouts` create option, if set
 
     def to_json(self, show_secrets: bool = False) -> dict[str, Any]:
         return {
@@ -296,6 +297,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 outputs=_plain(registration.state),
                 secret_outputs=_secret_keys(request.object)
                 | frozenset(request.additionalSecretOutputs),
+                create_timeout=request.customTimeouts.create or None,
             )
         )
         return response

@@ -84,6 +84,7 @@ def test_azure_active_active_zone_redundant_gateway_with_every_apipa_address() -
     assert (inputs["gatewayType"], inputs["vpnType"]) == ("Vpn", "RouteBased")
     assert inputs["sku"] == {"name": "VpnGw1AZ", "tier": "VpnGw1AZ"}
     assert inputs["activeActive"] is True and inputs["enableBgp"] is True
+    assert vng.create_timeout == "90m"  # gateways take 45 minutes or more
     configs = inputs["ipConfigurations"]
     assert [c["publicIPAddress"]["id"] for c in configs] == [ip.id for ip in ips]
     assert {c["subnet"]["id"] for c in configs} == {subnet.id}
