@@ -24,7 +24,10 @@ def test_the_first_gcp_stack_creates_the_network_and_the_others_reference_it() -
     subnet = previews[other].one("gcp:compute/subnetwork:Subnetwork")
     assert subnet.inputs["network"] == network.id
     assert subnet.inputs["region"] == GCP.region
-    assert previews[other].one("gcp:compute/firewall:Firewall").inputs["network"] == network.id
+    for stack, region in ((other, GCP.region), (home, GCP2.region)):
+        firewall = previews[stack].one("gcp:compute/firewall:Firewall").inputs
+        assert firewall["network"] == network.id
+        assert firewall["targetTags"] == [f"demo-core-{region}"]  # its region's VMs only
     assert previews[other].outputs["networks"]["core"]["self_link"] == network.outputs["selfLink"]
 
 

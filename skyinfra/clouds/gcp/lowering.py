@@ -38,9 +38,11 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
     """
     net = _network(plan, ctx)
     subnets = [_subnetwork(plan, ctx, net["id"], i, cidr) for i, cidr in enumerate(plan.subnets)]
-    _firewalls(plan, ctx, net["id"])
+    tag = _dns_label(f"{ctx.name}-{plan.site.region}", 63)
+    _firewalls(plan, ctx, net["id"], tag)
     return {
         **net,
+        "target_tag": tag,
         "cidr": plan.cidr,
         "region": plan.site.region,
         "subnet_ids": [s.id for s in subnets],
@@ -73,16 +75,16 @@ def _subnetwork(
     )
 
 
-def _firewalls(plan: NetworkPlan, ctx: Context, network: Any) -> None:
+def _firewalls(plan: NetworkPlan, ctx: Context, network: Any, tag: str) -> None:
     """Allow rules only: GCP's implied rules already deny all other ingress and allow all egress.
 
-    A firewall rule applies to the whole (global) network, so each stack's rules admit its
-    ports from its own trusted ranges (its CIDR and its peers') to every VM of the network.
+    A firewall rule applies to the whole (global) network: each stack's rules target its own
+    region's VMs (by network tag), so one region's peers are not admitted to another region.
     """
     if plan.ingress_ports:
-        _allow(ctx, "fw-trusted", network, plan.ingress_ports, plan.trusted_cidrs)
+        _allow(ctx, "fw-trusted", network, plan.ingress_ports, plan.trusted_cidrs, tag)
     if plan.public_ports:
-        _allow(ctx, "fw-public", network, plan.public_ports, ("0.0.0.0/0",))
+        _allow(ctx, "fw-public", network, plan.public_ports, ("0.0.0.0/0",), tag)
 
 
 def _allow(
@@ -91,14 +93,16 @@ def _allow(
     network: Any,
     ports: tuple[int, ...],
     sources: tuple[str, ...],
+    tag: str,
 ) -> gcp.compute.Firewall:
-    """One ingress rule: TCP `ports` from `sources` to every VM of the network."""
+    """One ingress rule: TCP `ports` from `sources` to this region's VMs of the network."""
     return gcp.compute.Firewall(
         ctx.child(suffix),
         network=network,
         direction="INGRESS",
         allows=[{"protocol": "tcp", "ports": [str(p) for p in sorted(set(ports))]}],
         source_ranges=list(sources),
+        target_tags=[tag],
         opts=ctx.opts(),
     )
 
@@ -164,6 +168,7 @@ def _template(plan: ComputePlan, ctx: Context) -> gcp.compute.InstanceTemplate:
         machine_type=plan.instance_type,
         disks=[_boot_disk(plan, image)],
         network_interfaces=[_nic(ctx)],
+        tags=[ctx.attached_network()["target_tag"]],  # what the region's firewall rules target
         guest_accelerators=_guest_accelerators(plan),
         metadata=_metadata(plan),
         scheduling=_scheduling(plan),
