@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skyinfra.build import build_topology, network_record, replication_config, stack_config
+from skyinfra.build import (
+    build_topology,
+    network_record,
+    peering_config,
+    replication_config,
+    stack_config,
+)
 from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.errors import SpecError, located
 from skyinfra.loader import load_spec, parse_spec, source_of
@@ -45,7 +51,10 @@ class Plan:
         return dump_lock(self.placement, network_record(self.topology))
 
     def stack_configs(self) -> dict[str, dict[str, str]]:
+        """Config of every stack: cloud stacks, then peering and replication stacks."""
         configs = {s.name: stack_config(s) for s in self.topology.stacks}
+        for name in self.topology.peering_stack_names:
+            configs[name] = peering_config(self.topology, name)
         for r in self.topology.replications:
             configs[r.stack] = replication_config(self.topology, r)
         return configs

@@ -8,7 +8,7 @@ from skyinfra.clouds import get_cloud
 from skyinfra.errors import Problem, SpecError
 from skyinfra.peering.ipam import ConcreteNetwork, allocate_cidrs, gateway_subnet, subnet_cidrs
 from skyinfra.peering.links import plan_links
-from skyinfra.peering.model import LinkPlan, NetworkRecord
+from skyinfra.peering.model import LinkPlan, NetworkRecord, VpnGateway, VpnLink
 from skyinfra.peering.replica import Replication
 from skyinfra.peering.replication import plan_replications
 from skyinfra.placement import Placement, arch_of
@@ -46,8 +46,9 @@ def build_topology(
     cidrs = plan_addresses(spec, placement, recorded.cidrs)
     links = plan_links(spec, placement, list(cidrs), recorded)
     replications = plan_replications(spec, placement)
+    homes = _homes(cidrs, recorded.homes)
     stacks = tuple(
-        _stack(spec, placement, cidrs, links, replications, site) for site in placement.sites
+        _stack(spec, placement, cidrs, links, homes, replications, site) for site in placement.sites
     )
     check_plans(stacks)
     return Topology(spec.name, stacks, links, replications)
@@ -56,7 +57,17 @@ def build_topology(
 def network_record(topology: Topology) -> NetworkRecord:
     """What the lock file records of a topology's network plan."""
     cidrs = {(n.name, s.site): n.cidr for s in topology.stacks for n in s.networks}
-    return NetworkRecord(cidrs, topology.links.asns, topology.links.inside_cidrs)
+    homes: dict[str, list[str]] = {}
+    for stack in topology.stacks:
+        for n in stack.networks:
+            if n.home is None and get_cloud(stack.site.cloud).network_spans_regions:
+                homes.setdefault(n.name, []).append(stack.name)
+    return NetworkRecord(
+        cidrs,
+        topology.links.asns,
+        topology.links.inside_cidrs,
+        {name: tuple(sorted(stacks)) for name, stacks in sorted(homes.items())},
+    )
 
 
 def check_plans(stacks: tuple[StackPlan, ...]) -> None:
@@ -79,6 +90,7 @@ def _stack(
     placement: Placement,
     cidrs: Mapping[ConcreteNetwork, str],
     links: LinkPlan,
+    homes: Mapping[ConcreteNetwork, str],
     replications: tuple[Replication, ...],
     site: Site,
 ) -> StackPlan:
@@ -90,7 +102,13 @@ def _stack(
         settings=dict(spec.accounts.get(site.cloud, {})),
         networks=tuple(
             _network(
-                spec, name, site, cidrs, links, [g for g in groups if spec.network_of(g) == name]
+                spec,
+                name,
+                site,
+                cidrs,
+                links,
+                [g for g in groups if spec.network_of(g) == name],
+                homes.get((name, site)),
             )
             for (name, net_site) in cidrs
             if net_site == site
@@ -100,8 +118,14 @@ def _stack(
             + [_replica(spec, r) for r in replications if r.target == site]
         ),
         compute=tuple(_compute(spec, g, site, placement) for g in groups),
-        gateways=tuple(g for g in links.gateways if g.site == site),
+        gateways=tuple(g for g in links.gateways if g.site == site and _has_vpn(links, g)),
     )
+
+
+def _has_vpn(links: LinkPlan, gateway: VpnGateway) -> bool:
+    """Cloud stacks build VPN gateways for VPN links only: dedicated interconnects are not
+    generated (their ports are ordered by hand), and a VPN gateway would only cost money."""
+    return any(isinstance(x, VpnLink) for x in links.at(gateway.network, gateway.site))
 
 
 def _network(
@@ -111,6 +135,7 @@ def _network(
     cidrs: Mapping[ConcreteNetwork, str],
     links: LinkPlan,
     groups: list[str],
+    home: str | None,
 ) -> NetworkPlan:
     cloud, cidr = get_cloud(site.cloud), cidrs[(name, site)]
     members = [spec.compute[g] for g in groups]
@@ -124,7 +149,27 @@ def _network(
         public_ports=_ports([m for m in members if m.public]),
         peer_cidrs=tuple(cidrs[(name, peer)] for peer in links.peers(name, site)),
         gateway_subnet=gateway_subnet(cidr, prefix) if prefix else None,
+        home=None if home == site.stack else home,
     )
+
+
+def _homes(
+    cidrs: Mapping[ConcreteNetwork, str], recorded: Mapping[str, tuple[str, ...]]
+) -> dict[ConcreteNetwork, str]:
+    """Where each network spanning a cloud's regions is created: the stack the lock records
+    for it while that stack still hosts it, else its first stack (by name) on that cloud.
+
+    The other stacks of that cloud read it by StackReference, so the home deploys first;
+    recording it means a new region never takes the network over (which would replace it).
+    """
+    homes: dict[ConcreteNetwork, str] = {}
+    for name, site in cidrs:
+        if not get_cloud(site.cloud).network_spans_regions:
+            continue
+        stacks = sorted(s.stack for n, s in cidrs if n == name and s.cloud == site.cloud)
+        kept = [h for h in recorded.get(name, ()) if h in stacks]
+        homes[(name, site)] = kept[0] if kept else stacks[0]
+    return homes
 
 
 def _ports(groups: list[Compute]) -> tuple[int, ...]:
@@ -217,3 +262,13 @@ def stack_config(stack: StackPlan) -> dict[str, str]:
     config = get_cloud(stack.site.cloud).stack_config(stack.site, stack.settings)
     config.update({"skyinfra:cloud": stack.site.cloud, "skyinfra:region": stack.site.region})
     return dict(sorted(config.items()))
+
+
+REFERENCE_KEYS = ("stack-a", "stack-b")  # peering stack config: the two cloud stacks it reads
+
+
+def peering_config(topology: Topology, name: str) -> dict[str, str]:
+    """Pulumi config of a peering stack: the cloud stacks it reads (its providers are
+    explicit, built from the spec). A value may be `org/project/stack` to read elsewhere."""
+    sites = topology.peering_sites(name)
+    return {f"skyinfra:{key}": site.stack for key, site in zip(REFERENCE_KEYS, sites, strict=True)}

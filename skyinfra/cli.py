@@ -172,19 +172,23 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
     """Write the Pulumi project (one stack per cloud-region) for SPEC."""
     result, files = api.compile_project(spec, out_dir, _catalog(catalog_dir))
     click.echo(f"wrote {len(files)} files to {out_dir}")
-    click.echo(f"stacks: {', '.join(result.topology.stack_names)}")
-    replications = [r.stack for r in result.topology.replications]
+    topology = result.topology
+    click.echo(f"stacks: {', '.join(topology.stack_names)}")
+    if topology.peering_stack_names:
+        click.echo(f"peering stacks: {', '.join(topology.peering_stack_names)}")
+    replications = [r.stack for r in topology.replications]
     if replications:
         click.echo(f"replication stacks (deploy after the cloud stacks): {', '.join(replications)}")
-    links = result.topology.links.links
-    if links:
-        pairs = ", ".join(f"{x.a.stack} <-> {x.b.stack}" for x in links)
-        click.echo(
-            f"note: the plan has {len(links)} link(s) ({pairs}); peering stacks are not generated "
-            "yet (peering layer), so these networks are not connected",
-            err=True,
-        )
     click.echo(f"deploy: cd {out_dir} && pulumi stack init <stack> && pulumi up -s <stack>")
+    if topology.peering_stack_names:
+        click.echo("deploy the cloud stacks first (in the order listed), then the peering stacks")
+    for link in topology.links.links:
+        if link.mode == "interconnect":
+            click.echo(
+                f"note: {link.stack} cannot be deployed: dedicated interconnects are planned "
+                "and priced, not generated (order them from the providers, see `skyinfra plan`)",
+                err=True,
+            )
 
 
 @main.command()
@@ -214,13 +218,23 @@ def preview(
 
 
 def _tree(preview: Any) -> Tree:
-    root = Tree(f"[bold]{preview.name}[/] ({preview.site.cloud}, {preview.site.region})")
-    nodes: dict[str, Tree] = {}
+    sites = [preview.site] if preview.peer is None else [preview.site, preview.peer]
+    where = " <-> ".join(f"{s.cloud}, {s.region}" for s in sites)
+    root = Tree(f"[bold]{preview.name}[/] ({where})")
+    urns = {r.urn for r in preview.resources}
+    by_parent: dict[str, list[Any]] = {}
     for r in preview.resources:
-        parent = nodes.get(r.parent, root)
-        label = f"{r.type} [cyan]{r.name}[/]" + (" [yellow](protected)[/]" if r.protect else "")
-        nodes[r.urn] = parent.add(label if r.custom else f"[bold]{r.type}[/] [cyan]{r.name}[/]")
+        by_parent.setdefault(r.parent if r.parent in urns else "", []).append(r)
+    _add_children(root, "", by_parent)
     return root
+
+
+def _add_children(node: Tree, parent: str, by_parent: dict[str, list[Any]]) -> None:
+    """Children under their component, whatever order they were registered in."""
+    for r in by_parent.get(parent, []):
+        label = f"{r.type} [cyan]{r.name}[/]" + (" [yellow](protected)[/]" if r.protect else "")
+        child = node.add(label if r.custom else f"[bold]{r.type}[/] [cyan]{r.name}[/]")
+        _add_children(child, r.urn, by_parent)
 
 
 from skyinfra.catalog_cli import catalog  # noqa: E402

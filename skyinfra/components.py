@@ -11,11 +11,15 @@ from typing import Any
 import pulumi
 
 from skyinfra.clouds import Cloud, Context
+from skyinfra.peering.model import VpnGateway
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan
 
 NETWORK_TOKEN = "skyinfra:network:Network"
 BUCKET_TOKEN = "skyinfra:storage:Bucket"
 COMPUTE_TOKEN = "skyinfra:compute:ComputeGroup"
+GATEWAY_TOKEN = "skyinfra:peering:VpnGateway"
+VPN_LINK_TOKEN = "skyinfra:peering:VpnLink"
+NATIVE_PEERING_TOKEN = "skyinfra:peering:NativePeering"
 
 
 class _Neutral(pulumi.ComponentResource):
@@ -25,16 +29,19 @@ class _Neutral(pulumi.ComponentResource):
 
     def __init__(
         self,
-        plan: NetworkPlan | BucketPlan | ComputePlan,
+        plan: NetworkPlan | BucketPlan | ComputePlan | VpnGateway,
         cloud: Cloud,
         stack: StackPlan,
-        network: dict[str, Any] | None = None,
+        network: Any = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        name = f"{stack.project}-{plan.name}"
+        name = f"{stack.project}-{self.suffix(plan)}"
         super().__init__(self.token, name, None, opts)
         self.outputs = cloud.lower(plan, Context(self, name, stack, network))
         self.register_outputs(self.outputs)
+
+    def suffix(self, plan: Any) -> str:
+        return str(plan.name)
 
 
 class Network(_Neutral):
@@ -47,3 +54,12 @@ class Bucket(_Neutral):
 
 class ComputeGroup(_Neutral):
     token = COMPUTE_TOKEN
+
+
+class Gateway(_Neutral):
+    """The BGP gateway of one concrete network, shared by all its VPN links (cloud stack)."""
+
+    token = GATEWAY_TOKEN
+
+    def suffix(self, plan: Any) -> str:
+        return f"{plan.network}-vpn"

@@ -6,6 +6,12 @@ clouds add what their resources compute (ARNs, self links, public IPs) and answe
 (image lookups, client config) through `clouds/<cloud>/mocks.py`. Values are derived from
 the resource's logical name, so a preview is deterministic.
 
+Stacks read each other's outputs through StackReferences (peering stacks read both cloud
+stacks, GCP stacks the stack that owns the global network). The mock answers a reference
+with the outputs the referenced stack's own preview exported, so cloud stacks are previewed
+first, each stack after the ones it reads, and every value crossing stacks is the one the
+referenced stack would export.
+
 What we record is what the engine receives: type token, logical name, parent, the input
 properties (camelCase, as serialised), which top-level inputs are secret, protect flags,
 and the id/state the mock returned.
@@ -29,11 +35,13 @@ from pulumi.runtime.sync_await import _sync_await
 
 from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.peering.replica import Replication
+from skyinfra.peering_stack import lower_peering_stack
 from skyinfra.program import lower_stack
 from skyinfra.topology import Site, StackPlan, Topology
 
 SECRET = "[secret]"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+ORGANIZATION = "organization"  # what a self-managed backend calls the organization
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Registered:
     outputs: dict[str, Any]
     secret_outputs: frozenset[str] = frozenset()
     dependencies: frozenset[str] = frozenset()  # URNs of explicit `depends_on` and inputs
+    create_timeout: str | None = None  # the `custom_timeouts` create option, if set
 
     def to_json(self, show_secrets: bool = False) -> dict[str, Any]:
         return {
@@ -74,6 +83,7 @@ class StackPreview:
     site: Site
     resources: list[Registered]
     outputs: dict[str, Any]
+    peer: Site | None = None  # a peering stack's second site (`site` is its first)
 
     def by_type(self, token: str) -> list[Registered]:
         return [r for r in self.resources if r.type == token]
@@ -85,10 +95,13 @@ class StackPreview:
         return found[0]
 
     def to_json(self, show_secrets: bool = False) -> dict[str, Any]:
+        where: dict[str, Any] = {"cloud": self.site.cloud, "region": self.site.region}
+        if self.peer is not None:  # a peering stack spans two sites
+            sites = [{"cloud": s.cloud, "region": s.region} for s in (self.site, self.peer)]
+            where = {"cloud": None, "region": None, "kind": "peering", "sites": sites}
         return {
             "name": self.name,
-            "cloud": self.site.cloud,
-            "region": self.site.region,
+            **where,
             "resources": [r.to_json(show_secrets) for r in self.resources if r.custom],
             "components": [r.to_json(show_secrets) for r in self.resources if not r.custom],
             "outputs": self.outputs,
@@ -107,7 +120,7 @@ class Fakes:
     """Deterministic fake values, derived from a seed string (usually the logical name)."""
 
     site: Site
-    _ips: set[str] = field(default_factory=set)
+    _ips: set[str] = field(default_factory=set)  # shared by every stack of one preview
 
     def hex(self, seed: str, length: int = 17) -> str:
         return hashlib.sha256(seed.encode()).hexdigest()[:length]
@@ -147,8 +160,45 @@ class CloudFakes:
     default_id: Callable[[str, str, Fakes], str] | None = None
 
 
+def _random_string(logical: str, state: dict[str, Any], fakes: Fakes) -> tuple[str, dict[str, Any]]:
+    """`pulumi_random` (no cloud): lowercase hex, plus an upper first / special last
+    character unless those classes are off."""
+    length = int(state.get("length") or 16)
+    text = _stretch(fakes, logical, length)
+    if state.get("upper", True) is not False:
+        text = text[:1].upper() + text[1:]
+    if state.get("special", True) is not False and length > 1:
+        text = text[:-1] + "_"
+    return text, {"result": text}
+
+
+def _random_password(
+    logical: str, state: dict[str, Any], fakes: Fakes
+) -> tuple[str, dict[str, Any]]:
+    """One character of each class that is on, then hex: deterministic, of the length asked."""
+    length = int(state.get("length") or 16)
+    classes = (("upper", "A"), ("lower", "a"), ("numeric", "1"), ("special", "_"))
+    head = "".join(c for key, c in classes if state.get(key, True) is not False)
+    text = (head + _stretch(fakes, logical, length))[:length]
+    return "none", {"result": text, "bcryptHash": f"$2a$10${fakes.hex(text, 53)}"}
+
+
+def _stretch(fakes: Fakes, seed: str, length: int) -> str:
+    """`length` hex characters derived from `seed` (sha256 gives 64 at a time)."""
+    text = ""
+    while len(text) < length:
+        text += fakes.hex(f"{seed}/{len(text)}", 64)
+    return text[:length]
+
+
+_BUILTIN_FAKES: dict[str, ResourceFake] = {
+    "random:index/randomString:RandomString": _random_string,
+    "random:index/randomPassword:RandomPassword": _random_password,
+}
+
+
 def _all_fakes() -> tuple[dict[str, ResourceFake], dict[str, InvokeFake], list[tuple[str, Any]]]:
-    resources: dict[str, ResourceFake] = {}
+    resources: dict[str, ResourceFake] = dict(_BUILTIN_FAKES)
     invokes: dict[str, InvokeFake] = {}
     defaults: list[tuple[str, Any]] = []
     for name in cloud_names():
@@ -160,40 +210,59 @@ def _all_fakes() -> tuple[dict[str, ResourceFake], dict[str, InvokeFake], list[t
 
 
 class SkyMocks(pulumi.runtime.Mocks):
-    """Echo inputs, add a name and a realistic id, plus each cloud's computed outputs."""
+    """Echo inputs, add a name and a realistic id, plus each cloud's computed outputs.
+
+    `sites` are the stack's sites (two for a peering stack): a resource's fakes use the site
+    of its cloud. `references` holds the exported outputs of stacks already previewed.
+    """
 
     def __init__(
-        self, site: Site, stack_outputs: Mapping[str, dict[str, Any]] | None = None
+        self,
+        site: Site,
+        *more_sites: Site,
+        references: Mapping[str, dict[str, Any]] | None = None,
+        ips: set[str] | None = None,
     ) -> None:
-        self.fakes = Fakes(site)
+        shared = set() if ips is None else ips
+        self.fakes = Fakes(site, shared)
+        self.by_namespace = {
+            get_cloud(s.cloud).provider_namespace + ":": Fakes(s, shared)
+            for s in (*more_sites, site)
+        }
+        self.references = references or {}
         self.resource_fakes, self.invoke_fakes, self.default_ids = _all_fakes()
-        self.stack_outputs = dict(stack_outputs or {})  # what StackReferences read, by stack
+
+    def _fakes(self, token: str) -> Fakes:
+        return next(
+            (f for prefix, f in self.by_namespace.items() if token.startswith(prefix)), self.fakes
+        )
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
         if args.typ == STACK_REFERENCE:
-            return self._stack_reference(args.name)
+            return self._stack_reference(str(args.inputs["name"]))
         state = dict(args.inputs)
         state.setdefault("name", args.name)
+        fakes = self._fakes(args.typ)
         fake = self.resource_fakes.get(args.typ)
         if fake is not None:
-            id_, extra = fake(args.name, state, self.fakes)
+            id_, extra = fake(args.name, state, fakes)
             return id_, {**state, **extra}
-        return self._default_id(args.typ, args.name), state
+        return self._default_id(args.typ, args.name, fakes), state
 
-    def _stack_reference(self, name: str) -> tuple[str, dict[str, Any]]:
-        """A reference to `<org>/<project>/<stack>`: the outputs previewed for that stack."""
-        stack = name.rsplit("/", 1)[-1]
-        if stack not in self.stack_outputs:
-            raise KeyError(f"the offline preview has no outputs of stack {stack!r}")
-        return name, {"name": name, "outputs": self.stack_outputs[stack], "secretOutputNames": []}
+    def _stack_reference(self, qualified: str) -> tuple[str, dict[str, Any]]:
+        stack = qualified.rsplit("/", 1)[-1]
+        if stack not in self.references:
+            raise KeyError(f"the preview has no outputs of stack {qualified!r} (not previewed)")
+        outputs = self.references[stack]
+        return qualified, {"name": qualified, "outputs": outputs, "secretOutputNames": []}
 
-    def _default_id(self, token: str, name: str) -> str:
+    def _default_id(self, token: str, name: str, fakes: Fakes) -> str:
         for prefix, make in self.default_ids:
             if make is not None and token.startswith(prefix):
-                return make(token, name, self.fakes)
-        return f"{name}-{self.fakes.hex(token + name, 8)}"
+                return make(token, name, fakes)
+        return f"{name}-{fakes.hex(token + name, 8)}"
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
@@ -201,7 +270,7 @@ class SkyMocks(pulumi.runtime.Mocks):
         fake = self.invoke_fakes.get(args.token)
         if fake is None:
             raise NotImplementedError(f"the offline preview has no answer for invoke {args.token}")
-        return fake(dict(args.args), self.fakes), []
+        return fake(dict(args.args), self._fakes(args.token)), []
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -231,6 +300,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 secret_outputs=_secret_keys(request.object)
                 | frozenset(request.additionalSecretOutputs),
                 dependencies=frozenset(request.dependencies),
+                create_timeout=request.customTimeouts.create or None,
             )
         )
         return response
@@ -265,41 +335,67 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def preview_stack(project: str, stack: StackPlan, config: Mapping[str, str]) -> StackPreview:
+def preview_stack(
+    project: str,
+    stack: StackPlan,
+    config: Mapping[str, str],
+    references: Mapping[str, dict[str, Any]] | None = None,
+    ips: set[str] | None = None,
+) -> StackPreview:
     """Run `stack`'s program under the mock engine; return what it registered."""
-    return _preview(project, stack.name, stack.site, config, lambda: lower_stack(stack))
+    mocks = SkyMocks(stack.site, references=references, ips=ips)
+    resources, outputs = _run(project, stack.name, mocks, config, lambda: lower_stack(stack))
+    return StackPreview(stack.name, stack.site, resources, outputs)
+
+
+def preview_peering_stack(
+    topology: Topology,
+    name: str,
+    config: Mapping[str, str],
+    references: Mapping[str, dict[str, Any]],
+    ips: set[str] | None = None,
+) -> StackPreview:
+    """Run peering stack `name` under the mock engine, its references answered from
+    `references` (the cloud stacks' previewed outputs)."""
+    a, b = topology.peering_sites(name)
+    mocks = SkyMocks(a, b, references=references, ips=ips)
+    resources, outputs = _run(
+        topology.project, name, mocks, config, lambda: lower_peering_stack(topology, name)
+    )
+    return StackPreview(name, a, resources, outputs, peer=b)
 
 
 def preview_replication(
     project: str,
     replication: Replication,
     config: Mapping[str, str],
-    stack_outputs: Mapping[str, dict[str, Any]],
+    references: Mapping[str, dict[str, Any]],
+    ips: set[str] | None = None,
 ) -> StackPreview:
-    """Run a replication stack's program, its StackReferences reading `stack_outputs`."""
+    """Run a replication stack's program, its StackReferences answered from `references`
+    (the cloud stacks' previewed outputs)."""
     from skyinfra.replication_stack import lower_replication
 
-    return _preview(
-        project,
-        replication.stack,
-        replication.target,
-        config,
-        lambda: lower_replication(project, replication),
-        stack_outputs,
+    r = replication
+    mocks = SkyMocks(r.target, r.source_site, references=references, ips=ips)
+    resources, outputs = _run(
+        project, r.stack, mocks, config, lambda: lower_replication(project, r)
     )
+    return StackPreview(r.stack, r.target, resources, outputs)
 
 
-def _preview(
+def _run(
     project: str,
-    name: str,
-    site: Site,
+    stack: str,
+    mocks: SkyMocks,
     config: Mapping[str, str],
     lower: Callable[[], dict[str, Any]],
-    stack_outputs: Mapping[str, dict[str, Any]] | None = None,
-) -> StackPreview:
-    mocks = SkyMocks(site, stack_outputs)
+) -> tuple[list[Registered], dict[str, Any]]:
     monitor = _RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=name, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=False, monitor=monitor,
+        organization=ORGANIZATION,
+    )  # fmt: skip
     pulumi.runtime.set_all_config(dict(config))
     outputs: dict[str, Any] = {}
 
@@ -313,23 +409,54 @@ def _preview(
     # Registration order depends on asyncio scheduling; names are stable (and a child's name
     # starts with its component's, so parents still come first).
     resources = sorted(monitor.recorded, key=lambda r: (r.name, r.type))
-    return StackPreview(name, site, resources, _plain(outputs))
+    return resources, _plain(outputs)
 
 
 def preview_topology(
     topology: Topology, configs: Mapping[str, Mapping[str, str]], only: str | None = None
 ) -> list[StackPreview]:
-    """Preview every stack (or just `only`): cloud stacks in name order, then replication
-    stacks, which read the previewed outputs of the cloud stacks they reference."""
-    wanted = [r for r in topology.replications if only is None or r.stack == only]
-    needed = {only} | {s.stack for r in wanted for s in (r.source_site, r.target)}
-    clouds = {
-        s.name: preview_stack(topology.project, s, configs.get(s.name, {}))
-        for s in topology.stacks
-        if only is None or s.name in needed
-    }
-    outputs = {name: p.outputs for name, p in clouds.items()}
-    replicas = [
-        preview_replication(topology.project, r, configs.get(r.stack, {}), outputs) for r in wanted
-    ]
-    return [p for name, p in clouds.items() if only in (None, name)] + replicas
+    """Preview every stack (or just `only`): cloud stacks in name order (a network's home
+    stack sorts first), then peering stacks; the stacks `only` reads are run, not returned."""
+    needed = None if only is None else _needed(topology, only)
+    references: dict[str, dict[str, Any]] = {}
+    ips: set[str] = set()
+    previews = []
+    for stack in topology.stacks:
+        if needed is None or stack.name in needed:
+            p = preview_stack(topology.project, stack, configs.get(stack.name, {}), references, ips)
+            references[stack.name] = p.outputs
+            previews.append(p)
+    for name in topology.peering_stack_names:
+        if needed is None or name in needed:
+            config = _merged_config(topology.peering_sites(name), name, configs)
+            previews.append(preview_peering_stack(topology, name, config, references, ips))
+    for r in topology.replications:
+        if needed is None or r.stack in needed:
+            config = _merged_config((r.source_site, r.target), r.stack, configs)
+            previews.append(preview_replication(topology.project, r, config, references, ips))
+    return [p for p in previews if only is None or p.name == only]
+
+
+def _needed(topology: Topology, stack: str) -> set[str]:
+    """`stack` and every stack it reads, directly or not (a peering stack reads its two
+    sites' stacks, a cloud stack the home stack of a network it shares)."""
+    if stack in topology.peering_stack_names:
+        read = {s.stack for s in topology.peering_sites(stack)}
+    elif stack in {r.stack for r in topology.replications}:
+        replication = topology.replication(stack)
+        read = {replication.source_site.stack, replication.target.stack}
+    else:
+        read = {n.home for n in topology.stack(stack).networks if n.home}
+    return {stack}.union(*(_needed(topology, r) for r in read))
+
+
+def _merged_config(
+    sites: tuple[Site, Site], name: str, configs: Mapping[str, Mapping[str, str]]
+) -> dict[str, str]:
+    """A two-site stack's config plus its sites' provider settings: the program uses explicit
+    providers, but the mocks read `gcp:project` / `azure-native:subscriptionId` for ids."""
+    merged: dict[str, str] = {}
+    for site in sites:
+        merged.update(configs.get(site.stack, {}))
+    merged.update(configs.get(name, {}))
+    return merged

@@ -14,18 +14,23 @@ from typing import Any
 import pulumi
 
 from skyinfra.clouds import get_cloud
-from skyinfra.components import Bucket, ComputeGroup, Network
-from skyinfra.topology import StackPlan, Topology
+from skyinfra.components import Bucket, ComputeGroup, Gateway, Network
+from skyinfra.references import output, stack_reference
+from skyinfra.topology import NetworkPlan, StackPlan, Topology
 
 
 def lower_stack(stack: StackPlan) -> dict[str, Any]:
     """Register every resource of `stack`; return the stack outputs (also what peering reads)."""
     cloud = get_cloud(stack.site.cloud)
-    networks = {n.name: Network(n, cloud, stack) for n in stack.networks}
+    networks = {n.name: Network(n, cloud, stack, network=_home(n)) for n in stack.networks}
     buckets = {b.name: Bucket(b, cloud, stack) for b in stack.buckets}
     groups = {
         c.name: ComputeGroup(c, cloud, stack, network=networks[c.network].outputs)
         for c in stack.compute
+    }
+    gateways = {
+        g.network: Gateway(g, cloud, stack, network=networks[g.network].outputs)
+        for g in stack.gateways
     }
     return {
         "cloud": stack.site.cloud,
@@ -33,17 +38,28 @@ def lower_stack(stack: StackPlan) -> dict[str, Any]:
         "networks": {name: n.outputs for name, n in networks.items()},
         "buckets": {name: b.outputs for name, b in buckets.items()},
         "compute": {name: g.outputs for name, g in groups.items()},
+        "gateways": {name: g.outputs for name, g in gateways.items()},
     }
+
+
+def _home(plan: NetworkPlan) -> pulumi.Output[Any] | None:
+    """The outputs of a network another stack creates (`plan.home`), by StackReference."""
+    if plan.home is None:
+        return None
+    return output(stack_reference(plan.home), "networks", plan.name)
 
 
 def run(project_dir: str | Path = ".") -> None:
     """Entry point of a compiled project: lower the stack named by `pulumi stack select`."""
     from skyinfra.api import load_project_topology
+    from skyinfra.peering_stack import lower_peering_stack
 
     topology = load_project_topology(Path(project_dir))
     stack_name = pulumi.get_stack()
     if stack_name in topology.stack_names:
         outputs = lower_stack(topology.stack(stack_name))
+    elif stack_name in topology.peering_stack_names:
+        outputs = lower_peering_stack(topology, stack_name)
     else:
         outputs = _lower_other(topology, stack_name)
     for key, value in outputs.items():
@@ -51,13 +67,20 @@ def run(project_dir: str | Path = ".") -> None:
 
 
 def _lower_other(topology: Topology, stack_name: str) -> dict[str, Any]:
-    """A stack that is not a cloud stack: a replication stack, or an error naming them all."""
+    """A stack that is neither a cloud nor a peering stack: a replication stack, or an error
+    naming them all."""
     from skyinfra.replication_stack import lower_replication
 
     try:
         replication = topology.replication(stack_name)
     except KeyError:
-        known = ", ".join([*topology.stack_names, *(r.stack for r in topology.replications)])
+        known = ", ".join(
+            [
+                *topology.stack_names,
+                *topology.peering_stack_names,
+                *(r.stack for r in topology.replications),
+            ]
+        )
         raise pulumi.RunError(
             f"stack {stack_name!r} is not part of this project (stacks: {known})"
         ) from None

@@ -46,7 +46,11 @@ def render_project(plan: Plan) -> dict[str, str]:
     """Relative path -> file content for the whole project."""
     env = _environment()
     common = {"generated": GENERATED, "project": plan.spec.name, "spec_file": plan.spec_name}
-    stacks = [*plan.topology.stack_names, *(r.stack for r in plan.topology.replications)]
+    stacks = [
+        *plan.topology.stack_names,
+        *plan.topology.peering_stack_names,
+        *(r.stack for r in plan.topology.replications),
+    ]
     files = {
         "Pulumi.yaml": env.get_template("Pulumi.yaml.j2").render(common, stacks=stacks),
         "__main__.py": env.get_template("__main__.py.j2").render(common, stacks=stacks),

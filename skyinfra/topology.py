@@ -29,6 +29,9 @@ class NetworkPlan:
     public_ports: tuple[int, ...] = ()  # TCP ports open to the internet (`public: true` groups)
     peer_cidrs: tuple[str, ...] = ()  # CIDRs of the networks linked to this one (peering/)
     gateway_subnet: str | None = None  # the VPN gateway's own subnet, where the cloud needs one
+    # The stack that creates the network when one network spans this cloud's regions (GCP)
+    # and another stack owns it; this stack then adds only its regional subnets and rules.
+    home: str | None = None
 
     @property
     def trusted_cidrs(self) -> tuple[str, ...]:
@@ -109,3 +112,15 @@ class Topology:
             if replication.stack == stack:
                 return replication
         raise KeyError(stack)
+
+    @property
+    def peering_stack_names(self) -> list[str]:
+        """One peering stack per pair of sites with links between them, sorted."""
+        return sorted({x.stack for x in self.links.links})
+
+    def peering_sites(self, name: str) -> tuple[Site, Site]:
+        """The two sites whose links peering stack `name` holds."""
+        for link in self.links.links:
+            if link.stack == name:
+                return link.a, link.b
+        raise KeyError(name)

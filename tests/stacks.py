@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from skyinfra.peering.model import VpnGateway
 from skyinfra.preview import StackPreview, preview_stack
 from skyinfra.spec import Accelerator
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
@@ -54,6 +57,17 @@ def stack_plan(
         buckets=(bucket,),
         compute=(group,),
     )
+
+
+GATEWAY_ASN = 64600
+BGP_ADDRESSES = (("169.254.21.2", "169.254.21.6"), ("169.254.21.10", "169.254.21.14"))
+
+
+def with_gateway(stack: StackPlan) -> StackPlan:
+    """`stack` whose network has a VPN gateway (ASN 64600, two tunnels per instance)."""
+    gateway = VpnGateway("core", stack.site, GATEWAY_ASN, BGP_ADDRESSES)
+    networks = tuple(replace(n, gateway_subnet="10.1.255.0/27") for n in stack.networks)
+    return replace(stack, networks=networks, gateways=(gateway,))
 
 
 def run(stack: StackPlan) -> StackPreview:

@@ -38,7 +38,7 @@ def test_the_program_lowers_a_replication_stack_from_stack_references(tmp_path: 
     compile_project(write(tmp_path), tmp_path / "p")
     p = preview("gcp", "azure")
     outputs = {p.source.name: p.source.outputs, p.target.name: p.target.outputs}
-    mocks = SkyMocks(Site("azure", "westeurope"), outputs)
+    mocks = SkyMocks(Site("azure", "westeurope"), references=outputs)
     monitor = _RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="demo", stack=STACK, monitor=monitor)
     pulumi.runtime.set_all_config({"gcp:project": "demo-project"})

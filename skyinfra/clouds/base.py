@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from skyinfra.catalog.model import Offer, Row
 from skyinfra.errors import Problem
+from skyinfra.peering.model import NativePeering, TunnelEnd, VpnGateway, VpnLink
 from skyinfra.peering.replica import Replication
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
 
@@ -34,13 +35,15 @@ class Context:
 
     `parent` is the neutral ComponentResource the cloud resources hang under; `name` is the
     component's logical name, which prefixes every child's logical name (stable URNs).
-    `network` holds the lowered outputs of the network a compute group attaches to.
+    `network` holds the lowered outputs of the network a compute group or a VPN gateway
+    attaches to; for a network that another stack creates (`NetworkPlan.home`), that stack's
+    outputs of it (read through a StackReference).
     """
 
     parent: pulumi.Resource
     name: str
     stack: StackPlan
-    network: Outputs | None = None
+    network: Any = None  # Outputs, or an Output of them (another stack's)
 
     def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         import pulumi
@@ -83,6 +86,45 @@ class ReplicationContext:
 
     def child(self, suffix: str) -> str:
         return f"{self.name}-{suffix}"
+
+
+@dataclass(frozen=True)
+class LinkSide:
+    """What one cloud's half of a VPN link is lowered from (in the link's peering stack).
+
+    `network` and `gateway` are this side's cloud-stack outputs (read by StackReference);
+    `peer_addresses` the peer's tunnel outside addresses, indexed by the peer end's
+    `outside_index`; `keys` the tunnels' pre-shared keys (secret Outputs), by tunnel index.
+    """
+
+    link: VpnLink
+    site: Site
+    peer: Site
+    gateway_plan: VpnGateway
+    network: Any
+    gateway: Any
+    peer_addresses: Any
+    keys: tuple[Any, ...]
+
+    @property
+    def ends(self) -> list[tuple[TunnelEnd, TunnelEnd]]:
+        """(own end, peer end) of every tunnel, in tunnel order."""
+        return self.link.ends(self.site)
+
+    @property
+    def peer_asn(self) -> int:
+        return self.link.asn_of(self.peer)
+
+
+@dataclass(frozen=True)
+class PeeringSide:
+    """One network of a native (same-cloud) peering: its site, its cloud-stack outputs (read
+    by StackReference), its planned CIDR and the explicit provider for its region."""
+
+    site: Site
+    network: Any
+    cidr: str
+    provider: Any
 
 
 @dataclass(frozen=True)
@@ -172,6 +214,18 @@ class Cloud:
     replication: ClassVar[ReplicationFacts]
     #: Module (relative to this cloud's package) holding the replication lowering.
     replication_module: ClassVar[str] = "replication"
+    #: Its tunnel outside addresses exist only once a link's own resources do (AWS: two per
+    #: VPN connection); otherwise they are its gateway's public IPs, known from its stack.
+    tunnel_addresses_per_link: ClassVar[bool] = False
+    #: Its gateway waits for the peer to start IKE and BGP (Azure, on APIPA addresses).
+    vpn_responder_only: ClassVar[bool] = False
+    #: Module (relative to the cloud's package) holding `lower_half` and `provider`.
+    vpn_module: ClassVar[str] = "vpn"
+
+    @property
+    def network_spans_regions(self) -> bool:
+        """One network serves every region (GCP): no link between regions, one owner stack."""
+        return self.cross_region_link is None
 
     # -- lowering -------------------------------------------------------------------------
 
@@ -192,8 +246,29 @@ class Cloud:
     def _module(self, name: str) -> Any:
         return importlib.import_module(f"{type(self).__module__}.{name}")
 
-    def lower(self, plan: NetworkPlan | BucketPlan | ComputePlan, ctx: Context) -> Outputs:
+    def lower(
+        self, plan: NetworkPlan | BucketPlan | ComputePlan | VpnGateway, ctx: Context
+    ) -> Outputs:
         return self.lowerings()[type(plan)](plan, ctx)
+
+    def lower_vpn_half(self, side: LinkSide, ctx: Context) -> Outputs:
+        """This cloud's resources of one VPN link; `addresses` if `tunnel_addresses_per_link`."""
+        outputs: Outputs = self._module(self.vpn_module).lower_half(side, ctx)
+        return outputs
+
+    def lower_native_peering(
+        self, link: NativePeering, sides: tuple[PeeringSide, PeeringSide], ctx: Context
+    ) -> Outputs:
+        """Both directions of a peering between two regions of this cloud (peering stack)."""
+        outputs: Outputs = self._module(self.vpn_module).lower_peering(link, sides, ctx)
+        return outputs
+
+    def provider(
+        self, name: str, site: Site, settings: Mapping[str, str]
+    ) -> pulumi.ProviderResource:
+        """An explicit provider for `site` (a peering stack serves two sites at once)."""
+        made: pulumi.ProviderResource = self._module(self.vpn_module).provider(name, site, settings)
+        return made
 
     def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
         """Problems this cloud has with a plan, found at compile time (no SDK needed).

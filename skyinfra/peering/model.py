@@ -192,3 +192,5 @@ class NetworkRecord:
     cidrs: Mapping[tuple[str, Site], str] = field(default_factory=dict)
     asns: Mapping[tuple[str, Site], int] = field(default_factory=dict)
     inside: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # link name -> /30s
+    # network -> the stacks creating it where one network spans a cloud's regions (GCP)
+    homes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -95,7 +95,7 @@ def ami_id(pattern: str, arch: str) -> str:
 def test_network_is_a_vpc_with_two_zonal_subnets_a_gateway_route_and_a_security_group() -> None:
     p = plain()
     assert sorted(r.type for r in children(p, NETWORK_TOKEN)) == sorted(
-        [VPC, SUBNET, SUBNET, IGW, ROUTE_TABLE, ASSOCIATION, ASSOCIATION, SG]
+        [VPC, SUBNET, SUBNET, IGW, ROUTE_TABLE, "aws:ec2/route:Route", ASSOCIATION, ASSOCIATION, SG]
     )
     vpc = p.one(VPC)
     assert vpc.id and vpc.id.startswith("vpc-") and len(vpc.id) == 21
@@ -114,7 +114,13 @@ def test_every_subnet_routes_to_the_internet_gateway() -> None:
     p = plain()
     igw, table = p.one(IGW), p.one(ROUTE_TABLE)
     assert igw.inputs["vpcId"] == p.one(VPC).id
-    assert table.inputs["routes"] == [{"cidrBlock": "0.0.0.0/0", "gatewayId": igw.id}]
+    assert "routes" not in table.inputs  # inline routes would remove the peering layer's
+    route = p.one("aws:ec2/route:Route")
+    assert route.inputs == {
+        "routeTableId": table.id,
+        "destinationCidrBlock": "0.0.0.0/0",
+        "gatewayId": igw.id,
+    }
     associations = {
         (a.inputs["subnetId"], a.inputs["routeTableId"]) for a in p.by_type(ASSOCIATION)
     }

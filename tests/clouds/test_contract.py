@@ -11,6 +11,7 @@ import pytest
 from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
 from skyinfra.errors import SpecError
+from skyinfra.peering.model import VpnGateway
 from skyinfra.preview import StackPreview
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 from tests.stacks import run, stack_plan
@@ -40,7 +41,8 @@ def test_unknown_cloud_suggests_a_name() -> None:
 
 @pytest.mark.parametrize("cloud", CLOUDS)
 def test_lowering_table_covers_every_kind(cloud: str) -> None:
-    assert set(get_cloud(cloud).lowerings()) == {NetworkPlan, BucketPlan, ComputePlan}
+    kinds = {NetworkPlan, BucketPlan, ComputePlan, VpnGateway}
+    assert set(get_cloud(cloud).lowerings()) == kinds
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)

@@ -73,6 +73,7 @@ def test_network_is_a_custom_mode_vpc_with_one_subnetwork_and_one_trusted_rule()
             "direction": "INGRESS",
             "allows": [{"protocol": "tcp", "ports": ["22", "443"]}],
             "sourceRanges": ["10.1.0.0/16", "10.2.0.0/16"],
+            "targetTags": ["demo-core-us-central1"],  # this region's VMs only
         }
     }
 
@@ -93,6 +94,7 @@ def test_network_outputs_resolve_to_the_mock_ids_and_self_links() -> None:
     assert out == {
         "id": net_id,
         "name": "demo-core-vpc",
+        "target_tag": "demo-core-us-central1",
         "cidr": "10.1.0.0/16",
         "region": "us-central1",
         "subnet_ids": [subnet_id],
@@ -146,6 +148,7 @@ def test_compute_is_a_template_behind_a_regional_mig() -> None:
     assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([GROUP, TEMPLATE])
     t = p.one(TEMPLATE).inputs
     assert t["machineType"] == "n2-standard-4"
+    assert t["tags"] == [p.one(FIREWALL).inputs["targetTags"][0]]  # the region's rules apply
     assert t["disks"] == [
         {
             "boot": True,

@@ -29,10 +29,13 @@ def linked_spec(
     links: Sequence[tuple[str, str]] | None = None,
     mode: str = "vpn",
     extra: str = "",
+    ports: Sequence[int] = (),
 ) -> tuple[Spec, Placement]:
-    """Network `core`, a group `vm-<stack>` per site, flows between groups, a peering section."""
+    """Network `core`, a group `vm-<stack>` per site (open on `ports`), flows between groups,
+    a peering section."""
     lines = ["name: demo", "accounts: {gcp: {project: p}}", "networks: {core: {}}", "compute:"]
-    lines += [f"  {group(s)}: {{network: core}}" for s in sites]
+    opened = f", ports: [{', '.join(map(str, ports))}]" if ports else ""
+    lines += [f"  {group(s)}: {{network: core{opened}}}" for s in sites]
     pairs = [(group(a), group(b)) for a, b in flows] + list(named_flows)
     lines += ["flows:", *(f"  - {{from: {a}, to: {b}, gb_per_month: 10}}" for a, b in pairs)]
     lines += [] if pairs else ["  []"]

@@ -24,6 +24,7 @@ class Aws(Cloud):
     account_keys: ClassVar[dict[str, str]] = {"profile": "named AWS CLI profile to deploy with"}
     cross_region_link = "aws-vpc-peering"
     vpn_tunnels_per_peer_ip = 2
+    tunnel_addresses_per_link = True  # each VPN connection brings its own two addresses
     inside_first_host_rank = 0  # with explicit inside CIDRs the VGW always takes host 1
     reserved_inside_cidrs = (
         *(f"169.254.{i}.0/30" for i in range(6)),

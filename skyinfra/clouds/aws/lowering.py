@@ -13,7 +13,9 @@ import pulumi
 import pulumi_aws as aws
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.aws.vpn import lower_gateway
 from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
+from skyinfra.peering.model import VpnGateway
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 __all__ = ["LOWERINGS"]
@@ -79,16 +81,21 @@ def _subnet(
 def _route_table(
     ctx: Context, vpc: aws.ec2.Vpc, subnets: list[aws.ec2.Subnet]
 ) -> aws.ec2.RouteTable:
-    """One table for all subnets: default route to the internet gateway. The peering layer
-    propagates VPN routes into it (the provider ignores propagated routes when diffing)."""
+    """One table for all subnets: default route to the internet gateway. The VPN gateway
+    propagates BGP routes into it; peering stacks add routes to peered VPCs."""
     gateway = aws.ec2.InternetGateway(
         ctx.child("igw"), vpc_id=vpc.id, tags=_tags(ctx, "igw"), opts=ctx.opts()
     )
     table = aws.ec2.RouteTable(
-        ctx.child("rt"),
-        vpc_id=vpc.id,
-        routes=[{"cidr_block": _ANYWHERE, "gateway_id": gateway.id}],
-        tags=_tags(ctx, "rt"),
+        ctx.child("rt"), vpc_id=vpc.id, tags=_tags(ctx, "rt"), opts=ctx.opts()
+    )
+    # A standalone route, not an inline one: a table with inline routes removes the routes
+    # other stacks add to it (VPC peering routes, from the peering stacks).
+    aws.ec2.Route(
+        ctx.child("default-route"),
+        route_table_id=table.id,
+        destination_cidr_block=_ANYWHERE,
+        gateway_id=gateway.id,
         opts=ctx.opts(),
     )
     for i, subnet in enumerate(subnets):
@@ -319,6 +326,7 @@ def _tags(ctx: Context, suffix: str | None = None) -> dict[str, str]:
 
 
 LOWERINGS: dict[type, Lowering] = {
+    VpnGateway: lower_gateway,
     NetworkPlan: lower_network,
     BucketPlan: lower_bucket,
     ComputePlan: lower_compute,

@@ -8,6 +8,7 @@ pairs, auto scaling groups) get the name Pulumi's auto-naming would give them
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,8 @@ def _arn(fakes: Fakes, service: str, resource: str) -> str:
 
 
 def _ec2_id(prefix: str, name: str, fakes: Fakes) -> str:
-    return f"{prefix}-{fakes.hex(prefix + name)}"
+    """Seeded by region too: two regions' stacks use the same logical names."""
+    return f"{prefix}-{fakes.hex(prefix + fakes.site.region + name)}"
 
 
 def _ec2(prefix: str, kind: str, **extra: str) -> ResourceFake:
@@ -138,6 +140,20 @@ def _datasync(kind: str) -> ResourceFake:
     return fake
 
 
+def _vpn_connection(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Two tunnels, each with a public outside address (what the peer points at) and, with
+    planned inside /30s, the VGW on host 1 and the customer gateway on host 2."""
+    id_, extra = _ec2("vpn", "vpn-connection")(name, state, fakes)
+    for n in (1, 2):
+        extra[f"tunnel{n}Address"] = fakes.public_ip(f"{name}/tunnel{n}")
+        cidr = state.get(f"tunnel{n}InsideCidr")
+        if cidr:
+            first, second = list(ipaddress.ip_network(str(cidr)).hosts())[:2]
+            extra[f"tunnel{n}VgwInsideAddress"] = str(first)
+            extra[f"tunnel{n}CgwInsideAddress"] = str(second)
+    return id_, extra
+
+
 # -- invokes --------------------------------------------------------------------------------
 
 
@@ -201,6 +217,7 @@ _PREFIXES = {
     "aws:ec2/vpnGateway:VpnGateway": "vgw",
     "aws:ec2/customerGateway:CustomerGateway": "cgw",
     "aws:ec2/vpnConnection:VpnConnection": "vpn",
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx",
     "aws:ec2/eip:Eip": "eipalloc",
     "aws:ec2/natGateway:NatGateway": "nat",
     "aws:ec2transitgateway/transitGateway:TransitGateway": "tgw",
@@ -225,6 +242,7 @@ FAKES = CloudFakes(
         "aws:ec2/keyPair:KeyPair": _key_pair,
         "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
         "aws:autoscaling/group:Group": _group,
+        "aws:ec2/vpnConnection:VpnConnection": _vpn_connection,
         "aws:s3/bucket:Bucket": _bucket,
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _bucket_setting,
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _bucket_setting,

@@ -16,7 +16,9 @@ import pulumi_random as random
 from pulumi_azure_native import compute, network, resources, storage
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.azure.vpn import lower_gateway
 from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
+from skyinfra.peering.model import VpnGateway
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 __all__ = ["LOWERINGS"]
@@ -56,7 +58,7 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
         opts=ctx.opts(),
     )
     subnets = _subnets(plan, ctx, rg, vnet, nsg)
-    return {
+    outputs = {
         "id": vnet.id,
         "name": vnet.name,
         "cidr": plan.cidr,
@@ -66,6 +68,29 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
         "nsg_id": nsg.id,
         "location": plan.site.region,
     }
+    if plan.gateway_subnet:
+        outputs["gateway_subnet_id"] = _gateway_subnet(plan.gateway_subnet, ctx, rg, vnet, subnets)
+    return outputs
+
+
+def _gateway_subnet(
+    cidr: str,
+    ctx: Context,
+    rg: resources.ResourceGroup,
+    vnet: network.VirtualNetwork,
+    after: list[network.Subnet],
+) -> pulumi.Output[str]:
+    """The VPN gateway's subnet: named exactly `GatewaySubnet`, no NSG (Azure forbids one
+    there), written after the workload subnets (one subnet write per VNet at a time)."""
+    subnet = network.Subnet(
+        ctx.child("gateway-subnet"),
+        resource_group_name=rg.name,
+        virtual_network_name=vnet.name,
+        subnet_name="GatewaySubnet",
+        address_prefix=cidr,
+        opts=ctx.opts(depends_on=after[-1:]),
+    )
+    return subnet.id
 
 
 def _subnets(
@@ -413,6 +438,7 @@ def _tags(ctx: Context) -> dict[str, str]:
 
 
 LOWERINGS: dict[type, Lowering] = {
+    VpnGateway: lower_gateway,
     NetworkPlan: lower_network,
     BucketPlan: lower_bucket,
     ComputePlan: lower_compute,

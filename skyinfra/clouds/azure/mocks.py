@@ -5,7 +5,6 @@ from the `<kind>Name` inputs the resource was given. Where a program leaves the 
 Pulumi, the fake gives what azure-native auto-naming would (`<logical name><8 hex>`), since
 auto-naming does not happen under mocks and later code reads `rg.name`, `account.name`, ...
 The subscription is the stack's `azure-native:subscriptionId`, else the all-zero one.
-`pulumi_random` results are faked here too: only Azure lowerings use them so far.
 """
 
 from __future__ import annotations
@@ -32,9 +31,10 @@ def _subscription() -> str:
 
 
 def own_name(logical: str, state: dict[str, Any], key: str, fakes: Fakes) -> str:
-    """The physical name: the `<kind>Name` input if set, else what auto-naming would pick."""
+    """The physical name: the `<kind>Name` input if set, else what auto-naming would pick
+    (seeded by region too: two regions' stacks use the same logical names)."""
     explicit = state.get(key)
-    return str(explicit) if explicit else f"{logical}{fakes.hex(logical, 8)}"
+    return str(explicit) if explicit else f"{logical}{fakes.hex(fakes.site.region + logical, 8)}"
 
 
 def _group_path(state: dict[str, Any]) -> str:
@@ -95,32 +95,6 @@ def _replication_policy(logical: str, state: dict[str, Any], fakes: Fakes) -> Fa
     path = f"storageAccounts/{state.get('accountName')}/objectReplicationPolicies/{policy_id}"
     id_ = f"{_group_path(state)}/providers/Microsoft.Storage/{path}"
     return id_, {"name": policy_id, "policyId": policy_id, "rules": rules}
-
-
-def _random_string(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
-    """A result of the requested length; lowercase and digits unless upper/special are on."""
-    length = int(state.get("length") or 16)
-    text = _stretch(fakes, logical, length)
-    if state.get("upper", True) is not False:
-        text = text[:1].upper() + text[1:]
-    if state.get("special", True) is not False and length > 1:
-        text = text[:-1] + "_"
-    return text, {"result": text}
-
-
-def _random_password(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
-    """Deterministic, of the requested length, with all four character classes."""
-    length = int(state.get("length") or 16)
-    text = ("Aa1_" + _stretch(fakes, logical, length))[:length]
-    return "none", {"result": text, "bcryptHash": f"$2a$10${fakes.hex(text, 53)}"}
-
-
-def _stretch(fakes: Fakes, seed: str, length: int) -> str:
-    """`length` hex characters derived from `seed` (sha256 gives 64 at a time)."""
-    text = ""
-    while len(text) < length:
-        text += fakes.hex(f"{seed}/{len(text)}", 64)
-    return text[:length]
 
 
 def _client_config(_args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
@@ -205,6 +179,12 @@ FAKES = CloudFakes(
         "azure-native:network:VirtualNetworkGateway": _arm(
             _NETWORK, "virtualNetworkGatewayName", ("virtualNetworkGateways", None)
         ),
+        "azure-native:network:VirtualNetworkPeering": _arm(
+            _NETWORK,
+            "virtualNetworkPeeringName",
+            ("virtualNetworks", "virtualNetworkName"),
+            ("virtualNetworkPeerings", None),
+        ),
         "azure-native:network:LocalNetworkGateway": _arm(
             _NETWORK, "localNetworkGatewayName", ("localNetworkGateways", None)
         ),
@@ -219,8 +199,6 @@ FAKES = CloudFakes(
         "azure-native:datafactory:Dataset": _in_factory("datasets", "datasetName"),
         "azure-native:datafactory:Pipeline": _in_factory("pipelines", "pipelineName"),
         "azure-native:datafactory:Trigger": _in_factory("triggers", "triggerName"),
-        "random:index/randomString:RandomString": _random_string,
-        "random:index/randomPassword:RandomPassword": _random_password,
     },
     invokes={
         "azure-native:authorization:getClientConfig": _client_config,

@@ -17,7 +17,9 @@ import pulumi_gcp as gcp
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
 from skyinfra.clouds.gcp import gpus
+from skyinfra.clouds.gcp.vpn import lower_gateway
 from skyinfra.errors import UnsupportedError
+from skyinfra.peering.model import VpnGateway
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 __all__ = ["LOWERINGS"]
@@ -28,62 +30,79 @@ __all__ = ["LOWERINGS"]
 def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
     """A custom-mode VPC network (auto mode would claim 10.128.0.0/9 and clash with peers).
 
-    GLOBAL dynamic routing lets routes that Cloud Router later learns over a VPN reach every
-    region of the network, not only the router's. A GCP network has no CIDR of its own: the
-    plan's `cidr` lives on in the outputs (and in the firewall's trusted sources).
+    One network serves every region: the network's first stack on GCP creates it, and the
+    others (`plan.home` set) add their regional subnetwork and firewall rules to it, read by
+    StackReference. GLOBAL dynamic routing lets routes that a Cloud Router learns over a VPN
+    reach every region. A GCP network has no CIDR of its own: the plan's `cidr` (this
+    region's part) lives on in the outputs and the firewall's trusted sources.
     """
-    net = gcp.compute.Network(
-        ctx.child("vpc"), auto_create_subnetworks=False, routing_mode="GLOBAL", opts=ctx.opts()
-    )
-    subnets = [_subnetwork(plan, ctx, net, i, cidr) for i, cidr in enumerate(plan.subnets)]
-    _firewalls(plan, ctx, net)
+    net = _network(plan, ctx)
+    subnets = [_subnetwork(plan, ctx, net["id"], i, cidr) for i, cidr in enumerate(plan.subnets)]
+    tag = _dns_label(f"{ctx.name}-{plan.site.region}", 63)
+    _firewalls(plan, ctx, net["id"], tag)
     return {
-        "id": net.id,
-        "name": net.name,
+        **net,
+        "target_tag": tag,
         "cidr": plan.cidr,
         "region": plan.site.region,
         "subnet_ids": [s.id for s in subnets],
-        "self_link": net.self_link,
         "subnet_self_links": [s.self_link for s in subnets],
     }
 
 
+def _network(plan: NetworkPlan, ctx: Context) -> Outputs:
+    """The network's id, name and self link: created here, or its home stack's."""
+    if plan.home is not None:
+        home = ctx.attached_network()
+        return {key: home[key] for key in ("id", "name", "self_link")}
+    net = gcp.compute.Network(
+        ctx.child("vpc"), auto_create_subnetworks=False, routing_mode="GLOBAL", opts=ctx.opts()
+    )
+    return {"id": net.id, "name": net.name, "self_link": net.self_link}
+
+
 def _subnetwork(
-    plan: NetworkPlan, ctx: Context, net: gcp.compute.Network, index: int, cidr: str
+    plan: NetworkPlan, ctx: Context, network: Any, index: int, cidr: str
 ) -> gcp.compute.Subnetwork:
     """A regional subnetwork; Private Google Access lets VMs without public IPs reach GCS."""
     return gcp.compute.Subnetwork(
         ctx.child(f"subnet-{index}"),
         ip_cidr_range=cidr,
         region=plan.site.region,
-        network=net.id,
+        network=network,
         private_ip_google_access=True,
         opts=ctx.opts(),
     )
 
 
-def _firewalls(plan: NetworkPlan, ctx: Context, net: gcp.compute.Network) -> None:
-    """Allow rules only: GCP's implied rules already deny all other ingress and allow all egress."""
+def _firewalls(plan: NetworkPlan, ctx: Context, network: Any, tag: str) -> None:
+    """Allow rules only: GCP's implied rules already deny all other ingress and allow all egress.
+
+    A firewall rule applies to the whole (global) network: each stack's rules target its own
+    region's VMs (by network tag), so one region's peers are not admitted to another region.
+    """
     if plan.ingress_ports:
-        _allow(ctx, "fw-trusted", net, plan.ingress_ports, plan.trusted_cidrs)
+        _allow(ctx, "fw-trusted", network, plan.ingress_ports, plan.trusted_cidrs, tag)
     if plan.public_ports:
-        _allow(ctx, "fw-public", net, plan.public_ports, ("0.0.0.0/0",))
+        _allow(ctx, "fw-public", network, plan.public_ports, ("0.0.0.0/0",), tag)
 
 
 def _allow(
     ctx: Context,
     suffix: str,
-    net: gcp.compute.Network,
+    network: Any,
     ports: tuple[int, ...],
     sources: tuple[str, ...],
+    tag: str,
 ) -> gcp.compute.Firewall:
-    """One ingress rule: TCP `ports` from `sources` to every VM of the network."""
+    """One ingress rule: TCP `ports` from `sources` to this region's VMs of the network."""
     return gcp.compute.Firewall(
         ctx.child(suffix),
-        network=net.id,
+        network=network,
         direction="INGRESS",
         allows=[{"protocol": "tcp", "ports": [str(p) for p in sorted(set(ports))]}],
         source_ranges=list(sources),
+        target_tags=[tag],
         opts=ctx.opts(),
     )
 
@@ -149,6 +168,7 @@ def _template(plan: ComputePlan, ctx: Context) -> gcp.compute.InstanceTemplate:
         machine_type=plan.instance_type,
         disks=[_boot_disk(plan, image)],
         network_interfaces=[_nic(ctx)],
+        tags=[ctx.attached_network()["target_tag"]],  # what the region's firewall rules target
         guest_accelerators=_guest_accelerators(plan),
         metadata=_metadata(plan),
         scheduling=_scheduling(plan),
@@ -288,6 +308,7 @@ def _dns_label(text: str, limit: int) -> str:
 
 
 LOWERINGS: dict[type, Lowering] = {
+    VpnGateway: lower_gateway,
     NetworkPlan: lower_network,
     BucketPlan: lower_bucket,
     ComputePlan: lower_compute,

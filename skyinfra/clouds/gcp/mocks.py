@@ -106,6 +106,22 @@ def _transfer_agent(args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
     }
 
 
+def _ha_vpn_gateway(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Google assigns the two interface addresses that peers point at."""
+    id_, extra = _regional("vpnGateways")(name, state, fakes)
+    interfaces = [{"id": i, "ipAddress": fakes.public_ip(f"{name}/{i}")} for i in range(2)]
+    return id_, {**extra, "vpnInterfaces": interfaces}
+
+
+def _router_part(collection: str) -> Callable[..., Faked]:
+    """Router interfaces and BGP peers: `<region>/<router>/<name>`, as the provider ids them."""
+
+    def fake(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+        return f"{_region(state, fakes)}/{state.get('router')}/{state['name']}", {}
+
+    return fake
+
+
 def _default_id(token: str, name: str, fakes: Fakes) -> str:
     """Other GCP resources (e.g. the peering layer's): a regional compute-style id."""
     member = token.split("/")[-1].split(":")[0]
@@ -121,6 +137,12 @@ FAKES = CloudFakes(
         "gcp:compute/instanceTemplate:InstanceTemplate": _template,
         "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": _group_manager,
         "gcp:storage/bucket:Bucket": _bucket,
+        "gcp:compute/router:Router": _regional("routers"),
+        "gcp:compute/haVpnGateway:HaVpnGateway": _ha_vpn_gateway,
+        "gcp:compute/externalVpnGateway:ExternalVpnGateway": _global("externalVpnGateways"),
+        "gcp:compute/vPNTunnel:VPNTunnel": _regional("vpnTunnels"),
+        "gcp:compute/routerInterface:RouterInterface": _router_part("interfaces"),
+        "gcp:compute/routerPeer:RouterPeer": _router_part("peers"),
         "gcp:serviceaccount/account:Account": _service_account,
         "gcp:storage/hmacKey:HmacKey": _hmac_key,
     },

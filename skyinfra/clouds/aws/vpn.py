@@ -1,0 +1,165 @@
+"""AWS side of cross-cloud VPN links (peering reference sections 2-4).
+
+Site (cloud stack): one virtual private gateway attached to the VPC, with the BGP ASN the
+planner gave the site, and route propagation into the VPC's route table, so prefixes learned
+over BGP reach the subnets. Per link (peering stack): a customer gateway per peer public IP
+and one two-tunnel VPN connection to each, with the planned inside /30s, the link's keys,
+IKEv2 and one algorithm per IKE phase (larger AWS proposal sets fragment on rekey and GCP
+drops the fragments). Two regions of AWS: VPC peering and a route each way (peering stack).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from skyinfra.clouds import get_cloud
+from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
+from skyinfra.peering.model import NativePeering, Tunnel, TunnelEnd, VpnGateway
+from skyinfra.topology import Site
+
+__all__ = ["lower_gateway", "lower_half", "lower_peering", "provider"]
+
+_MAX_BGP_ASN = 2147483647  # larger peer ASNs go into `bgp_asn_extended`
+_PHASE = {
+    "encryption_algorithms": ["AES256"],
+    "integrity_algorithms": ["SHA2-256"],
+    "dh_group_numbers": [20],
+}
+
+
+def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
+    """The VPC's virtual private gateway (AWS attaches one per VPC) and route propagation."""
+    network = ctx.attached_network()
+    gateway = aws.ec2.VpnGateway(
+        ctx.child("vgw"),
+        vpc_id=network["id"],
+        amazon_side_asn=str(plan.asn),
+        tags={"Name": ctx.child("vgw"), "skyinfra:project": ctx.stack.project},
+        opts=ctx.opts(),
+    )
+    aws.ec2.VpnGatewayRoutePropagation(
+        ctx.child("propagation-0"),
+        vpn_gateway_id=gateway.id,
+        route_table_id=network["route_table_id"],
+        opts=ctx.opts(),
+    )
+    return {
+        "vpn_gateway_id": gateway.id,
+        "asn": plan.asn,
+        "public_ips": [],  # a VGW has none: each VPN connection brings two tunnel addresses
+        "route_table_ids": [network["route_table_id"]],
+    }
+
+
+def lower_half(side: LinkSide, ctx: Context) -> Outputs:
+    """Per own interface (one VPN connection), a customer gateway on the peer IP it faces."""
+    connections = []
+    for interface, tunnels in _by_interface(side).items():
+        peer_ip = side.peer_addresses[tunnels[0][2].outside_index]
+        cgw = aws.ec2.CustomerGateway(
+            ctx.child(f"cgw-{interface}"),
+            type="ipsec.1",
+            ip_address=peer_ip,
+            **_asn(side.peer_asn),
+            tags={"Name": ctx.child(f"cgw-{interface}"), "skyinfra:project": ctx.stack.project},
+            opts=ctx.opts(),
+        )
+        connections.append(_connection(side, ctx, interface, cgw, tunnels))
+    addresses = [
+        (conn.tunnel1_address, conn.tunnel2_address)[own.slot]
+        for own, _ in sorted(side.ends, key=lambda e: e[0].outside_index)
+        for conn in [connections[own.interface]]
+    ]
+    return {
+        "addresses": pulumi.Output.all(*addresses),
+        "tunnels": [conn.id for conn in connections],
+        "bgp_peers": [peer.inside_ip for _, peer in side.ends],
+    }
+
+
+Grouped = list[tuple[Tunnel, TunnelEnd, TunnelEnd]]
+
+
+def _by_interface(side: LinkSide) -> dict[int, Grouped]:
+    """(tunnel, own end, peer end) per own interface, in slot order."""
+    grouped: dict[int, Grouped] = {}
+    for tunnel, (own, peer) in zip(side.link.tunnels, side.ends, strict=True):
+        grouped.setdefault(own.interface, []).append((tunnel, own, peer))
+    return {k: sorted(v, key=lambda e: e[1].slot) for k, v in sorted(grouped.items())}
+
+
+def _asn(asn: int) -> dict[str, str]:
+    return {"bgp_asn": str(asn)} if asn <= _MAX_BGP_ASN else {"bgp_asn_extended": str(asn)}
+
+
+def _connection(
+    side: LinkSide,
+    ctx: Context,
+    interface: int,
+    cgw: aws.ec2.CustomerGateway,
+    tunnels: Grouped,
+) -> aws.ec2.VpnConnection:
+    """Two BGP tunnels; a responder-only peer (Azure) needs AWS to start the negotiation."""
+    starts = get_cloud(side.peer.cloud).vpn_responder_only
+    options: dict[str, Any] = {}
+    for tunnel, own, _ in tunnels:
+        prefix = f"tunnel{own.slot + 1}_"
+        options[prefix + "inside_cidr"] = tunnel.inside_cidr
+        options[prefix + "preshared_key"] = side.keys[tunnel.index]
+        options[prefix + "ike_versions"] = ["ikev2"]
+        for phase in ("phase1", "phase2"):
+            for key, value in _PHASE.items():
+                options[f"{prefix}{phase}_{key}"] = value
+        if starts:
+            options[prefix + "startup_action"] = "start"
+    return aws.ec2.VpnConnection(
+        ctx.child(f"vpn-{interface}"),
+        type="ipsec.1",
+        vpn_gateway_id=side.gateway["vpn_gateway_id"],
+        customer_gateway_id=cgw.id,
+        static_routes_only=False,
+        tags={"Name": ctx.child(f"vpn-{interface}"), "skyinfra:project": ctx.stack.project},
+        opts=ctx.opts(),
+        **options,
+    )
+
+
+def provider(name: str, site: Site, settings: Mapping[str, str]) -> pulumi.ProviderResource:
+    return aws.Provider(name, region=site.region, profile=settings.get("profile"))
+
+
+def lower_peering(
+    link: NativePeering, sides: tuple[PeeringSide, PeeringSide], ctx: Context
+) -> Outputs:
+    """Cross-region VPC peering: requested from `a`'s region, accepted in `b`'s, and a route
+    to the other VPC's CIDR in each route table (security groups already admit peers)."""
+    a, b = sides
+    connection = aws.ec2.VpcPeeringConnection(
+        ctx.child("peering"),
+        vpc_id=a.network["id"],
+        peer_vpc_id=b.network["id"],
+        peer_region=b.site.region,
+        auto_accept=False,  # cross-region: only the accepter side can accept
+        tags={"Name": ctx.child("peering"), "skyinfra:project": ctx.stack.project},
+        opts=ctx.opts(provider=a.provider),
+    )
+    accepter = aws.ec2.VpcPeeringConnectionAccepter(
+        ctx.child("accepter"),
+        vpc_peering_connection_id=connection.id,
+        auto_accept=True,
+        tags={"Name": ctx.child("peering"), "skyinfra:project": ctx.stack.project},
+        opts=ctx.opts(provider=b.provider),
+    )
+    for side, other in ((a, b), (b, a)):
+        aws.ec2.Route(
+            ctx.child(f"route-{side.site.stack}"),
+            route_table_id=side.network["route_table_id"],
+            destination_cidr_block=other.cidr,
+            vpc_peering_connection_id=connection.id,
+            opts=ctx.opts(provider=side.provider, depends_on=[accepter]),
+        )
+    return {"peering_connection_id": connection.id}

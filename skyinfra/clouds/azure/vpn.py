@@ -1,0 +1,185 @@
+"""Azure side of cross-cloud VPN links (peering reference sections 1.6, 2, 4 and 5).
+
+Site (cloud stack): two Standard static zone-redundant public IPs (their addresses exist at
+creation, so peers need not wait for the gateway) and one active-active, zone-redundant VPN
+gateway with BGP. A VNet has a single VPN gateway, so its custom BGP (APIPA) addresses list
+this side's inside address of every tunnel of ALL its links, as the planner decided them.
+Per link (peering stack): per tunnel, a local network gateway for the peer's tunnel address
+and BGP address, and a connection using this side's planned APIPA address. Azure does not
+open BGP from APIPA addresses: connections are responder-only and the peer initiates.
+Two regions of Azure: global VNet peering in both directions (peering stack).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_azure_native as azure_native
+from pulumi_azure_native import authorization, network
+
+from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
+from skyinfra.peering.model import GATEWAY_IPS, NativePeering, VpnGateway
+from skyinfra.topology import Site
+
+__all__ = ["lower_gateway", "lower_half", "lower_peering", "provider"]
+
+_SKU = "VpnGw1AZ"  # non-AZ VpnGw SKUs cannot be created since 2025-01-01
+_ZONES = ["1", "2", "3"]
+_CREATE_TIMEOUT = "90m"  # gateways take 45 minutes or more
+
+
+def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
+    """The network's VPN gateway; its ipConfiguration ids are strings built before it exists
+    (the BGP settings must name them, and `gateway.id` would refer to itself)."""
+    net = ctx.attached_network()
+    name = ctx.child("gateway")
+    config_names = [f"ipconfig{i}" for i in range(GATEWAY_IPS)]
+    ips = [_public_ip(ctx, net, i) for i in range(GATEWAY_IPS)]
+    config_ids = [_ip_configuration_id(net["resource_group_name"], name, c) for c in config_names]
+    gateway = network.VirtualNetworkGateway(
+        name,
+        virtual_network_gateway_name=name,
+        resource_group_name=net["resource_group_name"],
+        location=net["location"],
+        gateway_type="Vpn",
+        vpn_type="RouteBased",
+        sku={"name": _SKU, "tier": _SKU},
+        vpn_gateway_generation="Generation1",
+        active_active=True,
+        enable_bgp=True,
+        ip_configurations=[
+            {
+                "name": config,
+                "public_ip_address": {"id": ip.id},
+                "subnet": {"id": net["gateway_subnet_id"]},
+                "private_ip_allocation_method": "Dynamic",
+            }
+            for config, ip in zip(config_names, ips, strict=True)
+        ],
+        bgp_settings={
+            "asn": plan.asn,
+            "bgp_peering_addresses": [
+                {"ipconfiguration_id": config_id, "custom_bgp_ip_addresses": list(addresses)}
+                for config_id, addresses in zip(config_ids, _addresses(plan), strict=True)
+            ],
+        },
+        opts=ctx.opts(custom_timeouts=pulumi.CustomTimeouts(create=_CREATE_TIMEOUT)),
+    )
+    return {
+        "gateway_id": gateway.id,
+        "asn": plan.asn,
+        "resource_group_name": net["resource_group_name"],
+        "location": net["location"],
+        "public_ips": [ip.ip_address for ip in ips],
+        "ip_configuration_ids": config_ids,
+    }
+
+
+def _addresses(plan: VpnGateway) -> list[tuple[str, ...]]:
+    """This side's APIPA addresses per instance (padded: both instances are always listed)."""
+    return [
+        plan.bgp_addresses[i] if i < len(plan.bgp_addresses) else () for i in range(GATEWAY_IPS)
+    ]
+
+
+def _public_ip(ctx: Context, net: Outputs, index: int) -> network.PublicIPAddress:
+    return network.PublicIPAddress(
+        ctx.child(f"ip-{index}"),
+        resource_group_name=net["resource_group_name"],
+        location=net["location"],
+        sku={"name": "Standard", "tier": "Regional"},
+        public_ip_allocation_method="Static",
+        zones=_ZONES,
+        opts=ctx.opts(),
+    )
+
+
+def _ip_configuration_id(group: pulumi.Input[str], gateway: str, config: str) -> pulumi.Output[str]:
+    subscription = authorization.get_client_config_output().subscription_id
+    return pulumi.Output.concat(
+        "/subscriptions/",
+        subscription,
+        "/resourceGroups/",
+        group,
+        "/providers/Microsoft.Network/virtualNetworkGateways/",
+        gateway,
+        "/ipConfigurations/",
+        config,
+    )
+
+
+def lower_half(side: LinkSide, ctx: Context) -> Outputs:
+    """One local network gateway and connection per tunnel (an LNG carries one BGP peer)."""
+    gateway = side.gateway
+    connections = []
+    for tunnel, (own, peer) in zip(side.link.tunnels, side.ends, strict=True):
+        k = tunnel.index
+        local = network.LocalNetworkGateway(
+            ctx.child(f"peer-{k}"),
+            resource_group_name=gateway["resource_group_name"],
+            location=gateway["location"],
+            gateway_ip_address=side.peer_addresses[peer.outside_index],
+            bgp_settings={"asn": side.peer_asn, "bgp_peering_address": peer.inside_ip},
+            opts=ctx.opts(),
+        )
+        connection = network.VirtualNetworkGatewayConnection(
+            ctx.child(f"connection-{k}"),
+            resource_group_name=gateway["resource_group_name"],
+            location=gateway["location"],
+            connection_type="IPsec",
+            connection_protocol="IKEv2",
+            connection_mode="ResponderOnly",
+            enable_bgp=True,
+            virtual_network_gateway1={"id": gateway["gateway_id"]},
+            local_network_gateway2={"id": local.id},
+            # The SDK does not mark it secret (unlike AWS's and GCP's keys): do it here.
+            shared_key=pulumi.Output.secret(side.keys[k]),
+            gateway_custom_bgp_ip_addresses=[
+                {
+                    "ip_configuration_id": gateway["ip_configuration_ids"][i],
+                    "custom_bgp_ip_address": _custom_address(side, i, own.interface, own.inside_ip),
+                }
+                for i in range(GATEWAY_IPS)
+            ],
+            opts=ctx.opts(),
+        )
+        connections.append(connection.id)
+    return {"tunnels": connections, "bgp_peers": [peer.inside_ip for _, peer in side.ends]}
+
+
+def _custom_address(side: LinkSide, instance: int, used: int, address: str) -> str:
+    """This tunnel's APIPA address on the instance it uses; the API also wants one for the
+    other instance, which does not carry the tunnel: any of that instance's addresses."""
+    if instance == used:
+        return address
+    return side.gateway_plan.bgp_addresses[instance][0]
+
+
+def provider(name: str, site: Site, settings: Mapping[str, str]) -> pulumi.ProviderResource:
+    return azure_native.Provider(
+        name,
+        location=site.region,
+        subscription_id=settings.get("subscriptionId"),
+        tenant_id=settings.get("tenantId"),
+    )
+
+
+def lower_peering(
+    link: NativePeering, sides: tuple[PeeringSide, PeeringSide], ctx: Context
+) -> Outputs:
+    """Global VNet peering, one peering resource in each VNet (Azure needs both directions);
+    routes follow automatically, and the NSGs already admit the peer's CIDR."""
+    peerings = []
+    for side, other in (sides, sides[::-1]):
+        peering = network.VirtualNetworkPeering(
+            ctx.child(f"peering-{side.site.stack}"),
+            resource_group_name=side.network["resource_group_name"],
+            virtual_network_name=side.network["name"],
+            remote_virtual_network={"id": other.network["id"]},
+            allow_virtual_network_access=True,
+            allow_forwarded_traffic=False,
+            opts=ctx.opts(provider=side.provider),
+        )
+        peerings.append(peering.id)
+    return {"peerings": peerings}

@@ -1,0 +1,134 @@
+"""GCP side of cross-cloud VPN links (peering reference sections 2, 3 and 5).
+
+Site (cloud stack): a Cloud Router with the site's ASN and an HA VPN gateway (two public
+interfaces) in the stack's region of the network. The router advertises exactly this
+region's CIDR (custom mode): the default would advertise every region's subnets of the
+global network, routing peers to networks they are not linked with. Per link (peering
+stack): an external gateway holding the peer's tunnel addresses, then per tunnel a VPN
+tunnel, a router interface on this side's inside address and a BGP peer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+
+from skyinfra.clouds.base import Context, LinkSide, Outputs
+from skyinfra.peering.model import VpnGateway
+from skyinfra.topology import Site
+
+__all__ = ["lower_gateway", "lower_half", "provider"]
+
+# How many distinct peer addresses the tunnels use -> the external gateway's redundancy type.
+_REDUNDANCY = {
+    1: "SINGLE_IP_INTERNALLY_REDUNDANT",
+    2: "TWO_IPS_REDUNDANCY",
+    4: "FOUR_IPS_REDUNDANCY",
+}
+_NAME_MAX = 63
+
+
+def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
+    """The region's Cloud Router (BGP) and HA VPN gateway on the (global) network."""
+    network = ctx.attached_network()
+    region = plan.site.region
+    router = gcp.compute.Router(
+        ctx.child("router"),
+        network=network["id"],
+        region=region,
+        bgp={
+            "asn": plan.asn,
+            "advertise_mode": "CUSTOM",
+            "advertised_ip_ranges": [{"range": network["cidr"]}],
+        },
+        opts=ctx.opts(),
+    )
+    gateway = gcp.compute.HaVpnGateway(
+        ctx.child("ha-gateway"), network=network["id"], region=region, opts=ctx.opts()
+    )
+    return {
+        "asn": plan.asn,
+        "region": region,
+        "router_id": router.id,
+        "router_name": router.name,
+        "ha_vpn_gateway_id": gateway.id,
+        "public_ips": gateway.vpn_interfaces.apply(_interface_ips),
+    }
+
+
+def _interface_ips(interfaces: Any) -> list[str]:
+    return [str(_field(i, "ip_address")) for i in sorted(interfaces, key=lambda i: _field(i, "id"))]
+
+
+def _field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name)
+
+
+def lower_half(side: LinkSide, ctx: Context) -> Outputs:
+    """Tunnel k runs from HA interface `own.interface` to peer address `peer.outside_index`."""
+    region, gateway = side.site.region, side.gateway
+    count = len({peer.outside_index for _, peer in side.ends})
+    external = gcp.compute.ExternalVpnGateway(
+        ctx.child("peer-gateway"),
+        name=_name(ctx.child("peer-gateway")),
+        redundancy_type=_REDUNDANCY[count],
+        interfaces=[{"id": i, "ip_address": side.peer_addresses[i]} for i in range(count)],
+        opts=ctx.opts(),
+    )
+    tunnels, peers = [], []
+    for tunnel, (own, peer) in zip(side.link.tunnels, side.ends, strict=True):
+        k = tunnel.index
+        vpn = gcp.compute.VPNTunnel(
+            ctx.child(f"tunnel-{k}"),
+            name=_name(ctx.child(f"tunnel-{k}")),
+            region=region,
+            vpn_gateway=gateway["ha_vpn_gateway_id"],
+            vpn_gateway_interface=own.interface,
+            peer_external_gateway=external.id,
+            peer_external_gateway_interface=peer.outside_index,
+            router=gateway["router_id"],
+            ike_version=2,
+            shared_secret=side.keys[k],
+            opts=ctx.opts(),
+        )
+        interface = gcp.compute.RouterInterface(
+            ctx.child(f"bgp-interface-{k}"),
+            name=_name(ctx.child(f"bgp-interface-{k}")),
+            router=gateway["router_name"],
+            region=region,
+            ip_range=f"{own.inside_ip}/30",
+            vpn_tunnel=vpn.name,
+            opts=ctx.opts(),
+        )
+        bgp = gcp.compute.RouterPeer(
+            ctx.child(f"bgp-peer-{k}"),
+            name=_name(ctx.child(f"bgp-peer-{k}")),
+            router=gateway["router_name"],
+            region=region,
+            interface=interface.name,
+            peer_asn=side.peer_asn,
+            peer_ip_address=peer.inside_ip,
+            ip_address=own.inside_ip,
+            opts=ctx.opts(),
+        )
+        tunnels.append(vpn.id)
+        peers.append(bgp.peer_ip_address)
+    return {"tunnels": tunnels, "bgp_peers": peers}
+
+
+def _name(text: str) -> str:
+    """A GCP resource name (RFC 1035, at most 63): long ones end in a hash of the whole."""
+    label = re.sub(r"[^a-z0-9-]", "-", text.lower())
+    if len(label) <= _NAME_MAX:
+        return label
+    digest = hashlib.sha256(label.encode()).hexdigest()[:8]
+    return f"{label[: _NAME_MAX - 9].rstrip('-')}-{digest}"
+
+
+def provider(name: str, site: Site, settings: Mapping[str, str]) -> pulumi.ProviderResource:
+    return gcp.Provider(name, project=settings.get("project"), region=site.region)

@@ -1,0 +1,61 @@
+"""Links that are not VPNs: native peering between two regions of one cloud (in the peering
+stack, routes both ways), and dedicated interconnects (planned, not generated)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from skyinfra.build import build_topology
+from tests.peering.linkspec import AWS, AWS2, AZURE, AZURE2, GCP, linked_spec
+from tests.peering.vpnpairs import vpn_previews, vpn_topology
+
+PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
+ROUTE = "aws:ec2/route:Route"
+VNET_PEERING = "azure-native:network:VirtualNetworkPeering"
+
+
+def test_aws_vpc_peering_requested_in_one_region_accepted_in_the_other() -> None:
+    a, b = sorted((AWS, AWS2))  # aws-eu-west-1, aws-us-east-1
+    stacks, topology = vpn_previews(a, b), vpn_topology(a, b)
+    p = stacks[f"peer-{a.stack}--{b.stack}"]
+    custom = Counter(r.type for r in p.resources if r.custom)
+    assert custom == {"pulumi:providers:aws": 2, PEERING: 1, ACCEPTER: 1, ROUTE: 2}
+    regions = sorted(r.inputs["region"] for r in p.by_type("pulumi:providers:aws"))
+    assert regions == sorted([a.region, b.region])
+    vpc = {s.stack: stacks[s.stack].one("aws:ec2/vpc:Vpc").id for s in (a, b)}
+    peering = p.one(PEERING)
+    assert (peering.inputs["vpcId"], peering.inputs["peerVpcId"]) == (vpc[a.stack], vpc[b.stack])
+    assert peering.inputs["peerRegion"] == b.region
+    assert p.one(ACCEPTER).inputs["vpcPeeringConnectionId"] == peering.id
+    cidr = {s.stack: topology.stack(s.stack).networks[0].cidr for s in (a, b)}
+    routes = {r.inputs["routeTableId"]: r.inputs for r in p.by_type(ROUTE)}
+    for here, there in ((a, b), (b, a)):
+        table = stacks[here.stack].one("aws:ec2/routeTable:RouteTable").id
+        assert routes[table]["destinationCidrBlock"] == cidr[there.stack]
+        assert routes[table]["vpcPeeringConnectionId"] == peering.id
+        (rule,) = stacks[here.stack].one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
+        assert rule["cidrBlocks"] == [cidr[here.stack], cidr[there.stack]]
+
+
+def test_azure_global_vnet_peering_in_both_directions() -> None:
+    a, b = sorted((AZURE, AZURE2))
+    stacks = vpn_previews(a, b)
+    p = stacks[f"peer-{a.stack}--{b.stack}"]
+    vnets = {s.stack: stacks[s.stack].one("azure-native:network:VirtualNetwork") for s in (a, b)}
+    peerings = p.by_type(VNET_PEERING)
+    pairs = {
+        (x.inputs["virtualNetworkName"], x.inputs["remoteVirtualNetwork"]["id"]) for x in peerings
+    }
+    assert pairs == {
+        (vnets[a.stack].outputs["name"], vnets[b.stack].id),
+        (vnets[b.stack].outputs["name"], vnets[a.stack].id),
+    }
+    assert all(x.inputs["allowVirtualNetworkAccess"] is True for x in peerings)
+
+
+def test_interconnect_links_get_no_vpn_gateway_in_the_cloud_stacks() -> None:
+    spec, placement = linked_spec([AWS, GCP], [(AWS, GCP)], mode="interconnect")
+    topology = build_topology(spec, placement)
+    assert topology.links.gateways  # planned and priced, ASNs allocated
+    assert all(not s.gateways for s in topology.stacks)
