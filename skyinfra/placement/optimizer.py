@@ -573,6 +573,12 @@ def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
     total = evaluate(red.problem, choice).total
     fixing = _Fixing(model.cuts, model.set_cuts, bounds, (total, sites))
     fixing.refix(red, total, sites)
+    better = _descended(red, sites)
+    if better != sites:  # every option left is a candidate move now: a lower UB fixes more
+        total = evaluate(red.problem, red.choice(better)).total
+        if fixing.incumbent is None or total < fixing.incumbent[0]:
+            fixing.incumbent = (total, better)
+            fixing.refix(red, total, better)
     return fixing
 
 
@@ -588,6 +594,22 @@ def _improved(red: _Reduced, sites: list[Site], model: _Model, values: np.ndarra
         best = min(gains, default=None, key=lambda ds: (ds[0], ds[1]))
         if best is not None and best[0] < -1e-9:
             moves.apply(g, best[1])
+    return moves.sites
+
+
+def _descended(red: _Reduced, sites: list[Site], passes: int = 5) -> list[Site]:
+    """`sites` after single-group moves to any kept option while one lowers the total."""
+    moves = _Moves(red, sites)
+    for _ in range(passes):
+        moved = False
+        for g, group in enumerate(red.groups):
+            gains = [(moves.delta(g, s), s) for s in group.costs if s != moves.sites[g]]
+            best = min(gains, default=None)
+            if best is not None and best[0] < -1e-9:
+                moves.apply(g, best[1])
+                moved = True
+        if not moved:
+            break
     return moves.sites
 
 
@@ -920,6 +942,9 @@ class _Model:
         self._flush()
         n = self.h.getNumCol()
         self.h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, np.uint8))
+        # Presolve is 90% of the first LP's time here and reduces little; the re-solves after
+        # each round of cuts start from the previous basis anyway.
+        self.h.setOptionValue("presolve", "off")
 
     def violated_cuts(self, values: np.ndarray) -> list[_Cut]:
         """The cuts the (fractional) point `values` violates: x[i,s] + x[j,t] - 1 > L[s,t]."""
