@@ -31,6 +31,22 @@ def peering_stack(a: Site, b: Site) -> str:
     return f"peer-{a.stack}--{b.stack}"
 
 
+class _Joins:
+    """What every kind of link derives from its spec network and its two sites."""
+
+    network: str
+    a: Site
+    b: Site
+
+    @property
+    def name(self) -> str:
+        return link_name(self.network, self.a, self.b)
+
+    @property
+    def stack(self) -> str:
+        return peering_stack(self.a, self.b)
+
+
 @dataclass(frozen=True)
 class TunnelEnd:
     """One side of a tunnel.
@@ -58,7 +74,7 @@ class Tunnel:
 
 
 @dataclass(frozen=True)
-class VpnLink:
+class VpnLink(_Joins):
     """Site-to-site HA VPN between two clouds, BGP over every tunnel."""
 
     network: str
@@ -69,14 +85,6 @@ class VpnLink:
     tunnels: tuple[Tunnel, ...]
 
     mode = "vpn"
-
-    @property
-    def name(self) -> str:
-        return link_name(self.network, self.a, self.b)
-
-    @property
-    def stack(self) -> str:
-        return peering_stack(self.a, self.b)
 
     def ends(self, site: Site) -> list[tuple[TunnelEnd, TunnelEnd]]:
         """(this side's end, the peer's end) of every tunnel, seen from `site`."""
@@ -89,7 +97,7 @@ class VpnLink:
 
 
 @dataclass(frozen=True)
-class NativePeering:
+class NativePeering(_Joins):
     """Two regions of one cloud joined by the cloud's own peering (`kind`, e.g. VPC peering)."""
 
     network: str
@@ -100,17 +108,9 @@ class NativePeering:
     mode = "peering"
     tunnels: tuple[Tunnel, ...] = ()
 
-    @property
-    def name(self) -> str:
-        return link_name(self.network, self.a, self.b)
-
-    @property
-    def stack(self) -> str:
-        return peering_stack(self.a, self.b)
-
 
 @dataclass(frozen=True)
-class InterconnectLink:
+class InterconnectLink(_Joins):
     """A dedicated cross-cloud link: what Pulumi can declare, and what must be ordered."""
 
     network: str
@@ -124,14 +124,6 @@ class InterconnectLink:
 
     mode = "interconnect"
     tunnels: tuple[Tunnel, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return link_name(self.network, self.a, self.b)
-
-    @property
-    def stack(self) -> str:
-        return peering_stack(self.a, self.b)
 
 
 Link = VpnLink | NativePeering | InterconnectLink

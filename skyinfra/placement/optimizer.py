@@ -214,7 +214,7 @@ class _Prices:
         self._gateways: dict[Site, float] = {}
 
     def link(self, a: Site, b: Site) -> float:
-        key = (a, b) if a < b else (b, a)
+        key = _key(a, b)
         if key not in self._links:
             self._links[key] = _non_negative(self._model.link(*key), f"link {a}-{b}")
         return self._links[key]
@@ -560,10 +560,12 @@ def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
             model.set_cut(*set_cut)
     assert values is not None
     sites = [_rounded(x, values, f) for x, f in zip(model.x, model.fixed, strict=True)]
-    sites = _improved(red, sites, model, values)
-    choice = red.choice(sites)
-    if not feasible(red.problem, choice):
+    if not feasible(red.problem, red.choice(sites)):
         return _Fixing(model.cuts, model.set_cuts)
+    # Groups the LP left fractional move to whichever of their LP sites lowers the total.
+    fractional = [[s for s, c in x.items() if 1e-6 < values[c] < 1 - 1e-6] for x in model.x]
+    sites = _descended(red, sites, fractional, passes=1)
+    choice = red.choice(sites)
     reduced = np.array(model.h.getSolution().col_dual)
     bounds = {
         (g, s): model.objective + float(reduced[c])
@@ -573,37 +575,25 @@ def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
     total = evaluate(red.problem, choice).total
     fixing = _Fixing(model.cuts, model.set_cuts, bounds, (total, sites))
     fixing.refix(red, total, sites)
-    better = _descended(red, sites)
+    better = _descended(red, sites, [list(g.costs) for g in red.groups])
     if better != sites:  # every option left is a candidate move now: a lower UB fixes more
-        total = evaluate(red.problem, red.choice(better)).total
-        if fixing.incumbent is None or total < fixing.incumbent[0]:
-            fixing.incumbent = (total, better)
-            fixing.refix(red, total, better)
+        lower = evaluate(red.problem, red.choice(better)).total
+        if lower < total:
+            fixing.incumbent = (lower, better)
+            fixing.refix(red, lower, better)
     return fixing
 
 
-def _improved(red: _Reduced, sites: list[Site], model: _Model, values: np.ndarray) -> list[Site]:
-    """The rounded choice, each group the LP left fractional moved to whichever of its LP
-    sites lowers the total most (one pass): a tighter UB fixes more options."""
-    if not feasible(red.problem, red.choice(sites)):
-        return sites
-    moves = _Moves(red, sites)
-    for g, x in enumerate(model.x):
-        support = [s for s, c in x.items() if 1e-6 < values[c] < 1 - 1e-6]
-        gains = [(moves.delta(g, s), s) for s in support if s != moves.sites[g]]
-        best = min(gains, default=None, key=lambda ds: (ds[0], ds[1]))
-        if best is not None and best[0] < -1e-9:
-            moves.apply(g, best[1])
-    return moves.sites
-
-
-def _descended(red: _Reduced, sites: list[Site], passes: int = 5) -> list[Site]:
-    """`sites` after single-group moves to any kept option while one lowers the total."""
+def _descended(
+    red: _Reduced, sites: list[Site], options: list[list[Site]], passes: int = 5
+) -> list[Site]:
+    """The feasible choice `sites` after moving single groups, each to the one of its
+    `options` that lowers the total most, while a pass moves any (a tighter UB fixes more)."""
     moves = _Moves(red, sites)
     for _ in range(passes):
         moved = False
-        for g, group in enumerate(red.groups):
-            gains = [(moves.delta(g, s), s) for s in group.costs if s != moves.sites[g]]
+        for g, candidates in enumerate(options):
+            gains = [(moves.delta(g, s), s) for s in candidates if s != moves.sites[g]]
             best = min(gains, default=None)
             if best is not None and best[0] < -1e-9:
                 moves.apply(g, best[1])
@@ -920,7 +910,7 @@ class _Model:
         self._constraint([(1, link), (-1, self.ind(i, s)), (-1, self.ind(j, t))], -1, math.inf)
 
     def _link(self, s: Site, t: Site) -> int:
-        key = (s, t) if s < t else (t, s)
+        key = _key(s, t)
         if key not in self.links:
             self.links[key] = col = self._col(self.red.prices.link(s, t))
             if s.cloud != t.cloud:
@@ -955,7 +945,7 @@ class _Model:
             for (s, p), (t, q) in itertools.product(on_i, on_j):
                 if s == t or (i, j, s, t) in self.cuts or self.red.prices.free(s, t):
                     continue
-                link = self.links.get((s, t) if s < t else (t, s))
+                link = self.links.get(_key(s, t))
                 if p + q - 1 > (0.0 if link is None else values[link]) + 1e-9:
                     out.append((i, j, s, t))
         return out
@@ -978,7 +968,7 @@ class _Model:
                             continue
                         far = [t for t in self._options(h) if t.cloud == k]
                         paid = sum(
-                            values[c] for t in far if (c := self._link_col(s, t)) is not None
+                            values[c] for t in far if (c := self.links.get(_key(s, t))) is not None
                         )
                         gate = self.gateways.get(s)
                         gated = 0.0 if gate is None or gate >= len(values) else values[gate]
@@ -1001,10 +991,6 @@ class _Model:
     def _options(self, g: int) -> list[Site]:
         fixed = self.fixed[g]
         return [fixed] if fixed is not None else list(self.x[g])
-
-    def _link_col(self, s: Site, t: Site) -> int | None:
-        col = self.links.get((s, t) if s < t else (t, s))
-        return col
 
     def _supports(self, values: np.ndarray) -> list[list[tuple[Site, float]]]:
         """Per group, the sites the point `values` puts some of it on, with how much."""

@@ -48,17 +48,12 @@ def replicate_within(ctx: ReplicationContext) -> Outputs:
         ctx.replication.target.region,
     )
     source_arn, replica_arn = ctx.source["arn"], ctx.replica["arn"]
-    role = aws.iam.Role(
-        ctx.child("role"),
-        assume_role_policy=json.dumps(_trust_service("s3.amazonaws.com")),
-        description="skyinfra: S3 replication to the replica bucket",
-        tags=_tags(ctx, "role"),
-        opts=ctx.opts(),
-    )
-    policy = aws.iam.RolePolicy(
-        ctx.child("policy"),
-        role=role.id,
-        policy=pulumi.Output.json_dumps(
+    role, policy = _role(
+        ctx,
+        "",
+        json.dumps(_trust_service("s3.amazonaws.com")),
+        "skyinfra: S3 replication to the replica bucket",
+        pulumi.Output.json_dumps(
             _policy(
                 _allow(["s3:GetReplicationConfiguration", "s3:ListBucket"], source_arn),
                 _allow(
@@ -77,7 +72,6 @@ def replicate_within(ctx: ReplicationContext) -> Outputs:
                 _kms(["kms:Encrypt"], replica_region, replica_arn),
             )
         ),
-        opts=ctx.opts(),
     )
     account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=ctx.parent))
     aws.s3.BucketReplicationConfig(
@@ -131,17 +125,12 @@ def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> Outputs:
     """DataSync, Enhanced mode, no agent: GCS through its S3-compatible endpoint, hourly."""
     region = ctx.replication.target.region
     replica_arn = ctx.replica["arn"]
-    role = aws.iam.Role(
-        ctx.child("datasync-role"),
-        assume_role_policy=json.dumps(_trust_service("datasync.amazonaws.com")),
-        description="skyinfra: DataSync writes the replica bucket",
-        tags=_tags(ctx, "datasync-role"),
-        opts=ctx.opts(),
-    )
-    policy = aws.iam.RolePolicy(
-        ctx.child("datasync-policy"),
-        role=role.id,
-        policy=pulumi.Output.json_dumps(
+    role, policy = _role(
+        ctx,
+        "datasync-",
+        json.dumps(_trust_service("datasync.amazonaws.com")),
+        "skyinfra: DataSync writes the replica bucket",
+        pulumi.Output.json_dumps(
             _policy(
                 _allow(
                     ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
@@ -162,7 +151,6 @@ def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> Outputs:
                 _kms(["kms:Decrypt", "kms:GenerateDataKey"], region, replica_arn),
             )
         ),
-        opts=ctx.opts(),
     )
     source = aws.datasync.LocationObjectStorage(
         ctx.child("source"),
@@ -230,17 +218,32 @@ def _web_identity_role(ctx: ReplicationContext, reader: Outputs) -> Outputs:
             }
         )
     )
-    role = aws.iam.Role(
-        ctx.child("reader-role"),
-        assume_role_policy=trust,
-        description="skyinfra: the replica's transfer service reads the source bucket",
-        tags=_tags(ctx, "reader-role"),
-        opts=ctx.opts(),
-    )
-    aws.iam.RolePolicy(
-        ctx.child("reader-policy"), role=role.id, policy=_read_policy(ctx), opts=ctx.opts()
+    role, _ = _role(
+        ctx,
+        "reader-",
+        trust,
+        "skyinfra: the replica's transfer service reads the source bucket",
+        _read_policy(ctx),
     )
     return {"role_arn": role.arn}
+
+
+def _role(
+    ctx: ReplicationContext, prefix: str, trust: Any, description: str, policy: Any
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """An IAM role (`<prefix>role`) trusted as `trust` says, with its one inline policy
+    (`<prefix>policy`): every mover's credential on AWS has this shape."""
+    role = aws.iam.Role(
+        ctx.child(f"{prefix}role"),
+        assume_role_policy=trust,
+        description=description,
+        tags=_tags(ctx, f"{prefix}role"),
+        opts=ctx.opts(),
+    )
+    attached = aws.iam.RolePolicy(
+        ctx.child(f"{prefix}policy"), role=role.id, policy=policy, opts=ctx.opts()
+    )
+    return role, attached
 
 
 def _access_key(ctx: ReplicationContext, reader: Outputs) -> Outputs:
