@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True)
-class Site:
-    """A (cloud, region) pair; each site is one Pulumi stack named `<cloud>-<region>`."""
+class Site(NamedTuple):
+    """A (cloud, region) pair; each site is one Pulumi stack named `<cloud>-<region>`.
+
+    A named tuple rather than a dataclass: the optimiser hashes and compares sites tens of
+    millions of times on large plans, and tuples do both in C (ordering is the same: cloud,
+    then region).
+    """
 
     cloud: str
     region: str
