@@ -29,7 +29,8 @@ Model (x binary; every other column continuous in [0, 1], integral once x is):
 
 Lazy loop: solve, find the site pairs the incumbent's linked flows use whose cuts are
 missing, add them, re-solve; stop when the incumbent
-misses no cut. The model then holds only valid cuts (it relaxes the full problem) and prices
+misses no cut. An incumbent that misses cuts is repaired by single moves (`_descended`);
+when that beats the best known choice, fixing drops more and the next model is smaller. The model then holds only valid cuts (it relaxes the full problem) and prices
 the incumbent exactly, so the incumbent is optimal (to `MIP_REL_GAP`).
 """
 
@@ -509,7 +510,8 @@ def _link_growth(
 # The catalog's prices make the LP nearly integral, so most options go, and the MIP that
 # follows is small. Exact for any prices; skipped when the LP or the rounding fails.
 
-LP_CUT_ROUNDS = 50  # separation rounds before the LP bound is used as it is
+LP_CUT_ROUNDS = 50
+CLOUD_CUTS = 400  # separation rounds before the LP bound is used as it is
 
 
 @dataclass
@@ -554,7 +556,7 @@ def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
         if not violated and not spread:
             break
         for cut in violated:
-            for tied in model.ties(*cut):
+            for tied in model.clouds_of(*cut):
                 model.cut(*tied)
         for set_cut in spread:
             model.set_cut(*set_cut)
@@ -722,7 +724,8 @@ class _Model:
         self.links: dict[tuple[Site, Site], int] = {}
         self.gateways: dict[Site, int] = {}
         self.cuts: set[_Cut] = set()
-        self._started = False  # a start was handed to HiGHS for the next solve
+        self._start: np.ndarray | None = None  # handed to HiGHS for the next solve
+        self._presolve = "choose"
         self.set_cuts: set[_SetCut] = set()
         self._flushed = 0
         self._costs: list[float] = []
@@ -849,8 +852,11 @@ class _Model:
     def _add_edge_apart(self, e: _Edge) -> None:
         """Egress of A->B as inter(src) [apart] + (net - inter)(src) [other cloud]."""
         sa = self.red.groups[e.a].costs
-        for s in sa:
-            self._apart_site(e.inter[s], e.a, e.b, s)
+        if self.fixed[e.a] is None and self.fixed[e.b] is None:
+            self._apart_sites(e)
+        else:
+            for s in sa:
+                self._apart_site(e.inter[s], e.a, e.b, s)
         for k in sorted({s.cloud for s in sa}):
             self._apart_cloud(e.a, e.b, {s: e.net[s] - e.inter[s] for s in sa if s.cloud == k})
 
@@ -866,6 +872,22 @@ class _Model:
         else:
             w = self._col(coef)
             self._rows.append((0.0, math.inf, [w, *pa, *pb], [1.0, -1.0, 1.0]))
+
+    def _apart_sites(self, e: _Edge) -> None:
+        """`_apart_site` for every site of A when neither group is fixed, inlined: the
+        largest models have a few hundred thousand of these."""
+        xa, xb = self.x[e.a], self.x[e.b]
+        costs, flushed, rows = self._costs, self._flushed, self._rows
+        for s, ca in xa.items():
+            coef = e.inter[s]
+            if coef == 0:
+                continue
+            cb = xb.get(s)
+            if cb is None:  # b is never on s: a on s always pays
+                costs[ca - flushed] += coef
+            else:
+                w = self._col(coef)
+                rows.append((0.0, math.inf, [w, ca, cb], [1.0, -1.0, 1.0]))
 
     def _apart_cloud(self, a: int, b: int, saving: dict[Site, float]) -> None:
         """saving[s] when a is on s and b on another cloud (all s of one cloud k)."""
@@ -934,7 +956,7 @@ class _Model:
         self.h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, np.uint8))
         # Presolve is 90% of the first LP's time here and reduces little; the re-solves after
         # each round of cuts start from the previous basis anyway.
-        self.h.setOptionValue("presolve", "off")
+        self._presolve = "off"
 
     def violated_cuts(self, values: np.ndarray) -> list[_Cut]:
         """The cuts the (fractional) point `values` violates: x[i,s] + x[j,t] - 1 > L[s,t]."""
@@ -1007,6 +1029,16 @@ class _Model:
         the next solve hops to an equally priced site pair whose link it does not charge."""
         return [(i, j, u, v) for u in self._tied(i, s) for v in self._tied(j, t) if u != v]
 
+    def clouds_of(self, i: int, j: int, s: Site, t: Site) -> list[_Cut]:
+        """The cut (i, j, s, t) and those of every site pair in the same two clouds, when
+        there are not too many: one round then settles the pair for those clouds, where
+        adding only the violated cut lets the next LP hop to a neighbouring region."""
+        si = [u for u in self.red.groups[i].costs if u.cloud == s.cloud]
+        sj = [v for v in self.red.groups[j].costs if v.cloud == t.cloud]
+        if len(si) * len(sj) > CLOUD_CUTS:
+            return self.ties(i, j, s, t)
+        return [(i, j, u, v) for u in si for v in sj if u != v]
+
     def _tied(self, g: int, s: Site) -> list[Site]:
         costs = self.red.groups[g].costs
         return [u for u, c in costs.items() if u.cloud == s.cloud and abs(c - costs[s]) <= 1e-9]
@@ -1063,16 +1095,25 @@ class _Model:
         if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             values = np.array(lp.getSolution().col_value)
             self.h.setSolution(n, np.arange(n, dtype=np.int32), values)
-            self._started = True
+            self._start = values
 
     def run(self, deadline: float | None) -> highspy.HighsModelStatus:
         self._flush()
         if deadline is not None:
             self.h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.0))
+        self.h.setOptionValue("presolve", self._presolve)
         self.h.run()
-        if self._started and not self._reports_its_solution():
-            self._solve_cold(deadline)
-        self._started = False
+        if self._start is not None and not self._reports_its_solution():
+            # Seen with presolve on: "optimal" at a bound never reached, the start returned.
+            # The same start without presolve has been right; cold is the last resort.
+            self.h.setOptionValue("presolve", "off")
+            self.h.setSolution(
+                len(self._start), np.arange(len(self._start), dtype=np.int32), self._start
+            )
+            self.h.run()
+            if not self._reports_its_solution():
+                self._solve_cold(deadline)
+        self._start = None
         self.rounds += 1
         empty = self.h.getNumCol() == 0  # HiGHS then reports 0, without the offset
         self.objective = self._offset if empty else self.h.getInfo().objective_function_value
@@ -1164,6 +1205,12 @@ def _lazy_loop(
         if not missing:
             _check_priced(model.objective, total)
             return best[1], True, model, rounds
+        # The solution skipped links it needs; single moves from it often reach a choice
+        # cheaper than any known (then fixing drops more and the next model is smaller).
+        repaired = _descended(red, sites, [list(g.costs) for g in red.groups])
+        cost = evaluate(red.problem, red.choice(repaired)).total
+        if cost < best[0]:
+            best, improved = (cost, repaired), True
         for cut in missing:
             for tied in model.ties(*cut):
                 model.cut(*tied)
