@@ -558,8 +558,9 @@ def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
         for cut in violated:
             for tied in model.clouds_of(*cut):
                 model.cut(*tied)
-        for set_cut in spread:
-            model.set_cut(*set_cut)
+        for g, h, site, k in spread:  # the cloud's other sites next: the LP hops there
+            for other in model.options_in(g, site.cloud):
+                model.set_cut(g, h, other, k)
     assert values is not None
     sites = [_rounded(x, values, f) for x, f in zip(model.x, model.fixed, strict=True)]
     if not feasible(red.problem, red.choice(sites)):
@@ -577,7 +578,7 @@ def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
     total = evaluate(red.problem, choice).total
     fixing = _Fixing(model.cuts, model.set_cuts, bounds, (total, sites))
     fixing.refix(red, total, sites)
-    better = _descended(red, sites, [list(g.costs) for g in red.groups])
+    better = _descended(red, sites, [list(g.costs) for g in red.groups], compound=True)
     if better != sites:  # every option left is a candidate move now: a lower UB fixes more
         lower = evaluate(red.problem, red.choice(better)).total
         if lower < total:
@@ -587,7 +588,11 @@ def _fix_by_reduced_costs(red: _Reduced) -> _Fixing:
 
 
 def _descended(
-    red: _Reduced, sites: list[Site], options: list[list[Site]], passes: int = 5
+    red: _Reduced,
+    sites: list[Site],
+    options: list[list[Site]],
+    passes: int = 5,
+    compound: bool = False,
 ) -> list[Site]:
     """The feasible choice `sites` after moving single groups, each to the one of its
     `options` that lowers the total most, while a pass moves any (a tighter UB fixes more)."""
@@ -600,9 +605,34 @@ def _descended(
             if best is not None and best[0] < -1e-9:
                 moves.apply(g, best[1])
                 moved = True
-        if not moved:
+        if not moved and not (compound and _compound(moves)):
             break
     return moves.sites
+
+
+def _compound(moves: _Moves) -> bool:
+    """One pass of the moves `_Moves.attempt` tries; whether any lowered the total."""
+    red, sites = moves.red, moves.sites
+    improved = False
+    for i, j in sorted(red.linked):
+        # a linked pair, together to a site one of them or one of their partners uses
+        if sites[i] == sites[j]:
+            continue
+        near = {sites[p] for g in (i, j) for p in moves.partners[g]} | {sites[i], sites[j]}
+        for t in sorted(near):
+            if t in red.groups[i].costs and t in red.groups[j].costs:
+                improved |= moves.attempt([(i, t), (j, t)])
+    on: dict[Site, list[int]] = defaultdict(list)
+    for g, s in enumerate(sites):
+        if len(red.groups[g].costs) > 1:
+            on[s].append(g)
+    for s in sorted(on):  # every group off site s to t
+        for t in sorted(on):
+            if t != s and t.cloud == s.cloud and on[s] and moves.attempt([(g, t) for g in on[s]]):
+                improved = True
+                for site in (s, t):
+                    on[site] = [g for g in on[s] + on[t] if sites[g] == site]
+    return improved
 
 
 class _Moves:
@@ -659,6 +689,28 @@ class _Moves:
                     if (was > 0) != (cross[site] > 0):
                         change += prices.gateway(site) if cross[site] > 0 else -prices.gateway(site)
         return change
+
+    def attempt(self, moves: list[tuple[int, Site]]) -> bool:
+        """Make the moves, one after the other, if together they lower the total; whether
+        they did. Finds what single moves cannot: a linked pair to a common site, every
+        group off a site (its gateway goes only with its last link)."""
+        undo: list[tuple[int, Site]] = []
+        change = 0.0
+        for g, b in moves:
+            if b == self.sites[g] or b not in self.red.groups[g].costs:
+                continue
+            step = self.delta(g, b)
+            if step == math.inf:
+                change = math.inf
+                break
+            undo.append((g, self.sites[g]))
+            change += step
+            self.apply(g, b)
+        if change < -1e-9:
+            return True
+        for g, a in reversed(undo):
+            self.apply(g, a)
+        return False
 
     def apply(self, g: int, b: Site) -> None:
         a = self.sites[g]
@@ -732,6 +784,9 @@ class _Model:
         self._integer: list[int] = []
         self._upper: list[float] = []
         self._rows: list[tuple[float, float, list[int], list[float]]] = []
+        self._apart: list[int] = []  # (w, x[a,s], x[b,s]) triples of `_apart_sites` rows
+        # rows staged as arrays: (lower, upper, length of each, column indices, values)
+        self._blocks: list[tuple[np.ndarray, ...]] = []
         self._offset = 0.0
         self._build(cuts)
         for set_cut in sorted(set_cuts):
@@ -874,10 +929,12 @@ class _Model:
             self._rows.append((0.0, math.inf, [w, *pa, *pb], [1.0, -1.0, 1.0]))
 
     def _apart_sites(self, e: _Edge) -> None:
-        """`_apart_site` for every site of A when neither group is fixed, inlined: the
-        largest models have a few hundred thousand of these."""
+        """`_apart_site` for every site of A when neither group is fixed, batched: the
+        largest models have a few hundred thousand of these rows."""
         xa, xb = self.x[e.a], self.x[e.b]
-        costs, flushed, rows = self._costs, self._flushed, self._rows
+        costs, flushed = self._costs, self._flushed
+        coefs: list[float] = []
+        pairs: list[int] = []
         for s, ca in xa.items():
             coef = e.inter[s]
             if coef == 0:
@@ -886,8 +943,14 @@ class _Model:
             if cb is None:  # b is never on s: a on s always pays
                 costs[ca - flushed] += coef
             else:
-                w = self._col(coef)
-                rows.append((0.0, math.inf, [w, ca, cb], [1.0, -1.0, 1.0]))
+                coefs.append(coef)
+                pairs += (ca, cb)
+        if coefs:
+            first = flushed + len(costs)
+            costs += coefs
+            self._upper += [1.0] * len(coefs)
+            for k in range(len(coefs)):  # w >= x[a,s] - x[b,s]
+                self._apart += (first + k, pairs[2 * k], pairs[2 * k + 1])
 
     def _apart_cloud(self, a: int, b: int, saving: dict[Site, float]) -> None:
         """saving[s] when a is on s and b on another cloud (all s of one cloud k)."""
@@ -908,10 +971,23 @@ class _Model:
         # exact at integer points; together they bound fractional ones far better than the
         # top level alone (a spread over sites of k while b is partly in k still pays).
         w = self._col(1.0, upper=math.inf)
-        cols = [w, *(self.x[a][s] for s in saving), *zb]
-        for level in sorted({d for d in saving.values() if d > 0}):
-            vals = [1.0, *(-min(d, level) for d in saving.values()), *(level for _ in zb)]
-            self._rows.append((0.0, math.inf, cols, vals))
+        cols = np.array([w, *(self.x[a][s] for s in saving), *zb], np.int32)
+        prices = np.fromiter(saving.values(), float, len(saving))
+        levels = np.unique(prices[prices > 0])[:, None]
+        vals = np.empty((len(levels), len(cols)))
+        vals[:, 0] = 1.0
+        vals[:, 1 : 1 + len(prices)] = -np.minimum(prices[None, :], levels)
+        vals[:, 1 + len(prices) :] = levels
+        rows = len(levels)
+        self._blocks.append(
+            (
+                np.zeros(rows),
+                np.full(rows, np.inf),
+                np.full(rows, len(cols)),
+                np.tile(cols, rows),
+                vals.ravel(),
+            )
+        )
 
     def _eager_cuts(self, i: int, j: int, every: bool) -> None:
         """All cuts of a linked pair upfront when few (or `every` pair's): each lazy round
@@ -957,6 +1033,8 @@ class _Model:
         # Presolve is 90% of the first LP's time here and reduces little; the re-solves after
         # each round of cuts start from the previous basis anyway.
         self._presolve = "off"
+        # Scaling costs a third of every re-solve here and the catalog's numbers need none.
+        self.h.setOptionValue("simplex_scale_strategy", 0)
 
     def violated_cuts(self, values: np.ndarray) -> list[_Cut]:
         """The cuts the (fractional) point `values` violates: x[i,s] + x[j,t] - 1 > L[s,t]."""
@@ -1001,7 +1079,7 @@ class _Model:
     def set_cut(self, g: int, h: int, s: Site, k: str) -> None:
         """The two rows of `violated_set_cuts` for g on s and h in cloud k."""
         far = [t for t in self._options(h) if t.cloud == k]
-        if not far or s.cloud == k:
+        if not far or s.cloud == k or (g, h, s, k) in self.set_cuts:
             return
         self.set_cuts.add((g, h, s, k))
         z = self.in_cloud(h, k)
@@ -1009,6 +1087,9 @@ class _Model:
         self._constraint([(1, links), (-1, self.ind(g, s)), (-1, z)], -1, math.inf)
         gateway = ([self._gateway(s)], 0.0)
         self._constraint([(1, gateway), (-1, self.ind(g, s)), (-1, z)], -1, math.inf)
+
+    def options_in(self, g: int, cloud: str) -> list[Site]:
+        return [s for s in self._options(g) if s.cloud == cloud]
 
     def _options(self, g: int) -> list[Site]:
         fixed = self.fixed[g]
@@ -1152,14 +1233,34 @@ class _Model:
                 self.h.changeColsIntegrality(len(cols), cols, kinds)
             self._flushed += n
             self._costs, self._integer, self._upper = [], [], []
+        blocks = self._blocks
         if self._rows:
-            starts = np.cumsum([0] + [len(r[2]) for r in self._rows[:-1]]).astype(np.int32)
-            index = np.array([c for r in self._rows for c in r[2]], np.int32)
-            value = np.array([v for r in self._rows for v in r[3]])
-            lower = np.array([r[0] for r in self._rows])
-            upper = np.array([r[1] for r in self._rows])
-            self.h.addRows(len(self._rows), lower, upper, len(index), starts, index, value)
-            self._rows = []
+            rows = self._rows
+            lengths = np.array([len(r[2]) for r in rows])
+            index = np.array([c for r in rows for c in r[2]], np.int32)
+            value = np.array([v for r in rows for v in r[3]])
+            blocks.append(
+                (
+                    np.array([r[0] for r in rows]),
+                    np.array([r[1] for r in rows]),
+                    lengths,
+                    index,
+                    value,
+                )
+            )
+        if self._apart:  # w - x[a,s] + x[b,s] >= 0
+            index = np.array(self._apart, np.int32)
+            n = len(index) // 3
+            value = np.tile([1.0, -1.0, 1.0], n)
+            blocks.append((np.zeros(n), np.full(n, np.inf), np.full(n, 3), index, value))
+        if blocks:
+            lower, upper, lengths, index, value = (
+                np.concatenate(part) for part in zip(*blocks, strict=True)
+            )
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int32)
+            index = index.astype(np.int32)
+            self.h.addRows(len(lower), lower, upper, len(index), starts, index, value)
+        self._rows, self._apart, self._blocks = [], [], []
         self.h.changeObjectiveOffset(self._offset)
 
 
@@ -1207,12 +1308,12 @@ def _lazy_loop(
             return best[1], True, model, rounds
         # The solution skipped links it needs; single moves from it often reach a choice
         # cheaper than any known (then fixing drops more and the next model is smaller).
-        repaired = _descended(red, sites, [list(g.costs) for g in red.groups])
+        repaired = _descended(red, sites, [list(g.costs) for g in red.groups], compound=True)
         cost = evaluate(red.problem, red.choice(repaired)).total
         if cost < best[0]:
             best, improved = (cost, repaired), True
         for cut in missing:
-            for tied in model.ties(*cut):
+            for tied in model.clouds_of(*cut):
                 model.cut(*tied)
         if improved and fixing.refix(red, *best):
             model = _Model(red, model.cuts, model.set_cuts)
