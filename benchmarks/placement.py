@@ -65,7 +65,7 @@ def run(groups: int, args: argparse.Namespace, seed: int, catalog: Catalog) -> N
         f"{groups:>6} {stats.options:>8} {stats.kept:>6} {stats.rounds:>6} {stats.link_cuts:>6}"
         f" {built:>9.2f} {stats.seconds:>8.2f} {base.total:>12.0f} {best.total:>12.0f}"
         f" {base.total / best.total:>7.4f}"
-        f"{'' if stats.optimal else f'  (time limit: best found, bound {stats.objective:.0f})'}",
+        f"{'' if stats.optimal else f'  (time limit: best found, bound {stats.bound:.0f})'}",
         flush=True,
     )
 

@@ -29,7 +29,7 @@ Model (x binary; every other column continuous in [0, 1], integral once x is):
 
 Lazy loop: solve, find the site pairs the incumbent's linked flows use whose cuts are
 missing, add them, re-solve; stop when the incumbent
-misses no cut. An incumbent that misses cuts is repaired by single moves (`_descended`);
+misses no cut, or when the best choice known costs no more than the MIP's bound. An incumbent that misses cuts is repaired by single moves (`_descended`);
 when that beats the best known choice, fixing drops more and the next model is smaller. The model then holds only valid cuts (it relaxes the full problem) and prices
 the incumbent exactly, so the incumbent is optimal (to `MIP_REL_GAP`).
 """
@@ -89,7 +89,7 @@ class Stats:
     """How a solve went: for benchmarks and tests, not for users."""
 
     rounds: int  # MIP solves of the lazy link loop
-    objective: float  # the last MIP's objective (== the solution's total when optimal)
+    bound: float  # the last MIP's proven lower bound on every choice
     optimal: bool  # False when the time limit stopped the search
     options: int  # options in the problem
     kept: int  # options left after merging colocated resources and pruning
@@ -124,7 +124,7 @@ def solve_with_stats(
     sites, optimal, model, rounds = _lazy_loop(red, model, deadline, fixing)
     stats = Stats(
         rounds=rounds,
-        objective=model.objective,
+        bound=model.bound(),
         optimal=optimal,
         options=options,
         kept=sum(len(g.costs) for g in red.groups),
@@ -1200,6 +1200,13 @@ class _Model:
         self.objective = self._offset if empty else self.h.getInfo().objective_function_value
         return self.h.getModelStatus()
 
+    def bound(self) -> float:
+        """The last solve's proven lower bound on the model, so on every choice: the model
+        holds only valid cuts, a relaxation of the whole problem."""
+        if self.h.getNumCol() == 0:
+            return self.objective
+        return float(self.h.getInfo().mip_dual_bound)
+
     def solution(self) -> list[Site] | None:
         """The incumbent's site per group, or None when HiGHS has none."""
         if all(f is not None for f in self.fixed):
@@ -1312,6 +1319,8 @@ def _lazy_loop(
         cost = evaluate(red.problem, red.choice(repaired)).total
         if cost < best[0]:
             best, improved = (cost, repaired), True
+        if best[0] <= model.bound() + MIP_REL_GAP * max(1.0, abs(best[0])):
+            return best[1], True, model, rounds  # the model relaxes the problem: a bound
         for cut in missing:
             for tied in model.clouds_of(*cut):
                 model.cut(*tied)
