@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,32 @@ def test_cycles_and_unknown_stacks_are_rejected() -> None:
         StackGraph({"a": frozenset({"b"}), "b": frozenset({"a"})}, kinds)
     with pytest.raises(ValueError, match="unknown"):
         StackGraph({"a": frozenset({"z"})}, {"a": StackKind.CLOUD})
+
+
+def test_needs_are_exactly_the_stack_references_each_program_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run every stack under the mock engine: the StackReferences it reads name (as
+    `organization/<project>/<stack>`, what a file backend makes of a plain stack name) exactly
+    the stacks the graph makes it wait for."""
+    import pulumi
+
+    from skyinfra import api
+    from skyinfra.preview import ORGANIZATION, SkyMocks
+    from tests.deploy.fakes import tiny_spec
+
+    read: dict[str, set[str]] = {}
+    original = SkyMocks._stack_reference
+
+    def recording(self: SkyMocks, qualified: str) -> tuple[str, dict[str, Any]]:
+        read.setdefault(pulumi.get_stack(), set()).add(qualified)
+        return original(self, qualified)
+
+    monkeypatch.setattr(SkyMocks, "_stack_reference", recording)
+    spec = tiny_spec(tmp_path)
+    graph = tiny_graph(tmp_path)
+    previews = api.preview_project(spec)
+    assert [p.name for p in previews] == graph.names
+    for name, deps in graph.needs.items():
+        assert read.get(name, set()) == {f"{ORGANIZATION}/tiny/{d}" for d in deps}, name
+    assert read  # the references were seen at all
