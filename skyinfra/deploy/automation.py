@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -27,6 +28,7 @@ from pulumi import automation as auto
 from skyinfra.deploy.orchestrator import Operation, Outcome, StackFailure, StackRunner
 from skyinfra.deploy.project import Backend
 from skyinfra.errors import ToolError
+from skyinfra.render import write_file
 
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
 INSTALL_SCRIPT = "curl -fsSL https://get.pulumi.com | sh"
@@ -70,7 +72,7 @@ class AutomationWorkspace:
             work_dir=str(project_dir),
             env_vars=workspace_env(backend, os.environ),
             secrets_provider=PASSPHRASE_PROVIDER if backend.self_managed else None,
-            pulumi_command=pulumi_command,
+            pulumi_command=pulumi_command or _pulumi_command(),
         )
         self.logs_dir = logs_dir
         self.resource_parallel = resource_parallel
@@ -91,6 +93,16 @@ class AutomationWorkspace:
                 raise StackFailure(failure_message(err, [])) from err
         log = None if self.logs_dir is None else self.logs_dir / f"{name}.{operation}.log"
         return AutomationStack(stack, self.resource_parallel, log)
+
+
+def _pulumi_command() -> auto.PulumiCommand:
+    """The CLI on PATH, its version checked by the SDK (`pulumi version`)."""
+    try:
+        return auto.PulumiCommand()
+    except (OSError, subprocess.CalledProcessError, auto.InvalidVersionError) as err:
+        raise ToolError(
+            f"`pulumi version` failed ({err}); reinstall the Pulumi CLI ({INSTALL_URL})"
+        ) from err
 
 
 class _NotDeployed:
@@ -153,7 +165,7 @@ class AutomationStack:
         text = "\n".join(lines) + "\n"
         if err is not None:
             text += f"\n{err}\n"
-        self.log.write_text(text, encoding="utf-8")
+        write_file(self.log, text)
 
 
 def _changes(summary: Mapping[Any, int] | None) -> dict[str, int]:

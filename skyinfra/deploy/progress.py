@@ -71,7 +71,8 @@ class Progress:
         with self._lock:
             self.state[result.name] = result.status
             self.latest[result.name] = result.message or format_changes(result.changes)
-        self._plain(f"{result.name}: {result.status} {result.message}".rstrip())
+        detail = result.message or format_changes(result.changes)
+        self._plain(f"{result.name}: {result.status}" + (f" ({detail})" if detail else ""))
 
     def _plain(self, text: str) -> None:
         if self._live is None:

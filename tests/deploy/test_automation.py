@@ -23,6 +23,7 @@ from semver import VersionInfo
 from skyinfra.deploy.automation import AutomationWorkspace, failure_message
 from skyinfra.deploy.orchestrator import Operation, StackFailure, run_stacks
 from skyinfra.deploy.project import Backend, choose_backend, prepare
+from skyinfra.errors import ToolError
 from tests.deploy.fakes import tiny_spec
 
 TYPE = "aws:ec2/vpc:Vpc"
@@ -230,3 +231,17 @@ def test_a_whole_run_over_a_compiled_project(
     ran = [_flag(c.args, "--stack") for c in command.ops()]
     assert sorted(ran) == ["aws-us-east-1", "gcp-europe-west4"]
     assert report.exit_code == 1
+
+
+def test_a_pulumi_cli_that_does_not_run_is_a_tool_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "bin" / "pulumi"
+    broken.parent.mkdir()
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("PATH", str(broken.parent))
+    monkeypatch.delenv("PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK", raising=False)
+    with pytest.raises(ToolError, match="`pulumi version` failed") as caught:
+        AutomationWorkspace(tmp_path, FILE_BACKEND)
+    assert caught.value.exit_code == 1

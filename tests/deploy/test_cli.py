@@ -184,3 +184,24 @@ def test_bad_options_exit_2(tmp_path: Path, args: list[str], message: str) -> No
     result = invoke(*(a.format(spec=spec) for a in args))
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_live_preview_previews_every_stack_in_order(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    result = invoke("preview", str(tiny_spec(tmp_path)), "--live", "--parallel", "1")
+    assert result.exit_code == 0, result.output
+    workspace: FakeWorkspace = fake_workspace["workspace"]
+    assert {op for _, _, op in workspace.log} == {"preview"}
+    assert workspace.events("start") == [
+        "aws-us-east-1",
+        "gcp-europe-west4",
+        "gcp-us-central1",
+        "repl-data--gcp-europe-west4",
+        PEER,
+    ]
+    assert "aws-us-east-1: succeeded (create 2)" in result.stdout
