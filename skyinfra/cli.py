@@ -19,6 +19,7 @@ from rich.tree import Tree
 from skyinfra import api
 from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.cliutil import catalog_option, make_console, reports_errors, spec_argument
+from skyinfra.deploy.cli import deploy_options, live_preview
 from skyinfra.placement import REPLAN_ALL
 from skyinfra.report import plan_report
 
@@ -197,11 +198,31 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
 @click.option("--stack", help="Preview only this stack.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--show-secrets", is_flag=True, help="Show secret values (marked as secret).")
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Run the real `pulumi preview` against the clouds (needs the Pulumi CLI and credentials).",
+)
+@deploy_options
 @reports_errors
 def preview(
-    spec: Path, catalog_dir: Path | None, stack: str | None, as_json: bool, show_secrets: bool
+    spec: Path,
+    catalog_dir: Path | None,
+    stack: str | None,
+    as_json: bool,
+    show_secrets: bool,
+    live: bool,
+    **deploy: Any,
 ) -> None:
-    """List every resource each stack would create (offline, Pulumi's mock engine)."""
+    """List every resource each stack would create (offline, Pulumi's mock engine).
+
+    With --live, run `pulumi preview` on every stack through the Automation API instead
+    (options as for `skyinfra up`)."""
+    if live:
+        if as_json or show_secrets:
+            raise click.UsageError("--json and --show-secrets are for the offline preview")
+        live_preview(spec, catalog_dir=catalog_dir, stack=stack, **deploy)
+        return
     previews = api.preview_project(spec, _catalog(catalog_dir), stack)
     if as_json:
         click.echo(
@@ -238,8 +259,12 @@ def _add_children(node: Tree, parent: str, by_parent: dict[str, list[Any]]) -> N
 
 
 from skyinfra.catalog_cli import catalog  # noqa: E402
+from skyinfra.deploy import cli as deploy_cli  # noqa: E402
 
 main.add_command(catalog)
+main.add_command(deploy_cli.up)
+main.add_command(deploy_cli.refresh)
+main.add_command(deploy_cli.destroy)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
