@@ -34,6 +34,13 @@ def test_gcp_keeps_the_cloud_router_and_drops_the_ha_vpn_gateway() -> None:
     assert out["public_ips"] == [] and "ha_vpn_gateway_id" not in out
 
 
+def test_aws_keeps_the_vgw_and_leaves_propagation_to_the_peering_stack() -> None:
+    p = run(interconnect_only(stack_plan("aws")))
+    assert _children(p) == ["aws:ec2/vpnGateway:VpnGateway"]
+    out = p.outputs["gateways"]["core"]
+    assert out["vpn_gateway_id"] == p.one("aws:ec2/vpnGateway:VpnGateway").id
+
+
 def test_azure_expressroute_gateway_beside_the_vpn_gateway() -> None:
     stack = with_gateway(stack_plan("azure"))
     both = replace(stack, gateways=tuple(replace(g, interconnect=True) for g in stack.gateways))

@@ -37,6 +37,7 @@ DX_GATEWAY = "aws:directconnect/gateway:Gateway"
 VIF = "aws:directconnect/privateVirtualInterface:PrivateVirtualInterface"
 ASSOCIATION = "aws:directconnect/gatewayAssociation:GatewayAssociation"
 VGW = "aws:ec2/vpnGateway:VpnGateway"
+PROPAGATION = "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation"
 PORT = "azure-native:network:ExpressRoutePort"
 CIRCUIT = "azure-native:network:ExpressRouteCircuit"
 CIRCUIT_PEERING = "azure-native:network:ExpressRouteCircuitPeering"
@@ -139,6 +140,7 @@ def test_aws_gcp_exact_resources_on_both_sides() -> None:
         PEER: 2,
         DX_GATEWAY: 1,
         ASSOCIATION: 1,
+        PROPAGATION: 1,
         LAG: 2,
         VIF: 2,
     }
@@ -149,10 +151,7 @@ def test_aws_gcp_exact_resources_on_both_sides() -> None:
 def test_aws_gcp_cloud_stacks_keep_the_site_gateways_without_vpn_parts() -> None:
     p = previews(AWS, GCP)
     assert _gateway_children(p[GCP.stack]) == [ROUTER]  # no HA VPN gateway: not needed
-    assert _gateway_children(p[AWS.stack]) == [
-        "aws:ec2/vpnGateway:VpnGateway",
-        "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation",
-    ]
+    assert _gateway_children(p[AWS.stack]) == [VGW]  # propagation waits for the association
     router = p[GCP.stack].one(ROUTER)
     assert router.inputs["bgp"]["advertisedIpRanges"] == [
         {"range": topology(AWS, GCP).stack(GCP.stack).network("core").cidr}
@@ -202,6 +201,12 @@ def test_aws_gcp_routes_reach_the_vpc_through_the_vgw() -> None:
     assert association.inputs["associatedGatewayId"] == p[AWS.stack].one(VGW).id
     assert association.inputs["dxGatewayId"] == _peering(AWS, GCP).one(DX_GATEWAY).id
     assert association.inputs["allowedPrefixes"] == [t.stack(AWS.stack).network("core").cidr]
+    propagation = _peering(AWS, GCP).one(PROPAGATION)
+    assert propagation.inputs == {
+        "vpnGatewayId": p[AWS.stack].one(VGW).id,
+        "routeTableId": p[AWS.stack].one("aws:ec2/routeTable:RouteTable").id,
+    }
+    assert association.urn in propagation.dependencies  # AWS: only after the association
     sg = p[AWS.stack].one("aws:ec2/securityGroup:SecurityGroup")
     gcp_cidr = t.stack(GCP.stack).network("core").cidr
     assert any(gcp_cidr in rule.get("cidrBlocks", []) for rule in sg.inputs["ingress"])

@@ -2,9 +2,9 @@
 (peering reference section 7).
 
 Per link (peering stack): a Direct Connect gateway speaking the site's planned ASN, associated
-with the VPC's virtual private gateway (the site's, from the cloud stack, which already
-propagates routes into the VPC's route table) and allowed to advertise exactly this VPC's
-CIDR; per redundant connection, a LAG (Cross-Cloud Interconnect for AWS requires one per
+with the VPC's virtual private gateway (the site's, from the cloud stack) and allowed to
+advertise exactly this VPC's CIDR, then route propagation from the VGW into the VPC's route
+table (AWS asks for it only after the association); per redundant connection, a LAG (Cross-Cloud Interconnect for AWS requires one per
 connection) of one 10 Gbps port at the configured Direct Connect location, and a private
 virtual interface on it with the planned VLAN, /30 (the Cloud Router on host 1, AWS on host
 2), GCP's ASN and the link's BGP MD5 key.
@@ -32,12 +32,19 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
         amazon_side_asn=str(side.asn),
         opts=ctx.opts(),
     )
-    aws.directconnect.GatewayAssociation(
+    association = aws.directconnect.GatewayAssociation(
         ctx.child("dx-association"),
         dx_gateway_id=dx_gateway.id,
         associated_gateway_id=side.gateway["vpn_gateway_id"],
         allowed_prefixes=[side.cidr],
         opts=ctx.opts(),
+    )
+    # AWS: enable propagation only once the VGW is associated with the DX gateway.
+    aws.ec2.VpnGatewayRoutePropagation(
+        ctx.child("propagation-0"),
+        vpn_gateway_id=side.gateway["vpn_gateway_id"],
+        route_table_id=side.network["route_table_id"],
+        opts=ctx.opts(depends_on=[association]),
     )
     lags, interfaces = [], []
     for att in side.attachments:
