@@ -147,7 +147,7 @@ class InterconnectSide:
     """
 
     product: str
-    resources: tuple[str, ...]  # Pulumi resource types this side declares
+    resources: tuple[str, ...]  # Pulumi types this side declares (its cloud stack's included)
     order: str  # what must be ordered from the provider out of band
     hub: bool = False
     config: tuple[tuple[str, str], ...] = ()

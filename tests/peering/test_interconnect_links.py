@@ -131,6 +131,18 @@ def _check_addresses(link: InterconnectLink) -> None:
         assert (att.hub_ip, att.edge_ip) == (hosts[0], hosts[1])
 
 
+@pytest.mark.parametrize("pair", [(AWS, GCP), (AZURE, GCP)], ids=["aws-gcp", "azure-gcp"])
+def test_the_plan_names_exactly_the_types_the_stacks_declare(pair: tuple[Site, Site]) -> None:
+    """What `plan` lists per link is what the cloud stacks' gateways and the peering stack
+    register (keys and providers aside)."""
+    a, b = sorted(pair)
+    p = previews(a, b)
+    declared = set(_counts(_peering(a, b))) - {PASSWORD}
+    for site in (a, b):
+        declared |= set(_gateway_children(p[site.stack]))
+    assert declared == set(_link(a, b).resources)
+
+
 def test_aws_gcp_exact_resources_on_both_sides() -> None:
     assert _counts(_peering(AWS, GCP)) == {
         PASSWORD: 1,

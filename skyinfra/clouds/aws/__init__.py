@@ -37,6 +37,8 @@ class Aws(Cloud):
             "aws:directconnect/gateway:Gateway",
             "aws:directconnect/privateVirtualInterface:PrivateVirtualInterface",
             "aws:directconnect/gatewayAssociation:GatewayAssociation",
+            "aws:ec2/vpnGateway:VpnGateway",
+            "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation",
         ),
         order=(
             "pulumi up creates 2 Direct Connect LAGs of one 10 Gbps port each at "

@@ -35,6 +35,7 @@ class Gcp(Cloud):
             "gcp:compute/interconnectAttachment:InterconnectAttachment",
             "gcp:compute/routerInterface:RouterInterface",
             "gcp:compute/routerPeer:RouterPeer",
+            "gcp:compute/router:Router",
         ),
         order=(
             "pulumi up orders 2 Cross-Cloud Interconnect ports (10 Gbps) from "
