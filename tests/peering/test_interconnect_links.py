@@ -17,6 +17,7 @@ from functools import cache
 import pytest
 
 from skyinfra.build import build_topology, stack_config
+from skyinfra.clouds.gcp.interconnect import location_url
 from skyinfra.components import GATEWAY_TOKEN, INTERCONNECT_LINK_TOKEN
 from skyinfra.errors import UnsupportedError
 from skyinfra.peering.model import InterconnectLink
@@ -102,7 +103,10 @@ def _check_gcp_half(p: StackPreview, gcp: StackPreview, link: InterconnectLink) 
         ports, attachments, interfaces, peers, link.attachments, strict=True
     ):
         assert port.inputs["interconnectType"] == "DEDICATED"
-        assert port.inputs["location"] == CONFIG["skyinfra:interconnect-location"]
+        assert port.inputs["location"] == (
+            "https://www.googleapis.com/compute/v1/projects/p/global/interconnectLocations/"
+            + CONFIG["skyinfra:interconnect-location"]
+        )
         assert port.inputs["remoteLocation"] == CONFIG["skyinfra:interconnect-remote-location"]
         assert port.inputs["requestedLinkCount"] == 1
         assert "customerName" not in port.inputs  # not for Cross-Cloud Interconnect
@@ -283,6 +287,11 @@ def test_gcp_azure_private_peering_matches_the_attachments() -> None:
     assert connection.inputs["peer"] == {"id": circuit.id}
     vng = previews(a, b)[AZURE.stack].one(VNG)
     assert connection.inputs["virtualNetworkGateway1"] == {"id": vng.id}
+
+
+def test_a_full_location_url_is_kept_as_given() -> None:
+    url = "https://www.googleapis.com/compute/v1/projects/x/global/interconnectLocations/y"
+    assert location_url(url, {"project": "p"}) == url
 
 
 def test_missing_ordering_config_names_every_key() -> None:

@@ -12,16 +12,28 @@ they come from the peering stack's config (`skyinfra:interconnect-location`, ...
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi_gcp as gcp
 
 from skyinfra.clouds.base import Context, InterconnectHalf, Outputs
 from skyinfra.clouds.gcp.vpn import gcp_name
 
-__all__ = ["lower_half"]
+__all__ = ["location_url", "lower_half"]
+
+COMPUTE_API = "https://www.googleapis.com/compute/v1/"
 
 LINK_TYPE = "LINK_TYPE_ETHERNET_10G_LR"  # one 10 Gbps port per connection
 BANDWIDTH = "BPS_10G"
 SUBNET_LENGTH = 30  # /30s: the only length CCI for Azure accepts, and allowed towards AWS
+
+
+def location_url(location: str, settings: Mapping[str, str]) -> str:
+    """The API wants the InterconnectLocation's URL; users know its name (`iad-zone1-1`)."""
+    if "/" in location:
+        return location
+    project = settings.get("project", "")
+    return f"{COMPUTE_API}projects/{project}/global/interconnectLocations/{location}"
 
 
 def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
@@ -36,7 +48,7 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
             interconnect_type="DEDICATED",
             link_type=LINK_TYPE,
             requested_link_count=1,
-            location=side.config["interconnect-location"],
+            location=location_url(side.config["interconnect-location"], ctx.stack.settings),
             remote_location=side.config["interconnect-remote-location"],
             admin_enabled=True,
             description=f"skyinfra {side.link.name}: connection {i} to {side.peer.cloud}",
