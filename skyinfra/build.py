@@ -8,7 +8,7 @@ from skyinfra.clouds import get_cloud
 from skyinfra.errors import Problem, SpecError
 from skyinfra.peering.ipam import ConcreteNetwork, allocate_cidrs, gateway_subnet, subnet_cidrs
 from skyinfra.peering.links import plan_links
-from skyinfra.peering.model import LinkPlan, NetworkRecord, VpnGateway, VpnLink
+from skyinfra.peering.model import LinkPlan, NetworkRecord
 from skyinfra.peering.replica import Replication
 from skyinfra.peering.replication import plan_replications
 from skyinfra.placement import Placement, arch_of
@@ -118,14 +118,8 @@ def _stack(
             + [_replica(spec, r) for r in replications if r.target == site]
         ),
         compute=tuple(_compute(spec, g, site, placement) for g in groups),
-        gateways=tuple(g for g in links.gateways if g.site == site and _has_vpn(links, g)),
+        gateways=tuple(g for g in links.gateways if g.site == site),
     )
-
-
-def _has_vpn(links: LinkPlan, gateway: VpnGateway) -> bool:
-    """Cloud stacks build VPN gateways for VPN links only: dedicated interconnects are not
-    generated (their ports are ordered by hand), and a VPN gateway would only cost money."""
-    return any(isinstance(x, VpnLink) for x in links.at(gateway.network, gateway.site))
 
 
 def _network(

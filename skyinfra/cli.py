@@ -20,6 +20,7 @@ from skyinfra import api
 from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.cliutil import catalog_option, make_console, reports_errors, spec_argument
 from skyinfra.deploy.cli import deploy_options, live_preview
+from skyinfra.peering.model import InterconnectLink
 from skyinfra.placement import REPLAN_ALL
 from skyinfra.report import plan_report
 
@@ -108,8 +109,10 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
         for step in row["post_deploy"]:
             console.print(f"  after pulumi up: {escape(step['action'])}: `{step['how']}`")
     for gateway in report["gateways"]:
+        cost = gateway["monthly_cost"]
+        money = "cost n/a (not in the catalog)" if cost is None else f"${cost:,.2f}/month"
         console.print(
-            f"VPN gateway of {gateway['network']} in {gateway['stack']} (BGP {gateway['asn']}): ${gateway['monthly_cost']:,.2f}/month"
+            f"{gateway['kind']} of {gateway['network']} in {gateway['stack']} (BGP {gateway['asn']}): {money}"
         )
     for warning in report["warnings"]:
         console.print(f"[bold yellow]warning:[/] {escape(warning)}")
@@ -145,11 +148,23 @@ def _link_line(link: dict[str, Any]) -> str:
         parts.append(f"{link['tunnels']} tunnels")
     if "bgp_asns" in link:
         parts.append("BGP " + "/".join(str(n) for n in link["bgp_asns"]))
+    if "attachments" in link:
+        vlans = sorted({x["vlan"] for x in link["attachments"]})
+        parts.append(
+            f"{len(link['attachments'])} connections, VLAN {'/'.join(map(str, vlans))}, BGP "
+            + " ".join(x["cidr"] for x in link["attachments"])
+        )
     cost = link["monthly_cost"]
-    parts.append("ordered from the providers" if cost is None else f"${cost:,.2f}/month")
+    parts.append(
+        "cost n/a (port, attachment and interconnect egress prices are not in the catalog)"
+        if cost is None
+        else f"${cost:,.2f}/month"
+    )
     text = f"{link['a']} <-> {link['b']}: {', '.join(parts)}"
     for step in link.get("out_of_band", []):
         text += f"\n  order: {step}"
+    for item in link.get("config", []):
+        text += f"\n  config: pulumi config set -s {link['stack']} {item['key']} VALUE  # {item['what']}"
     return text
 
 
@@ -184,12 +199,13 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
     if topology.peering_stack_names:
         click.echo("deploy the cloud stacks first (in the order listed), then the peering stacks")
     for link in topology.links.links:
-        if link.mode == "interconnect":
+        if isinstance(link, InterconnectLink):
             click.echo(
-                f"note: {link.stack} cannot be deployed: dedicated interconnects are planned "
-                "and priced, not generated (order them from the providers, see `skyinfra plan`)",
-                err=True,
+                f"before `pulumi up -s {link.stack}` (dedicated interconnect {link.name}; "
+                "what to order: `skyinfra plan`), set:"
             )
+            for key, why in link.config:
+                click.echo(f"  pulumi config set -s {link.stack} skyinfra:{key} VALUE  # {why}")
 
 
 @main.command()

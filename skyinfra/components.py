@@ -20,6 +20,7 @@ COMPUTE_TOKEN = "skyinfra:compute:ComputeGroup"
 GATEWAY_TOKEN = "skyinfra:peering:VpnGateway"
 VPN_LINK_TOKEN = "skyinfra:peering:VpnLink"
 NATIVE_PEERING_TOKEN = "skyinfra:peering:NativePeering"
+INTERCONNECT_LINK_TOKEN = "skyinfra:peering:InterconnectLink"
 
 
 class _Neutral(pulumi.ComponentResource):

@@ -8,7 +8,10 @@ one acyclic program. Halves whose tunnel addresses only exist once the link's ow
 Everything both halves must agree on comes from the link plan; the pre-shared keys are
 `pulumi_random` passwords, one per tunnel, shared by both halves and secret everywhere.
 Native peerings between two regions of one cloud live here for the same reason: each
-direction needs the other network's id.
+direction needs the other network's id. Dedicated interconnects too: their ports and
+attachments belong to one pair of sites; where the ports are (colocation facilities) only the
+providers' ordering process knows, so those values come from this stack's config
+(`skyinfra:<key>`), checked before anything is declared.
 """
 
 from __future__ import annotations
@@ -20,14 +23,14 @@ import pulumi_random as random
 
 from skyinfra.build import REFERENCE_KEYS
 from skyinfra.clouds import Context, get_cloud
-from skyinfra.clouds.base import LinkSide, Outputs, PeeringSide
-from skyinfra.components import NATIVE_PEERING_TOKEN, VPN_LINK_TOKEN
-from skyinfra.errors import UnsupportedError
-from skyinfra.peering.model import Link, NativePeering, Tunnel, VpnLink
+from skyinfra.clouds.base import InterconnectHalf, LinkSide, Outputs, PeeringSide
+from skyinfra.components import INTERCONNECT_LINK_TOKEN, NATIVE_PEERING_TOKEN, VPN_LINK_TOKEN
+from skyinfra.peering.model import InterconnectLink, Link, NativePeering, Tunnel, VpnLink
 from skyinfra.references import output, stack_reference
 from skyinfra.topology import Site, StackPlan, Topology
 
 KEY_LENGTH = 32  # a letter, then 31 letters or digits: what AWS, GCP and Azure all accept
+BGP_KEY_LENGTH = 24  # BGP MD5 keys: ExpressRoute takes at most 25 characters
 
 
 def lower_peering_stack(topology: Topology, name: str) -> dict[str, Any]:
@@ -60,11 +63,25 @@ def _lower_link(
         return VpnLinkComponent(topology, link, refs, list(providers.values())).outputs
     if isinstance(link, NativePeering):
         return NativePeeringComponent(topology, link, refs, providers).outputs
-    raise UnsupportedError(
-        f"link {link.name} ({link.mode}): dedicated interconnects are ordered from the providers "
-        "and not generated; use `peering.mode: vpn` to get them as HA VPNs",
-        path=("peering", "mode"),
-    )
+    return InterconnectLinkComponent(topology, link, refs, list(providers.values())).outputs
+
+
+def interconnect_config(link: InterconnectLink) -> dict[str, str]:
+    """The link's out-of-band values from this stack's config, or one error naming every
+    missing key, what it is and the command that sets it."""
+    config = pulumi.Config("skyinfra")
+    values = {key: config.get(key) for key, _ in link.config}
+    missing = [(key, why) for key, why in link.config if not values[key]]
+    if missing:
+        lines = "\n".join(
+            f"  skyinfra:{key}: {why}\n    pulumi config set -s {link.stack} skyinfra:{key} VALUE"
+            for key, why in missing
+        )
+        raise pulumi.RunError(
+            f"peering stack {link.stack} (dedicated interconnect {link.name}) needs values only "
+            f"the providers' ordering process gives; set them first:\n{lines}"
+        )
+    return {key: str(value) for key, value in values.items()}
 
 
 class NativePeeringComponent(pulumi.ComponentResource):
@@ -140,16 +157,57 @@ class VpnLinkComponent(pulumi.ComponentResource):
         self.register_outputs(self.outputs)
 
 
+class InterconnectLinkComponent(pulumi.ComponentResource):
+    """One dedicated interconnect: the link's BGP key, then each cloud's half under it. No
+    value crosses between the halves at deploy time (VLANs, /30s and ASNs are planned), so
+    their order does not matter; the physical cross-connects join them out of band."""
+
+    def __init__(
+        self,
+        topology: Topology,
+        link: InterconnectLink,
+        refs: dict[Site, pulumi.StackReference],
+        providers: list[pulumi.ProviderResource],
+    ) -> None:
+        name = f"{topology.project}-{link.name}"
+        opts = pulumi.ResourceOptions(providers=providers)
+        super().__init__(INTERCONNECT_LINK_TOKEN, name, None, opts)
+        config = interconnect_config(link)
+        key = _secret_password(self, link.key_name, BGP_KEY_LENGTH)
+        halves: dict[Site, Outputs] = {}
+        for site in (link.a, link.b):
+            side = InterconnectHalf(
+                link=link,
+                site=site,
+                gateway=output(refs[site], "gateways", link.network),
+                network=output(refs[site], "networks", link.network),
+                config=config,
+                key=key,
+                cidr=topology.stack(site.stack).network(link.network).cidr,
+            )
+            stack = StackPlan(topology.project, site, topology.stack(site.stack).settings)
+            halves[site] = get_cloud(site.cloud).lower_interconnect_half(
+                side, Context(self, name, stack)
+            )
+        self.outputs: Outputs = {site.stack: h for site, h in halves.items()}
+        self.register_outputs(self.outputs)
+
+
 def _addresses_first(site: Site) -> int:
     return 0 if get_cloud(site.cloud).tunnel_addresses_per_link else 1
 
 
 def _key(parent: pulumi.Resource, tunnel: Tunnel) -> pulumi.Output[str]:
-    """A PSK every cloud accepts (AWS: [A-Za-z0-9._], not starting with 0). The provider
+    """A PSK every cloud accepts (AWS: [A-Za-z0-9._], not starting with 0)."""
+    return _secret_password(parent, tunnel.key_name, KEY_LENGTH)
+
+
+def _secret_password(parent: pulumi.Resource, name: str, length: int) -> pulumi.Output[str]:
+    """A letter, then letters or digits (every provider's keys accept it). The provider
     marks `result` secret through the engine only: wrapped again so it stays secret anywhere."""
     password = random.RandomPassword(
-        tunnel.key_name,
-        length=KEY_LENGTH - 1,
+        name,
+        length=length - 1,
         special=False,
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -34,6 +34,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from skyinfra.clouds import cloud_names, get_cloud
+from skyinfra.peering.model import InterconnectLink
 from skyinfra.peering.replica import Replication
 from skyinfra.peering_stack import lower_peering_stack
 from skyinfra.program import lower_stack
@@ -429,12 +430,21 @@ def preview_topology(
     for name in topology.peering_stack_names:
         if needed is None or name in needed:
             config = _merged_config(topology.peering_sites(name), name, configs)
+            config = {**_ordered_values(topology, name), **config}
             previews.append(preview_peering_stack(topology, name, config, references, ips))
     for r in topology.replications:
         if needed is None or r.stack in needed:
             config = _merged_config((r.source_site, r.target), r.stack, configs)
             previews.append(preview_replication(topology.project, r, config, references, ips))
     return [p for p in previews if only is None or p.name == only]
+
+
+def _ordered_values(topology: Topology, name: str) -> dict[str, str]:
+    """Stand-ins for the config a peering stack's interconnects need from the user (port
+    locations known only once ordered), so the preview runs; they show as `<unset: ...>`."""
+    links = [x for x in topology.links.links if x.stack == name]
+    keys = {key for x in links if isinstance(x, InterconnectLink) for key, _ in x.config}
+    return {f"skyinfra:{key}": f"<unset: skyinfra:{key}>" for key in sorted(keys)}
 
 
 def stack_reads(topology: Topology, stack: str) -> set[str]:

@@ -3,8 +3,11 @@
 Keys of the contract (`placements`, `links`, `replications`, `total_monthly_cost`) are kept;
 `flows`, `gateways`, `warnings`, `moves`, `cost_breakdown` and per-placement `alternatives`
 are additions, as are per link `network`, `kind`, `stack` (the peering stack), `bgp_asns`
-([a, b]), `inside_cidrs` and, for interconnects, `out_of_band` (steps to order by hand; their
-`monthly_cost` is null: port prices are not in the catalog).
+([a, b]), `inside_cidrs` and, for interconnects, `out_of_band` (steps to take by hand),
+`config` (the peering stack's `skyinfra:` keys the user sets, with what each is) and
+`attachments` (VLAN and BGP /30 of each connection); their `monthly_cost` is null: port,
+attachment and interconnect egress prices are not in the catalog. Gateway rows add `kind`;
+an interconnect-only gateway (Cloud Router, ExpressRoute gateway) has a null cost too.
 
 Each replication row (`from`, `from_stack`, `to_stack`, `mechanism` per the contract) adds
 `replica`, `targets`, `stack` (its replication stack), `credential`, `gb_per_month`, the
@@ -121,7 +124,12 @@ def _links(plan: Plan, prices: Links | None) -> list[dict[str, Any]]:
         if isinstance(link, VpnLink):
             row["inside_cidrs"] = [t.inside_cidr for t in link.tunnels]
         if isinstance(link, InterconnectLink):
-            row.update(out_of_band=list(link.out_of_band), monthly_cost=None)
+            row.update(
+                out_of_band=list(link.out_of_band),
+                config=[{"key": f"skyinfra:{k}", "what": why} for k, why in link.config],
+                attachments=[{"vlan": x.vlan, "cidr": x.cidr} for x in link.attachments],
+                monthly_cost=None,
+            )
         else:
             row["monthly_cost"] = _money(prices.link(a, b)) if prices and link else 0.0
         rows.append(row)
@@ -146,7 +154,8 @@ def _gateways(plan: Plan, prices: Links | None) -> list[dict[str, Any]]:
             "stack": g.site.stack,
             "network": g.network,
             "asn": g.asn,
-            "monthly_cost": _money(prices.gateway(g.site)),
+            "kind": "VPN gateway" if g.vpn else "interconnect gateway",
+            "monthly_cost": _money(prices.gateway(g.site)) if g.vpn else None,
         }
         for g in plan.topology.links.gateways
     ]

@@ -195,3 +195,34 @@ def test_interconnect_between_aws_and_azure_exits_2(tmp_path: Path) -> None:
     code, out = invoke("plan", str(spec))
     assert code == 2
     assert f"{spec}:11:" in out and "no first-party dedicated interconnect" in out
+
+
+def test_plan_lists_what_to_order_and_the_config_of_an_interconnect(tmp_path: Path) -> None:
+    spec = tmp_path / "ic.yaml"
+    spec.write_text(LINKED + "peering: {mode: interconnect}\n")
+    code, out = invoke("plan", str(spec), "--json")
+    assert code == 0, out
+    rows = {(x["a"], x["b"]): x for x in json.loads(out)["links"]}
+    azure = rows[("azure-westeurope", "gcp-us-central1")]
+    assert azure["kind"] == "Cross-Cloud Interconnect" and azure["monthly_cost"] is None
+    assert 12076 in azure["bgp_asns"]
+    assert [x["key"] for x in azure["config"]] == [
+        "skyinfra:expressroute-peering-location",
+        "skyinfra:interconnect-location",
+        "skyinfra:interconnect-remote-location",
+    ]
+    assert [x["vlan"] for x in azure["attachments"]] == [100, 100]
+    code, text = invoke("plan", str(spec))
+    stack = "peer-aws-us-east-1--gcp-us-central1"
+    assert code == 0 and "order: aws: pulumi up creates 2 Direct Connect LAGs" in text
+    assert f"config: pulumi config set -s {stack} skyinfra:directconnect-location VALUE" in text
+    assert "interconnect gateway of core in azure-westeurope" in text
+
+
+def test_compile_of_an_interconnect_names_the_config_to_set(tmp_path: Path) -> None:
+    code, out = invoke("compile", str(example("interconnect", tmp_path)), "-o", str(tmp_path / "o"))
+    assert code == 0, out
+    assert "cannot be deployed" not in out
+    stack = "peer-aws-us-east-1--gcp-us-east4"
+    for key in ("directconnect-location", "interconnect-location", "interconnect-remote-location"):
+        assert f"pulumi config set -s {stack} skyinfra:{key} VALUE" in out

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from skyinfra.catalog.model import Offer, Row
 from skyinfra.errors import Problem
-from skyinfra.peering.model import NativePeering, TunnelEnd, VpnGateway, VpnLink
+from skyinfra.peering.model import (
+    Attachment,
+    InterconnectLink,
+    NativePeering,
+    TunnelEnd,
+    VpnGateway,
+    VpnLink,
+)
 from skyinfra.peering.replica import Replication
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
 
@@ -133,12 +140,52 @@ class InterconnectSide:
 
     A `hub` cloud can run the link itself to another cloud's edge (GCP Cross-Cloud
     Interconnect); two clouds that are not hubs have no first-party link between them.
+    `config` lists the peering-stack config keys (under `skyinfra:`) the user must set because
+    only the provider's ordering process knows them (colocation facilities, port locations).
+    `edge_asn` is the ASN this cloud's edge speaks on the link when the provider fixes it
+    (ExpressRoute: Microsoft's 12076); None: the site's planned ASN.
     """
 
     product: str
-    resources: tuple[str, ...]  # Pulumi resource types this side declares
+    resources: tuple[str, ...]  # Pulumi types this side declares (its cloud stack's included)
     order: str  # what must be ordered from the provider out of band
     hub: bool = False
+    config: tuple[tuple[str, str], ...] = ()
+    edge_asn: int | None = None
+
+
+@dataclass(frozen=True)
+class InterconnectHalf:
+    """What one cloud's half of an interconnect link is lowered from (in its peering stack).
+
+    `gateway` and `network` are this side's cloud-stack outputs (StackReference); `config`
+    the values of the link's `InterconnectSide.config` keys; `key` the link's BGP MD5 key (a
+    secret Output); `cidr` this side's network CIDR (what it may advertise).
+    """
+
+    link: InterconnectLink
+    site: Site
+    gateway: Any
+    network: Any
+    config: Mapping[str, Any]
+    key: Any
+    cidr: str
+
+    @property
+    def peer(self) -> Site:
+        return self.link.peer_of(self.site)
+
+    @property
+    def peer_asn(self) -> int:
+        return self.link.asn_of(self.peer)
+
+    @property
+    def asn(self) -> int:
+        return self.link.asn_of(self.site)
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        return self.link.attachments
 
 
 @dataclass(frozen=True)
@@ -221,6 +268,8 @@ class Cloud:
     vpn_responder_only: ClassVar[bool] = False
     #: Module (relative to the cloud's package) holding `lower_half` and `provider`.
     vpn_module: ClassVar[str] = "vpn"
+    #: Module (relative to the cloud's package) holding this cloud's interconnect `lower_half`.
+    interconnect_module: ClassVar[str] = "interconnect"
 
     @property
     def network_spans_regions(self) -> bool:
@@ -254,6 +303,11 @@ class Cloud:
     def lower_vpn_half(self, side: LinkSide, ctx: Context) -> Outputs:
         """This cloud's resources of one VPN link; `addresses` if `tunnel_addresses_per_link`."""
         outputs: Outputs = self._module(self.vpn_module).lower_half(side, ctx)
+        return outputs
+
+    def lower_interconnect_half(self, side: InterconnectHalf, ctx: Context) -> Outputs:
+        """This cloud's resources of one dedicated interconnect link (peering stack)."""
+        outputs: Outputs = self._module(self.interconnect_module).lower_half(side, ctx)
         return outputs
 
     def lower_native_peering(

@@ -26,6 +26,7 @@ from skyinfra.peering.bgp import allocate_asns
 from skyinfra.peering.ipam import ConcreteNetwork
 from skyinfra.peering.model import (
     GATEWAY_IPS,
+    Attachment,
     InterconnectLink,
     Link,
     LinkPlan,
@@ -37,13 +38,18 @@ from skyinfra.peering.model import (
     VpnLink,
     link_name,
 )
-from skyinfra.peering.tunnels import InsideRequest, allocate_inside, link_pool
+from skyinfra.peering.tunnels import DEFAULT_POOL, InsideRequest, allocate_inside, link_pool
 from skyinfra.placement import Placement
 from skyinfra.site import Site
 from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
 
 Pair = tuple[str, Site, Site]  # (network, a, b) with a < b
+
+# Every interconnect link has ports of its own, so one VLAN tag per link is unique on each
+# port; ExpressRoute private peering carries a single VLAN over both its links anyway.
+INTERCONNECT_VLAN = 100
+INTERCONNECT_CONNECTIONS = 2  # two ports / attachments: the reference's redundant pair
 
 
 def plan_links(
@@ -60,7 +66,7 @@ def plan_links(
         _check_interconnect(cross)
     reserved = frozenset().union(*(get_cloud(c).reserved_asns for c in cloud_names()))
     asns = allocate_asns([(n, s) for n, a, b in cross for s in (a, b)], recorded.asns, reserved)
-    requests = [_inside_request(p) for p in cross] if spec.peering.mode == "vpn" else []
+    requests = [_inside_request(spec.peering.mode, p) for p in cross]
     inside = allocate_inside(requests, recorded.inside, _reserved_inside())
     links = [_link(spec.peering.mode, p, asns, inside) for p in pairs]
     present = tuple(x for x in links if x is not None)
@@ -143,8 +149,12 @@ def _check_interconnect(cross: Sequence[Pair]) -> None:
         raise UnsupportedError(problems)
 
 
-def _inside_request(pair: Pair) -> InsideRequest:
+def _inside_request(mode: str, pair: Pair) -> InsideRequest:
+    """VPN tunnels take /30s where both gateways accept BGP addresses; interconnect
+    attachments (one /30 each) any link-local /30 clear of the others."""
     net, a, b = pair
+    if mode == "interconnect":
+        return InsideRequest(link_name(net, a, b), INTERCONNECT_CONNECTIONS, DEFAULT_POOL)
     clouds = (get_cloud(a.cloud), get_cloud(b.cloud))
     pool = link_pool(c.bgp_inside_ranges for c in clouds)
     return InsideRequest(link_name(net, a, b), tunnel_count(*clouds), pool)
@@ -171,9 +181,9 @@ def _link(
         kind = get_cloud(a.cloud).cross_region_link
         return NativePeering(net, a, b, kind) if kind else None
     a_asn, b_asn = asns[(net, a)], asns[(net, b)]
-    if mode == "interconnect":
-        return _interconnect(pair, a_asn, b_asn)
     cidrs = inside[link_name(net, a, b)]
+    if mode == "interconnect":
+        return _interconnect(pair, a_asn, b_asn, cidrs)
     return VpnLink(net, a, b, a_asn, b_asn, _tunnels(pair, cidrs))
 
 
@@ -210,20 +220,37 @@ def _hosts(cidr: str) -> tuple[str, str]:
     return str(first), str(second)
 
 
-def _interconnect(pair: Pair, a_asn: int, b_asn: int) -> InterconnectLink:
+def _interconnect(pair: Pair, a_asn: int, b_asn: int, cidrs: tuple[str, ...]) -> InterconnectLink:
+    """Both sides' facts; the hub's Cloud Router on host 1 of each attachment's /30."""
     net, a, b = pair
     sides = [(s, get_cloud(s.cloud).interconnect) for s in (a, b)]
     known = [(s, side) for s, side in sides if side is not None]
-    hub = next(side for _, side in known if side.hub)  # _check_interconnect made sure
+    hub_site, hub = next((s, side) for s, side in known if side.hub)  # checked before
+    asns = [
+        side.edge_asn if side is not None and side.edge_asn else asn
+        for (_, side), asn in zip(sides, (a_asn, b_asn), strict=True)
+    ]
     return InterconnectLink(
         net,
         a,
         b,
-        a_asn,
-        b_asn,
+        asns[0],
+        asns[1],
         provider=hub.product,
         resources=tuple(r for _, side in known for r in side.resources),
         out_of_band=tuple(f"{s.cloud}: {side.order}" for s, side in known),
+        hub=hub_site,
+        attachments=tuple(
+            Attachment(
+                index=i,
+                vlan=INTERCONNECT_VLAN,
+                cidr=cidr,
+                hub_ip=_hosts(cidr)[0],
+                edge_ip=_hosts(cidr)[1],
+            )
+            for i, cidr in enumerate(cidrs)
+        ),
+        config=tuple(item for _, side in known for item in side.config),
     )
 
 
@@ -237,8 +264,20 @@ def _gateways(links: Sequence[Link], asns: Mapping[ConcreteNetwork, int]) -> tup
                     addresses[(link.network, site)].setdefault(own.interface, []).append(
                         own.inside_ip
                     )
+    kinds: dict[ConcreteNetwork, set[str]] = {key: set() for key in asns}
+    for link in links:
+        if isinstance(link, VpnLink | InterconnectLink):
+            for site in (link.a, link.b):
+                kinds[(link.network, site)].add(link.mode)
     return tuple(
-        VpnGateway(net, site, asns[(net, site)], _per_interface(addresses[(net, site)]))
+        VpnGateway(
+            net,
+            site,
+            asns[(net, site)],
+            _per_interface(addresses[(net, site)]),
+            vpn="vpn" in kinds[(net, site)],
+            interconnect="interconnect" in kinds[(net, site)],
+        )
         for net, site in sorted(asns, key=lambda k: (k[0], k[1].stack))
     )
 

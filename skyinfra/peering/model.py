@@ -110,8 +110,29 @@ class NativePeering(_Joins):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """One of an interconnect's redundant connections: a VLAN on its own port and a BGP /30.
+
+    The hub (GCP's Cloud Router) takes host 1, the peer's edge host 2: what ExpressRoute
+    expects of a customer router (Microsoft takes the second address of each /30), and any
+    order suits Direct Connect.
+    """
+
+    index: int
+    vlan: int
+    cidr: str
+    hub_ip: str
+    edge_ip: str
+
+
+@dataclass(frozen=True)
 class InterconnectLink(_Joins):
-    """A dedicated cross-cloud link: what Pulumi can declare, and what must be ordered."""
+    """A dedicated cross-cloud link: what Pulumi declares, and what must be ordered.
+
+    `hub` is the site whose cloud runs the link to the other's edge (GCP Cross-Cloud
+    Interconnect). `a_asn` / `b_asn` are the ASNs each end speaks on the link: the site's
+    planned ASN, or a fixed one where the provider's edge imposes it (ExpressRoute: 12076).
+    """
 
     network: str
     a: Site
@@ -121,9 +142,24 @@ class InterconnectLink(_Joins):
     provider: str  # the product that makes the link, e.g. "Cross-Cloud Interconnect"
     resources: tuple[str, ...]  # Pulumi resource types, both sides
     out_of_band: tuple[str, ...]  # steps no SDK can take (port orders, LOAs)
+    hub: Site | None = None
+    attachments: tuple[Attachment, ...] = ()
+    config: tuple[tuple[str, str], ...] = ()  # peering-stack config keys the user sets, why
 
     mode = "interconnect"
     tunnels: tuple[Tunnel, ...] = ()
+
+    def asn_of(self, site: Site) -> int:
+        return self.a_asn if site == self.a else self.b_asn
+
+    @property
+    def key_name(self) -> str:
+        """The RandomPassword of the link's BGP MD5 key: one for all its sessions, because
+        ExpressRoute private peering takes a single key for its primary and secondary."""
+        return f"{self.name}-bgp-key"
+
+    def peer_of(self, site: Site) -> Site:
+        return self.b if site == self.a else self.a
 
 
 Link = VpnLink | NativePeering | InterconnectLink
@@ -142,6 +178,8 @@ class VpnGateway:
     site: Site
     asn: int
     bgp_addresses: tuple[tuple[str, ...], ...]
+    vpn: bool = True  # carries VPN links (mode `vpn`)
+    interconnect: bool = False  # carries dedicated interconnects (mode `interconnect`)
 
 
 @dataclass(frozen=True)
@@ -173,8 +211,13 @@ class LinkPlan:
 
     @property
     def inside_cidrs(self) -> dict[str, tuple[str, ...]]:
-        """Link name -> its tunnels' /30s, in tunnel order (what the lock records)."""
-        return {x.name: tuple(t.inside_cidr for t in x.tunnels) for x in self.links if x.tunnels}
+        """Link name -> its tunnels' (or interconnect attachments') /30s, in order (what the
+        lock records)."""
+        inside = {x.name: tuple(t.inside_cidr for t in x.tunnels) for x in self.links if x.tunnels}
+        for x in self.links:
+            if isinstance(x, InterconnectLink) and x.attachments:
+                inside[x.name] = tuple(a.cidr for a in x.attachments)
+        return inside
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from skyinfra.clouds import get_cloud
 from skyinfra.errors import SpecError, UnsupportedError
 from skyinfra.loader import parse_spec
 from skyinfra.peering.links import plan_links, tunnel_count
-from skyinfra.peering.model import InterconnectLink, NativePeering, VpnLink
+from skyinfra.peering.model import InterconnectLink, NativePeering, NetworkRecord, VpnLink
 from skyinfra.placement import Decision, Placement
 from skyinfra.topology import Site
 from tests.peering.linkspec import AWS, AWS2, AZURE, GCP, GCP2, group, linked_spec
@@ -170,6 +170,39 @@ def test_interconnect_aws_gcp_is_described_with_out_of_band_steps() -> None:
     assert "gcp:compute/interconnect:Interconnect" in link.resources
     assert any("Direct Connect" in step for step in link.out_of_band)
     assert link.a_asn != link.b_asn
+
+
+def test_interconnect_attachments_take_two_link_local_30s_hub_on_host_1() -> None:
+    spec, placement = linked_spec([AWS, GCP], [(AWS, GCP)], mode="interconnect")
+    (link,) = plan_links(spec, placement, concrete_networks(spec, placement)).links
+    assert isinstance(link, InterconnectLink) and link.hub == GCP
+    cidrs = [ipaddress.IPv4Network(x.cidr) for x in link.attachments]
+    assert len(set(cidrs)) == 2 and all(c.prefixlen == 30 for c in cidrs)
+    assert all(c.subnet_of(ipaddress.IPv4Network("169.254.0.0/16")) for c in cidrs)
+    for att, cidr in zip(link.attachments, cidrs, strict=True):
+        assert (att.hub_ip, att.edge_ip) == (str(cidr[1]), str(cidr[2]))
+    assert {x.vlan for x in link.attachments} == {100}
+    assert [key for key, _ in link.config] == [
+        "directconnect-location",
+        "interconnect-location",
+        "interconnect-remote-location",
+    ]
+
+
+def test_interconnect_to_azure_speaks_microsofts_asn_and_keeps_recorded_30s() -> None:
+    spec, placement = linked_spec([GCP, AZURE], [(GCP, AZURE)], mode="interconnect")
+    networks = concrete_networks(spec, placement)
+    (link,) = plan_links(spec, placement, networks).links
+    assert isinstance(link, InterconnectLink)
+    assert link.asn_of(AZURE) == 12076 and link.asn_of(GCP) != 12076
+    recorded = NetworkRecord(inside={link.name: ("169.254.64.8/30", "169.254.64.12/30")})
+    (again,) = plan_links(spec, placement, networks, recorded).links
+    assert isinstance(again, InterconnectLink)
+    assert [x.cidr for x in again.attachments] == ["169.254.64.8/30", "169.254.64.12/30"]
+    topology = build_topology(spec, placement)
+    assert topology.links.inside_cidrs == {link.name: tuple(x.cidr for x in link.attachments)}
+    gateways = {g.site: g for s in topology.stacks for g in s.gateways}
+    assert all(g.interconnect and not g.vpn for g in gateways.values()) and len(gateways) == 2
 
 
 def test_interconnect_aws_azure_is_unsupported_and_names_alternatives() -> None:

@@ -1,12 +1,11 @@
 """Links that are not VPNs: native peering between two regions of one cloud (in the peering
-stack, routes both ways), and dedicated interconnects (planned, not generated)."""
+stack, routes both ways)."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from skyinfra.build import build_topology
-from tests.peering.linkspec import AWS, AWS2, AZURE, AZURE2, GCP, linked_spec
+from tests.peering.linkspec import AWS, AWS2, AZURE, AZURE2
 from tests.peering.vpnpairs import vpn_previews, vpn_topology
 
 PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
@@ -52,10 +51,3 @@ def test_azure_global_vnet_peering_in_both_directions() -> None:
         (vnets[b.stack].outputs["name"], vnets[a.stack].id),
     }
     assert all(x.inputs["allowVirtualNetworkAccess"] is True for x in peerings)
-
-
-def test_interconnect_links_get_no_vpn_gateway_in_the_cloud_stacks() -> None:
-    spec, placement = linked_spec([AWS, GCP], [(AWS, GCP)], mode="interconnect")
-    topology = build_topology(spec, placement)
-    assert topology.links.gateways  # planned and priced, ASNs allocated
-    assert all(not s.gateways for s in topology.stacks)

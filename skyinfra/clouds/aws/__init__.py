@@ -37,8 +37,22 @@ class Aws(Cloud):
             "aws:directconnect/gateway:Gateway",
             "aws:directconnect/privateVirtualInterface:PrivateVirtualInterface",
             "aws:directconnect/gatewayAssociation:GatewayAssociation",
+            "aws:ec2/vpnGateway:VpnGateway",
+            "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation",
         ),
-        order="Direct Connect ports in a LAG at the interconnect location (LOA-CFA per port)",
+        order=(
+            "pulumi up creates 2 Direct Connect LAGs of one 10 Gbps port each at "
+            "skyinfra:directconnect-location; download each port's LOA-CFA "
+            "(`aws directconnect describe-loa --connection-id <port>`) and give both to Google "
+            "for the Cross-Cloud Interconnect cross-connects"
+        ),
+        config=(
+            (
+                "directconnect-location",
+                "AWS Direct Connect location code of the LAG ports, in the Cross-Cloud "
+                "Interconnect's facility (`aws directconnect describe-locations`)",
+            ),
+        ),
     )
     replication = ReplicationFacts(
         within="aws-s3-replication",

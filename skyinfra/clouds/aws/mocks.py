@@ -157,6 +157,27 @@ def _vpn_connection(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
 # -- invokes --------------------------------------------------------------------------------
 
 
+def _lag(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """A LAG gets an id and an ARN at once; its port is down until the cross-connect."""
+    id_ = f"dxlag-{fakes.hex(name, 8)}"
+    return id_, {"arn": _arn(fakes, "directconnect", f"dxlag/{id_}"), "ownerAccountId": ACCOUNT}
+
+
+def _dx_gateway(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Direct Connect gateways are global and id'd by a UUID."""
+    return fakes.uuid(name), {"ownerAccountId": ACCOUNT}
+
+
+def _virtual_interface(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    id_ = f"dxvif-{fakes.hex(name, 8)}"
+    return id_, {
+        "arn": _arn(fakes, "directconnect", f"dxvif/{id_}"),
+        "amazonSideAsn": fakes.number(name, 5),
+        "awsDevice": f"EqDC2-{fakes.hex(name, 12)}",
+        "mtu": 1500,
+    }
+
+
 def _caller_identity(_args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
     return {
         "accountId": ACCOUNT,
@@ -243,6 +264,9 @@ FAKES = CloudFakes(
         "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
         "aws:autoscaling/group:Group": _group,
         "aws:ec2/vpnConnection:VpnConnection": _vpn_connection,
+        "aws:directconnect/linkAggregationGroup:LinkAggregationGroup": _lag,
+        "aws:directconnect/gateway:Gateway": _dx_gateway,
+        "aws:directconnect/privateVirtualInterface:PrivateVirtualInterface": _virtual_interface,
         "aws:s3/bucket:Bucket": _bucket,
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _bucket_setting,
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _bucket_setting,

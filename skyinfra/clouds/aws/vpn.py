@@ -32,7 +32,9 @@ _PHASE = {
 
 
 def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
-    """The VPC's virtual private gateway (AWS attaches one per VPC) and route propagation."""
+    """The VPC's virtual private gateway (AWS attaches one per VPC) and, for VPN links, route
+    propagation (AWS: enabling it before a Direct Connect gateway association can propagate
+    routes incorrectly, so interconnect links add it in the peering stack, after that)."""
     network = ctx.attached_network()
     gateway = aws.ec2.VpnGateway(
         ctx.child("vgw"),
@@ -41,12 +43,13 @@ def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
         tags={"Name": ctx.child("vgw"), "skyinfra:project": ctx.stack.project},
         opts=ctx.opts(),
     )
-    aws.ec2.VpnGatewayRoutePropagation(
-        ctx.child("propagation-0"),
-        vpn_gateway_id=gateway.id,
-        route_table_id=network["route_table_id"],
-        opts=ctx.opts(),
-    )
+    if plan.vpn:  # for Direct Connect, propagation waits for the DX gateway association
+        aws.ec2.VpnGatewayRoutePropagation(
+            ctx.child("propagation-0"),
+            vpn_gateway_id=gateway.id,
+            route_table_id=network["route_table_id"],
+            opts=ctx.opts(),
+        )
     return {
         "vpn_gateway_id": gateway.id,
         "asn": plan.asn,

@@ -32,9 +32,24 @@ class Azure(Cloud):
             "azure-native:network:ExpressRouteCircuit",
             "azure-native:network:ExpressRouteCircuitPeering",
             "azure-native:network:VirtualNetworkGateway",
+            "azure-native:network:PublicIPAddress",
             "azure-native:network:VirtualNetworkGatewayConnection",
         ),
-        order="ExpressRoute Direct ports at the interconnect location (LOA per port)",
+        order=(
+            "before pulumi up, enable ExpressRoute Direct on the subscription (`az feature "
+            "register --namespace Microsoft.Network --name AllowExpressRoutePorts`); pulumi up "
+            "creates the 10 Gbps ExpressRoute Direct port pair at "
+            "skyinfra:expressroute-peering-location; generate its LOA (`az network express-route "
+            "port generate-loa`) and give it to Google for the cross-connects"
+        ),
+        config=(
+            (
+                "expressroute-peering-location",
+                "ExpressRoute Direct peering location of the port pair, in the Cross-Cloud "
+                "Interconnect's facility (`az network express-route port location list`)",
+            ),
+        ),
+        edge_asn=12076,  # Microsoft's edge routers speak 12076 on private peering
     )
     replication = ReplicationFacts(
         within="azure-object-replication",

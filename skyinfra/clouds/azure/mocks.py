@@ -97,6 +97,21 @@ def _replication_policy(logical: str, state: dict[str, Any], fakes: Fakes) -> Fa
     return id_, {"name": policy_id, "policyId": policy_id, "rules": rules}
 
 
+def _circuit(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """A circuit on ExpressRoute Direct ports: its service key exists at creation."""
+    id_, extra = _arm(_NETWORK, "circuitName", ("expressRouteCircuits", None))(
+        logical, state, fakes
+    )
+    return id_, {**extra, "serviceKey": fakes.uuid(logical), "circuitProvisioningState": "Enabled"}
+
+
+def _circuit_peering(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Microsoft's edge takes host 2 of each /30 and speaks ASN 12076."""
+    path = (("expressRouteCircuits", "circuitName"), ("peerings", None))
+    id_, extra = _arm(_NETWORK, "peeringName", *path)(logical, state, fakes)
+    return id_, {**extra, "azureASN": 12076, "state": "Enabled"}
+
+
 def _client_config(_args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
     """Who runs the deployment: the subscription plus a fixed tenant and service principal."""
     return {
@@ -191,6 +206,11 @@ FAKES = CloudFakes(
         "azure-native:network:VirtualNetworkGatewayConnection": _arm(
             _NETWORK, "virtualNetworkGatewayConnectionName", ("connections", None)
         ),
+        "azure-native:network:ExpressRoutePort": _arm(
+            _NETWORK, "expressRoutePortName", ("expressRoutePorts", None)
+        ),
+        "azure-native:network:ExpressRouteCircuit": _circuit,
+        "azure-native:network:ExpressRouteCircuitPeering": _circuit_peering,
         # Replication (reference §10).
         "azure-native:datafactory:Factory": _factory,
         "azure-native:datafactory:LinkedService": _in_factory(

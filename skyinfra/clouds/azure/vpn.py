@@ -18,6 +18,7 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import authorization, network
 
+from skyinfra.clouds.azure.interconnect import lower_expressroute_gateway
 from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
 from skyinfra.peering.model import GATEWAY_IPS, NativePeering, VpnGateway
 from skyinfra.topology import Site
@@ -30,9 +31,24 @@ _CREATE_TIMEOUT = "90m"  # gateways take 45 minutes or more
 
 
 def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
-    """The network's VPN gateway; its ipConfiguration ids are strings built before it exists
-    (the BGP settings must name them, and `gateway.id` would refer to itself)."""
+    """The network's VPN gateway for VPN links, its ExpressRoute gateway for interconnects."""
     net = ctx.attached_network()
+    outputs: Outputs = {
+        "asn": plan.asn,
+        "resource_group_name": net["resource_group_name"],
+        "location": net["location"],
+        "public_ips": [],
+    }
+    if plan.vpn:
+        outputs.update(_vpn_gateway(plan, ctx, net))
+    if plan.interconnect:
+        outputs.update(lower_expressroute_gateway(plan, ctx, net))
+    return outputs
+
+
+def _vpn_gateway(plan: VpnGateway, ctx: Context, net: Outputs) -> Outputs:
+    """The VPN gateway; its ipConfiguration ids are strings built before it exists (the BGP
+    settings must name them, and `gateway.id` would refer to itself)."""
     name = ctx.child("gateway")
     config_names = [f"ipconfig{i}" for i in range(GATEWAY_IPS)]
     ips = [_public_ip(ctx, net, i) for i in range(GATEWAY_IPS)]
@@ -68,9 +84,6 @@ def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
     )
     return {
         "gateway_id": gateway.id,
-        "asn": plan.asn,
-        "resource_group_name": net["resource_group_name"],
-        "location": net["location"],
         "public_ips": [ip.ip_address for ip in ips],
         "ip_configuration_ids": config_ids,
     }

@@ -35,9 +35,27 @@ class Gcp(Cloud):
             "gcp:compute/interconnectAttachment:InterconnectAttachment",
             "gcp:compute/routerInterface:RouterInterface",
             "gcp:compute/routerPeer:RouterPeer",
+            "gcp:compute/router:Router",
         ),
-        order="Cross-Cloud Interconnect ports towards the peer cloud's location (days to weeks)",
+        order=(
+            "pulumi up orders 2 Cross-Cloud Interconnect ports (10 Gbps) from "
+            "skyinfra:interconnect-location to skyinfra:interconnect-remote-location; Google "
+            "provisions the cross-connects to the peer's ports (days to weeks, after it has their "
+            "LOAs); BGP comes up once both Interconnects are ACTIVE"
+        ),
         hub=True,
+        config=(
+            (
+                "interconnect-location",
+                "Google interconnect location (URL or name) of the Cross-Cloud Interconnect "
+                "ports (`gcloud compute interconnects locations list`)",
+            ),
+            (
+                "interconnect-remote-location",
+                "the peer cloud's location as Google names it "
+                "(`gcloud compute interconnects remote-locations list`)",
+            ),
+        ),
     )
     replication = ReplicationFacts(
         within="gcp-storage-transfer-replication",

@@ -113,6 +113,23 @@ def _ha_vpn_gateway(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     return id_, {**extra, "vpnInterfaces": interfaces}
 
 
+def _interconnect(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """An ordered port: Google reports it pending until the cross-connect is in place."""
+    id_, extra = _global("interconnects")(name, state, fakes)
+    return id_, {**extra, "operationalStatus": "OS_UNPROVISIONED", "state": "ACTIVE"}
+
+
+def _attachment(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Google takes the candidate addresses asked for (both /30 hosts) as the BGP addresses."""
+    id_, extra = _regional("interconnectAttachments")(name, state, fakes)
+    return id_, {
+        **extra,
+        "cloudRouterIpAddress": state.get("candidateCloudRouterIpAddress"),
+        "customerRouterIpAddress": state.get("candidateCustomerRouterIpAddress"),
+        "state": "ACTIVE",
+    }
+
+
 def _router_part(collection: str) -> Callable[..., Faked]:
     """Router interfaces and BGP peers: `<region>/<router>/<name>`, as the provider ids them."""
 
@@ -143,6 +160,8 @@ FAKES = CloudFakes(
         "gcp:compute/vPNTunnel:VPNTunnel": _regional("vpnTunnels"),
         "gcp:compute/routerInterface:RouterInterface": _router_part("interfaces"),
         "gcp:compute/routerPeer:RouterPeer": _router_part("peers"),
+        "gcp:compute/interconnect:Interconnect": _interconnect,
+        "gcp:compute/interconnectAttachment:InterconnectAttachment": _attachment,
         "gcp:serviceaccount/account:Account": _service_account,
         "gcp:storage/hmacKey:HmacKey": _hmac_key,
     },

@@ -22,7 +22,7 @@ from skyinfra.clouds.base import Context, LinkSide, Outputs
 from skyinfra.peering.model import VpnGateway
 from skyinfra.topology import Site
 
-__all__ = ["lower_gateway", "lower_half", "provider"]
+__all__ = ["gcp_name", "lower_gateway", "lower_half", "provider"]
 
 # How many distinct peer addresses the tunnels use -> the external gateway's redundancy type.
 _REDUNDANCY = {
@@ -34,7 +34,7 @@ _NAME_MAX = 63
 
 
 def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
-    """The region's Cloud Router (BGP) and HA VPN gateway on the (global) network."""
+    """The region's Cloud Router (BGP) and, for VPN links, HA VPN gateway on the network."""
     network = ctx.attached_network()
     region = plan.site.region
     router = gcp.compute.Router(
@@ -48,17 +48,20 @@ def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
         },
         opts=ctx.opts(),
     )
-    gateway = gcp.compute.HaVpnGateway(
-        ctx.child("ha-gateway"), network=network["id"], region=region, opts=ctx.opts()
-    )
-    return {
+    outputs: Outputs = {
         "asn": plan.asn,
         "region": region,
         "router_id": router.id,
         "router_name": router.name,
-        "ha_vpn_gateway_id": gateway.id,
-        "public_ips": gateway.vpn_interfaces.apply(_interface_ips),
+        "public_ips": [],
     }
+    if plan.vpn:  # interconnect attachments need only the router
+        gateway = gcp.compute.HaVpnGateway(
+            ctx.child("ha-gateway"), network=network["id"], region=region, opts=ctx.opts()
+        )
+        outputs["ha_vpn_gateway_id"] = gateway.id
+        outputs["public_ips"] = gateway.vpn_interfaces.apply(_interface_ips)
+    return outputs
 
 
 def _interface_ips(interfaces: Any) -> list[str]:
@@ -75,7 +78,7 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
     count = len({peer.outside_index for _, peer in side.ends})
     external = gcp.compute.ExternalVpnGateway(
         ctx.child("peer-gateway"),
-        name=_name(ctx.child("peer-gateway")),
+        name=gcp_name(ctx.child("peer-gateway")),
         redundancy_type=_REDUNDANCY[count],
         interfaces=[{"id": i, "ip_address": side.peer_addresses[i]} for i in range(count)],
         opts=ctx.opts(),
@@ -85,7 +88,7 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
         k = tunnel.index
         vpn = gcp.compute.VPNTunnel(
             ctx.child(f"tunnel-{k}"),
-            name=_name(ctx.child(f"tunnel-{k}")),
+            name=gcp_name(ctx.child(f"tunnel-{k}")),
             region=region,
             vpn_gateway=gateway["ha_vpn_gateway_id"],
             vpn_gateway_interface=own.interface,
@@ -98,7 +101,7 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
         )
         interface = gcp.compute.RouterInterface(
             ctx.child(f"bgp-interface-{k}"),
-            name=_name(ctx.child(f"bgp-interface-{k}")),
+            name=gcp_name(ctx.child(f"bgp-interface-{k}")),
             router=gateway["router_name"],
             region=region,
             ip_range=f"{own.inside_ip}/30",
@@ -107,7 +110,7 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
         )
         bgp = gcp.compute.RouterPeer(
             ctx.child(f"bgp-peer-{k}"),
-            name=_name(ctx.child(f"bgp-peer-{k}")),
+            name=gcp_name(ctx.child(f"bgp-peer-{k}")),
             router=gateway["router_name"],
             region=region,
             interface=interface.name,
@@ -121,7 +124,7 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
     return {"tunnels": tunnels, "bgp_peers": peers}
 
 
-def _name(text: str) -> str:
+def gcp_name(text: str) -> str:
     """A GCP resource name (RFC 1035, at most 63): long ones end in a hash of the whole."""
     label = re.sub(r"[^a-z0-9-]", "-", text.lower())
     if len(label) <= _NAME_MAX:

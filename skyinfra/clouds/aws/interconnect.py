@@ -1,0 +1,81 @@
+"""AWS side of dedicated interconnects: Direct Connect facing GCP's Cross-Cloud Interconnect
+(peering reference section 7).
+
+Per link (peering stack): a Direct Connect gateway speaking the site's planned ASN, associated
+with the VPC's virtual private gateway (the site's, from the cloud stack) and allowed to
+advertise exactly this VPC's CIDR, then route propagation from the VGW into the VPC's route
+table (AWS asks for it only after the association); per redundant connection, a LAG (Cross-Cloud Interconnect for AWS requires one per
+connection) of one 10 Gbps port at the configured Direct Connect location, and a private
+virtual interface on it with the planned VLAN, /30 (the Cloud Router on host 1, AWS on host
+2), GCP's ASN and the link's BGP MD5 key.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from skyinfra.clouds.base import Context, InterconnectHalf, Outputs
+
+__all__ = ["lower_half"]
+
+PORT_BANDWIDTH = "10Gbps"  # matches the Cross-Cloud Interconnect's 10G ports
+PREFIX = 30
+
+
+def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
+    """The Direct Connect gateway and its association, then a LAG and a VIF per connection."""
+    tags = {"skyinfra:project": ctx.stack.project}
+    dx_gateway = aws.directconnect.Gateway(
+        ctx.child("dx-gateway"),
+        name=ctx.child("dx-gateway"),
+        amazon_side_asn=str(side.asn),
+        opts=ctx.opts(),
+    )
+    association = aws.directconnect.GatewayAssociation(
+        ctx.child("dx-association"),
+        dx_gateway_id=dx_gateway.id,
+        associated_gateway_id=side.gateway["vpn_gateway_id"],
+        allowed_prefixes=[side.cidr],
+        opts=ctx.opts(),
+    )
+    # AWS: enable propagation only once the VGW is associated with the DX gateway.
+    aws.ec2.VpnGatewayRoutePropagation(
+        ctx.child("propagation-0"),
+        vpn_gateway_id=side.gateway["vpn_gateway_id"],
+        route_table_id=side.network["route_table_id"],
+        opts=ctx.opts(depends_on=[association]),
+    )
+    lags, interfaces = [], []
+    for att in side.attachments:
+        i = att.index
+        lag = aws.directconnect.LinkAggregationGroup(
+            ctx.child(f"lag-{i}"),
+            name=ctx.child(f"lag-{i}"),
+            connections_bandwidth=PORT_BANDWIDTH,
+            location=side.config["directconnect-location"],
+            tags={"Name": ctx.child(f"lag-{i}"), **tags},
+            opts=ctx.opts(),
+        )
+        vif = aws.directconnect.PrivateVirtualInterface(
+            ctx.child(f"vif-{i}"),
+            name=ctx.child(f"vif-{i}"),
+            connection_id=lag.id,
+            dx_gateway_id=dx_gateway.id,
+            vlan=att.vlan,
+            address_family="ipv4",
+            bgp_asn=side.peer_asn,
+            amazon_address=f"{att.edge_ip}/{PREFIX}",
+            customer_address=f"{att.hub_ip}/{PREFIX}",
+            bgp_auth_key=pulumi.Output.secret(side.key),
+            tags={"Name": ctx.child(f"vif-{i}"), **tags},
+            opts=ctx.opts(),
+        )
+        lags.append(lag.id)
+        interfaces.append(vif.id)
+    return {
+        "dx_gateway_id": dx_gateway.id,
+        "lags": lags,
+        "attachments": interfaces,
+        "bgp_peers": [att.hub_ip for att in side.attachments],
+    }

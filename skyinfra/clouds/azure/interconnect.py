@@ -1,0 +1,133 @@
+"""Azure side of dedicated interconnects: ExpressRoute Direct facing GCP's Cross-Cloud
+Interconnect for Azure (peering reference section 7).
+
+Site (cloud stack): an ExpressRoute virtual network gateway (zone-redundant `ErGw1AZ`, one
+Standard static public IP) in the VNet's `GatewaySubnet`, which it can share with a VPN
+gateway when the subnet is a /27 or larger. Per link (peering stack): an ExpressRoute Direct
+port pair (its two links are the two redundant connections), a circuit on it, Azure private
+peering with GCP's ASN, the link's VLAN, the two planned /30s (primary, secondary: the Cloud
+Router on host 1, Microsoft on host 2) and the link's MD5 key, and the connection from the
+ExpressRoute gateway to the circuit. Microsoft's edge speaks ASN 12076.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pulumi
+from pulumi_azure_native import network
+
+from skyinfra.clouds.base import Context, InterconnectHalf, Outputs
+from skyinfra.errors import UnsupportedError
+from skyinfra.peering.model import VpnGateway
+
+__all__ = ["check_gateway_subnet", "lower_expressroute_gateway", "lower_half"]
+
+SKU = "ErGw1AZ"
+LARGEST_SHARED_PREFIX = 27  # ExpressRoute + VPN gateways share a GatewaySubnet of /27 or more
+PORT_GBPS = 10
+_ZONES = ["1", "2", "3"]
+_CREATE_TIMEOUT = "90m"
+
+
+def check_gateway_subnet(cidr: str | None, network_name: str) -> None:
+    """An ExpressRoute gateway needs a GatewaySubnet of /27 or larger (shared with VPN)."""
+    if cidr is None or ipaddress.ip_network(cidr).prefixlen > LARGEST_SHARED_PREFIX:
+        raise UnsupportedError(
+            f"network {network_name!r}: the ExpressRoute gateway needs a GatewaySubnet of "
+            f"/{LARGEST_SHARED_PREFIX} or larger, got {cidr or 'none'}",
+            path=("networks", network_name),
+        )
+
+
+def lower_expressroute_gateway(plan: VpnGateway, ctx: Context, net: Outputs) -> Outputs:
+    """The VNet's ExpressRoute gateway (its connections live in the peering stacks)."""
+    check_gateway_subnet(ctx.stack.network(plan.network).gateway_subnet, plan.network)
+    name = ctx.child("er-gateway")
+    ip = network.PublicIPAddress(
+        ctx.child("er-ip"),
+        resource_group_name=net["resource_group_name"],
+        location=net["location"],
+        sku={"name": "Standard", "tier": "Regional"},
+        public_ip_allocation_method="Static",
+        zones=_ZONES,
+        opts=ctx.opts(),
+    )
+    gateway = network.VirtualNetworkGateway(
+        name,
+        virtual_network_gateway_name=name,
+        resource_group_name=net["resource_group_name"],
+        location=net["location"],
+        gateway_type="ExpressRoute",
+        sku={"name": SKU, "tier": SKU},
+        ip_configurations=[
+            {
+                "name": "default",
+                "public_ip_address": {"id": ip.id},
+                "subnet": {"id": net["gateway_subnet_id"]},
+                "private_ip_allocation_method": "Dynamic",
+            }
+        ],
+        opts=ctx.opts(custom_timeouts=pulumi.CustomTimeouts(create=_CREATE_TIMEOUT)),
+    )
+    return {"expressroute_gateway_id": gateway.id}
+
+
+def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
+    """Port pair, circuit, private peering over both /30s, and the gateway's connection."""
+    gateway = side.gateway
+    group, location = gateway["resource_group_name"], gateway["location"]
+    primary, secondary = side.attachments
+    port = network.ExpressRoutePort(
+        ctx.child("er-port"),
+        express_route_port_name=ctx.child("er-port"),
+        resource_group_name=group,
+        location=location,
+        peering_location=side.config["expressroute-peering-location"],
+        bandwidth_in_gbps=PORT_GBPS,
+        encapsulation="Dot1Q",
+        billing_type="MeteredData",
+        opts=ctx.opts(),
+    )
+    circuit_name = ctx.child("er-circuit")
+    circuit = network.ExpressRouteCircuit(
+        circuit_name,
+        circuit_name=circuit_name,
+        resource_group_name=group,
+        location=location,
+        express_route_port={"id": port.id},
+        bandwidth_in_gbps=PORT_GBPS,
+        sku={"name": "Standard_MeteredData", "tier": "Standard", "family": "MeteredData"},
+        opts=ctx.opts(),
+    )
+    peering = network.ExpressRouteCircuitPeering(
+        ctx.child("er-private-peering"),
+        resource_group_name=group,
+        circuit_name=circuit_name,
+        peering_name="AzurePrivatePeering",
+        peering_type="AzurePrivatePeering",
+        peer_asn=side.peer_asn,
+        vlan_id=primary.vlan,
+        primary_peer_address_prefix=primary.cidr,
+        secondary_peer_address_prefix=secondary.cidr,
+        # The SDK does not mark it secret: do it here.
+        shared_key=pulumi.Output.secret(side.key),
+        opts=ctx.opts(depends_on=[circuit]),
+    )
+    connection = network.VirtualNetworkGatewayConnection(
+        ctx.child("er-connection"),
+        resource_group_name=group,
+        location=location,
+        connection_type="ExpressRoute",
+        virtual_network_gateway1={"id": gateway["expressroute_gateway_id"]},
+        peer={"id": circuit.id},
+        routing_weight=0,
+        opts=ctx.opts(depends_on=[peering]),
+    )
+    return {
+        "port_id": port.id,
+        "circuit_id": circuit.id,
+        "attachments": [peering.id],
+        "connection_id": connection.id,
+        "bgp_peers": [att.hub_ip for att in side.attachments],
+    }
