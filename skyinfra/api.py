@@ -99,11 +99,12 @@ def compile_project(
     """Write the Pulumi project for the spec into `out_dir` (atomically): the plan and files.
 
     The decisions compiled are recorded in the spec's lock file, so stacks and lock agree.
+    What Pulumi or the user added to existing stack files is kept (`kept_stack_settings`).
     """
-    from skyinfra.render import render_project, write_tree
+    from skyinfra.render import kept_stack_settings, render_project, write_tree
 
     plan = plan_spec(spec_path, catalog)
-    files = write_tree(Path(out_dir), render_project(plan))
+    files = write_tree(Path(out_dir), kept_stack_settings(Path(out_dir), render_project(plan)))
     save_lock(spec_path, plan)
     return plan, files
 

@@ -20,25 +20,19 @@ passphrase: `PULUMI_CONFIG_PASSPHRASE` or `PULUMI_CONFIG_PASSPHRASE_FILE` must b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from skyinfra import api
 from skyinfra.catalog import Catalog
 from skyinfra.errors import SkyinfraError
-from skyinfra.render import write_file
 
 PROJECT_DIR = "project"
 STATE_DIR = ".pulumi-state"
 LOGS_DIR = "logs"
 BACKEND_ENV = "PULUMI_BACKEND_URL"
 PASSPHRASE_ENVS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
-# What Pulumi writes into Pulumi.<stack>.yaml when it creates a stack's secrets manager.
-SECRETS_SETTINGS = ("secretsprovider", "encryptedkey", "encryptionsalt")
 
 
 class SetupError(SkyinfraError):
@@ -114,36 +108,9 @@ def check_secrets(backend: Backend, env: Mapping[str, str]) -> None:
 def prepare(
     spec: Path, root: Path, backend: Backend, catalog: Catalog | None = None
 ) -> DeployProject:
-    """Compile `spec` into `root/project` (keeping each stack's secrets settings) and make
-    sure a file backend's directory exists."""
+    """Compile `spec` into `root/project` and make sure a file backend's directory exists."""
     project_dir = root / PROJECT_DIR
-    kept = read_secrets_settings(project_dir)
-    plan, _ = api.compile_project(spec, project_dir, catalog)
-    restore_secrets_settings(project_dir, kept)
+    plan, _ = api.compile_project(spec, project_dir, catalog)  # keeps Pulumi's own settings
     if backend.url.startswith("file://") and not backend.url.startswith("file://~"):
         Path(backend.url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
     return DeployProject(root, plan, backend)
-
-
-def read_secrets_settings(project_dir: Path) -> dict[str, dict[str, str]]:
-    """Stack file name -> the secrets-manager settings Pulumi added to it."""
-    found: dict[str, dict[str, str]] = {}
-    for path in sorted(project_dir.glob("Pulumi.*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        settings = {
-            k: str(data[k]) for k in SECRETS_SETTINGS if isinstance(data, dict) and data.get(k)
-        }
-        if settings:
-            found[path.name] = settings
-    return found
-
-
-def restore_secrets_settings(project_dir: Path, kept: Mapping[str, Mapping[str, str]]) -> None:
-    """Append what `read_secrets_settings` found to the recompiled stack files."""
-    for name, settings in kept.items():
-        path = project_dir / name
-        if not path.is_file():  # the stack is gone from the spec
-            continue
-        text = path.read_text(encoding="utf-8")
-        lines = "".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items())
-        write_file(path, text + ("" if text.endswith("\n") else "\n") + lines)
