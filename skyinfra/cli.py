@@ -124,6 +124,9 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
         if breakdown
         else ""
     )
+    unpriced = [f"{x['a']} <-> {x['b']}" for x in report["links"] if x["monthly_cost"] is None]
+    if unpriced:  # never let a missing price read as free
+        parts += f", not counted: {', '.join(unpriced)} (prices n/a)"
     console.print(f"[bold]total ${report['total_monthly_cost']:,.2f}/month[/]{parts}")
 
 

@@ -217,6 +217,9 @@ def test_plan_lists_what_to_order_and_the_config_of_an_interconnect(tmp_path: Pa
     assert code == 0 and "order: aws: pulumi up creates 2 Direct Connect LAGs" in text
     assert f"config: pulumi config set -s {stack} skyinfra:directconnect-location VALUE" in text
     assert "interconnect gateway of core in azure-westeurope" in text
+    total = next(line for line in text.splitlines() if line.startswith("total $"))
+    assert "not counted: aws-us-east-1 <-> gcp-us-central1" in " ".join(text.split())  # never free
+    assert total
 
 
 def test_compile_of_an_interconnect_names_the_config_to_set(tmp_path: Path) -> None:
