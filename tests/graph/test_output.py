@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from skyinfra.api import plan_spec
 from skyinfra.errors import ToolError
 from skyinfra.graph import Graph, build_graph
 from skyinfra.graph.output import FORMATS, output_format, render, write_atomically
@@ -78,3 +79,21 @@ def test_write_atomically_replaces_and_leaves_no_temporary(tmp_path: Path) -> No
     write_atomically(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in target.parent.iterdir()] == ["topology.dot"]
+
+
+def _texts(svg: ElementTree.Element) -> list[str]:
+    return sorted(t.text or "" for t in svg.iter(f"{SVG}text"))
+
+
+@needs_dot
+def test_the_readme_picture_shows_the_current_plan() -> None:
+    """Its labels (names, CIDRs, costs) match a fresh render; Graphviz versions may differ
+    in layout, so the geometry is not compared."""
+    root = Path(__file__).resolve().parents[2]
+    committed = ElementTree.parse(root / "docs" / "sky-three-clouds.svg").getroot()
+    plan = plan_spec(root / "examples" / "sky-three-clouds.yaml")
+    fresh = ElementTree.fromstring(render(build_graph(plan), FORMATS[".svg"]))
+    assert _texts(committed) == _texts(fresh), (
+        "docs/sky-three-clouds.svg is stale: run "
+        "`skyinfra graph examples/sky-three-clouds.yaml -o docs/sky-three-clouds.svg`"
+    )
