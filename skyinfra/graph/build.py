@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from skyinfra.api import Plan
 
 TIMES = "\N{MULTIPLICATION SIGN}"  # instance type times count
-# `plan_report` link modes -> edge kinds; a routed pair without a link is one global network.
+# `plan_report` link modes -> edge kinds (a routed pair without a link is "global": one
+# network spanning the cloud's regions, nothing to build).
 LINK_EDGES: dict[str, EdgeKind] = {
     "vpn": "vpn",
     "peering": "peering",
@@ -128,23 +129,27 @@ def _replica_node(bucket: BucketPlan, row: dict[str, Any]) -> Node:
 
 def _link_edges(plan: Plan, rows: list[dict[str, Any]]) -> list[Edge]:
     """One edge per routed pair of networks; `plan_report` lists them in the same order."""
-    links = {x.name: x for x in plan.topology.links.links}
-    pairs = plan.topology.links.pairs
+    linked = {x.name for x in plan.topology.links.links}
     return [
-        _link_edge(network, a, b, row, "global" if link_name(network, a, b) not in links else None)
-        for (network, a, b), row in zip(pairs, rows, strict=True)
+        _link_edge(
+            network,
+            (a, b),
+            row,
+            LINK_EDGES[row["mode"]] if link_name(network, a, b) in linked else "global",
+        )
+        for (network, a, b), row in zip(plan.topology.links.pairs, rows, strict=True)
     ]
 
 
-def _link_edge(network: str, a: Site, b: Site, row: dict[str, Any], kind: EdgeKind | None) -> Edge:
+def _link_edge(network: str, sites: tuple[Site, Site], row: dict[str, Any], kind: EdgeKind) -> Edge:
     lines = [row["kind"] + (f", {row['tunnels']} tunnels" if row["tunnels"] else "")]
     if "bgp_asns" in row:
         lines.append("BGP " + "/".join(str(n) for n in row["bgp_asns"]))
     if kind != "global":
         cost = row["monthly_cost"]
         lines.append("ordered from the providers" if cost is None else _money(cost))
-    source, target = (f"{network_id(network, s)}/" for s in (a, b))
-    return Edge(source, target, tuple(lines), kind or LINK_EDGES[row["mode"]])
+    source, target = (f"{network_id(network, s)}/" for s in sites)
+    return Edge(source, target, tuple(lines), kind)
 
 
 def _flow_edge(row: dict[str, Any]) -> Edge:

@@ -75,3 +75,9 @@ def planned(text: str) -> tuple[Plan, dict[str, Any]]:
 
 def money(value: float) -> str:
     return f"${value:,.2f}/month"
+
+
+# The same two clouds over a dedicated interconnect: planned and drawn, ordered by hand.
+INTERCONNECT = (
+    VPN_AND_REPLICA.replace("    replicate_to: [api]\n", "") + "peering:\n  mode: interconnect\n"
+)

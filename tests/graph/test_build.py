@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from skyinfra.graph import build_graph
 from skyinfra.graph.model import Edge, Graph
-from tests.graph.specs import SAME_CLOUD, VPN_AND_REPLICA, money, planned
+from tests.graph.specs import INTERCONNECT, SAME_CLOUD, VPN_AND_REPLICA, money, planned
 
 
 def _graph(text: str) -> Graph:
@@ -111,3 +111,11 @@ def test_the_model_is_sorted_and_title_carries_the_total() -> None:
     assert [c.id for c in graph.clusters] == sorted(c.id for c in graph.clusters)
     assert graph.title == f"tiny: ${report['total_monthly_cost']:,.2f}/month"
     assert build_graph(plan) == graph
+
+
+def test_interconnect_link_is_its_own_kind_and_says_it_is_ordered_by_hand() -> None:
+    graph = _graph(INTERCONNECT)
+    [edge] = _edges(graph, "interconnect")
+    assert edge.lines[0] == "Cross-Cloud Interconnect"
+    assert edge.lines[-1] == "ordered from the providers"
+    assert not _edges(graph, "vpn")
