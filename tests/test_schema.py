@@ -54,6 +54,8 @@ def test_schema_is_identified_and_described() -> None:
     assert (schema["$id"], schema["title"]) == (SCHEMA_ID, "skyinfra spec")
     assert schema["description"].startswith("The whole user-facing description")
     assert schema["$defs"]["Bucket"]["description"].startswith("Object storage")
+    supernet = schema["$defs"]["Peering"]["properties"]["supernet"]
+    assert supernet["description"].startswith("Where `cidr: auto` networks get their /16s")
     assert schema["required"] == ["name"] and schema["additionalProperties"] is False
     # a flow's source is spelled `from` in a spec, as the loader reads it
     assert set(schema["$defs"]["Flow"]["required"]) == {"from", "to", "gb_per_month"}
