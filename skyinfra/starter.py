@@ -19,13 +19,13 @@ STARTER_SPEC = f"""\
 # type) from your policies and the price catalog, `skyinfra compile` writes the Pulumi project.
 # Every key is optional unless noted; see the README and `skyinfra schema` for all of them.
 
-name: my-project # required: lowercase letters, digits and '-'; prefixes every cloud resource
+name: my-project  # required: lowercase letters, digits and '-'; prefixes every cloud resource
 
 # Where anything may run unless its own `placement:` narrows it further.
 policy:
-  clouds: [aws, gcp, azure] # the clouds you can deploy to
-  geo: [eu] # jurisdictions and areas: us, eu, uk, ch, jp, ..., europe, asia, na
-  max_hourly_price: 0.5 # USD per VM-hour; offers above it are never chosen
+  clouds: [aws, gcp, azure]  # the clouds you can deploy to
+  geo: [eu]  # jurisdictions and areas: us, eu, uk, ch, jp, ..., europe, asia, na
+  max_hourly_price: 0.5  # USD per VM-hour; offers above it are never chosen
 
 # Per-cloud settings: GCP needs the project to create resources in (set yours).
 accounts:
@@ -34,14 +34,14 @@ accounts:
 # Private networks: one VPC / VNet per (cloud, region) that uses it, never overlapping.
 networks:
   main:
-    cidr: auto # the next free /16 of peering.supernet; or a fixed one such as 10.20.0.0/16
+    cidr: auto  # the next free /16 of peering.supernet; or a fixed one such as 10.20.0.0/16
 
 # Object storage: private, encrypted, versioned and protected against deletion by default.
 buckets:
   artifacts:
-    size_gb: 50 # expected size: its storage is priced when choosing where it goes
-    # protect: false          # allow `pulumi destroy` to delete it
-    # placement: {{cloud: aws, region: eu-west-1}}   # pin it (cloud + region)
+    size_gb: 50  # expected size: its storage is priced when choosing where it goes
+    # protect: false  # allow `pulumi destroy` to delete it
+    # placement: {{cloud: aws, region: eu-west-1}}  # pin it (cloud + region)
 
 # Groups of identical VMs; each VM gets the cheapest offer meeting `resources`.
 compute:
@@ -49,13 +49,13 @@ compute:
     network: main
     count: 2
     resources:
-      cpus: "2+" # "2" exactly or "2+" at least; memory likewise, in GiB
+      cpus: "2+"  # "2" exactly or "2+" at least; memory likewise, in GiB
       memory: "8+"
       # accelerators: "T4:1"  # GPU name and count per VM
-    ports: [22, 443] # TCP, open to the network and its peers only (public: true opens them)
-    # spot: true              # cheaper, may be evicted
+    ports: [22, 443]  # TCP, open to the network and its peers only (`public: true`: the internet)
+    # spot: true  # cheaper, may be evicted
     # ssh_public_key: "ssh-ed25519 AAAA... you@example.com"
-    # placement: {{geo: [de]}}  # narrows the policy for this group only
+    # placement: {{clouds: [aws, gcp]}}  # narrows the policy for this group only
 
 # Steady data movement between resources: egress is priced, so readers move near their data.
 flows:
@@ -63,8 +63,8 @@ flows:
 
 # How a network's sites are joined when resources talking to each other land apart.
 peering:
-  mode: vpn # HA VPN with BGP between clouds; native peering between regions of one cloud
-  links: auto # link the sites whose compute groups have flows between them
+  mode: vpn  # HA VPN with BGP between clouds; native peering between regions of one cloud
+  links: auto  # link the sites whose compute groups have flows between them
 """
 
 
