@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from skyinfra.clouds import get_cloud
 from skyinfra.graph.model import Cluster, Edge, EdgeKind, Graph, Node
-from skyinfra.peering.model import VpnGateway, link_name
+from skyinfra.peering.model import link_name
 from skyinfra.report import plan_report
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
 
@@ -80,10 +80,10 @@ def _site_clusters(stack: StackPlan) -> list[Cluster]:
 
 
 def _site_nodes(stack: StackPlan, report: dict[str, Any]) -> list[Node]:
-    gateways = {g.network: g for g in stack.gateways}
+    gateways = {g["network"]: g for g in report["gateways"] if g["stack"] == stack.name}
     replicas = {(r["replica"], r["to_stack"]): r for r in report["replications"]}
     return [
-        *(_network_node(n, gateways.get(n.name), report) for n in stack.networks),
+        *(_network_node(n, gateways.get(n.name)) for n in stack.networks),
         *(_compute_node(g, report["placements"][g.name]) for g in stack.compute),
         *(
             _replica_node(b, replicas[(b.name, stack.name)])
@@ -94,13 +94,13 @@ def _site_nodes(stack: StackPlan, report: dict[str, Any]) -> list[Node]:
     ]
 
 
-def _network_node(network: NetworkPlan, gateway: VpnGateway | None, report: dict[str, Any]) -> Node:
-    """Where links attach: the network's name and CIDR, and its VPN gateway if it has one."""
+def _network_node(network: NetworkPlan, gateway: dict[str, Any] | None) -> Node:
+    """Where links attach: the network's name and CIDR, and the gateway its links share
+    (as `plan` lists it: kind, BGP ASN, monthly cost)."""
     lines = [network.name, network.cidr]
     if gateway is not None:
-        key = (network.name, network.site.stack)
-        costs = [g["monthly_cost"] for g in report["gateways"] if (g["network"], g["stack"]) == key]
-        lines.append(f"VPN gateway, BGP {gateway.asn}" + "".join(f", {_money(c)}" for c in costs))
+        kind = gateway.get("kind", "VPN gateway")
+        lines.append(f"{kind}, BGP {gateway['asn']}, {_money(gateway['monthly_cost'])}")
     node_id = network_id(network.name, network.site)
     return Node(f"{node_id}/", tuple(lines), "network", node_id)
 
@@ -145,9 +145,11 @@ def _link_edge(network: str, sites: tuple[Site, Site], row: dict[str, Any], kind
     lines = [row["kind"] + (f", {row['tunnels']} tunnels" if row["tunnels"] else "")]
     if "bgp_asns" in row:
         lines.append("BGP " + "/".join(str(n) for n in row["bgp_asns"]))
+    if row.get("attachments"):
+        lines.append(f"{len(row['attachments'])} connections")
     if kind != "global":
         cost = row["monthly_cost"]
-        lines.append("ordered from the providers" if cost is None else _money(cost))
+        lines.append("cost n/a (ordered from the providers)" if cost is None else _money(cost))
     source, target = (f"{network_id(network, s)}/" for s in sites)
     return Edge(source, target, tuple(lines), kind)
 

@@ -117,5 +117,5 @@ def test_interconnect_link_is_its_own_kind_and_says_it_is_ordered_by_hand() -> N
     graph = _graph(INTERCONNECT)
     [edge] = _edges(graph, "interconnect")
     assert edge.lines[0] == "Cross-Cloud Interconnect"
-    assert edge.lines[-1] == "ordered from the providers"
+    assert edge.lines[-1] == "cost n/a (ordered from the providers)"
     assert not _edges(graph, "vpn")
