@@ -277,13 +277,18 @@ def _add_children(node: Tree, parent: str, by_parent: dict[str, list[Any]]) -> N
         _add_children(child, r.urn, by_parent)
 
 
+from skyinfra.authoring_cli import init, schema  # noqa: E402
 from skyinfra.catalog_cli import catalog  # noqa: E402
 from skyinfra.deploy import cli as deploy_cli  # noqa: E402
+from skyinfra.graph.cli import graph  # noqa: E402
 
 main.add_command(catalog)
 main.add_command(deploy_cli.up)
 main.add_command(deploy_cli.refresh)
 main.add_command(deploy_cli.destroy)
+main.add_command(graph)
+main.add_command(schema)
+main.add_command(init)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -110,7 +110,14 @@ AcceleratorField = Annotated[
 class Model(BaseModel):
     """Shared config: frozen, strict, unknown keys rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    # Attribute docstrings become field descriptions in the JSON Schema (`skyinfra schema`).
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+    )
 
 
 class PlacementSpec(Model):
@@ -119,11 +126,16 @@ class PlacementSpec(Model):
     cloud: str | None = None
     clouds: list[str] | None = None
     region: str | None = None
-    regions: list[str] | None = None  # glob patterns over the providers' region names
-    geo: list[str] | None = None  # jurisdictions / areas from the catalog's geo table
-    colocate_with: Name | None = None  # same cloud and region as that resource
-    avoid: list[Name] = []  # a different cloud from each of these (HA across providers)
-    max_hourly_price: float | None = Field(default=None, gt=0)  # USD per VM-hour
+    regions: list[str] | None = None
+    """Glob patterns over the providers' region names."""
+    geo: list[str] | None = None
+    """Jurisdictions / areas from the catalog's geo table."""
+    colocate_with: Name | None = None
+    """Same cloud and region as that resource."""
+    avoid: list[Name] = []
+    """A different cloud from each of these (HA across providers)."""
+    max_hourly_price: float | None = Field(default=None, gt=0)
+    """USD per VM-hour."""
 
     @property
     def pinned(self) -> bool:
@@ -137,7 +149,8 @@ class Policy(Model):
     regions: list[str] = ["*"]
     geo: list[str] | None = None
     objective: Literal["cost"] = "cost"
-    max_hourly_price: float | None = Field(default=None, gt=0)  # USD per VM-hour
+    max_hourly_price: float | None = Field(default=None, gt=0)
+    """USD per VM-hour."""
 
 
 # RFC 1918 space: `ipaddress`'s `is_private` also admits link-local, loopback and 0/8, which
@@ -183,9 +196,10 @@ class Bucket(Model):
     size_gb: float = Field(default=0, ge=0)
     versioning: bool = True
     protect: bool = True
-    replicate_to: list[Name] = []  # a replica next to each of these resources (peering layer)
-    # GB written per month that replication copies; default: the whole `size_gb` each month.
+    replicate_to: list[Name] = []
+    """A replica next to each of these resources (peering layer)."""
     replication_gb_per_month: float | None = Field(default=None, ge=0)
+    """GB written per month that replication copies; default: the whole `size_gb` each month."""
 
     @property
     def replication_gb(self) -> float:
@@ -242,8 +256,8 @@ class Peering(Model):
 
     mode: Literal["vpn", "interconnect"] = "vpn"
     links: Literal["auto"] | list[Annotated[list[str], Field(min_length=2, max_length=2)]] = "auto"
-    # Where `cidr: auto` networks get their /16s; one range for all clouds, so they never clash.
     supernet: str = "10.0.0.0/8"
+    """Where `cidr: auto` networks get their /16s; one range for all clouds, so they never clash."""
 
     @field_validator("supernet")
     @classmethod

@@ -1,0 +1,56 @@
+"""`skyinfra graph`: a picture of a plan (clouds, sites, networks, resources, links, costs).
+
+`build.py` turns a plan into a neutral `Graph` (`model.py`); `dot.py` and `mermaid.py` emit
+it; `output.py` picks the format from the output file's suffix and renders SVG/PNG with
+Graphviz. `graph_spec` is the library call behind the command (`cli.py`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from skyinfra.catalog import Catalog
+from skyinfra.errors import SpecError
+from skyinfra.graph.build import build_graph
+from skyinfra.graph.dot import to_dot
+from skyinfra.graph.mermaid import to_mermaid
+from skyinfra.graph.model import Cluster, Edge, Graph, Node
+from skyinfra.graph.output import FORMATS, output_format, render, write_atomically
+from skyinfra.suggest import did_you_mean
+
+__all__ = [
+    "FORMATS",
+    "Cluster",
+    "Edge",
+    "Graph",
+    "Node",
+    "build_graph",
+    "graph_spec",
+    "suffix_problem",
+    "to_dot",
+    "to_mermaid",
+]
+
+
+def suffix_problem(path: Path) -> str | None:
+    """Why `path` names no format we write (with a did-you-mean), or None when it does."""
+    if output_format(path) is not None:
+        return None
+    suffix = path.suffix or "(none)"
+    known = ", ".join(FORMATS)
+    hint = did_you_mean(path.suffix, FORMATS)
+    return f"unknown picture format {suffix!r} in {str(path)!r}: use {known}" + (
+        f"; {hint}" if hint else ""
+    )
+
+
+def graph_spec(spec_path: Path, out: Path, catalog: Catalog | None = None) -> Graph:
+    """Plan the spec (its lock file is read, not written) and write its picture to `out`."""
+    from skyinfra import api
+
+    fmt = output_format(out)
+    if fmt is None:
+        raise SpecError(suffix_problem(out) or "")
+    graph = build_graph(api.plan_spec(spec_path, catalog))
+    write_atomically(out, render(graph, fmt))
+    return graph

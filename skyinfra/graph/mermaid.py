@@ -1,0 +1,111 @@
+"""`Graph` -> Mermaid `flowchart` text, for READMEs and anything that renders Mermaid.
+
+Mermaid ids must be plain words (and some words, such as `end`, are keywords), so every node
+and subgraph gets a generated id (`n_<name>`, `c_<name>`, unique); labels are quoted with
+Mermaid's entity codes for characters its parser or its HTML labels would read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from skyinfra.graph.model import Cluster, Graph, Node
+
+# Arrow per edge kind: links join networks both ways, flows and replications point.
+ARROWS = {
+    "vpn": "<-->",
+    "peering": "<-->",
+    "interconnect": "<==>",
+    "global": "-.-",
+    "flow": "-->",
+    "replication": "-.->",
+}
+LINK_STYLES = {
+    "vpn": "stroke:#1f5fbf,stroke-width:2px",
+    "peering": "stroke:#2e8b57,stroke-width:2px",
+    "interconnect": "stroke:#7030a0,stroke-width:4px",
+    "global": "stroke:#7f7f7f",
+    "flow": "stroke:#404040",
+    "replication": "stroke:#c55a11",
+}
+SHAPES = {"network": ('(["', '"])'), "compute": ('["', '"]'), "bucket": ('[("', '")]')}
+SHAPES["replica"] = SHAPES["bucket"]
+CLASSES = {
+    "network": "fill:#dce8f7,stroke:#5b8bd0",
+    "compute": "fill:#fff2cc,stroke:#7f6000",
+    "bucket": "fill:#e2f0d9,stroke:#548235",
+    "replica": "fill:#e2f0d9,stroke:#548235,stroke-dasharray:4 3",
+}
+# Replaced in this order: `#` first, since the other replacements introduce it.
+ENTITIES: tuple[tuple[str, str], ...] = (
+    ("#", "#35;"),
+    ('"', "#quot;"),
+    ("<", "#lt;"),
+    (">", "#gt;"),
+    ("&", "#amp;"),
+    ("`", "#96;"),
+    ("|", "#124;"),
+)
+
+
+def to_mermaid(graph: Graph) -> str:
+    """The Mermaid text of `graph` (deterministic: the model is sorted)."""
+    ids = _ids(graph)
+    lines = ["---", f"title: {json.dumps(graph.title)}", "---", "flowchart TB"]
+    for cluster in graph.children(None):
+        lines += _subgraph(graph, cluster, ids, "  ")
+    for edge in graph.edges:
+        label = _label(edge.lines)
+        lines.append(f'  {ids[edge.source]} {ARROWS[edge.kind]}|"{label}"| {ids[edge.target]}')
+    for kind, style in LINK_STYLES.items():
+        indexes = [str(i) for i, e in enumerate(graph.edges) if e.kind == kind]
+        if indexes:
+            lines.append(f"  linkStyle {','.join(indexes)} {style}")
+    for kind, style in CLASSES.items():
+        members = [ids[n.id] for n in graph.nodes if n.kind == kind]
+        if members:
+            lines += [f"  classDef {kind} {style}", f"  class {','.join(members)} {kind}"]
+    return "\n".join(lines) + "\n"
+
+
+def escape(text: str) -> str:
+    """`text` safe inside a quoted Mermaid label."""
+    for char, entity in ENTITIES:
+        text = text.replace(char, entity)
+    return text
+
+
+def _label(lines: tuple[str, ...]) -> str:
+    return "<br/>".join(escape(line) for line in lines)
+
+
+def _ids(graph: Graph) -> dict[str, str]:
+    """Model id -> a unique Mermaid id made of letters, digits and `_`."""
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    named = [("c", c.id) for c in graph.clusters] + [("n", n.id) for n in graph.nodes]
+    for prefix, model_id in named:
+        base = f"{prefix}_" + re.sub(r"[^A-Za-z0-9]+", "_", model_id).strip("_")
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}_{n}"
+        ids[model_id] = candidate
+        taken.add(candidate)
+    return ids
+
+
+def _subgraph(graph: Graph, cluster: Cluster, ids: dict[str, str], indent: str) -> list[str]:
+    inner = indent + "  "
+    lines = [f'{indent}subgraph {ids[cluster.id]}["{escape(cluster.label)}"]']
+    lines += [f"{inner}{_node(n, ids)}" for n in graph.nodes_in(cluster.id)]
+    for child in graph.children(cluster.id):
+        lines += _subgraph(graph, child, ids, inner)
+    lines.append(f"{indent}end")
+    return lines
+
+
+def _node(node: Node, ids: dict[str, str]) -> str:
+    opening, closing = SHAPES[node.kind]
+    return f"{ids[node.id]}{opening}{_label(node.lines)}{closing}"
