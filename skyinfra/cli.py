@@ -238,8 +238,10 @@ def _add_children(node: Tree, parent: str, by_parent: dict[str, list[Any]]) -> N
 
 
 from skyinfra.catalog_cli import catalog  # noqa: E402
+from skyinfra.guardrails.cli import check  # noqa: E402
 
 main.add_command(catalog)
+main.add_command(check)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
