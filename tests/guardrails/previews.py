@@ -55,3 +55,11 @@ def with_inputs(r: Resource, **changes: Any) -> Resource:
     """`r` with top-level inputs replaced (a value of None removes the input)."""
     inputs = {**r.inputs, **changes}
     return replace(r, inputs={k: v for k, v in inputs.items() if v is not None})
+
+
+def example_of(r: Resource) -> str:
+    """The name of the previewed example `r` comes from."""
+    for name in PREVIEWED:
+        if any(x.urn == r.urn for x in example(name)[0]):
+            return name
+    raise AssertionError(f"{r.urn} is in no previewed example")

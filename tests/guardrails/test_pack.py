@@ -1,0 +1,165 @@
+"""The compiled CrossGuard pack: its policies, driven with pulumi_policy's own argument
+objects (inputs wrapped in its unknown-checking proxies, as the analyzer passes them)."""
+
+from __future__ import annotations
+
+import runpy
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import pytest
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from skyinfra.guardrails.rules import RULES, Resource
+from tests.guardrails.previews import PREVIEWED, example, example_of, first, with_inputs
+from tests.guardrails.test_rules import CASES, VPC, Case
+
+STACKS = Path(__file__).resolve().parent.parent.parent / "stacks"
+
+
+@cache
+def pack(name: str) -> dict[str, Policy]:
+    """The policies of the golden compiled project of example `name`, by policy name."""
+    module = runpy.run_path(str(STACKS / name / "policy" / "__main__.py"), run_name="pack")
+    return {p.name: p for p in module["POLICIES"]}
+
+
+def _opts(r: Resource) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        r.protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], r.parent or None
+    )
+
+
+def _resource_args(r: Resource) -> ResourceValidationArgs:
+    props = unknown_checking_proxy(dict(r.inputs))
+    return ResourceValidationArgs(r.type, props, r.urn, r.name, _opts(r), None, {})
+
+
+def _stack_args(resources: Sequence[Resource]) -> StackValidationArgs:
+    """As the analyzer builds them: parents and dependencies are the resource objects."""
+    made = {
+        r.urn: PolicyResource(
+            r.type,
+            unknown_checking_proxy(dict(r.inputs)),
+            r.urn,
+            r.name,
+            _opts(r),
+            None,
+            None,
+            [],
+            {},
+        )
+        for r in resources
+    }
+    for r in resources:
+        made[r.urn].parent = made.get(r.parent)
+        made[r.urn].dependencies.extend(made[d] for d in sorted(r.dependencies) if d in made)
+    return StackValidationArgs(list(made.values()), {})
+
+
+def _violations(
+    policy: Policy, args: ResourceValidationArgs | StackValidationArgs
+) -> list[tuple[str, str | None]]:
+    reported: list[tuple[str, str | None]] = []
+    policy.validate(args, lambda message, urn=None: reported.append((message, urn)))  # type: ignore[arg-type]
+    return reported
+
+
+def test_one_mandatory_policy_per_rule_part() -> None:
+    policies = pack("sky-three-clouds")
+    expected = {r.id for r in RULES if r.resource} | {f"{r.id}-stack" for r in RULES if r.stack}
+    assert set(policies) == expected
+    assert all(p.enforcement_level == EnforcementLevel.MANDATORY for p in policies.values())
+    assert isinstance(policies["no-public-bucket"], ResourceValidationPolicy)
+    assert isinstance(policies["cidrs-disjoint-stack"], StackValidationPolicy)
+
+
+RESOURCE_CASES = [
+    c for c in CASES if c.flagged is None and c.rule not in ("vpn-keys-secret", "cidrs-disjoint")
+]
+
+
+@pytest.mark.parametrize("case", RESOURCE_CASES, ids=[c.id for c in RESOURCE_CASES])
+def test_resource_policy_reports_the_bad_resource_only(case: Case) -> None:
+    good = first(case.token, case.where)
+    bad = next(r for r in case.doctor(good)[0] if r.urn == good.urn)
+    policy = pack(example_of(good))[case.rule]
+    assert _violations(policy, _resource_args(good)) == []
+    [(message, _)] = _violations(policy, _resource_args(bad))
+    assert f"{bad.type} {bad.name}: " in message and case.message in message
+    assert "\nfix: " in message
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "aws:ec2/vpnConnection:VpnConnection",
+        "gcp:compute/vPNTunnel:VPNTunnel",
+        "azure-native:network:VirtualNetworkGatewayConnection",
+    ],
+)
+def test_vpn_key_policy_says_it_cannot_see_secrets(token: str) -> None:
+    connection = first(token)
+    policy = pack(example_of(connection))["vpn-keys-secret"]
+    with pytest.raises(Exception) as raised:  # pulumi_policy's not-applicable signal
+        _violations(policy, _resource_args(connection))
+    assert "secret marks removed" in raised.value.reason  # type: ignore[attr-defined]
+    unrelated = first(VPC)
+    assert _violations(policy, _resource_args(unrelated)) == []
+
+
+def _stack_of(name: str, stack: str) -> list[Resource]:
+    return [r for r in example(name)[0] if r.stack == stack]
+
+
+@pytest.mark.parametrize("name", PREVIEWED)
+def test_stack_policies_pass_every_real_stack(name: str) -> None:
+    policies = [p for p in pack(name).values() if isinstance(p, StackValidationPolicy)]
+    for stack in sorted({r.stack for r in example(name)[0]}):
+        args = _stack_args(_stack_of(name, stack))
+        assert [v for p in policies for v in _violations(p, args)] == [], stack
+
+
+@pytest.mark.parametrize(
+    ("rule", "missing"),
+    [
+        ("no-public-bucket", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"),
+        (
+            "encryption-on",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        ),
+    ],
+)
+def test_stack_policy_reports_a_bucket_without_its_settings(rule: str, missing: str) -> None:
+    bucket = first("aws:s3/bucket:Bucket")
+    name = example_of(bucket)
+    resources = [r for r in _stack_of(name, bucket.stack) if r.type != missing]
+    [(message, urn)] = _violations(pack(name)[f"{rule}-stack"], _stack_args(resources))
+    assert urn == bucket.urn and bucket.name in message
+
+
+def test_cidr_policy_compares_the_stack_with_the_other_stacks_plan() -> None:
+    vpc = first(VPC)
+    name = example_of(vpc)
+    others = [r for r in example(name)[0] if r.type == "azure-native:network:VirtualNetwork"]
+    taken = others[0].inputs["addressSpace"]["addressPrefixes"][0]
+    resources = [
+        with_inputs(r, cidrBlock=taken) if r.urn == vpc.urn else r
+        for r in _stack_of(name, vpc.stack)
+    ]
+    [(message, urn)] = _violations(pack(name)["cidrs-disjoint-stack"], _stack_args(resources))
+    assert (
+        urn == vpc.urn and f"planned network {others[0].component} in {others[0].stack}" in message
+    )
