@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import runpy
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -20,8 +24,12 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.deserialize import SPECIAL_SECRET_SIG as SECRET_SIG
+from pulumi_policy.deserialize import SPECIAL_SIG_KEY as SIG
+from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import unknown_checking_proxy
 
+from skyinfra.guardrails.pack import SECRETS_UNSEEN
 from skyinfra.guardrails.rules import RULES, Resource
 from tests.guardrails.previews import PREVIEWED, example, example_of, first, with_inputs
 from tests.guardrails.test_rules import CASES, VPC, Case
@@ -163,3 +171,31 @@ def test_cidr_policy_compares_the_stack_with_the_other_stacks_plan() -> None:
     assert (
         urn == vpc.urn and f"planned network {others[0].component} in {others[0].stack}" in message
     )
+
+
+def _request(r: Resource, secret: frozenset[str] = frozenset()) -> Any:
+    """An AnalyzeRequest as the engine sends it: secret inputs wrapped in the secret sig."""
+    wrapped = {k: {SIG: SECRET_SIG, "value": v} if k in secret else v for k, v in r.inputs.items()}
+    properties = struct_pb2.Struct()
+    json_format.ParseDict(wrapped, properties)
+    options = analyzer_pb2.AnalyzerResourceOptions(protect=r.protect, parent=r.parent)
+    return analyzer_pb2.AnalyzeRequest(
+        urn=r.urn, type=r.type, name=r.name, properties=properties, options=options
+    )
+
+
+def test_the_analyzer_passes_camelcase_inputs_without_secret_marks() -> None:
+    """Through pulumi_policy's own analyzer servicer (what `pulumi up --policy-pack` talks to):
+    our policies see the recorded camelCase keys, and secrets arrive unwrapped."""
+    connection = first("aws:ec2/vpnConnection:VpnConnection")
+    policies = list(pack(example_of(connection)).values())
+    servicer = _PolicyAnalyzerServicer("p", "0.0.1", policies, EnforcementLevel.MANDATORY)
+    response = servicer.Analyze(_request(connection, connection.secret_keys or frozenset()), None)
+    assert [(n.policy_name, n.reason) for n in response.not_applicable] == [
+        ("vpn-keys-secret", SECRETS_UNSEEN)
+    ]
+    assert list(response.diagnostics) == []
+    bucket = first("aws:s3/bucket:Bucket")
+    response = servicer.Analyze(_request(replace(bucket, protect=False)), None)
+    [diagnostic] = response.diagnostics
+    assert diagnostic.policyName == "stateful-protected" and bucket.name in diagnostic.message
