@@ -400,20 +400,38 @@ def _open_admin_ports(r: Resource, intent: Intent) -> Iterator[str]:
                 yield f"admits {', '.join(anywhere)} on port {port} ({rule.protocol})"
 
 
-# -- vpn-keys-secret ------------------------------------------------------------------------
+# -- vpn-keys-secret, credentials-secret ---------------------------------------------------
 
-_VPN_KEYS: dict[str, tuple[str, ...]] = {
-    "aws:ec2/vpnConnection:VpnConnection": ("tunnel1PresharedKey", "tunnel2PresharedKey"),
-    "gcp:compute/vPNTunnel:VPNTunnel": ("sharedSecret",),
-    "azure-native:network:VirtualNetworkGatewayConnection": ("sharedKey",),
+# Where a key sits in a resource's inputs. The SDK marks a whole top-level input secret when
+# a secret is nested anywhere inside it, so the first key of the path is what must be secret.
+KeyPaths = dict[str, tuple[tuple[str, ...], ...]]
+
+_VPN_KEYS: KeyPaths = {
+    "aws:ec2/vpnConnection:VpnConnection": (("tunnel1PresharedKey",), ("tunnel2PresharedKey",)),
+    "gcp:compute/vPNTunnel:VPNTunnel": (("sharedSecret",),),
+    "azure-native:network:VirtualNetworkGatewayConnection": (("sharedKey",),),
+}
+_CREDENTIALS: KeyPaths = {
+    "aws:datasync/locationObjectStorage:LocationObjectStorage": (("secretKey",),),
+    "gcp:storage/transferJob:TransferJob": (
+        ("transferSpec", "azureBlobStorageDataSource", "azureCredentials", "sasToken"),
+    ),
+    "azure-native:datafactory:LinkedService": (("properties", "secretAccessKey"),),
+    "azure-native:compute:VirtualMachineScaleSet": (
+        ("virtualMachineProfile", "osProfile", "adminPassword"),
+    ),
 }
 
 
-def _plaintext_keys(r: Resource, _: Intent) -> Iterator[str]:
-    secret = r.secret_keys or frozenset()
-    for key in _VPN_KEYS.get(r.type, ()):
-        if r.inputs.get(key) is not None and key not in secret:
-            yield f"pre-shared key {key} is not a secret (it would be stored in plain text)"
+def _plaintext(table: KeyPaths, what: str) -> ResourceCheck:
+    def check(r: Resource, _: Intent) -> Iterator[str]:
+        secret = r.secret_keys or frozenset()
+        for path in table.get(r.type, ()):
+            if _get(r.inputs, *path) is not None and path[0] not in secret:
+                where = ".".join(path)
+                yield f"{what} {where} is not a secret (it would be stored in plain text)"
+
+    return check
 
 
 # -- stateful-protected ---------------------------------------------------------------------
@@ -526,7 +544,15 @@ RULES: tuple[Rule, ...] = (
         "vpn-keys-secret",
         "VPN pre-shared keys are Pulumi secrets (encrypted in state, masked in output)",
         "wrap the key in pulumi.Output.secret(...) (or pass additional_secret_outputs)",
-        resource=_plaintext_keys,
+        resource=_plaintext(_VPN_KEYS, "pre-shared key"),
+        needs_secrets=True,
+    ),
+    Rule(
+        "credentials-secret",
+        "Credentials skyinfra creates (replication keys and SAS tokens, generated VM "
+        "passwords) are Pulumi secrets",
+        "wrap the credential in pulumi.Output.secret(...) before passing it to the resource",
+        resource=_plaintext(_CREDENTIALS, "credential"),
         needs_secrets=True,
     ),
     Rule(

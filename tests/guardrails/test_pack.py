@@ -4,7 +4,7 @@ objects (inputs wrapped in its unknown-checking proxies, as the analyzer passes 
 from __future__ import annotations
 
 import runpy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -95,7 +95,10 @@ def test_one_mandatory_policy_per_rule_part() -> None:
 
 
 RESOURCE_CASES = [
-    c for c in CASES if c.flagged is None and c.rule not in ("vpn-keys-secret", "cidrs-disjoint")
+    c
+    for c in CASES
+    if c.flagged is None
+    and c.rule not in ("vpn-keys-secret", "credentials-secret", "cidrs-disjoint")
 ]
 
 
@@ -110,19 +113,26 @@ def test_resource_policy_reports_the_bad_resource_only(case: Case) -> None:
     assert "\nfix: " in message
 
 
-@pytest.mark.parametrize(
-    "token",
-    [
-        "aws:ec2/vpnConnection:VpnConnection",
-        "gcp:compute/vPNTunnel:VPNTunnel",
-        "azure-native:network:VirtualNetworkGatewayConnection",
-    ],
-)
-def test_vpn_key_policy_says_it_cannot_see_secrets(token: str) -> None:
-    connection = first(token)
-    policy = pack(example_of(connection))["vpn-keys-secret"]
+def _has_key(r: Resource) -> bool:
+    return "secretAccessKey" in r.inputs.get("properties", {})
+
+
+SECRET_CASES = [
+    ("vpn-keys-secret", "aws:ec2/vpnConnection:VpnConnection", lambda r: True),
+    ("vpn-keys-secret", "gcp:compute/vPNTunnel:VPNTunnel", lambda r: True),
+    ("vpn-keys-secret", "azure-native:network:VirtualNetworkGatewayConnection", lambda r: True),
+    ("credentials-secret", "azure-native:datafactory:LinkedService", _has_key),
+]
+
+
+@pytest.mark.parametrize(("rule", "token", "where"), SECRET_CASES, ids=[c[1] for c in SECRET_CASES])
+def test_secret_policies_say_they_cannot_see_secrets(
+    rule: str, token: str, where: Callable[[Resource], bool]
+) -> None:
+    holder = first(token, where)
+    policy = pack(example_of(holder))[rule]
     with pytest.raises(Exception) as raised:  # pulumi_policy's not-applicable signal
-        _violations(policy, _resource_args(connection))
+        _violations(policy, _resource_args(holder))
     assert "secret marks removed" in raised.value.reason  # type: ignore[attr-defined]
     unrelated = first(VPC)
     assert _violations(policy, _resource_args(unrelated)) == []

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from skyinfra.guardrails.check import resource_of
 from skyinfra.guardrails.rules import (
     RULES,
     Intent,
@@ -17,6 +18,7 @@ from skyinfra.guardrails.rules import (
     check_resources,
 )
 from tests.guardrails.previews import first, resources_with, with_inputs, without
+from tests.replicas import preview
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent.parent / "examples").glob("*.yaml"))
 
@@ -117,6 +119,8 @@ CASES = [
     Case("aws-vpn-key-plain", VPN, _swap(lambda r: replace(r, secret_keys=frozenset({"tunnel2PresharedKey"}))), "vpn-keys-secret", "tunnel1PresharedKey"),
     Case("gcp-vpn-key-plain", TUNNEL, _swap(lambda r: replace(r, secret_keys=frozenset())), "vpn-keys-secret", "sharedSecret"),
     Case("azure-vpn-key-plain", CONNECTION, _swap(lambda r: replace(r, secret_keys=frozenset())), "vpn-keys-secret", "sharedKey"),
+    Case("adf-key-plain", "azure-native:datafactory:LinkedService", _swap(lambda r: replace(r, secret_keys=frozenset())), "credentials-secret", "properties.secretAccessKey", where=lambda r: "secretAccessKey" in r.inputs["properties"]),
+    Case("vm-password-plain", "azure-native:compute:VirtualMachineScaleSet", _swap(lambda r: replace(r, secret_keys=frozenset())), "credentials-secret", "virtualMachineProfile.osProfile.adminPassword", where=lambda r: "adminPassword" in r.inputs["virtualMachineProfile"]["osProfile"]),
     Case("s3-unprotected", S3, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected"),
     Case("gcs-unprotected", GCS, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected"),
     Case("account-unprotected", ACCOUNT, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected"),
@@ -173,3 +177,23 @@ def test_admin_port_outside_the_rule_range_is_fine() -> None:
         f.message for f in check_resources([with_inputs(sg, ingress=[everything])], Intent())
     ]
     assert messages == ["admits 0.0.0.0/0 on port 22 (-1)", "admits 0.0.0.0/0 on port 3389 (-1)"]
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "token", "path"),
+    [
+        ("gcp", "aws", "aws:datasync/locationObjectStorage:LocationObjectStorage", "secretKey"),
+        ("azure", "gcp", "gcp:storage/transferJob:TransferJob", "transferSpec.azureBlobStorageDataSource.azureCredentials.sasToken"),
+    ],
+)  # fmt: skip
+def test_replication_credentials_are_secret(
+    source: str, target: str, token: str, path: str
+) -> None:
+    """Movers not in the examples: a replication stack between the two clouds."""
+    records = [resource_of(r) for r in preview(source, target).stack.resources if r.custom]
+    assert check_resources(records, Intent()) == []
+    (mover,) = [r for r in records if r.type == token]
+    plain = [replace(mover, secret_keys=frozenset()) if r is mover else r for r in records]
+    findings = check_resources(plain, Intent())
+    assert [(f.rule, f.name) for f in findings] == [("credentials-secret", mover.name)]
+    assert path in findings[0].message
