@@ -116,8 +116,7 @@ def _validate_stack(
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         resources = [_stack_resource(r) for r in args.resources]
         for finding in check_stack(rule, resources, intent):
-            urn = next(r.urn for r in resources if (r.name, r.type) == (finding.name, finding.type))
-            report(_message(finding), urn)
+            report(_message(finding), finding.urn)
 
     return validate
 

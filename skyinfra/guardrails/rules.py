@@ -15,12 +15,25 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from skyinfra.topology import Topology
+from skyinfra.guardrails.ingress import ANYWHERE, PORT_PROTOCOLS, ingress_rules
+from skyinfra.guardrails.model import (
+    BUCKET_COMPONENT,
+    Finding,
+    Intent,
+    PlannedNetwork,
+    Resource,
+    ResourceCheck,
+    Rule,
+    as_list,
+    intent_of,
+    is_true,
+    lookup,
+)
 
 __all__ = [
+    "ADMIN_PORTS",
     "RULES",
     "Finding",
     "Intent",
@@ -33,145 +46,7 @@ __all__ = [
     "intent_of",
 ]
 
-BUCKET_COMPONENT = "skyinfra:storage:Bucket"
 ADMIN_PORTS = (22, 3389)  # SSH, RDP
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One resource: what a rule may look at. `secret_keys` is None when the caller cannot
-    tell secret inputs from plain ones (pulumi_policy unwraps secrets before validating)."""
-
-    type: str
-    name: str
-    urn: str
-    inputs: Mapping[str, Any]
-    secret_keys: frozenset[str] | None = frozenset()
-    protect: bool = False
-    parent: str = ""  # the parent's URN
-    dependencies: frozenset[str] = frozenset()  # URNs this resource's inputs or options name
-
-    @property
-    def stack(self) -> str:
-        """`urn:pulumi:<stack>::<project>::<types>::<name>` -> `<stack>`."""
-        return self.urn.split("::", 1)[0].removeprefix("urn:pulumi:")
-
-    @property
-    def component(self) -> str:
-        """Logical name of the parent (the neutral component for skyinfra's resources)."""
-        return self.parent.rsplit("::", 1)[-1] if self.parent else ""
-
-    @property
-    def component_type(self) -> str:
-        """Type token of the parent, from the parent URN's type chain."""
-        if not self.parent:
-            return ""
-        chain = self.parent.split("::")[-2]
-        return chain.rsplit("$", 1)[-1]
-
-
-@dataclass(frozen=True)
-class PlannedNetwork:
-    """A network's planned address range in some stack (the pack's view of other stacks)."""
-
-    stack: str
-    component: str
-    cidr: str
-
-
-@dataclass(frozen=True)
-class Intent:
-    """What the spec asks for on purpose, which the rules must not flag."""
-
-    public_ports: Mapping[tuple[str, str], frozenset[int]] = field(default_factory=dict)
-    unprotected: frozenset[tuple[str, str]] = frozenset()  # (stack, bucket component)
-    networks: tuple[PlannedNetwork, ...] = ()
-
-
-def component_name(project: str, name: str) -> str:
-    """The logical name `components._Neutral` gives a neutral resource's component."""
-    return f"{project}-{name}"
-
-
-def intent_of(topology: Topology) -> Intent:
-    """The exceptions the spec grants, and every stack's planned network ranges."""
-    public: dict[tuple[str, str], frozenset[int]] = {}
-    unprotected: set[tuple[str, str]] = set()
-    networks = []
-    for stack in topology.stacks:
-        for net in stack.networks:
-            key = (stack.name, component_name(topology.project, net.name))
-            public[key] = frozenset(net.public_ports)
-            networks.append(PlannedNetwork(stack.name, key[1], net.cidr))
-        for bucket in stack.buckets:
-            if not bucket.protect:
-                unprotected.add((stack.name, component_name(topology.project, bucket.name)))
-    return Intent(public, frozenset(unprotected), tuple(networks))
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One violation: which rule, which resource (stack, type, logical name), what, and a fix."""
-
-    rule: str
-    stack: str
-    type: str
-    name: str
-    message: str
-    hint: str
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "rule": self.rule,
-            "stack": self.stack,
-            "type": self.type,
-            "name": self.name,
-            "message": self.message,
-            "hint": self.hint,
-        }
-
-    def __str__(self) -> str:
-        return f"{self.stack}: {self.type} {self.name}: [{self.rule}] {self.message}"
-
-
-ResourceCheck = Callable[[Resource, Intent], Iterable[str]]
-StackCheck = Callable[[Sequence[Resource], Intent], Iterable[tuple[Resource, str]]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A guardrail: per-resource messages and/or stack-wide (resource, message) pairs."""
-
-    id: str
-    title: str
-    hint: str
-    resource: ResourceCheck | None = None
-    stack: StackCheck | None = None
-    needs_secrets: bool = False  # meaningless where secret inputs cannot be told apart
-
-
-# -- value helpers --------------------------------------------------------------------------
-
-
-def _items(value: Any) -> list[Any]:
-    """A list input as a list (None and scalars: empty); works on pulumi_policy's proxies."""
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        return list(value)
-    return []
-
-
-def _get(value: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _true(value: Any) -> bool:
-    """Booleans as the SDKs send them: AWS launch templates use the strings "true"/"false"."""
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
 
 # -- no-public-bucket -----------------------------------------------------------------------
 
@@ -191,7 +66,7 @@ def _s3_acl(r: Resource, _: Intent) -> Iterator[str]:
 
 
 def _s3_block(r: Resource, _: Intent) -> Iterator[str]:
-    off = [flag for flag in _BLOCK_FLAGS if not _true(r.inputs.get(flag))]
+    off = [flag for flag in _BLOCK_FLAGS if not is_true(r.inputs.get(flag))]
     if off:
         yield f"public access block leaves {', '.join(off)} off"
 
@@ -199,7 +74,7 @@ def _s3_block(r: Resource, _: Intent) -> Iterator[str]:
 def _gcs_private(r: Resource, _: Intent) -> Iterator[str]:
     if r.inputs.get("publicAccessPrevention") != "enforced":
         yield "public access prevention is not enforced"
-    if not _true(r.inputs.get("uniformBucketLevelAccess")):
+    if not is_true(r.inputs.get("uniformBucketLevelAccess")):
         yield "uniform bucket-level access is off (object ACLs may grant public reads)"
 
 
@@ -248,8 +123,8 @@ _TLS_OK = frozenset({"TLS1_2", "TLS1_3"})
 
 def _sse_algorithms(r: Resource) -> list[Any]:
     return [
-        _get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
-        for rule in _items(r.inputs.get("rules"))
+        lookup(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+        for rule in as_list(r.inputs.get("rules"))
     ]
 
 
@@ -260,16 +135,18 @@ def _sse_rules(r: Resource, _: Intent) -> Iterator[str]:
 
 
 def _launch_template_disks(r: Resource, _: Intent) -> Iterator[str]:
-    disks = [m for m in _items(r.inputs.get("blockDeviceMappings")) if _get(m, "ebs") is not None]
+    disks = [
+        m for m in as_list(r.inputs.get("blockDeviceMappings")) if lookup(m, "ebs") is not None
+    ]
     if not disks:
         yield "no EBS block device mapping: the root volume's encryption is left to the AMI"
     for mapping in disks:
-        if not _true(_get(mapping, "ebs", "encrypted")):
-            yield f"EBS volume {_get(mapping, 'deviceName')!r} is not encrypted"
+        if not is_true(lookup(mapping, "ebs", "encrypted")):
+            yield f"EBS volume {lookup(mapping, 'deviceName')!r} is not encrypted"
 
 
 def _ebs_volume(r: Resource, _: Intent) -> Iterator[str]:
-    if not _true(r.inputs.get("encrypted")):
+    if not is_true(r.inputs.get("encrypted")):
         yield "EBS volume is not encrypted"
 
 
@@ -294,106 +171,12 @@ def _encrypted_buckets(resources: Sequence[Resource], _: Intent) -> Iterator[tup
 
 # -- no-open-admin-ports --------------------------------------------------------------------
 
-_ANYWHERE = frozenset({"0.0.0.0/0", "::/0", "*", "internet", "any"})
-# Protocols whose rules admit ports; "-1" / "all" / "*" mean every protocol.
-_PORT_PROTOCOLS = frozenset({"tcp", "udp", "6", "17", "-1", "all", "*"})
-_ALL_PORTS = (0, 65535)
-
-
-@dataclass(frozen=True)
-class _Ingress:
-    """One normalised allow-ingress rule."""
-
-    protocol: str
-    ports: tuple[int, int]
-    sources: tuple[str, ...]
-
-
-def _port_range(text: Any) -> tuple[int, int]:
-    """`22`, `"22"`, `"20-25"` or `"*"` as an inclusive range."""
-    value = str(text).strip()
-    if value in ("*", "", "None"):
-        return _ALL_PORTS
-    low, _, high = value.partition("-")
-    return int(float(low)), int(float(high or low))
-
-
-def _aws_rule(rule: Any) -> _Ingress:
-    protocol = str(_get(rule, "protocol") or _get(rule, "ipProtocol") or "").lower()
-    ports = (
-        _ALL_PORTS
-        if protocol in ("-1", "all")
-        else (int(_get(rule, "fromPort") or 0), int(_get(rule, "toPort") or 0))
-    )
-    sources = [
-        *_items(_get(rule, "cidrBlocks")),
-        *_items(_get(rule, "ipv6CidrBlocks")),
-        *[s for s in (_get(rule, "cidrIpv4"), _get(rule, "cidrIpv6")) if s],
-    ]
-    return _Ingress(protocol, ports, tuple(str(s) for s in sources))
-
-
-def _aws_group(r: Resource) -> Iterator[_Ingress]:
-    return (_aws_rule(rule) for rule in _items(r.inputs.get("ingress")))
-
-
-def _aws_group_rule(r: Resource) -> Iterator[_Ingress]:
-    if r.inputs.get("type") == "ingress":
-        yield _aws_rule(r.inputs)
-
-
-def _aws_ingress_rule(r: Resource) -> Iterator[_Ingress]:
-    yield _aws_rule(r.inputs)
-
-
-def _gcp_firewall(r: Resource) -> Iterator[_Ingress]:
-    if r.inputs.get("direction", "INGRESS") != "INGRESS" or _true(r.inputs.get("disabled")):
-        return
-    sources = tuple(str(s) for s in _items(r.inputs.get("sourceRanges")))
-    for allow in _items(r.inputs.get("allows")):
-        protocol = str(_get(allow, "protocol") or "").lower()
-        ports = _items(_get(allow, "ports")) or ["*"]
-        for port in ports:
-            yield _Ingress(protocol, _port_range(port), sources)
-
-
-def _azure_rule(rule: Any) -> Iterator[_Ingress]:
-    if _get(rule, "direction") != "Inbound" or _get(rule, "access") != "Allow":
-        return
-    sources = [_get(rule, "sourceAddressPrefix"), *_items(_get(rule, "sourceAddressPrefixes"))]
-    ports = [_get(rule, "destinationPortRange"), *_items(_get(rule, "destinationPortRanges"))]
-    protocol = str(_get(rule, "protocol") or "").lower()
-    for port in (p for p in ports if p is not None):
-        yield _Ingress(protocol, _port_range(port), tuple(str(s) for s in sources if s))
-
-
-def _azure_nsg(r: Resource) -> Iterator[_Ingress]:
-    for rule in _items(r.inputs.get("securityRules")):
-        yield from _azure_rule(rule)
-
-
-def _azure_security_rule(r: Resource) -> Iterator[_Ingress]:
-    return _azure_rule(r.inputs)
-
-
-_INGRESS: dict[str, Callable[[Resource], Iterable[_Ingress]]] = {
-    "aws:ec2/securityGroup:SecurityGroup": _aws_group,
-    "aws:ec2/securityGroupRule:SecurityGroupRule": _aws_group_rule,
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _aws_ingress_rule,
-    "gcp:compute/firewall:Firewall": _gcp_firewall,
-    "azure-native:network:NetworkSecurityGroup": _azure_nsg,
-    "azure-native:network:SecurityRule": _azure_security_rule,
-}
-
 
 def _open_admin_ports(r: Resource, intent: Intent) -> Iterator[str]:
-    parse = _INGRESS.get(r.type)
-    if parse is None:
-        return
     allowed = intent.public_ports.get((r.stack, r.component), frozenset())
-    for rule in parse(r):
-        anywhere = sorted({s for s in rule.sources if s.lower() in _ANYWHERE})
-        if not anywhere or rule.protocol not in _PORT_PROTOCOLS:
+    for rule in ingress_rules(r):
+        anywhere = sorted({s for s in rule.sources if s.lower() in ANYWHERE})
+        if not anywhere or rule.protocol not in PORT_PROTOCOLS:
             continue
         for port in ADMIN_PORTS:
             if rule.ports[0] <= port <= rule.ports[1] and port not in allowed:
@@ -427,7 +210,7 @@ def _plaintext(table: KeyPaths, what: str) -> ResourceCheck:
     def check(r: Resource, _: Intent) -> Iterator[str]:
         secret = r.secret_keys or frozenset()
         for path in table.get(r.type, ()):
-            if _get(r.inputs, *path) is not None and path[0] not in secret:
+            if lookup(r.inputs, *path) is not None and path[0] not in secret:
                 where = ".".join(path)
                 yield f"{what} {where} is not a secret (it would be stored in plain text)"
 
@@ -467,7 +250,7 @@ def _vpc_ranges(r: Resource) -> list[str]:
 
 
 def _vnet_ranges(r: Resource) -> list[str]:
-    return [str(p) for p in _items(_get(r.inputs, "addressSpace", "addressPrefixes"))]
+    return [str(p) for p in as_list(lookup(r.inputs, "addressSpace", "addressPrefixes"))]
 
 
 def _subnetwork_ranges(r: Resource) -> list[str]:
@@ -597,4 +380,4 @@ def check_resources(
 
 
 def _finding(rule: Rule, r: Resource, message: str) -> Finding:
-    return Finding(rule.id, r.stack, r.type, r.name, message, rule.hint)
+    return Finding(rule.id, r.stack, r.type, r.name, message, rule.hint, r.urn)

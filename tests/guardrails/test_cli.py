@@ -59,6 +59,8 @@ def test_json_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "stack": "aws-eu-west-1",
         "type": "aws:ec2/securityGroup:SecurityGroup",
         "name": "minimal-main-sg",
+        "urn": "urn:pulumi:aws-eu-west-1::minimal::skyinfra:network:Network"
+        "$aws:ec2/securityGroup:SecurityGroup::minimal-main-sg",
         "message": "admits 0.0.0.0/0 on port 22 (tcp)",
         "hint": finding["hint"],
     }
