@@ -4,15 +4,18 @@ objects (inputs wrapped in its unknown-checking proxies, as the analyzer passes 
 from __future__ import annotations
 
 import runpy
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
-from google.protobuf import json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -209,3 +212,27 @@ def test_the_analyzer_passes_camelcase_inputs_without_secret_marks() -> None:
     response = servicer.Analyze(_request(replace(bucket, protect=False)), None)
     [diagnostic] = response.diagnostics
     assert diagnostic.policyName == "stateful-protected" and bucket.name in diagnostic.message
+
+
+def test_the_compiled_pack_serves_the_engine_as_pulumi_runs_it() -> None:
+    """`python -m pulumi.policy ENGINE DIR` is how the Pulumi CLI starts a Python pack: it
+    prints the port it serves on; the engine then asks for the policies and analyzes."""
+    pack_dir = STACKS / "minimal" / "policy"
+    command = [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."]
+    process = subprocess.Popen(command, cwd=pack_dir, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        port = process.stdout.readline().strip()
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+        info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+        assert info.name == "skyinfra-guardrails"
+        assert {p.name for p in info.policies} == set(pack("minimal"))
+        bucket = next(r for r in example("minimal")[0] if r.type == "aws:s3/bucket:Bucket")
+        response = stub.Analyze(_request(replace(bucket, protect=False)), timeout=30)
+        assert [d.policyName for d in response.diagnostics] == ["stateful-protected"]
+        assert list(stub.Analyze(_request(bucket), timeout=30).diagnostics) == []
+        channel.close()
+    finally:
+        process.kill()
+        process.wait()
