@@ -102,13 +102,20 @@ _PUBLIC_BUCKET: dict[str, ResourceCheck] = {
 def _companions(
     resources: Sequence[Resource], token: str, missing: str
 ) -> Iterator[tuple[Resource, str]]:
-    """Every S3 bucket needs a `token` resource that depends on it (the per-resource part of
-    the rule checks that resource's settings)."""
+    """Every S3 bucket needs a `token` resource for it (the per-resource part of the rule
+    checks that resource's settings): one that depends on it, or, should the engine not pass
+    dependencies, one in the same skyinfra bucket component (it holds one bucket)."""
     for bucket in resources:
         if bucket.type == _S3_BUCKET and not any(
-            r.type == token and bucket.urn in r.dependencies for r in resources
+            r.type == token and _belongs_to(r, bucket) for r in resources
         ):
             yield bucket, missing
+
+
+def _belongs_to(setting: Resource, bucket: Resource) -> bool:
+    if bucket.urn in setting.dependencies:
+        return True
+    return bucket.component_type == BUCKET_COMPONENT and setting.parent == bucket.parent
 
 
 def _blocked_buckets(resources: Sequence[Resource], _: Intent) -> Iterator[tuple[Resource, str]]:

@@ -236,3 +236,12 @@ def test_the_compiled_pack_serves_the_engine_as_pulumi_runs_it() -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def test_bucket_settings_are_found_without_dependencies() -> None:
+    """Should the engine pass no dependencies, the bucket's component still holds them."""
+    bucket = first("aws:s3/bucket:Bucket")
+    name = example_of(bucket)
+    resources = [replace(r, dependencies=frozenset()) for r in _stack_of(name, bucket.stack)]
+    for rule in ("no-public-bucket-stack", "encryption-on-stack"):
+        assert _violations(pack(name)[rule], _stack_args(resources)) == []
