@@ -281,6 +281,7 @@ from skyinfra.authoring_cli import init, schema  # noqa: E402
 from skyinfra.catalog_cli import catalog  # noqa: E402
 from skyinfra.deploy import cli as deploy_cli  # noqa: E402
 from skyinfra.graph.cli import graph  # noqa: E402
+from skyinfra.guardrails.cli import check  # noqa: E402
 
 main.add_command(catalog)
 main.add_command(deploy_cli.up)
@@ -289,6 +290,7 @@ main.add_command(deploy_cli.destroy)
 main.add_command(graph)
 main.add_command(schema)
 main.add_command(init)
+main.add_command(check)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -61,3 +61,7 @@ def test_installed_wheel_compiles(tmp_path: Path) -> None:
     assert (out / "Pulumi.aws-eu-west-1.yaml").read_text() == (
         ROOT / "stacks" / "minimal" / "Pulumi.aws-eu-west-1.yaml"
     ).read_text()
+    # The policy pack's templates ship too (templates/policy/).
+    assert (out / "policy" / "__main__.py").read_text() == (
+        ROOT / "stacks" / "minimal" / "policy" / "__main__.py"
+    ).read_text()
