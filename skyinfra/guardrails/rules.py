@@ -200,6 +200,10 @@ _VPN_KEYS: KeyPaths = {
     "aws:ec2/vpnConnection:VpnConnection": (("tunnel1PresharedKey",), ("tunnel2PresharedKey",)),
     "gcp:compute/vPNTunnel:VPNTunnel": (("sharedSecret",),),
     "azure-native:network:VirtualNetworkGatewayConnection": (("sharedKey",),),
+    # the BGP MD5 keys of dedicated interconnects: the same kind of link secret
+    "aws:directconnect/privateVirtualInterface:PrivateVirtualInterface": (("bgpAuthKey",),),
+    "gcp:compute/routerPeer:RouterPeer": (("md5AuthenticationKey",),),
+    "azure-native:network:ExpressRouteCircuitPeering": (("sharedKey",),),
 }
 _CREDENTIALS: KeyPaths = {
     "aws:datasync/locationObjectStorage:LocationObjectStorage": (("secretKey",),),
@@ -332,7 +336,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "vpn-keys-secret",
-        "VPN pre-shared keys are Pulumi secrets (encrypted in state, masked in output)",
+        "VPN pre-shared keys and interconnect BGP keys are Pulumi secrets (encrypted in state, masked in output)",
         "wrap the key in pulumi.Output.secret(...) (or pass additional_secret_outputs)",
         resource=_plaintext(_VPN_KEYS, "pre-shared key"),
         needs_secrets=True,

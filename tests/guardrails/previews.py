@@ -15,8 +15,8 @@ from skyinfra.preview import preview_topology
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
 # Between them: buckets on all three clouds (and replicas), VPN links between every pair of
-# clouds, security groups, firewalls and NSGs.
-PREVIEWED = ("sky-three-clouds", "replication")
+# clouds, security groups, firewalls and NSGs; an AWS-GCP dedicated interconnect.
+PREVIEWED = ("sky-three-clouds", "replication", "interconnect")
 
 
 @cache

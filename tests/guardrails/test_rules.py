@@ -36,6 +36,8 @@ LT = "aws:ec2/launchTemplate:LaunchTemplate"
 VPN = "aws:ec2/vpnConnection:VpnConnection"
 TUNNEL = "gcp:compute/vPNTunnel:VPNTunnel"
 CONNECTION = "azure-native:network:VirtualNetworkGatewayConnection"
+VIF = "aws:directconnect/privateVirtualInterface:PrivateVirtualInterface"
+PEER = "gcp:compute/routerPeer:RouterPeer"
 VPC = "aws:ec2/vpc:Vpc"
 VNET = "azure-native:network:VirtualNetwork"
 
@@ -119,6 +121,8 @@ CASES = [
     Case("aws-vpn-key-plain", VPN, _swap(lambda r: replace(r, secret_keys=frozenset({"tunnel2PresharedKey"}))), "vpn-keys-secret", "tunnel1PresharedKey"),
     Case("gcp-vpn-key-plain", TUNNEL, _swap(lambda r: replace(r, secret_keys=frozenset())), "vpn-keys-secret", "sharedSecret"),
     Case("azure-vpn-key-plain", CONNECTION, _swap(lambda r: replace(r, secret_keys=frozenset())), "vpn-keys-secret", "sharedKey"),
+    Case("aws-bgp-key-plain", VIF, _swap(lambda r: replace(r, secret_keys=frozenset())), "vpn-keys-secret", "bgpAuthKey"),
+    Case("gcp-bgp-key-plain", PEER, _swap(lambda r: replace(r, secret_keys=frozenset())), "vpn-keys-secret", "md5AuthenticationKey", where=lambda r: "md5AuthenticationKey" in r.inputs),
     Case("adf-key-plain", "azure-native:datafactory:LinkedService", _swap(lambda r: replace(r, secret_keys=frozenset())), "credentials-secret", "properties.secretAccessKey", where=lambda r: "secretAccessKey" in r.inputs["properties"]),
     Case("vm-password-plain", "azure-native:compute:VirtualMachineScaleSet", _swap(lambda r: replace(r, secret_keys=frozenset())), "credentials-secret", "virtualMachineProfile.osProfile.adminPassword", where=lambda r: "adminPassword" in r.inputs["virtualMachineProfile"]["osProfile"]),
     Case("s3-unprotected", S3, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected"),
