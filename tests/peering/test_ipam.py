@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from skyinfra.errors import SpecError
@@ -118,10 +118,29 @@ SUPERNETS = st.sampled_from(["10.0.0.0/8", "172.16.0.0/12", "10.96.0.0/11", "10.
     st.lists(st.tuples(NAMES, SITES), max_size=5),
     SUPERNETS,
 )
+@example(  # 16 networks, 15 free /16s in 172.16.0.0/12 (172.17.0.0/16 is Docker's)
+    [
+        (n, s)
+        for n in ["core", "edge", "data", "ml"]
+        for s in [AWS, GCP, AZURE, Site("aws", "eu-west-1")]
+    ],
+    [],
+    "172.16.0.0/12",
+)
 def test_property_no_overlap_stable_and_reserved_avoided(
     first: list[tuple[str, Site]], extra: list[tuple[str, Site]], supernet: str
 ) -> None:
     wanted = {name: "auto" for name in ["core", "edge", "data", "ml"]}
+    room = sum(
+        1
+        for block in ipaddress.IPv4Network(supernet).subnets(new_prefix=16)
+        if not any(block.overlaps(r) for r in (*RESERVED, *AVOIDED))
+    )
+    if len(set(first + extra)) > room:  # more networks than free /16s: a clear error
+        with pytest.raises(SpecError, match="no free /16 left"):
+            before = allocate_cidrs(wanted, first, supernet=supernet)
+            allocate_cidrs(wanted, first + extra, recorded=before, supernet=supernet)
+        return
     before = allocate_cidrs(wanted, first, supernet=supernet)
     after = allocate_cidrs(wanted, first + extra, recorded=before, supernet=supernet)
     nets = [ipaddress.IPv4Network(c) for c in after.values()]
