@@ -218,7 +218,9 @@ def test_plan_lists_what_to_order_and_the_config_of_an_interconnect(tmp_path: Pa
     assert f"config: pulumi config set -s {stack} skyinfra:directconnect-location VALUE" in text
     assert "interconnect gateway of core in azure-westeurope" in text
     total = next(line for line in text.splitlines() if line.startswith("total $"))
-    assert "not counted: aws-us-east-1 <-> gcp-us-central1" in " ".join(text.split())  # never free
+    flat = " ".join(text.split())
+    assert "not counted: aws-us-east-1 <-> gcp-us-central1" in flat  # never shown as free
+    assert "placement priced links between clouds as HA VPN links" in flat
     assert total
 
 

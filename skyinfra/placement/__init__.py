@@ -104,6 +104,11 @@ def place(
     warnings += [
         _move_warning(decisions[n], a, b, replicas.get(n, [])) for n, (a, b) in moves.items()
     ]
+    if spec.peering.mode == "interconnect" and any(f.linked for f in problem.flows):
+        warnings.append(  # say which price stood in: the catalog has none for interconnects
+            "placement priced links between clouds as HA VPN links: the catalog has no "
+            "dedicated interconnect prices (ports, attachments, interconnect egress)"
+        )
     return Placement(
         decisions, problem, solution, moves, tuple(warnings), candidates, frozenset(kept)
     )
