@@ -17,6 +17,7 @@ import ipaddress
 import pulumi
 from pulumi_azure_native import network
 
+from skyinfra.clouds.azure.public_ip import gateway_public_ip
 from skyinfra.clouds.base import Context, InterconnectHalf, Outputs
 from skyinfra.errors import UnsupportedError
 from skyinfra.peering.model import VpnGateway
@@ -26,7 +27,6 @@ __all__ = ["check_gateway_subnet", "lower_expressroute_gateway", "lower_half"]
 SKU = "ErGw1AZ"
 LARGEST_SHARED_PREFIX = 27  # ExpressRoute + VPN gateways share a GatewaySubnet of /27 or more
 PORT_GBPS = 10
-_ZONES = ["1", "2", "3"]
 _CREATE_TIMEOUT = "90m"
 
 
@@ -44,15 +44,7 @@ def lower_expressroute_gateway(plan: VpnGateway, ctx: Context, net: Outputs) -> 
     """The VNet's ExpressRoute gateway (its connections live in the peering stacks)."""
     check_gateway_subnet(ctx.stack.network(plan.network).gateway_subnet, plan.network)
     name = ctx.child("er-gateway")
-    ip = network.PublicIPAddress(
-        ctx.child("er-ip"),
-        resource_group_name=net["resource_group_name"],
-        location=net["location"],
-        sku={"name": "Standard", "tier": "Regional"},
-        public_ip_allocation_method="Static",
-        zones=_ZONES,
-        opts=ctx.opts(),
-    )
+    ip = gateway_public_ip(ctx, net, "er-ip")
     gateway = network.VirtualNetworkGateway(
         name,
         virtual_network_gateway_name=name,

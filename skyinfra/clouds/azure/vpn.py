@@ -19,6 +19,7 @@ import pulumi_azure_native as azure_native
 from pulumi_azure_native import authorization, network
 
 from skyinfra.clouds.azure.interconnect import lower_expressroute_gateway
+from skyinfra.clouds.azure.public_ip import gateway_public_ip
 from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
 from skyinfra.peering.model import GATEWAY_IPS, NativePeering, VpnGateway
 from skyinfra.topology import Site
@@ -26,7 +27,6 @@ from skyinfra.topology import Site
 __all__ = ["lower_gateway", "lower_half", "lower_peering", "provider"]
 
 _SKU = "VpnGw1AZ"  # non-AZ VpnGw SKUs cannot be created since 2025-01-01
-_ZONES = ["1", "2", "3"]
 _CREATE_TIMEOUT = "90m"  # gateways take 45 minutes or more
 
 
@@ -51,7 +51,7 @@ def _vpn_gateway(plan: VpnGateway, ctx: Context, net: Outputs) -> Outputs:
     settings must name them, and `gateway.id` would refer to itself)."""
     name = ctx.child("gateway")
     config_names = [f"ipconfig{i}" for i in range(GATEWAY_IPS)]
-    ips = [_public_ip(ctx, net, i) for i in range(GATEWAY_IPS)]
+    ips = [gateway_public_ip(ctx, net, f"ip-{i}") for i in range(GATEWAY_IPS)]
     config_ids = [_ip_configuration_id(net["resource_group_name"], name, c) for c in config_names]
     gateway = network.VirtualNetworkGateway(
         name,
@@ -94,18 +94,6 @@ def _addresses(plan: VpnGateway) -> list[tuple[str, ...]]:
     return [
         plan.bgp_addresses[i] if i < len(plan.bgp_addresses) else () for i in range(GATEWAY_IPS)
     ]
-
-
-def _public_ip(ctx: Context, net: Outputs, index: int) -> network.PublicIPAddress:
-    return network.PublicIPAddress(
-        ctx.child(f"ip-{index}"),
-        resource_group_name=net["resource_group_name"],
-        location=net["location"],
-        sku={"name": "Standard", "tier": "Regional"},
-        public_ip_allocation_method="Static",
-        zones=_ZONES,
-        opts=ctx.opts(),
-    )
 
 
 def _ip_configuration_id(group: pulumi.Input[str], gateway: str, config: str) -> pulumi.Output[str]:
