@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import pulumi_gcp as gcp
 
 from skyinfra.clouds.base import Context, InterconnectHalf, Outputs
-from skyinfra.clouds.gcp.vpn import gcp_name
+from skyinfra.clouds.gcp.vpn import bgp_session, gcp_name
 
 __all__ = ["location_url", "lower_half"]
 
@@ -69,27 +69,17 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
             admin_enabled=True,
             opts=ctx.opts(),
         )
-        interface = gcp.compute.RouterInterface(
-            ctx.child(f"bgp-interface-{i}"),
-            name=gcp_name(ctx.child(f"bgp-interface-{i}")),
-            router=gateway["router_name"],
-            region=region,
-            ip_range=f"{att.hub_ip}/{SUBNET_LENGTH}",
-            interconnect_attachment=attachment.name,
-            opts=ctx.opts(),
-        )
-        peer_name = gcp_name(ctx.child(f"bgp-peer-{i}"))
-        peer = gcp.compute.RouterPeer(
-            ctx.child(f"bgp-peer-{i}"),
-            name=peer_name,
-            router=gateway["router_name"],
-            region=region,
-            interface=interface.name,
+        peer = bgp_session(
+            ctx,
+            gateway,
+            region,
+            i,
+            own_ip=att.hub_ip,
+            peer_ip=att.edge_ip,
             peer_asn=side.peer_asn,
-            peer_ip_address=att.edge_ip,
-            ip_address=att.hub_ip,
-            md5_authentication_key={"name": peer_name, "key": side.key},
-            opts=ctx.opts(),
+            prefix=SUBNET_LENGTH,
+            md5_key=side.key,
+            interconnect_attachment=attachment.name,
         )
         ports.append(port.id)
         attachments.append(attachment.id)

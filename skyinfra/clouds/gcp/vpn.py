@@ -22,7 +22,7 @@ from skyinfra.clouds.base import Context, LinkSide, Outputs
 from skyinfra.peering.model import VpnGateway
 from skyinfra.topology import Site
 
-__all__ = ["gcp_name", "lower_gateway", "lower_half", "provider"]
+__all__ = ["bgp_session", "gcp_name", "lower_gateway", "lower_half", "provider"]
 
 # How many distinct peer addresses the tunnels use -> the external gateway's redundancy type.
 _REDUNDANCY = {
@@ -99,29 +99,59 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
             shared_secret=side.keys[k],
             opts=ctx.opts(),
         )
-        interface = gcp.compute.RouterInterface(
-            ctx.child(f"bgp-interface-{k}"),
-            name=gcp_name(ctx.child(f"bgp-interface-{k}")),
-            router=gateway["router_name"],
-            region=region,
-            ip_range=f"{own.inside_ip}/30",
-            vpn_tunnel=vpn.name,
-            opts=ctx.opts(),
-        )
-        bgp = gcp.compute.RouterPeer(
-            ctx.child(f"bgp-peer-{k}"),
-            name=gcp_name(ctx.child(f"bgp-peer-{k}")),
-            router=gateway["router_name"],
-            region=region,
-            interface=interface.name,
+        bgp = bgp_session(
+            ctx,
+            gateway,
+            region,
+            k,
+            own_ip=own.inside_ip,
+            peer_ip=peer.inside_ip,
             peer_asn=side.peer_asn,
-            peer_ip_address=peer.inside_ip,
-            ip_address=own.inside_ip,
-            opts=ctx.opts(),
+            vpn_tunnel=vpn.name,
         )
         tunnels.append(vpn.id)
         peers.append(bgp.peer_ip_address)
     return {"tunnels": tunnels, "bgp_peers": peers}
+
+
+def bgp_session(
+    ctx: Context,
+    gateway: Outputs,
+    region: str,
+    k: int,
+    *,
+    own_ip: str,
+    peer_ip: str,
+    peer_asn: int,
+    prefix: int = 30,
+    md5_key: pulumi.Input[str] | None = None,
+    **link: Any,
+) -> gcp.compute.RouterPeer:
+    """A Cloud Router interface on `own_ip`/`prefix` over `link` (`vpn_tunnel=` or
+    `interconnect_attachment=`) and the BGP peer behind it: what a VPN tunnel and an
+    interconnect attachment both need."""
+    interface = gcp.compute.RouterInterface(
+        ctx.child(f"bgp-interface-{k}"),
+        name=gcp_name(ctx.child(f"bgp-interface-{k}")),
+        router=gateway["router_name"],
+        region=region,
+        ip_range=f"{own_ip}/{prefix}",
+        **link,
+        opts=ctx.opts(),
+    )
+    name = gcp_name(ctx.child(f"bgp-peer-{k}"))
+    return gcp.compute.RouterPeer(
+        ctx.child(f"bgp-peer-{k}"),
+        name=name,
+        router=gateway["router_name"],
+        region=region,
+        interface=interface.name,
+        peer_asn=peer_asn,
+        peer_ip_address=peer_ip,
+        ip_address=own_ip,
+        md5_authentication_key=None if md5_key is None else {"name": name, "key": md5_key},
+        opts=ctx.opts(),
+    )
 
 
 def gcp_name(text: str) -> str:
