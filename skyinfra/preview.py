@@ -447,21 +447,9 @@ def _ordered_values(topology: Topology, name: str) -> dict[str, str]:
     return {f"skyinfra:{key}": f"<unset: skyinfra:{key}>" for key in sorted(keys)}
 
 
-def stack_reads(topology: Topology, stack: str) -> set[str]:
-    """The stacks `stack` reads by StackReference (a peering stack its two sites' stacks, a
-    replication stack its bucket's and its target's, a cloud stack the home stack of a
-    network it shares): they must be deployed before it (and destroyed after it)."""
-    if stack in topology.peering_stack_names:
-        return {s.stack for s in topology.peering_sites(stack)}
-    if stack in {r.stack for r in topology.replications}:
-        replication = topology.replication(stack)
-        return {replication.source_site.stack, replication.target.stack}
-    return {n.home for n in topology.stack(stack).networks if n.home}
-
-
 def _needed(topology: Topology, stack: str) -> set[str]:
     """`stack` and every stack it reads, directly or not."""
-    return {stack}.union(*(_needed(topology, r) for r in stack_reads(topology, stack)))
+    return {stack}.union(*(_needed(topology, r) for r in topology.reads(stack)))
 
 
 def _merged_config(

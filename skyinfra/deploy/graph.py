@@ -1,6 +1,6 @@
 """The stack dependency graph of a topology: which stacks must be deployed before which.
 
-A stack depends on every stack it reads by StackReference (`preview.stack_reads`, the same
+A stack depends on every stack it reads by StackReference (`Topology.reads`, the same
 knowledge the offline preview orders itself by): peering and replication stacks on their cloud
 stacks, a GCP stack on the stack owning its global network. Destroying walks the same graph
 backwards (`reversed`): a stack goes only once nothing that reads it is left.
@@ -84,10 +84,8 @@ class StackGraph:
 
 def stack_graph(topology: Topology) -> StackGraph:
     """The graph of every stack the compiled project holds."""
-    from skyinfra.preview import stack_reads  # imports the stack programs: only when needed
-
     kinds = {name: StackKind.CLOUD for name in topology.stack_names}
     kinds.update({name: StackKind.PEERING for name in topology.peering_stack_names})
     kinds.update({r.stack: StackKind.REPLICATION for r in topology.replications})
-    needs = {name: frozenset(stack_reads(topology, name)) for name in kinds}
+    needs = {name: frozenset(topology.reads(name)) for name in kinds}
     return StackGraph(needs, kinds)
