@@ -28,10 +28,11 @@ Model (x binary; every other column continuous in [0, 1], integral once x is):
   pair, so generated lazily (`_Model.missing_cuts`).
 
 Lazy loop: solve, find the site pairs the incumbent's linked flows use whose cuts are
-missing, add them, re-solve; stop when the incumbent
-misses no cut, or when the best choice known costs no more than the MIP's bound. An incumbent that misses cuts is repaired by single moves (`_descended`);
-when that beats the best known choice, fixing drops more and the next model is smaller. The model then holds only valid cuts (it relaxes the full problem) and prices
-the incumbent exactly, so the incumbent is optimal (to `MIP_REL_GAP`).
+missing, add them, re-solve. The model holds only valid cuts, so it relaxes the full problem
+and its bound bounds every choice. Stop when the incumbent misses no cut (the model then
+prices it exactly, so it is optimal to `MIP_REL_GAP`), or when the best choice known costs no
+more than the bound. An incumbent that misses cuts is repaired by local moves (`_descended`);
+when that beats the best known choice, fixing drops more and the next model is smaller.
 """
 
 from __future__ import annotations
@@ -510,8 +511,8 @@ def _link_growth(
 # The catalog's prices make the LP nearly integral, so most options go, and the MIP that
 # follows is small. Exact for any prices; skipped when the LP or the rounding fails.
 
-LP_CUT_ROUNDS = 50
-CLOUD_CUTS = 400  # separation rounds before the LP bound is used as it is
+LP_CUT_ROUNDS = 50  # separation rounds before the LP bound is used as it is
+CLOUD_CUTS = 400  # a violated pair's cuts for its two clouds at once, up to this many
 
 
 @dataclass
@@ -595,7 +596,8 @@ def _descended(
     compound: bool = False,
 ) -> list[Site]:
     """The feasible choice `sites` after moving single groups, each to the one of its
-    `options` that lowers the total most, while a pass moves any (a tighter UB fixes more)."""
+    `options` that lowers the total most, while a pass moves any (a tighter UB fixes more);
+    with `compound`, a pass of `_compound` moves follows whenever single moves are stuck."""
     moves = _Moves(red, sites)
     for _ in range(passes):
         moved = False
@@ -1089,6 +1091,7 @@ class _Model:
         self._constraint([(1, gateway), (-1, self.ind(g, s)), (-1, z)], -1, math.inf)
 
     def options_in(self, g: int, cloud: str) -> list[Site]:
+        """Group g's sites in `cloud`."""
         return [s for s in self._options(g) if s.cloud == cloud]
 
     def _options(self, g: int) -> list[Site]:
@@ -1313,7 +1316,7 @@ def _lazy_loop(
         if not missing:
             _check_priced(model.objective, total)
             return best[1], True, model, rounds
-        # The solution skipped links it needs; single moves from it often reach a choice
+        # The solution skipped links it needs; local moves from it often reach a choice
         # cheaper than any known (then fixing drops more and the next model is smaller).
         repaired = _descended(red, sites, [list(g.costs) for g in red.groups], compound=True)
         cost = evaluate(red.problem, red.choice(repaired)).total
