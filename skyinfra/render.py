@@ -90,7 +90,7 @@ def kept_stack_settings(out_dir: Path, files: dict[str, str]) -> dict[str, str]:
         old = _yaml_mapping(old_path)
         new = yaml.safe_load(text) or {}
         extra_config = {
-            k: v for k, v in (old.get("config") or {}).items() if k not in new.get("config", {})
+            k: v for k, v in (old.get("config") or {}).items() if k not in (new.get("config") or {})
         }
         extra_top = {k: v for k, v in old.items() if k != "config" and k not in new}
         if not extra_config and not extra_top:

@@ -40,3 +40,14 @@ def test_recompiling_keeps_pulumi_and_user_settings_but_rewrites_its_own(tmp_pat
     untouched = [p for p in out.glob("Pulumi.*.yaml") if p not in (peer, out / "Pulumi.yaml")]
     for path in untouched:
         assert "encryptionsalt" not in path.read_text()
+
+
+def test_a_stack_file_without_config_keeps_the_settings_pulumi_added(tmp_path: Path) -> None:
+    from skyinfra.render import kept_stack_settings
+
+    (tmp_path / "Pulumi.s.yaml").write_text("config:\n  app:key: x\nencryptionsalt: v1:s\n")
+    kept = kept_stack_settings(tmp_path, {"Pulumi.s.yaml": "# generated\nconfig:\n"})
+    assert yaml.safe_load(kept["Pulumi.s.yaml"]) == {
+        "config": {"app:key": "x"},
+        "encryptionsalt": "v1:s",
+    }
