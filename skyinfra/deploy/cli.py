@@ -137,65 +137,31 @@ def _selected(graph: StackGraph, stacks: Sequence[str]) -> StackGraph:
 _STACK_HELP = "Only this stack (repeatable); the others are left alone."
 
 
+def _run_options(fn: F) -> F:
+    """SPEC and the options every stack run takes, named as `run_operation`'s parameters."""
+    fn = reports_errors(fn)
+    fn = click.option("--stack", "stacks", multiple=True, help=_STACK_HELP)(fn)
+    return spec_argument(deploy_options(catalog_option(fn)))
+
+
 @click.command()
-@spec_argument
-@deploy_options
-@catalog_option
-@click.option("--stack", "stacks", multiple=True, help=_STACK_HELP)
-@reports_errors
-def up(
-    spec: Path,
-    out_dir: Path | None,
-    backend: str | None,
-    parallel: int,
-    resource_parallel: int | None,
-    catalog_dir: Path | None,
-    stacks: tuple[str, ...],
-) -> None:
+@_run_options
+def up(**run: Any) -> None:
     """Create or update every stack of SPEC (cloud stacks first, then the stacks reading them)."""
-    run_operation(
-        Operation.UP, spec, out_dir, backend, parallel, resource_parallel, catalog_dir, stacks
-    )
+    run_operation(Operation.UP, **run)
 
 
 @click.command()
-@spec_argument
-@deploy_options
-@catalog_option
-@click.option("--stack", "stacks", multiple=True, help=_STACK_HELP)
-@reports_errors
-def refresh(
-    spec: Path,
-    out_dir: Path | None,
-    backend: str | None,
-    parallel: int,
-    resource_parallel: int | None,
-    catalog_dir: Path | None,
-    stacks: tuple[str, ...],
-) -> None:
+@_run_options
+def refresh(**run: Any) -> None:
     """Bring the state of every deployed stack of SPEC in line with the clouds."""
-    run_operation(
-        Operation.REFRESH, spec, out_dir, backend, parallel, resource_parallel, catalog_dir, stacks
-    )
+    run_operation(Operation.REFRESH, **run)
 
 
 @click.command()
-@spec_argument
-@deploy_options
-@catalog_option
-@click.option("--stack", "stacks", multiple=True, help=_STACK_HELP)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@reports_errors
-def destroy(
-    spec: Path,
-    out_dir: Path | None,
-    backend: str | None,
-    parallel: int,
-    resource_parallel: int | None,
-    catalog_dir: Path | None,
-    stacks: tuple[str, ...],
-    yes: bool,
-) -> None:
+@_run_options
+def destroy(yes: bool, **run: Any) -> None:
     """Delete every stack's resources, in reverse order (the stacks reading others go first).
 
     Protected resources (buckets unless `protect: false`) make their stack's destroy fail:
@@ -204,10 +170,8 @@ def destroy(
     if not yes:
         if not sys.stdin.isatty():
             raise SetupError("destroy deletes cloud resources: pass --yes to confirm")
-        click.confirm(f"Destroy the resources of {spec}?", abort=True)
-    run_operation(
-        Operation.DESTROY, spec, out_dir, backend, parallel, resource_parallel, catalog_dir, stacks
-    )
+        click.confirm(f"Destroy the resources of {run['spec']}?", abort=True)
+    run_operation(Operation.DESTROY, **run)
 
 
 def live_preview(
