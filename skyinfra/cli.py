@@ -19,7 +19,8 @@ from rich.tree import Tree
 from skyinfra import api
 from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.cliutil import catalog_option, make_console, reports_errors, spec_argument
-from skyinfra.deploy.cli import deploy_options, live_preview
+from skyinfra.deploy.cli import deploy_options, run_operation
+from skyinfra.deploy.orchestrator import Operation
 from skyinfra.peering.model import InterconnectLink
 from skyinfra.placement import REPLAN_ALL
 from skyinfra.report import plan_report
@@ -240,7 +241,8 @@ def preview(
     if live:
         if as_json or show_secrets:
             raise click.UsageError("--json and --show-secrets are for the offline preview")
-        live_preview(spec, catalog_dir=catalog_dir, stack=stack, **deploy)
+        stacks = () if stack is None else (stack,)
+        run_operation(Operation.PREVIEW, spec, catalog_dir=catalog_dir, stacks=stacks, **deploy)
         return
     previews = api.preview_project(spec, _catalog(catalog_dir), stack)
     if as_json:

@@ -1,4 +1,4 @@
-"""`skyinfra up | refresh | destroy SPEC` and the engine behind `skyinfra preview SPEC --live`.
+"""`skyinfra up | refresh | destroy SPEC`; `run_operation` also drives `skyinfra preview --live`.
 
 Each compiles SPEC into its deploy directory (`project.py`), then drives every stack through
 the Automation API (`automation.py`) in dependency order (`orchestrator.py`), showing progress
@@ -172,25 +172,3 @@ def destroy(yes: bool, **run: Any) -> None:
             raise SetupError("destroy deletes cloud resources: pass --yes to confirm")
         click.confirm(f"Destroy the resources of {run['spec']}?", abort=True)
     run_operation(Operation.DESTROY, **run)
-
-
-def live_preview(
-    spec: Path,
-    out_dir: Path | None,
-    backend: str | None,
-    parallel: int,
-    resource_parallel: int | None,
-    catalog_dir: Path | None,
-    stack: str | None,
-) -> None:
-    """`skyinfra preview --live`: the real `pulumi preview` of every stack (or `stack`)."""
-    run_operation(
-        Operation.PREVIEW,
-        spec,
-        out_dir,
-        backend,
-        parallel,
-        resource_parallel,
-        catalog_dir,
-        () if stack is None else (stack,),
-    )
