@@ -107,9 +107,8 @@ class NativePeeringComponent(pulumi.ComponentResource):
             )
             for site in (link.a, link.b)
         )
-        stack = StackPlan(topology.project, link.a, topology.stack(link.a.stack).settings)
         self.outputs: Outputs = get_cloud(link.a.cloud).lower_native_peering(
-            link, (sides[0], sides[1]), Context(self, name, stack)
+            link, (sides[0], sides[1]), _context(self, name, topology, link.a)
         )
         self.register_outputs(self.outputs)
 
@@ -145,9 +144,8 @@ class VpnLinkComponent(pulumi.ComponentResource):
                 peer_addresses=addresses[peer],
                 keys=keys,
             )
-            stack = StackPlan(topology.project, site, topology.stack(site.stack).settings)
             cloud = get_cloud(site.cloud)
-            halves[site] = cloud.lower_vpn_half(side, Context(self, name, stack))
+            halves[site] = cloud.lower_vpn_half(side, _context(self, name, topology, site))
             if cloud.tunnel_addresses_per_link:
                 addresses[site] = halves[site]["addresses"]
         self.outputs: Outputs = {
@@ -185,12 +183,17 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
                 key=key,
                 cidr=topology.stack(site.stack).network(link.network).cidr,
             )
-            stack = StackPlan(topology.project, site, topology.stack(site.stack).settings)
             halves[site] = get_cloud(site.cloud).lower_interconnect_half(
-                side, Context(self, name, stack)
+                side, _context(self, name, topology, site)
             )
         self.outputs: Outputs = {site.stack: h for site, h in halves.items()}
         self.register_outputs(self.outputs)
+
+
+def _context(parent: pulumi.Resource, name: str, topology: Topology, site: Site) -> Context:
+    """Where one cloud's half of a link is lowered: under `parent`, with `site`'s settings."""
+    stack = StackPlan(topology.project, site, topology.stack(site.stack).settings)
+    return Context(parent, name, stack)
 
 
 def _addresses_first(site: Site) -> int:
