@@ -123,3 +123,52 @@ def failure_lines(report: Report) -> list[str]:
     if skipped:
         lines.append("skipped because of those failures: " + ", ".join(r.name for r in skipped))
     return lines
+
+
+PLAN_COLUMNS = ("create", "update", "replace", "delete")
+
+
+def plan_totals(report: Report) -> tuple[int, int, int]:
+    """(to add, to change, to destroy) over the previewed stacks; a replacement is one add
+    and one destroy, as Terraform counts it."""
+    add = change = destroy = 0
+    for r in report.results:
+        replace = r.changes.get("replace", 0)
+        add += r.changes.get("create", 0) + replace
+        change += r.changes.get("update", 0)
+        destroy += r.changes.get("delete", 0) + replace
+    return add, change, destroy
+
+
+def plan_line(report: Report) -> str:
+    add, change, destroy = plan_totals(report)
+    return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
+
+
+def resource_count(count: int | None) -> str:
+    return "? resources" if count is None else f"{count} resource{'' if count == 1 else 's'}"
+
+
+def plan_table(
+    preview: Report,
+    not_previewed: Mapping[str, str],
+    retired: Mapping[str, int | None],
+    retired_note: str,
+) -> Table:
+    """What `up` would do, per stack: the previewed changes, the stacks that could not be
+    previewed (and why), then the retired stacks with what they hold."""
+    table = Table(title="skyinfra up: plan")
+    table.add_column("stack")
+    for op in PLAN_COLUMNS:
+        table.add_column(f"to {op}", justify="right")
+    table.add_column("details")
+    for r in preview.results:
+        counts = [str(r.changes.get(op, 0)) for op in PLAN_COLUMNS]
+        detail = "" if any(r.changes.get(op, 0) for op in PLAN_COLUMNS) else "no changes"
+        table.add_row(r.name, *counts, detail)
+    for name, why in not_previewed.items():
+        table.add_row(name, *["?"] * len(PLAN_COLUMNS), escape(why))
+    for name, count in retired.items():
+        held = "?" if count is None else str(count)
+        table.add_row(f"[yellow]{name}[/]", "0", "0", "0", held, escape(retired_note))
+    return table
