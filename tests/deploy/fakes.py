@@ -127,11 +127,13 @@ class FakeStack:
 
 
 FAKE_PULUMI = """\
-import json, os, sys
+import fcntl, json, os, sys
 from pathlib import Path
 
 home = Path(os.environ["FAKE_PULUMI_HOME"])
-args = sys.argv[1:]
+held_lock = open(home / "lock", "w")
+fcntl.flock(held_lock, fcntl.LOCK_EX)  # stacks run in parallel: one fake at a time
+args = [a for a in sys.argv[1:] if a != "--non-interactive"]
 backend_file = home / "backend.json"
 backend = json.loads(backend_file.read_text()) if backend_file.exists() else {}
 stack = args[args.index("--stack") + 1] if "--stack" in args else ""
@@ -176,6 +178,8 @@ elif args[:2] == ["stack", "rm"]:
     del backend[args[-1]]
     save()
     Path(Path.cwd() / f"Pulumi.{args[-1]}.yaml").unlink(missing_ok=True)
+elif args[:2] == ["stack", "output"]:
+    print("{}")
 elif args[:2] == ["stack", "history"]:
     print(json.dumps([{"kind": "update", "startTime": "2026-01-01T00:00:00.000000Z",
                        "endTime": "2026-01-01T00:01:00.000000Z", "message": "",

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from skyinfra.cli import main
 from skyinfra.deploy import cli as deploy_cli
 from skyinfra.deploy.project import DeployProject
-from tests.deploy.fakes import FakeWorkspace, tiny_spec
+from tests.deploy.fakes import FakePulumi, FakeWorkspace, tiny_spec
 
 PEER = "peer-aws-us-east-1--gcp-us-central1"
 STACKS = [
@@ -382,3 +382,236 @@ def test_live_preview_previews_every_stack_in_order(
         PEER,
     ]
     assert "aws-us-east-1: succeeded (create 2)" in result.stdout
+
+
+RETIRED = {"gcp-asia-east1": 6, "peer-aws-us-east-1--gcp-asia-east1": 2}
+
+
+def _up_with_retired(
+    tmp_path: Path, fake_workspace: dict[str, Any], *args: str, answer: str | None = None
+) -> Result:
+    fake_workspace["deployed"].update({**dict.fromkeys(STACKS, 3), **RETIRED})
+    return CliRunner().invoke(main, ["up", str(tiny_spec(tmp_path)), *args], input=answer)
+
+
+def _starts(fake_workspace: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(op, n) for k, n, op in fake_workspace["log"] if k == "start"]
+
+
+def test_up_shows_retired_stacks_and_destroys_them_after_the_update_when_confirmed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    monkeypatch.setattr(deploy_cli, "_interactive", lambda: True)
+    result = _up_with_retired(tmp_path, fake_workspace, answer="y\n")
+    assert result.exit_code == 0, result.output
+    out = flat(result.stdout)
+    assert "gcp-asia-east1 0 0 0 6 retired: no longer in the plan" in out
+    assert (
+        "Retired: 2 stack(s) of this project are in the backend but no longer in the plan: "
+        "gcp-asia-east1 (6 resources), peer-aws-us-east-1--gcp-asia-east1 (2 resources)."
+    ) in out
+    assert "perform this update, then destroy the 2 retired stack(s)? [y/N]: y" in out
+    starts = _starts(fake_workspace)
+    assert starts[:10] == [("preview", n) for n in STACKS] + [("up", n) for n in STACKS]
+    # after every stack is up, the peering stack first (it reads the cloud stack)
+    assert starts[10:] == [
+        ("destroy", "peer-aws-us-east-1--gcp-asia-east1"),
+        ("destroy", "gcp-asia-east1"),
+    ]
+    assert fake_workspace["retired"] is not fake_workspace["workspace"]
+
+
+def test_declining_runs_neither_the_update_nor_the_retirement(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    monkeypatch.setattr(deploy_cli, "_interactive", lambda: True)
+    result = _up_with_retired(tmp_path, fake_workspace, answer="n\n")
+    assert result.exit_code == 1
+    assert {op for op, _ in _starts(fake_workspace)} == {"preview"}
+    assert "retired" not in fake_workspace
+
+
+def test_up_yes_destroys_the_retired_stacks_without_asking(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    result = _up_with_retired(tmp_path, fake_workspace, "-y")
+    assert result.exit_code == 0, result.output
+    assert [op for op, _ in _starts(fake_workspace)][-3:] == ["up", "destroy", "destroy"]
+    assert "[y/N]" not in result.stdout
+
+
+def test_retired_stacks_are_kept_when_the_update_fails(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    fake_workspace["fail"].add(PEER)
+    result = _up_with_retired(tmp_path, fake_workspace, "--skip-preview", "--yes")
+    assert result.exit_code == 1
+    assert "destroy" not in {op for op, _ in _starts(fake_workspace)}
+    errors = flat(result.stderr)
+    assert "retired stacks kept: gcp-asia-east1, peer-aws-us-east-1--gcp-asia-east1" in errors
+    assert "(the new stacks are not all up)" in errors
+
+
+def test_skip_preview_without_yes_keeps_retired_stacks_and_says_so(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    """--skip-preview confirms the update (as in Pulumi), not the destruction of stacks."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    result = _up_with_retired(tmp_path, fake_workspace, "--skip-preview")
+    assert result.exit_code == 0, result.output
+    assert {op for op, _ in _starts(fake_workspace)} == {"up"}
+    assert "gcp-asia-east1 (6 resources)" in flat(result.stdout)
+    assert "retired stacks kept, still holding resources" in flat(result.stderr)
+
+
+def test_skip_preview_on_a_terminal_asks_about_the_retired_stacks_only(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    monkeypatch.setattr(deploy_cli, "_interactive", lambda: True)
+    result = _up_with_retired(tmp_path, fake_workspace, "--skip-preview", answer="y\n")
+    assert result.exit_code == 0, result.output
+    assert "Destroy the 2 retired stack(s) once the update is done? [y/N]: y" in result.stdout
+    assert [op for op, _ in _starts(fake_workspace)] == ["up"] * 5 + ["destroy"] * 2
+
+
+def test_a_narrowed_up_leaves_retired_stacks_alone(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    result = _up_with_retired(tmp_path, fake_workspace, "--yes", "--stack", "aws-us-east-1")
+    assert result.exit_code == 0, result.output
+    assert _starts(fake_workspace) == [("preview", "aws-us-east-1"), ("up", "aws-us-east-1")]
+    assert "Retired" not in result.stdout
+
+
+# Under the real Automation API, with a fake `pulumi` first on PATH recording every call.
+
+
+@pytest.fixture
+def fake_pulumi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_pulumi_settings: None
+) -> FakePulumi:
+    fake = FakePulumi(tmp_path / "fake-pulumi")
+    for name, value in fake.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    return fake
+
+
+def test_pulumi_is_never_run_by_up_without_a_terminal_and_without_yes(
+    tmp_path: Path, fake_pulumi: FakePulumi
+) -> None:
+    result = invoke("up", str(tiny_spec(tmp_path)))
+    assert result.exit_code == 2
+    assert fake_pulumi.calls() == []  # not even `pulumi version`
+    assert not (tmp_path / ".skyinfra").exists() and not (tmp_path / "tiny.lock").exists()
+
+
+def test_up_yes_previews_then_updates_through_the_cli(
+    tmp_path: Path, fake_pulumi: FakePulumi
+) -> None:
+    result = invoke("up", str(tiny_spec(tmp_path)), "--yes")
+    assert result.exit_code == 0, result.output
+    ops = fake_pulumi.ops()
+    previews = [n for op, n in ops if op == "preview"]
+    assert sorted(previews) == ["aws-us-east-1", "gcp-europe-west4"]  # the others read them
+    assert ops[: len(previews)] == [("preview", n) for n in previews]  # every preview first
+    assert sorted(n for op, n in ops if op == "up") == sorted(STACKS)
+    assert fake_pulumi.backend == dict.fromkeys(STACKS, 3)
+
+
+def test_declining_the_question_runs_no_pulumi_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_pulumi: FakePulumi
+) -> None:
+    monkeypatch.setattr(deploy_cli, "_interactive", lambda: True)
+    result = CliRunner().invoke(main, ["up", str(tiny_spec(tmp_path))], input="n\n")
+    assert result.exit_code == 1
+    assert {op for op, _ in fake_pulumi.ops()} == {"preview"}
+    assert "Plan: 6 to add, 0 to change, 0 to destroy" in result.stdout
+
+
+def _retire_eu(spec: Path) -> None:
+    """Drop the compute group in europe-west4 and the replica there: its stack and the
+    replication stack leave the plan."""
+    text = spec.read_text().replace("    replicate_to: [eu]\n", "")
+    eu = "  eu:\n    instance_type: n1-standard-2\n    network: core\n"
+    eu += "    placement: {cloud: gcp, region: europe-west4}\n"
+    assert eu in text
+    spec.write_text(text.replace(eu, ""))
+
+
+def test_a_retired_stack_is_destroyed_with_its_own_settings_after_the_new_stacks_are_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_pulumi: FakePulumi
+) -> None:
+    spec = tiny_spec(tmp_path)
+    assert invoke("up", str(spec), "--yes").exit_code == 0
+    _retire_eu(spec)
+    retired = ["repl-data--gcp-europe-west4", "gcp-europe-west4"]
+    monkeypatch.setattr(deploy_cli, "_interactive", lambda: True)
+    before = len(fake_pulumi.calls())
+
+    declined = CliRunner().invoke(main, ["up", str(spec)], input="n\n")
+    assert declined.exit_code == 1
+    assert {c["args"][0] for c in fake_pulumi.calls()[before:]} <= {"version", "stack", "preview"}
+    assert all(name in fake_pulumi.backend for name in retired)
+    before = len(fake_pulumi.calls())
+
+    result = CliRunner().invoke(main, ["up", str(spec)], input="y\n")
+    assert result.exit_code == 0, result.output
+    calls = fake_pulumi.calls()[before:]
+    ops = [(c["args"][0], c["args"][-1]) for c in calls if c["args"][0] in ("up", "destroy")]
+    ups = [i for i, (op, _) in enumerate(ops) if op == "up"]
+    destroys = [(i, n) for i, (op, n) in enumerate(ops) if op == "destroy"]
+    assert [n for _, n in destroys] == retired  # the replication stack reads the other
+    assert max(ups) < min(i for i, _ in destroys)
+    root = tmp_path.resolve() / ".skyinfra" / "tiny"
+    for call in calls:
+        if call["args"][0] == "destroy":
+            assert call["cwd"] == str(root / "retired")
+            assert call["fallback"] == "true"
+            stack = call["args"][call["args"].index("--stack") + 1]
+            assert f"v1:salt-of-{stack}" in call["settings"]  # what `stack init` wrote
+    removed = [c["args"][-1] for c in calls if c["args"][:2] == ["stack", "rm"]]
+    assert removed == retired
+    assert fake_pulumi.backend == {"aws-us-east-1": 3, "gcp-us-central1": 3, PEER: 3}
+    assert sorted(p.name for p in (root / "retired").iterdir()) == ["Pulumi.yaml"]
+
+
+def test_destroys_question_counts_what_the_backend_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_pulumi: FakePulumi
+) -> None:
+    spec = tiny_spec(tmp_path)
+    assert invoke("up", str(spec), "--yes").exit_code == 0
+    monkeypatch.setattr(deploy_cli, "_interactive", lambda: True)
+    result = CliRunner().invoke(main, ["destroy", str(spec)], input="n\n")
+    assert result.exit_code == 1
+    for name in STACKS:
+        assert f"  {name}: 3 resources\n" in result.stdout
+    assert "Destroy these 5 stack(s) and their 15 resources? [y/N]" in result.stdout
+    assert "destroy" not in {op for op, _ in fake_pulumi.ops()}
