@@ -126,6 +126,15 @@ def failure_lines(report: Report) -> list[str]:
 
 
 PLAN_COLUMNS = ("create", "update", "replace", "delete")
+# The steps of one replacement: counted once, whichever of them the engine's summary reports.
+_REPLACE_STEPS = ("replace", "create-replacement", "delete-replaced")
+
+
+def plan_counts(changes: Mapping[str, int]) -> dict[str, int]:
+    """A preview's change summary as the plan's columns."""
+    counts = {op: changes.get(op, 0) for op in PLAN_COLUMNS}
+    counts["replace"] = max(changes.get(op, 0) for op in _REPLACE_STEPS)
+    return counts
 
 
 def plan_totals(report: Report) -> tuple[int, int, int]:
@@ -133,10 +142,10 @@ def plan_totals(report: Report) -> tuple[int, int, int]:
     and one destroy, as Terraform counts it."""
     add = change = destroy = 0
     for r in report.results:
-        replace = r.changes.get("replace", 0)
-        add += r.changes.get("create", 0) + replace
-        change += r.changes.get("update", 0)
-        destroy += r.changes.get("delete", 0) + replace
+        counts = plan_counts(r.changes)
+        add += counts["create"] + counts["replace"]
+        change += counts["update"]
+        destroy += counts["delete"] + counts["replace"]
     return add, change, destroy
 
 
@@ -163,9 +172,9 @@ def plan_table(
         table.add_column(f"to {op}", justify="right")
     table.add_column("details")
     for r in preview.results:
-        counts = [str(r.changes.get(op, 0)) for op in PLAN_COLUMNS]
-        detail = "" if any(r.changes.get(op, 0) for op in PLAN_COLUMNS) else "no changes"
-        table.add_row(r.name, *counts, detail)
+        counts = plan_counts(r.changes)
+        detail = "" if any(counts.values()) else "no changes"
+        table.add_row(r.name, *(str(n) for n in counts.values()), detail)
     for name, why in not_previewed.items():
         table.add_row(name, *["?"] * len(PLAN_COLUMNS), escape(why))
     for name, count in retired.items():
