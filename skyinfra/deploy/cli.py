@@ -20,6 +20,7 @@ unknown `--stack`, no terminal and no `--yes`).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -45,9 +46,12 @@ from skyinfra.deploy.orchestrator import (
 from skyinfra.deploy.progress import (
     Progress,
     failure_lines,
+    plan_json,
     plan_line,
     plan_table,
     resource_count,
+    results_json,
+    retired_json,
     summary_table,
 )
 from skyinfra.deploy.project import (
@@ -122,8 +126,9 @@ class Session:
     graph: StackGraph  # the stacks this run is about (`--stack` narrows it)
     parallel: int
     resource_parallel: int | None
-    console: Console
+    console: Console  # stderr under --json: stdout is for the JSON
     workspace: Workspace
+    as_json: bool = False
 
     @property
     def narrowed(self) -> bool:
@@ -134,7 +139,8 @@ class Session:
     ) -> Report:
         """Run `operation` over `graph` with live progress; print the summary and failures."""
         report = self.quiet_run(graph, operation, workspace)
-        self.console.print(summary_table(report))
+        if not self.as_json:
+            self.console.print(summary_table(report))
         _print_failures(report)
         return report
 
@@ -172,6 +178,7 @@ def open_session(
     resource_parallel: int | None,
     catalog_dir: Path | None,
     stacks: Sequence[str] = (),
+    as_json: bool = False,
 ) -> Session:
     """Check everything that can be checked (the CLI, backend, passphrase, spec, `--stack`),
     then compile: a setup error leaves nothing written."""
@@ -185,14 +192,14 @@ def open_session(
     whole = stack_graph(plan.topology)
     graph = _selected(whole, stacks)
     project = prepare(spec, root, chosen, plan=plan)
-    console = make_console()
+    console = Console(stderr=True) if as_json else make_console()
     console.print(
         f"{operation}: {len(graph.names)} stack(s) of {escape(plan.spec.name)} "
         f"from {escape(str(project.project_dir))}, state in {escape(chosen.url)}",
         highlight=False,
     )
     workspace = make_workspace(project, resource_parallel)
-    return Session(project, whole, graph, parallel, resource_parallel, console, workspace)
+    return Session(project, whole, graph, parallel, resource_parallel, console, workspace, as_json)
 
 
 def run_operation(operation: Operation, spec: Path, **run: Any) -> None:
@@ -250,10 +257,17 @@ def _run_options(fn: F) -> F:
 
 
 _YES_HELP = "Do not ask for confirmation."
+_JSON_HELP = "Print a JSON summary on stdout at the end (progress and questions go to stderr)."
+
+
+def _emit(session: Session, summary: dict[str, Any]) -> None:
+    if session.as_json:
+        click.echo(json.dumps(summary, indent=2))
 
 
 @click.command()
 @click.option("--yes", "-y", is_flag=True, help=_YES_HELP)
+@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
 @click.option(
     "--skip-preview",
     is_flag=True,
@@ -275,16 +289,18 @@ def up(yes: bool, skip_preview: bool, **run: Any) -> None:
     session = open_session(Operation.UP, **run)
     deployed = session.workspace.deployed()
     retired = session.retired(deployed)
+    summary: dict[str, Any] = {"operation": "up", "plan": None, "retired": retired_json(retired)}
     destroy_retired = yes
     if not skip_preview:
-        _preview(session, deployed, retired)
+        summary["plan"] = _preview(session, deployed, retired)
         if not yes:
-            click.confirm(_up_question(retired), abort=True)
+            click.confirm(_up_question(retired), abort=True, err=session.as_json)
             destroy_retired = True
     elif retired and not yes:
         _list_retired(session.console, retired)
         destroy_retired = _interactive() and click.confirm(
-            f"Destroy the {len(retired)} retired stack(s) once the update is done?"
+            f"Destroy the {len(retired)} retired stack(s) once the update is done?",
+            err=session.as_json,
         )
     report = session.run(session.graph, Operation.UP)
     retired_report = None
@@ -297,6 +313,9 @@ def up(yes: bool, skip_preview: bool, **run: Any) -> None:
         _warn(f"retired stacks kept: {', '.join(retired)} (the new stacks are not all up)")
     elif retired:
         retired_report = session.destroy_retired(retired)
+    summary["results"] = results_json(report)
+    summary["retired_results"] = results_json(retired_report)
+    _emit(session, summary)
     _exit(report, retired_report)
 
 
@@ -305,8 +324,9 @@ _RETIRED_NOTE = "retired: no longer in the plan; destroyed after the update"
 
 def _preview(
     session: Session, deployed: Mapping[str, int | None], retired: Mapping[str, int | None]
-) -> None:
-    """Preview the stacks whose reads are deployed; print the plan, or exit 1 on a failure."""
+) -> dict[str, object]:
+    """Preview the stacks whose reads are deployed; print the plan and return it (as JSON),
+    or exit 1 on a failure."""
     waiting = {}
     for name in session.graph.names:
         missing = sorted(n for n in session.whole.needs[name] if deployed.get(n, 0) == 0)
@@ -319,10 +339,13 @@ def _preview(
     session.console.print(plan_line(report).removesuffix(".") + unknown + ".", highlight=False)
     if retired:
         _list_retired(session.console, retired)
+    plan = plan_json(report, waiting)
     if report.exit_code:
         _print_failures(report)
         _warn("the preview failed: nothing was changed")
+        _emit(session, {"operation": "up", "plan": plan, "preview": results_json(report)})
         sys.exit(report.exit_code)
+    return plan
 
 
 def _list_retired(console: Console, retired: Mapping[str, int | None]) -> None:
@@ -349,6 +372,7 @@ def refresh(**run: Any) -> None:
 
 @click.command()
 @click.option("--yes", "-y", is_flag=True, help=_YES_HELP)
+@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
 @_run_options
 def destroy(yes: bool, **run: Any) -> None:
     """Delete every stack's resources, in reverse order (the stacks reading others go first).
@@ -364,16 +388,27 @@ def destroy(yes: bool, **run: Any) -> None:
     deployed = session.workspace.deployed()
     retired = session.retired(deployed)
     held = {n: deployed[n] for n in session.graph.reversed().order() if n in deployed}
+    summary: dict[str, Any] = {
+        "operation": "destroy",
+        "stacks": retired_json(held),
+        "retired": retired_json(retired),
+    }
     if not held and not retired:
         session.console.print("Nothing to destroy: none of these stacks is deployed.")
+        _emit(session, {**summary, "results": [], "retired_results": []})
         return
     _list_destroyed(session.console, held, retired)
     if not yes:
         counts = [*held.values(), *retired.values()]
         total = "" if None in counts else f" and their {sum(c or 0 for c in counts)} resources"
-        click.confirm(f"Destroy these {len(counts)} stack(s){total}?", abort=True)
+        question = f"Destroy these {len(counts)} stack(s){total}?"
+        click.confirm(question, abort=True, err=session.as_json)
     retired_report = session.destroy_retired(retired) if retired else None
-    _exit(session.run(session.graph, Operation.DESTROY), retired_report)
+    report = session.run(session.graph, Operation.DESTROY)
+    summary["results"] = results_json(report)
+    summary["retired_results"] = results_json(retired_report)
+    _emit(session, summary)
+    _exit(report, retired_report)
 
 
 def _list_destroyed(

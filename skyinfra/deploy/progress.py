@@ -181,3 +181,33 @@ def plan_table(
         held = "?" if count is None else str(count)
         table.add_row(f"[yellow]{name}[/]", "0", "0", "0", held, escape(retired_note))
     return table
+
+
+def results_json(report: Report | None) -> list[dict[str, object]]:
+    """Every stack's result, for `--json`."""
+    if report is None:
+        return []
+    return [
+        {
+            "stack": r.name,
+            "status": str(r.status),
+            "changes": dict(r.changes),
+            "message": r.message,
+            "seconds": round(r.seconds, 1),
+        }
+        for r in report.results
+    ]
+
+
+def plan_json(preview: Report, not_previewed: Mapping[str, str]) -> dict[str, object]:
+    """The plan of `up` for `--json`: per stack its counts (null: not previewed)."""
+    add, change, destroy = plan_totals(preview)
+    stacks: list[dict[str, object]] = [
+        {"stack": r.name, "changes": plan_counts(r.changes)} for r in preview.results
+    ]
+    stacks += [{"stack": n, "changes": None, "note": why} for n, why in not_previewed.items()]
+    return {"stacks": stacks, "add": add, "change": change, "destroy": destroy}
+
+
+def retired_json(retired: Mapping[str, int | None]) -> list[dict[str, object]]:
+    return [{"stack": n, "resources": c} for n, c in retired.items()]

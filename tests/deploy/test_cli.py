@@ -3,6 +3,7 @@ options, and a whole run against a fake workspace (compile, order, summary, exit
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -615,3 +616,37 @@ def test_destroys_question_counts_what_the_backend_holds(
         assert f"  {name}: 3 resources\n" in result.stdout
     assert "Destroy these 5 stack(s) and their 15 resources? [y/N]" in result.stdout
     assert "destroy" not in {op for op, _ in fake_pulumi.ops()}
+
+
+def test_json_summaries_of_up_and_destroy_leave_stdout_to_the_json(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    fake_workspace["deployed"].update({"aws-us-east-1": 3, **RETIRED})
+    spec = str(tiny_spec(tmp_path))
+    result = invoke("up", spec, "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["operation"] == "up"
+    assert summary["plan"]["add"] == 4 and summary["plan"]["destroy"] == 0
+    assert {
+        "stack": PEER,
+        "changes": None,
+        "note": ("not previewed: reads gcp-us-central1, not deployed yet"),
+    } in summary["plan"]["stacks"]
+    assert summary["retired"] == [
+        {"stack": "gcp-asia-east1", "resources": 6},
+        {"stack": "peer-aws-us-east-1--gcp-asia-east1", "resources": 2},
+    ]
+    assert [r["status"] for r in summary["results"]] == ["succeeded"] * 5
+    assert [r["stack"] for r in summary["retired_results"]] == list(RETIRED)[::-1]
+    assert "Plan: 4 to add" in result.stderr
+
+    result = invoke("destroy", spec, "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["stacks"] == [{"stack": "aws-us-east-1", "resources": 3}]
+    assert len(summary["results"]) == 5 and len(summary["retired_results"]) == 2
