@@ -290,33 +290,53 @@ def up(yes: bool, skip_preview: bool, **run: Any) -> None:
     deployed = session.workspace.deployed()
     retired = session.retired(deployed)
     summary: dict[str, Any] = {"operation": "up", "plan": None, "retired": retired_json(retired)}
-    destroy_retired = yes
     if not skip_preview:
         summary["plan"] = _preview(session, deployed, retired)
-        if not yes:
-            click.confirm(_up_question(retired), abort=True, err=session.as_json)
-            destroy_retired = True
-    elif retired and not yes:
-        _list_retired(session.console, retired)
-        destroy_retired = _interactive() and click.confirm(
-            f"Destroy the {len(retired)} retired stack(s) once the update is done?",
-            err=session.as_json,
-        )
+    destroy_retired = _confirm_up(session, yes, skip_preview, retired)
     report = session.run(session.graph, Operation.UP)
-    retired_report = None
-    if retired and not destroy_retired:
-        _warn(
-            f"retired stacks kept, still holding resources: {', '.join(retired)}; "
-            "`skyinfra up --yes` or `skyinfra destroy` removes them"
-        )
-    elif retired and report.exit_code:
-        _warn(f"retired stacks kept: {', '.join(retired)} (the new stacks are not all up)")
-    elif retired:
-        retired_report = session.destroy_retired(retired)
+    retired_report = _retire(session, retired, destroy_retired, report)
     summary["results"] = results_json(report)
     summary["retired_results"] = results_json(retired_report)
     _emit(session, summary)
     _exit(report, retired_report)
+
+
+def _confirm_up(
+    session: Session, yes: bool, skip_preview: bool, retired: Mapping[str, int | None]
+) -> bool:
+    """Ask before the update unless told not to (abort on a no); whether the retired stacks
+    are to be destroyed after it: `--skip-preview` confirms the update, not that."""
+    if yes:
+        return True
+    if not skip_preview:
+        click.confirm(_up_question(retired), abort=True, err=session.as_json)
+        return True
+    if not retired:
+        return False
+    _list_retired(session.console, retired)
+    return _interactive() and click.confirm(
+        f"Destroy the {len(retired)} retired stack(s) once the update is done?",
+        err=session.as_json,
+    )
+
+
+def _retire(
+    session: Session, retired: Mapping[str, int | None], wanted: bool, report: Report
+) -> Report | None:
+    """Destroy the retired stacks once every stack of the plan is up, if that is wanted;
+    say so when they are kept."""
+    if not retired:
+        return None
+    if not wanted:
+        _warn(
+            f"retired stacks kept, still holding resources: {', '.join(retired)}; "
+            "run `skyinfra up` again and confirm (or pass --yes) to destroy them"
+        )
+        return None
+    if report.exit_code:
+        _warn(f"retired stacks kept: {', '.join(retired)} (the new stacks are not all up)")
+        return None
+    return session.destroy_retired(retired)
 
 
 _RETIRED_NOTE = "retired: no longer in the plan; destroyed after the update"
