@@ -46,12 +46,12 @@ from skyinfra.deploy.orchestrator import (
 from skyinfra.deploy.progress import (
     Progress,
     failure_lines,
+    held_json,
     plan_json,
     plan_line,
     plan_table,
     resource_count,
     results_json,
-    retired_json,
     summary_table,
 )
 from skyinfra.deploy.project import (
@@ -289,7 +289,7 @@ def up(yes: bool, skip_preview: bool, **run: Any) -> None:
     session = open_session(Operation.UP, **run)
     deployed = session.workspace.deployed()
     retired = session.retired(deployed)
-    summary: dict[str, Any] = {"operation": "up", "plan": None, "retired": retired_json(retired)}
+    summary: dict[str, Any] = {"operation": "up", "plan": None, "retired": held_json(retired)}
     if not skip_preview:
         summary["plan"] = _preview(session, deployed, retired)
     destroy_retired = _confirm_up(session, yes, skip_preview, retired)
@@ -410,8 +410,8 @@ def destroy(yes: bool, **run: Any) -> None:
     held = {n: deployed[n] for n in session.graph.reversed().order() if n in deployed}
     summary: dict[str, Any] = {
         "operation": "destroy",
-        "stacks": retired_json(held),
-        "retired": retired_json(retired),
+        "stacks": held_json(held),
+        "retired": held_json(retired),
     }
     if not held and not retired:
         session.console.print("Nothing to destroy: none of these stacks is deployed.")
@@ -419,16 +419,19 @@ def destroy(yes: bool, **run: Any) -> None:
         return
     _list_destroyed(session.console, held, retired)
     if not yes:
-        counts = [*held.values(), *retired.values()]
-        total = "" if None in counts else f" and their {sum(c or 0 for c in counts)} resources"
-        question = f"Destroy these {len(counts)} stack(s){total}?"
-        click.confirm(question, abort=True, err=session.as_json)
+        click.confirm(_destroy_question(held, retired), abort=True, err=session.as_json)
     retired_report = session.destroy_retired(retired) if retired else None
     report = session.run(session.graph, Operation.DESTROY)
     summary["results"] = results_json(report)
     summary["retired_results"] = results_json(retired_report)
     _emit(session, summary)
     _exit(report, retired_report)
+
+
+def _destroy_question(held: Mapping[str, int | None], retired: Mapping[str, int | None]) -> str:
+    counts = [*held.values(), *retired.values()]
+    total = "" if None in counts else f" and their {sum(c or 0 for c in counts)} resources"
+    return f"Destroy these {len(counts)} stack(s){total}?"
 
 
 def _list_destroyed(

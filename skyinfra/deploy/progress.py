@@ -209,5 +209,6 @@ def plan_json(preview: Report, not_previewed: Mapping[str, str]) -> dict[str, ob
     return {"stacks": stacks, "add": add, "change": change, "destroy": destroy}
 
 
-def retired_json(retired: Mapping[str, int | None]) -> list[dict[str, object]]:
-    return [{"stack": n, "resources": c} for n, c in retired.items()]
+def held_json(held: Mapping[str, int | None]) -> list[dict[str, object]]:
+    """Stacks with the resources the backend counts in them, for `--json`."""
+    return [{"stack": n, "resources": c} for n, c in held.items()]
