@@ -272,7 +272,8 @@ def _emit(session: Session, summary: dict[str, Any]) -> None:
     "--skip-preview",
     is_flag=True,
     help="Update without previewing first; as with `pulumi up --skip-preview`, this is also "
-    "taken as confirmation (retired stacks are still destroyed only with --yes or a yes).",
+    "taken as confirmation (retired stacks are still destroyed only with --yes or when you "
+    "answer yes on a terminal).",
 )
 @_run_options
 def up(yes: bool, skip_preview: bool, **run: Any) -> None:
