@@ -144,16 +144,21 @@ def save_lock(spec_path: str | Path, plan: Plan) -> Path:
 
 
 def compile_project(
-    spec_path: str | Path, out_dir: str | Path, catalog: Catalog | None = None
+    spec_path: str | Path,
+    out_dir: str | Path,
+    catalog: Catalog | None = None,
+    plan: Plan | None = None,
 ) -> tuple[Plan, list[Path]]:
     """Write the Pulumi project for the spec into `out_dir` (atomically): the plan and files.
 
     The decisions compiled are recorded in the spec's lock file, so stacks and lock agree.
     What Pulumi or the user added to existing stack files is kept (`kept_stack_settings`).
+    `plan`, when given, is `plan_spec(spec_path, catalog)` already made (a deploy checks it
+    before anything is written).
     """
     from skyinfra.render import kept_stack_settings, render_project, write_tree
 
-    plan = plan_spec(spec_path, catalog)
+    plan = plan or plan_spec(spec_path, catalog)
     files = write_tree(Path(out_dir), kept_stack_settings(Path(out_dir), render_project(plan)))
     save_lock(spec_path, plan)
     return plan, files
