@@ -9,6 +9,28 @@ from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
 from skyinfra.errors import Problem
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
+# Regions with availability zones: the one table behind every zonal choice on Azure.
+# Zone-redundant storage (ZRS; elsewhere LRS), gateway public IPs in zones 1-3 and the
+# zone-redundant ExpressRoute gateway SKU exist only there: elsewhere Azure refuses zones
+# with `LocationNotSupportAvailabilityZones`. Source: "Azure regions with availability zones"
+# (https://learn.microsoft.com/azure/reliability/availability-zones-region-support).
+ZONAL_REGIONS = frozenset(
+    {
+        "australiaeast", "brazilsouth", "canadacentral", "centralindia", "centralus",
+        "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral",
+        "israelcentral", "italynorth", "japaneast", "koreacentral", "mexicocentral",
+        "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
+        "southafricanorth", "southcentralus", "southeastasia", "spaincentral",
+        "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "westeurope",
+        "westus2", "westus3",
+    }
+)  # fmt: skip
+
+
+def has_zones(region: str) -> bool:
+    """Whether `region` has availability zones (zonal resources are refused elsewhere)."""
+    return region in ZONAL_REGIONS
+
 
 def _image(publisher: str, offer: str, sku: str) -> dict[str, str]:
     return {"publisher": publisher, "offer": offer, "sku": sku, "version": "latest"}

@@ -1,13 +1,13 @@
 """Azure side of cross-cloud VPN links (peering reference sections 1.6, 2, 4 and 5).
 
-Site (cloud stack): two Standard static zone-redundant public IPs (their addresses exist at
-creation, so peers need not wait for the gateway) and one active-active, zone-redundant VPN
-gateway with BGP. A VNet has a single VPN gateway, so its custom BGP (APIPA) addresses list
-this side's inside address of every tunnel of ALL its links, as the planner decided them.
-Per link (peering stack): per tunnel, a local network gateway for the peer's tunnel address
-and BGP address, and a connection using this side's planned APIPA address. Azure does not
-open BGP from APIPA addresses: connections are responder-only and the peer initiates.
-Two regions of Azure: global VNet peering in both directions (peering stack).
+Site (cloud stack): two Standard static public IPs (their addresses exist at creation, so
+peers need not wait for the gateway) and one active-active VPN gateway with BGP, both
+zone-redundant where the region has zones. A VNet has a single VPN gateway, so its custom
+BGP (APIPA) addresses list this side's inside address of every tunnel of ALL its links, as
+the planner decided them. Per link (peering stack): per tunnel, a local network gateway for
+the peer's tunnel address and BGP address, and a connection using this side's planned APIPA
+address. Azure does not open BGP from APIPA addresses: connections are responder-only and
+the peer initiates. Two regions of Azure: global VNet peering in both directions (peering stack).
 """
 
 from __future__ import annotations
@@ -26,7 +26,12 @@ from skyinfra.topology import Site
 
 __all__ = ["lower_gateway", "lower_half", "lower_peering", "provider"]
 
-_SKU = "VpnGw1AZ"  # non-AZ VpnGw SKUs cannot be created since 2025-01-01
+# VpnGw1AZ in every region, zones or not. Microsoft, "VPN Gateway SKU consolidation and
+# migration" (https://learn.microsoft.com/azure/vpn-gateway/gateway-sku-consolidation): new
+# gateways with the non-AZ VpnGw1-5 SKUs cannot be created since 2025-01-01 (existing ones are
+# migrated to the AZ SKUs, non-AZ retired 2026-09), and the AZ SKUs deploy in all regions: in
+# one without zones the gateway is regional. Only its public IPs must drop their zones there.
+_SKU = "VpnGw1AZ"
 _CREATE_TIMEOUT = "90m"  # gateways take 45 minutes or more
 
 
