@@ -27,6 +27,8 @@ def test_aws_tunnel_options_are_valid_values() -> None:
         assert len(options[key]) == 1 and set(options[key]) <= valid, key
     for key, (low, high) in AWS_RANGES.items():
         assert low <= options[key] <= high, key
+    assert options["startup_action"] in {"add", "start"}
+    assert options["dpd_timeout_action"] in {"clear", "none", "restart"}
 
 
 def test_azure_ipsec_policy_uses_the_sdk_enums_and_documented_ranges() -> None:

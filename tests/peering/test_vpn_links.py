@@ -170,7 +170,6 @@ def test_aws_azure_gateways_asns_and_tunnel_addresses_agree() -> None:
     for (conn, n), lng in zip(_aws_tunnels(p), ordered(p, LNG), strict=True):
         assert lng.inputs["gatewayIpAddress"] == conn.outputs[f"tunnel{n}Address"]
         assert lng.inputs["bgpSettings"]["asn"] == int(aws_asn)
-        assert conn.inputs[f"tunnel{n}StartupAction"] == "start"  # Azure only responds
 
 
 def test_aws_azure_inside_addresses_in_the_apipa_band() -> None:
@@ -368,6 +367,15 @@ def test_gcp_azure_proposal_is_pinned_and_one_cloud_vpn_accepts() -> None:
         assert connection.inputs["connectionProtocol"] == "IKEv2"
         _check_google_accepts(_azure_proposal(connection))
     assert {t.inputs["ikeVersion"] for t in ordered(p, TUNNEL)} == {2}
+
+
+@pytest.mark.parametrize("peer", [AZURE, GCP])
+def test_aws_tunnels_start_and_restart_after_a_dead_peer_timeout(peer: object) -> None:
+    """AWS brings every tunnel up and, on a DPD timeout, renegotiates itself (the default
+    `clear` would wait for the peer, and Azure never initiates)."""
+    for conn, n in _aws_tunnels(_peering(AWS, peer)):
+        assert conn.inputs[f"tunnel{n}StartupAction"] == "start"
+        assert conn.inputs[f"tunnel{n}DpdTimeoutAction"] == "restart"
 
 
 # -- shared -----------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Site (cloud stack): one virtual private gateway attached to the VPC, with the BG
 planner gave the site, and route propagation into the VPC's route table, so prefixes learned
 over BGP reach the subnets. Per link (peering stack): a customer gateway per peer public IP
 and one two-tunnel VPN connection to each, with the planned inside /30s, the link's keys and
-the one IKEv2 proposal of `skyinfra.peering.ipsec` (one algorithm per role). Two regions of AWS: VPC peering and a route each way
+the one IKEv2 proposal of `skyinfra.peering.ipsec` (one algorithm per role); AWS initiates
+and restarts its tunnels itself. Two regions of AWS: VPC peering and a route each way
 (peering stack).
 """
 
@@ -16,7 +17,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from skyinfra.clouds import get_cloud
 from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
 from skyinfra.peering.ipsec import PROPOSAL, IpsecProposal
 from skyinfra.peering.model import NativePeering, Tunnel, TunnelEnd, VpnGateway
@@ -105,7 +105,14 @@ def _asn(asn: int) -> dict[str, str]:
 
 def tunnel_options(proposal: IpsecProposal) -> dict[str, Any]:
     """One tunnel's IKE options (without the `tunnelN_` prefix): the proposal, one value per
-    role. EC2 API VpnTunnelOptionsSpecification:
+    role, and who brings the tunnel up.
+
+    AWS initiates (`startup_action: start`) and, on a dead-peer-detection timeout, restarts
+    the negotiation itself (`dpd_timeout_action: restart`; the default `clear` ends the IKE
+    session and waits for the peer). Needed for a responder-only peer (Azure never initiates,
+    so a cleared tunnel would stay down), and set for every peer: GCP initiates and responds,
+    so AWS initiating too costs nothing, and recovery never depends on the peer. `start`
+    needs IKEv2, which every tunnel uses. EC2 API VpnTunnelOptionsSpecification:
     https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpnTunnelOptionsSpecification.html
     """
     return {
@@ -118,6 +125,8 @@ def tunnel_options(proposal: IpsecProposal) -> dict[str, Any]:
         "phase2_integrity_algorithms": [_INTEGRITY[proposal.esp_integrity]],
         "phase2_dh_group_numbers": [proposal.pfs_group],
         "phase2_lifetime_seconds": proposal.child_lifetime_seconds,
+        "startup_action": "start",
+        "dpd_timeout_action": "restart",
     }
 
 
@@ -128,8 +137,7 @@ def _connection(
     cgw: aws.ec2.CustomerGateway,
     tunnels: Grouped,
 ) -> aws.ec2.VpnConnection:
-    """Two BGP tunnels; a responder-only peer (Azure) needs AWS to start the negotiation."""
-    starts = get_cloud(side.peer.cloud).vpn_responder_only
+    """Two BGP tunnels with the planned inside /30s, the link's keys and the proposal."""
     options: dict[str, Any] = {}
     for tunnel, own, _ in tunnels:
         prefix = f"tunnel{own.slot + 1}_"
@@ -137,8 +145,6 @@ def _connection(
         options[prefix + "preshared_key"] = side.keys[tunnel.index]
         for key, value in tunnel_options(PROPOSAL).items():
             options[prefix + key] = value
-        if starts:
-            options[prefix + "startup_action"] = "start"
     return aws.ec2.VpnConnection(
         ctx.child(f"vpn-{interface}"),
         type="ipsec.1",

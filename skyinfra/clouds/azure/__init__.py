@@ -44,7 +44,6 @@ class Azure(Cloud):
     cross_region_link = "azure-vnet-peering"
     bgp_inside_ranges = ("169.254.21.0/24", "169.254.22.0/24")  # custom BGP (APIPA) band
     inside_first_host_rank = 1
-    vpn_responder_only = True  # no BGP from APIPA addresses: the peer must initiate
     reserved_asns = frozenset({8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520})
     gateway_subnet_prefix = 27  # `GatewaySubnet`: /27 is what Azure recommends
     interconnect = InterconnectSide(
