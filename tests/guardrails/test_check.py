@@ -66,11 +66,13 @@ def test_a_lowering_that_opens_ssh_to_the_internet_is_flagged(
     monkeypatch.setattr(NetworkPlan, "trusted_cidrs", property(lambda self: ("0.0.0.0/0",)))
     found = {
         (f.rule, f.stack, f.type)
-        for example in ("minimal", "three-clouds")  # three-clouds' AWS group has no port 22
+        for example in ("minimal", "three-clouds")
         for f in check_project(EXAMPLES / f"{example}.yaml").findings
     }
     assert found == {
         ("no-open-admin-ports", "aws-eu-west-1", "aws:ec2/securityGroup:SecurityGroup"),
+        # three-clouds' AWS group has no port 22: its private 443 must not be open either
+        ("no-open-admin-ports", "aws-us-east-1", "aws:ec2/securityGroup:SecurityGroup"),
         ("no-open-admin-ports", "azure-westeurope", "azure-native:network:NetworkSecurityGroup"),
         ("no-open-admin-ports", "gcp-us-central1", "gcp:compute/firewall:Firewall"),
     }
