@@ -7,10 +7,14 @@ the guardrail tests (tests/guardrails/test_check.py) doctor a lowering and check
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
+
+import pytest
 
 from skyinfra.api import Plan
 from skyinfra.build import build_topology
 from skyinfra.catalog import load_catalog
+from skyinfra.clouds.azure import lowering as azure_lowering
 from skyinfra.guardrails.check import check_previews
 from skyinfra.guardrails.rules import Finding
 from skyinfra.loader import parse_spec
@@ -63,3 +67,16 @@ def check(cloud: str) -> list[Finding]:
     """What the guardrails find in the stack on `cloud` (lowered now: patches apply)."""
     plan = plan_of(cloud)
     return check_previews(preview_topology(plan.topology, plan.stack_configs()), plan.topology)
+
+
+def share_azure_asgs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regress the Azure lowering to one ASG for every group of a network: the bastion's
+    internet rule then reaches the database's NICs."""
+    real = azure_lowering._application_security_groups
+
+    def one_for_all(*args: Any) -> Any:
+        asgs = real(*args)
+        first = next(iter(asgs.values()))
+        return dict.fromkeys(asgs, first)
+
+    monkeypatch.setattr(azure_lowering, "_application_security_groups", one_for_all)
