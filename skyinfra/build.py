@@ -12,7 +12,7 @@ from skyinfra.peering.model import LinkPlan, NetworkRecord
 from skyinfra.peering.replica import Replication
 from skyinfra.peering.replication import plan_replications
 from skyinfra.placement import Placement, arch_of
-from skyinfra.spec import Compute, Spec
+from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan, Topology
 
@@ -107,7 +107,6 @@ def _stack(
                 site,
                 cidrs,
                 links,
-                [g for g in groups if spec.network_of(g) == name],
                 homes.get((name, site)),
             )
             for (name, net_site) in cidrs
@@ -128,19 +127,15 @@ def _network(
     site: Site,
     cidrs: Mapping[ConcreteNetwork, str],
     links: LinkPlan,
-    groups: list[str],
     home: str | None,
 ) -> NetworkPlan:
     cloud, cidr = get_cloud(site.cloud), cidrs[(name, site)]
-    members = [spec.compute[g] for g in groups]
     prefix = cloud.gateway_subnet_prefix if links.gateway(name, site) else None
     return NetworkPlan(
         name=name,
         site=site,
         cidr=cidr,
         subnets=subnet_cidrs(cidr, cloud.subnets_per_network),
-        ingress_ports=_ports(members),
-        public_ports=_ports([m for m in members if m.public]),
         peer_cidrs=tuple(cidrs[(name, peer)] for peer in links.peers(name, site)),
         gateway_subnet=gateway_subnet(cidr, prefix) if prefix else None,
         home=None if home == site.stack else home,
@@ -164,10 +159,6 @@ def _homes(
         kept = [h for h in recorded.get(name, ()) if h in stacks]
         homes[(name, site)] = kept[0] if kept else stacks[0]
     return homes
-
-
-def _ports(groups: list[Compute]) -> tuple[int, ...]:
-    return tuple(sorted({p for g in groups for p in g.ports}))
 
 
 def _bucket(spec: Spec, name: str, site: Site) -> BucketPlan:
@@ -202,6 +193,8 @@ def _compute(spec: Spec, name: str, site: Site, placement: Placement) -> Compute
         disk_gb=group.resources.disk_gb,
         spot=group.spot,
         ssh_public_key=group.ssh_public_key,
+        ports=tuple(sorted(set(group.ports))),
+        public=group.public,
     )
 
 

@@ -25,8 +25,6 @@ class NetworkPlan:
     site: Site
     cidr: str
     subnets: tuple[str, ...]  # workload subnet CIDRs, inside `cidr`, in order
-    ingress_ports: tuple[int, ...] = ()  # TCP ports open to `trusted_cidrs`
-    public_ports: tuple[int, ...] = ()  # TCP ports open to the internet (`public: true` groups)
     peer_cidrs: tuple[str, ...] = ()  # CIDRs of the networks linked to this one (peering/)
     gateway_subnet: str | None = None  # the VPN gateway's own subnet, where the cloud needs one
     # The stack that creates the network when one network spans this cloud's regions (GCP)
@@ -35,7 +33,8 @@ class NetworkPlan:
 
     @property
     def trusted_cidrs(self) -> tuple[str, ...]:
-        """Sources allowed on `ingress_ports`: this network and its peers."""
+        """Private sources a group's ports admit (`ComputePlan.ports`): this network and its
+        peers. Ingress is per group: the network itself opens nothing."""
         return (self.cidr, *self.peer_cidrs)
 
 
@@ -65,6 +64,13 @@ class ComputePlan:
     disk_gb: int = 100
     spot: bool = False
     ssh_public_key: str | None = None
+    ports: tuple[int, ...] = ()  # TCP ports this group's VMs admit from the trusted CIDRs
+    public: bool = False  # `public: true`: `ports` also admit the internet, on this group only
+
+    @property
+    def public_ports(self) -> tuple[int, ...]:
+        """TCP ports open to the internet on this group's VMs (and no other group's)."""
+        return self.ports if self.public else ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,10 @@ class StackPlan:
 
     def network(self, name: str) -> NetworkPlan:
         return next(n for n in self.networks if n.name == name)
+
+    def groups_on(self, network: str) -> tuple[ComputePlan, ...]:
+        """This stack's compute groups attached to `network`, in plan order."""
+        return tuple(c for c in self.compute if c.network == network)
 
 
 @dataclass(frozen=True)

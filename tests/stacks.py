@@ -23,7 +23,8 @@ def stack_plan(
     count: int = 2,
     protect: bool = True,
 ) -> StackPlan:
-    """One network (10.1.0.0/16, port 22, peer 10.2.0.0/16), one bucket, one compute group."""
+    """One network (10.1.0.0/16, peer 10.2.0.0/16), one bucket, one compute group admitting
+    ports 22 and 443 (from the trusted CIDRs, and the internet if `public`)."""
     site = Site(cloud, REGIONS[cloud])
     subnets = ("10.1.0.0/20", "10.1.16.0/20") if cloud == "aws" else ("10.1.0.0/20",)
     network = NetworkPlan(
@@ -31,8 +32,6 @@ def stack_plan(
         site=site,
         cidr="10.1.0.0/16",
         subnets=subnets,
-        ingress_ports=(22, 443),
-        public_ports=(443,) if public else (),
         peer_cidrs=("10.2.0.0/16",),
     )
     default_types = {"aws": "m6i.xlarge", "gcp": "n2-standard-4", "azure": "Standard_D4s_v5"}
@@ -47,6 +46,8 @@ def stack_plan(
         disk_gb=200,
         spot=spot,
         ssh_public_key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample demo@example",
+        ports=(22, 443),
+        public=public,
     )
     bucket = BucketPlan(name="datasets", site=site, versioning=True, protect=protect)
     return StackPlan(

@@ -24,7 +24,9 @@ def test_each_stack_holds_its_own_resources_with_distinct_cidrs() -> None:
     (network,) = aws.networks
     assert network.site == Site("aws", "us-east-1")
     assert network.subnets == ("10.1.0.0/20", "10.1.16.0/20")
-    assert network.ingress_ports == (443,) and network.public_ports == ()
+    (web,) = aws.compute
+    assert (web.network, web.ports, web.public, web.public_ports) == ("core", (443,), False, ())
+    assert aws.groups_on(network.name) == (web,)
     cidrs = [s.networks[0].cidr for s in topology.stacks]
     assert len(set(cidrs)) == 3
 

@@ -1,8 +1,8 @@
 """Ingress rules as the clouds' resources spell them, normalised for `no-open-admin-ports`.
 
 AWS security groups (inline rules, standalone rules, VPC ingress rules), GCP firewalls and
-Azure NSGs (inline and standalone rules) each become `Ingress(protocol, ports, sources)`;
-one parser per type token.
+Azure NSGs (inline and standalone rules) each become `Ingress(protocol, ports, sources,
+targets)`; one parser per type token.
 """
 
 from __future__ import annotations
@@ -23,11 +23,25 @@ _ALL_PORTS = (0, 65535)
 
 @dataclass(frozen=True)
 class Ingress:
-    """One normalised allow-ingress rule."""
+    """One normalised allow-ingress rule.
+
+    `targets` are what the rule names as its destination among the VMs its resource governs:
+    GCP target tags and service accounts, Azure destination application security groups (as
+    the rule's `{"id": ...}` references: read the id only to match it, since an ASG's id is
+    unknown during a first preview and pulumi_policy raises on reading an unknown). None:
+    every VM the resource governs (an AWS security group's, an untargeted firewall's, an NSG
+    rule to an address prefix).
+    """
 
     protocol: str
     ports: tuple[int, int]
     sources: tuple[str, ...]
+    targets: tuple[Any, ...] | None = None
+
+    @property
+    def internet(self) -> tuple[str, ...]:
+        """The sources that mean "anywhere on the internet", sorted."""
+        return tuple(sorted({s for s in self.sources if s.lower() in ANYWHERE}))
 
 
 def _port_range(text: Any) -> tuple[int, int]:
@@ -71,11 +85,13 @@ def _gcp_firewall(r: Resource) -> Iterator[Ingress]:
     if r.inputs.get("direction", "INGRESS") != "INGRESS" or is_true(r.inputs.get("disabled")):
         return
     sources = tuple(str(s) for s in as_list(r.inputs.get("sourceRanges")))
+    named = [*as_list(r.inputs.get("targetTags")), *as_list(r.inputs.get("targetServiceAccounts"))]
+    targets = tuple(str(t) for t in named) or None
     for allow in as_list(r.inputs.get("allows")):
         protocol = str(lookup(allow, "protocol") or "").lower()
         ports = as_list(lookup(allow, "ports")) or ["*"]
         for port in ports:
-            yield Ingress(protocol, _port_range(port), sources)
+            yield Ingress(protocol, _port_range(port), sources, targets)
 
 
 def _azure_rule(rule: Any) -> Iterator[Ingress]:
@@ -84,8 +100,9 @@ def _azure_rule(rule: Any) -> Iterator[Ingress]:
     sources = [lookup(rule, "sourceAddressPrefix"), *as_list(lookup(rule, "sourceAddressPrefixes"))]
     ports = [lookup(rule, "destinationPortRange"), *as_list(lookup(rule, "destinationPortRanges"))]
     protocol = str(lookup(rule, "protocol") or "").lower()
+    targets = tuple(as_list(lookup(rule, "destinationApplicationSecurityGroups"))) or None
     for port in (p for p in ports if p is not None):
-        yield Ingress(protocol, _port_range(port), tuple(str(s) for s in sources if s))
+        yield Ingress(protocol, _port_range(port), tuple(str(s) for s in sources if s), targets)
 
 
 def _azure_nsg(r: Resource) -> Iterator[Ingress]:

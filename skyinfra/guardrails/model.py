@@ -76,11 +76,17 @@ class PlannedNetwork:
 
 @dataclass(frozen=True)
 class Intent:
-    """What the spec asks for on purpose, which the rules must not flag."""
+    """What the spec asks for on purpose, which the rules must not flag.
+
+    `public_ports` has every compute group, by (stack, component): the ports it opens to the
+    internet, empty unless it is `public: true`. `members` the groups' components on each
+    network, by (stack, network component).
+    """
 
     public_ports: Mapping[tuple[str, str], frozenset[int]] = field(default_factory=dict)
     unprotected: frozenset[tuple[str, str]] = frozenset()  # (stack, bucket component)
     networks: tuple[PlannedNetwork, ...] = ()
+    members: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
 
 def component_name(project: str, name: str) -> str:
@@ -91,17 +97,22 @@ def component_name(project: str, name: str) -> str:
 def intent_of(topology: Topology) -> Intent:
     """The exceptions the spec grants, and every stack's planned network ranges."""
     public: dict[tuple[str, str], frozenset[int]] = {}
+    members: dict[tuple[str, str], frozenset[str]] = {}
     unprotected: set[tuple[str, str]] = set()
     networks = []
     for stack in topology.stacks:
         for net in stack.networks:
             key = (stack.name, component_name(topology.project, net.name))
-            public[key] = frozenset(net.public_ports)
+            groups = stack.groups_on(net.name)
+            members[key] = frozenset(component_name(topology.project, g.name) for g in groups)
             networks.append(PlannedNetwork(stack.name, key[1], net.cidr))
+        for group in stack.compute:
+            key = (stack.name, component_name(topology.project, group.name))
+            public[key] = frozenset(group.public_ports)
         for bucket in stack.buckets:
             if not bucket.protect:
                 unprotected.add((stack.name, component_name(topology.project, bucket.name)))
-    return Intent(public, frozenset(unprotected), tuple(networks))
+    return Intent(public, frozenset(unprotected), tuple(networks), members)
 
 
 @dataclass(frozen=True)

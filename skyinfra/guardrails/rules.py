@@ -17,7 +17,7 @@ import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from skyinfra.guardrails.ingress import ANYWHERE, PORT_PROTOCOLS, ingress_rules
+from skyinfra.guardrails.ingress import PORT_PROTOCOLS, Ingress, ingress_rules
 from skyinfra.guardrails.model import (
     BUCKET_COMPONENT,
     Finding,
@@ -177,17 +177,155 @@ def _encrypted_buckets(resources: Sequence[Resource], _: Intent) -> Iterator[tup
 
 
 # -- no-open-admin-ports --------------------------------------------------------------------
+#
+# Internet ingress is for `public: true` groups, on their own ports and their own VMs. Per
+# resource (all a CrossGuard resource policy sees), a rule is judged by what owns it: a
+# compute group's rules may open that group's public ports; a network's rules that name a
+# target (a tag, an ASG) the ports some group of the network opens, and untargeted ones only
+# ports every group of it opens. Across a stack, a rule is judged by the VMs it reaches.
+# Resources of neither kind may not open SSH or RDP.
+
+_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+_SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
+_GCE_VMS = frozenset(
+    {"gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance"}
+)
+_VMS = frozenset({_TEMPLATE, "aws:ec2/instance:Instance", _SCALE_SET, *_GCE_VMS})
+# Resources whose rules apply to every VM that names them (directly or through a subnet).
+_RULE_HOLDERS = frozenset(
+    {"aws:ec2/securityGroup:SecurityGroup", "azure-native:network:NetworkSecurityGroup"}
+)
+
+
+def _allowed_here(r: Resource, rule: Ingress, intent: Intent) -> frozenset[int] | None:
+    """Ports `rule` of `r` may open to the internet, judging by `r` alone; None when `r`
+    belongs to no compute group or network of the spec."""
+    owner = (r.stack, r.component)
+    if owner in intent.public_ports:
+        return intent.public_ports[owner]
+    if owner not in intent.members:
+        return None
+    opened = [intent.public_ports.get((r.stack, m), frozenset()) for m in intent.members[owner]]
+    if not opened:
+        return frozenset()
+    if rule.targets is None:
+        return frozenset.intersection(*opened)
+    return frozenset.union(*opened)
+
+
+def _unasked(rule: Ingress, allowed: frozenset[int] | None) -> list[str]:
+    """The ports of `rule` outside `allowed` (None: only SSH and RDP are checked)."""
+    low, high = rule.ports
+    if allowed is None:
+        return [f"port {p}" for p in ADMIN_PORTS if low <= p <= high]
+    if high - low < len(allowed) and all(p in allowed for p in range(low, high + 1)):
+        return []
+    return [f"port {low}" if low == high else f"ports {low}-{high}"]
+
+
+def _internet_rules(r: Resource) -> Iterator[Ingress]:
+    return (i for i in ingress_rules(r) if i.internet and i.protocol in PORT_PROTOCOLS)
 
 
 def _open_admin_ports(r: Resource, intent: Intent) -> Iterator[str]:
-    allowed = intent.public_ports.get((r.stack, r.component), frozenset())
-    for rule in ingress_rules(r):
-        anywhere = sorted({s for s in rule.sources if s.lower() in ANYWHERE})
-        if not anywhere or rule.protocol not in PORT_PROTOCOLS:
-            continue
-        for port in ADMIN_PORTS:
-            if rule.ports[0] <= port <= rule.ports[1] and port not in allowed:
-                yield f"admits {', '.join(anywhere)} on port {port} ({rule.protocol})"
+    for rule in _internet_rules(r):
+        for ports in _unasked(rule, _allowed_here(r, rule, intent)):
+            yield f"admits {', '.join(rule.internet)} on {ports} ({rule.protocol})"
+
+
+def _exposed_groups(
+    resources: Sequence[Resource], intent: Intent
+) -> Iterator[tuple[Resource, str]]:
+    """Internet rules that reach VMs of a group on ports that group does not open publicly
+    (those the per-resource part already reports are left to it)."""
+    vms = [
+        vm
+        for vm in resources
+        if vm.type in _VMS and (vm.stack, vm.component) in intent.public_ports
+    ]
+    by_urn = {r.urn: r for r in resources}
+    for r in resources:
+        for rule in _internet_rules(r):
+            if _unasked(rule, _allowed_here(r, rule, intent)):
+                continue
+            for vm in vms:
+                if not _reaches(r, rule, vm, by_urn):
+                    continue
+                opened = intent.public_ports[(vm.stack, vm.component)]
+                for ports in _unasked(rule, opened):
+                    why = f"opens only {_ports(opened)}" if opened else "is not `public: true`"
+                    yield (
+                        r,
+                        (
+                            f"admits {', '.join(rule.internet)} on {ports} ({rule.protocol}) to "
+                            f"the VMs of {vm.component}, which {why}"
+                        ),
+                    )
+
+
+def _ports(ports: frozenset[int]) -> str:
+    return f"port{'s' if len(ports) > 1 else ''} {', '.join(str(p) for p in sorted(ports))}"
+
+
+def _reaches(r: Resource, rule: Ingress, vm: Resource, by_urn: Mapping[str, Resource]) -> bool:
+    """Whether `rule` of `r` applies to `vm` (a launch template, instance, instance template
+    or scale set)."""
+    if r.type == "gcp:compute/firewall:Firewall":
+        return vm.type in _GCE_VMS and _gce_targets(rule, r, vm)
+    if rule.targets is not None:  # Azure: to the NICs in the named ASGs
+        asgs = {str(lookup(asg, "id")) for asg in rule.targets}
+        return vm.type == _SCALE_SET and bool(asgs & _scale_set_asgs(vm))
+    holders = (
+        {r.urn}
+        if r.type in _RULE_HOLDERS
+        else {d for d in r.dependencies if _type_of(d) in _RULE_HOLDERS}
+    )
+    return any(_governs(h, vm, by_urn) for h in holders)
+
+
+def _governs(holder: str, vm: Resource, by_urn: Mapping[str, Resource]) -> bool:
+    """A security group or NSG applies to `vm` if `vm` names it, or names a subnet that does."""
+    if holder in vm.dependencies:
+        return True
+    subnets = (by_urn[d] for d in vm.dependencies if d in by_urn)
+    return any(holder in s.dependencies for s in subnets if s.type == "azure-native:network:Subnet")
+
+
+def _gce_targets(rule: Ingress, firewall: Resource, vm: Resource) -> bool:
+    """GCP: a firewall applies to the VMs of its network carrying one of its target tags or
+    service accounts; without targets, to all of them."""
+    nics = as_list(vm.inputs.get("networkInterfaces"))
+    networks = {_network_name(lookup(n, "network")) for n in nics}
+    if _network_name(firewall.inputs.get("network")) not in networks:
+        return False
+    if rule.targets is None:
+        return True
+    account = lookup(vm.inputs, "serviceAccount", "email")  # one per template or instance
+    named = {str(t) for t in [*as_list(vm.inputs.get("tags")), account] if t}
+    return bool(set(rule.targets) & named)
+
+
+def _network_name(ref: Any) -> str:
+    """`projects/p/global/networks/n`, its self link, or a bare name -> `n`."""
+    return str(ref).rsplit("/networks/", 1)[-1]
+
+
+def _scale_set_asgs(vm: Resource) -> set[str]:
+    nics = lookup(
+        vm.inputs, "virtualMachineProfile", "networkProfile", "networkInterfaceConfigurations"
+    )
+    return {
+        str(lookup(asg, "id"))
+        for nic in as_list(nics)
+        for ip in as_list(lookup(nic, "ipConfigurations"))
+        for asg in as_list(lookup(ip, "applicationSecurityGroups"))
+    }
+
+
+def _type_of(urn: str) -> str:
+    """`urn:pulumi:<stack>::<project>::<parent types$type>::<name>` -> `<type>`."""
+    parts = urn.split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) > 3 else ""
 
 
 # -- vpn-keys-secret, credentials-secret ---------------------------------------------------
@@ -328,11 +466,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "no-open-admin-ports",
-        "No ingress from 0.0.0.0/0 or ::/0 on SSH (22) or RDP (3389) unless the spec says "
-        "`public: true` for a group on that network with that port",
-        "admit 22/3389 from the network's own and peered CIDRs only, or set `public: true` "
-        "on the compute group that must be reachable from the internet",
+        "Internet ingress (0.0.0.0/0, ::/0, Internet) reaches a compute group's VMs only on "
+        "the ports of that group, and only if it says `public: true`; SSH (22) and RDP (3389) "
+        "are open to the internet nowhere else",
+        "admit a group's ports from the network's own and peered CIDRs only, on that group's "
+        "VMs only (its own security group, network tag or ASG); set `public: true` on the "
+        "compute group that must be reachable from the internet",
         resource=_open_admin_ports,
+        stack=_exposed_groups,
     ),
     Rule(
         "vpn-keys-secret",

@@ -60,11 +60,26 @@ def bare() -> StackPreview:
     return run(
         replace(
             stack,
-            networks=(replace(network, ingress_ports=()),),
+            networks=(network,),
             buckets=(replace(bucket, versioning=False),),
-            compute=(replace(group, arch="arm64", instance_type="m7g.large", ssh_public_key=None),),
+            compute=(
+                replace(
+                    group, ports=(), arch="arm64", instance_type="m7g.large", ssh_public_key=None
+                ),
+            ),
         )
     )
+
+
+def shared_sg(p: StackPreview) -> Registered:
+    """The network's security group (the compute group has its own)."""
+    (sg,) = [r for r in children(p, NETWORK_TOKEN) if r.type == SG]
+    return sg
+
+
+def group_sg(p: StackPreview) -> Registered:
+    (sg,) = [r for r in children(p, COMPUTE_TOKEN) if r.type == SG]
+    return sg
 
 
 def children(p: StackPreview, token: str) -> list[Registered]:
@@ -127,8 +142,19 @@ def test_every_subnet_routes_to_the_internet_gateway() -> None:
     assert associations == {(s, table.id) for s in ids(p, SUBNET)}
 
 
-def test_security_group_admits_the_planned_ports_from_trusted_cidrs_only() -> None:
-    sg = plain().one(SG)
+def test_network_security_group_admits_nothing_and_carries_the_egress() -> None:
+    sg = shared_sg(plain())
+    assert sg.name == "demo-core-sg"  # the logical name it always had (URNs)
+    assert sg.inputs["ingress"] == []  # explicit: removes rules deployed before
+    assert sg.inputs["egress"] == EGRESS
+    assert shared_sg(public_spot()).inputs["ingress"] == []  # a public group opens nothing here
+
+
+def test_group_security_group_admits_its_ports_from_trusted_cidrs_only() -> None:
+    p = plain()
+    sg = group_sg(p)
+    assert sg.name == "demo-api-sg"
+    assert sg.inputs["vpcId"] == p.one(VPC).id
     assert sg.inputs["ingress"] == [
         {
             "protocol": "tcp",
@@ -145,22 +171,22 @@ def test_security_group_admits_the_planned_ports_from_trusted_cidrs_only() -> No
             "description": "trusted tcp/443",
         },
     ]
-    assert sg.inputs["egress"] == EGRESS
+    assert sg.inputs["egress"] == []  # the network's group carries it
 
 
-def test_public_ports_are_open_to_the_internet() -> None:
-    rules = public_spot().one(SG).inputs["ingress"]
+def test_a_public_group_opens_its_ports_to_the_internet_on_its_own_group() -> None:
+    rules = group_sg(public_spot()).inputs["ingress"]
     assert [(r["fromPort"], r["toPort"], r["cidrBlocks"]) for r in rules] == [
         (22.0, 22.0, TRUSTED),
         (443.0, 443.0, TRUSTED),
+        (22.0, 22.0, ["0.0.0.0/0"]),
         (443.0, 443.0, ["0.0.0.0/0"]),
     ]
 
 
 def test_no_ingress_ports_means_no_ingress_rule() -> None:
-    sg = bare().one(SG)
-    assert sg.inputs["ingress"] == []
-    assert sg.inputs["egress"] == EGRESS
+    assert group_sg(bare()).inputs["ingress"] == []
+    assert shared_sg(bare()).inputs["ingress"] == []
 
 
 def test_network_outputs_resolve_to_the_created_resources() -> None:
@@ -171,7 +197,7 @@ def test_network_outputs_resolve_to_the_created_resources() -> None:
         "cidr": "10.1.0.0/16",
         "region": "us-east-1",
         "subnet_ids": ids(p, SUBNET),
-        "security_group_id": p.one(SG).id,
+        "security_group_id": shared_sg(p).id,
         "route_table_id": p.one(ROUTE_TABLE).id,
         "availability_zones": ["us-east-1a", "us-east-1b"],
     }
@@ -237,7 +263,9 @@ def test_bucket_outputs_carry_the_auto_generated_name() -> None:
 
 def test_compute_is_a_key_pair_a_launch_template_and_a_fixed_size_group() -> None:
     p = plain()
-    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([KEY_PAIR, TEMPLATE, GROUP])
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted(
+        [SG, KEY_PAIR, TEMPLATE, GROUP]
+    )
     assert p.one(KEY_PAIR).inputs["publicKey"] == (
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample demo@example"
     )
@@ -264,7 +292,7 @@ def test_launch_template_carries_image_type_disk_key_and_security_group() -> Non
         {
             "deviceIndex": 0.0,
             "associatePublicIpAddress": "true",
-            "securityGroups": [p.one(SG).id],
+            "securityGroups": [shared_sg(p).id, group_sg(p).id],
             "deleteOnTermination": "true",
         }
     ]
@@ -299,12 +327,14 @@ def test_gpu_comes_with_the_instance_type() -> None:
     p = a100()
     assert p.one(TEMPLATE).inputs["instanceType"] == "p4d.24xlarge"
     assert p.outputs["compute"]["api"]["instance_type"] == "p4d.24xlarge"
-    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([KEY_PAIR, TEMPLATE, GROUP])
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted(
+        [SG, KEY_PAIR, TEMPLATE, GROUP]
+    )
 
 
 def test_arm64_group_without_key_uses_the_arm64_image_and_no_key_pair() -> None:
     p = bare()
-    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([TEMPLATE, GROUP])
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([SG, TEMPLATE, GROUP])
     lt = p.one(TEMPLATE).inputs
     assert lt["instanceType"] == "m7g.large"
     assert lt["imageId"] == ami_id(

@@ -21,6 +21,7 @@ from tests.stacks import run, stack_plan
 RG = "azure-native:resources:ResourceGroup"
 NSG = "azure-native:network:NetworkSecurityGroup"
 VNET = "azure-native:network:VirtualNetwork"
+ASG = "azure-native:network:ApplicationSecurityGroup"
 SUBNET = "azure-native:network:Subnet"
 ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
@@ -44,11 +45,10 @@ def bare() -> StackPreview:
     return run(
         dataclasses.replace(
             plan,
-            networks=(dataclasses.replace(plan.networks[0], ingress_ports=()),),
             buckets=(dataclasses.replace(plan.buckets[0], versioning=False),),
             compute=(
                 dataclasses.replace(
-                    plan.compute[0], ssh_public_key=None, instance_type="Standard_D4_v5"
+                    plan.compute[0], ports=(), ssh_public_key=None, instance_type="Standard_D4_v5"
                 ),
             ),
         )
@@ -82,7 +82,7 @@ def vm_profile(p: StackPreview) -> dict[str, Any]:
 
 def test_network_resources_and_address_plan() -> None:
     p = preview()
-    assert tokens(p, NETWORK_TOKEN) == Counter({RG: 1, NSG: 1, VNET: 1, SUBNET: 1})
+    assert tokens(p, NETWORK_TOKEN) == Counter({RG: 1, ASG: 1, NSG: 1, VNET: 1, SUBNET: 1})
     (rg,) = [r for r in children(p, NETWORK_TOKEN) if r.type == RG]
     assert rg.inputs["location"] == "westeurope" and not rg.protect
     vnet, subnet = p.one(VNET).inputs, p.one(SUBNET).inputs
@@ -94,10 +94,19 @@ def test_network_resources_and_address_plan() -> None:
     assert subnet["networkSecurityGroup"] == {"id": p.one(NSG).id}
 
 
-def test_ingress_is_the_planned_ports_from_trusted_cidrs_and_vnet_is_denied() -> None:
-    got = rules(preview())
-    assert set(got) == {"allow-trusted-tcp", "deny-vnet-inbound"}
-    trusted, deny = got["allow-trusted-tcp"], got["deny-vnet-inbound"]
+def test_each_group_has_an_application_security_group() -> None:
+    p = preview()
+    asg = p.one(ASG)
+    assert asg.name == "demo-core-asg-api"
+    assert asg.inputs["location"] == "westeurope"
+    assert asg.inputs["resourceGroupName"] == p.one(VNET).inputs["resourceGroupName"]
+
+
+def test_ingress_is_the_group_ports_from_trusted_cidrs_to_its_asg_and_vnet_is_denied() -> None:
+    p = preview()
+    got = rules(p)
+    assert set(got) == {"allow-trusted-api", "deny-vnet-inbound"}
+    trusted, deny = got["allow-trusted-api"], got["deny-vnet-inbound"]
     assert (trusted["direction"], trusted["access"], trusted["protocol"]) == (
         "Inbound",
         "Allow",
@@ -105,6 +114,9 @@ def test_ingress_is_the_planned_ports_from_trusted_cidrs_and_vnet_is_denied() ->
     )
     assert trusted["destinationPortRanges"] == ["22", "443"]
     assert trusted["sourceAddressPrefixes"] == ["10.1.0.0/16", "10.2.0.0/16"]
+    # To the group's ASG only, and no destination prefix (a rule names exactly one kind).
+    assert trusted["destinationApplicationSecurityGroups"] == [{"id": p.one(ASG).id}]
+    assert "destinationAddressPrefix" not in trusted
     assert (deny["access"], deny["sourceAddressPrefix"], deny["destinationPortRange"]) == (
         "Deny",
         "VirtualNetwork",
@@ -113,15 +125,17 @@ def test_ingress_is_the_planned_ports_from_trusted_cidrs_and_vnet_is_denied() ->
     assert trusted["priority"] < deny["priority"] < 65000  # before Azure's AllowVnetInBound
 
 
-def test_public_ports_open_to_the_internet_only_when_public() -> None:
-    got = rules(preview(public=True))
-    public = got["allow-public-tcp"]
+def test_a_public_group_opens_its_ports_to_the_internet_on_its_asg() -> None:
+    p = preview(public=True)
+    got = rules(p)
+    public = got["allow-public-api"]
     assert (public["access"], public["protocol"], public["sourceAddressPrefix"]) == (
         "Allow",
         "Tcp",
         "Internet",
     )
-    assert public["destinationPortRanges"] == ["443"]
+    assert public["destinationPortRanges"] == ["22", "443"]
+    assert public["destinationApplicationSecurityGroups"] == [{"id": p.one(ASG).id}]
     priorities = [r["priority"] for r in got.values()]
     assert len(set(priorities)) == len(priorities) == 3
 
@@ -140,6 +154,7 @@ def test_network_outputs_resolve_to_mock_ids() -> None:
     assert out["subnet_ids"] == [p.one(SUBNET).id]
     assert out["subnet_ids"][0] == f"{out['id']}/subnets/workload-0"
     assert out["nsg_id"] == p.one(NSG).id
+    assert out["asg_ids"] == {"api": p.one(ASG).id}
     assert (out["cidr"], out["region"], out["location"]) == (
         "10.1.0.0/16",
         "westeurope",
@@ -283,13 +298,14 @@ def test_generated_password_reaches_the_engine_as_a_secret() -> None:
     assert disk == {"storageAccountType": "StandardSSD_LRS"}
 
 
-def test_nic_uses_the_subnet_and_nsg_with_a_standard_public_ip() -> None:
+def test_nic_uses_the_subnet_nsg_and_group_asg_with_a_standard_public_ip() -> None:
     p = preview()
     (nic,) = vm_profile(p)["networkProfile"]["networkInterfaceConfigurations"]
     assert nic["primary"] is True
     assert nic["networkSecurityGroup"] == {"id": p.one(NSG).id}
     (ip,) = nic["ipConfigurations"]
     assert ip["subnet"] == {"id": p.one(SUBNET).id}
+    assert ip["applicationSecurityGroups"] == [{"id": p.one(ASG).id}]
     assert ip["publicIPAddressConfiguration"]["sku"] == {"name": "Standard", "tier": "Regional"}
 
 

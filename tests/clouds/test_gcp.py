@@ -57,9 +57,9 @@ def firewalls(p: StackPreview) -> dict[str, dict[str, Any]]:
 # -- network --------------------------------------------------------------------------------
 
 
-def test_network_is_a_custom_mode_vpc_with_one_subnetwork_and_one_trusted_rule() -> None:
+def test_network_is_a_custom_mode_vpc_with_one_subnetwork_and_no_rule_of_its_own() -> None:
     p = plain()
-    assert sorted(r.type for r in children(p, NETWORK_TOKEN)) == sorted([FIREWALL, NETWORK, SUBNET])
+    assert sorted(r.type for r in children(p, NETWORK_TOKEN)) == sorted([NETWORK, SUBNET])
     net, subnet = p.one(NETWORK), p.one(SUBNET)
     assert net.inputs["autoCreateSubnetworks"] is False
     assert net.inputs["routingMode"] == "GLOBAL"
@@ -67,24 +67,30 @@ def test_network_is_a_custom_mode_vpc_with_one_subnetwork_and_one_trusted_rule()
     assert subnet.inputs["region"] == "us-central1"
     assert subnet.inputs["network"] == f"{PROJECT}/global/networks/demo-core-vpc"
     assert subnet.inputs["privateIpGoogleAccess"] is True
+
+
+def test_the_group_admits_its_ports_from_trusted_ranges_to_its_own_tag() -> None:
+    p = plain()
     assert firewalls(p) == {
-        "demo-core-fw-trusted": {
+        "demo-api-fw-trusted": {
             "network": f"{PROJECT}/global/networks/demo-core-vpc",
             "direction": "INGRESS",
             "allows": [{"protocol": "tcp", "ports": ["22", "443"]}],
             "sourceRanges": ["10.1.0.0/16", "10.2.0.0/16"],
-            "targetTags": ["demo-core-us-central1"],  # this region's VMs only
+            "targetTags": ["demo-api-vm"],  # this group's VMs only
         }
     }
+    assert {r.type for r in children(p, COMPUTE_TOKEN)} >= {FIREWALL}
 
 
-def test_public_ports_get_their_own_rule_from_anywhere() -> None:
+def test_a_public_group_gets_a_rule_from_anywhere_to_its_own_tag() -> None:
     rules = firewalls(t4_spot())
-    assert set(rules) == {"demo-core-fw-trusted", "demo-core-fw-public"}
-    public = rules["demo-core-fw-public"]
-    assert public["allows"] == [{"protocol": "tcp", "ports": ["443"]}]
+    assert set(rules) == {"demo-api-fw-trusted", "demo-api-fw-public"}
+    public = rules["demo-api-fw-public"]
+    assert public["allows"] == [{"protocol": "tcp", "ports": ["22", "443"]}]
     assert public["sourceRanges"] == ["0.0.0.0/0"]
-    assert rules["demo-core-fw-trusted"]["sourceRanges"] == ["10.1.0.0/16", "10.2.0.0/16"]
+    assert public["targetTags"] == ["demo-api-vm"]
+    assert rules["demo-api-fw-trusted"]["sourceRanges"] == ["10.1.0.0/16", "10.2.0.0/16"]
 
 
 def test_network_outputs_resolve_to_the_mock_ids_and_self_links() -> None:
@@ -94,7 +100,6 @@ def test_network_outputs_resolve_to_the_mock_ids_and_self_links() -> None:
     assert out == {
         "id": net_id,
         "name": "demo-core-vpc",
-        "target_tag": "demo-core-us-central1",
         "cidr": "10.1.0.0/16",
         "region": "us-central1",
         "subnet_ids": [subnet_id],
@@ -145,10 +150,10 @@ def test_bucket_outputs_carry_the_auto_named_bucket() -> None:
 
 def test_compute_is_a_template_behind_a_regional_mig() -> None:
     p = plain()
-    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([GROUP, TEMPLATE])
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([FIREWALL, GROUP, TEMPLATE])
     t = p.one(TEMPLATE).inputs
     assert t["machineType"] == "n2-standard-4"
-    assert t["tags"] == [p.one(FIREWALL).inputs["targetTags"][0]]  # the region's rules apply
+    assert t["tags"] == ["demo-api-vm"]  # what the group's firewall rules target
     assert t["disks"] == [
         {
             "boot": True,

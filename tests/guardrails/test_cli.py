@@ -28,7 +28,7 @@ def _open_ssh(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_clean_spec_exits_0(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(_minimal(tmp_path))])
     assert result.exit_code == 0, result.output
-    assert "no violations: 16 resources in 1 stack(s)" in result.output
+    assert "no violations: 17 resources in 1 stack(s)" in result.output
 
 
 def test_violations_exit_1_naming_stack_resource_rule_and_fix(
@@ -40,10 +40,10 @@ def test_violations_exit_1_naming_stack_resource_rule_and_fix(
     lines = result.output.splitlines()
     assert lines[0] == (
         "no-open-admin-ports aws-eu-west-1: aws:ec2/securityGroup:SecurityGroup "
-        "minimal-main-sg: admits 0.0.0.0/0 on port 22 (tcp)"
+        "minimal-app-sg: admits 0.0.0.0/0 on port 22 (tcp)"
     )
-    assert lines[1].startswith("    fix: admit 22/3389 from the network's own and peered CIDRs")
-    assert lines[-1] == "1 violation(s) of 1 rule(s) in 16 resources in 1 stack(s)"
+    assert lines[1].startswith("    fix: admit a group's ports from the network's own and peered")
+    assert lines[-1] == "1 violation(s) of 1 rule(s) in 17 resources in 1 stack(s)"
 
 
 def test_json_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,13 +58,13 @@ def test_json_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "rule": "no-open-admin-ports",
         "stack": "aws-eu-west-1",
         "type": "aws:ec2/securityGroup:SecurityGroup",
-        "name": "minimal-main-sg",
-        "urn": "urn:pulumi:aws-eu-west-1::minimal::skyinfra:network:Network"
-        "$aws:ec2/securityGroup:SecurityGroup::minimal-main-sg",
+        "name": "minimal-app-sg",
+        "urn": "urn:pulumi:aws-eu-west-1::minimal::skyinfra:compute:ComputeGroup"
+        "$aws:ec2/securityGroup:SecurityGroup::minimal-app-sg",
         "message": "admits 0.0.0.0/0 on port 22 (tcp)",
         "hint": finding["hint"],
     }
-    assert finding["hint"].startswith("admit 22/3389")
+    assert finding["hint"].startswith("admit a group's ports")
 
 
 def test_json_output_when_clean(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import grpc
 import pytest
+from click.testing import CliRunner
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
@@ -30,10 +31,13 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG as SECRET_SIG
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY as SIG
 from pulumi_policy.policy import _PolicyAnalyzerServicer
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from skyinfra.guardrails.pack import SECRETS_UNSEEN
+from skyinfra.cli import main
+from skyinfra.guardrails.check import resource_of
+from skyinfra.guardrails.pack import SECRETS_UNSEEN, policies
 from skyinfra.guardrails.rules import RULES, Resource
+from tests import exposure
 from tests.guardrails.previews import PREVIEWED, example, example_of, first, with_inputs
 from tests.guardrails.test_rules import CASES, VPC, Case
 
@@ -184,6 +188,61 @@ def test_cidr_policy_compares_the_stack_with_the_other_stacks_plan() -> None:
     assert (
         urn == vpc.urn and f"planned network {others[0].component} in {others[0].stack}" in message
     )
+
+
+def _exposure_pack(where: Path) -> dict[str, Policy]:
+    """The policies of the compiled project of the Azure bastion-and-database spec."""
+    spec = where / "exposure.yaml"
+    spec.write_text(exposure.spec_text("azure"))
+    out = where / "project"
+    compiled = CliRunner().invoke(main, ["compile", str(spec), "-o", str(out)])
+    assert compiled.exit_code == 0, compiled.output
+    return {p.name: p for p in policies(out)}
+
+
+def test_resource_policy_runs_on_an_nsg_whose_asgs_are_not_created_yet(tmp_path: Path) -> None:
+    """A first preview does not know the ASGs' ids: the per-resource part does not read them
+    (pulumi_policy would skip the policy), and still flags a rule to an ASG from the internet
+    on a port no group of the network opens publicly."""
+    policy = _exposure_pack(tmp_path)["no-open-admin-ports"]
+    nsg = exposure.preview("azure").one("azure-native:network:NetworkSecurityGroup")
+    rules = [
+        {**rule, "destinationApplicationSecurityGroups": [{"id": UNKNOWN_STRING_VALUE}]}
+        if "destinationApplicationSecurityGroups" in rule
+        else rule
+        for rule in nsg.inputs["securityRules"]
+    ]
+    unknown = with_inputs(resource_of(nsg), securityRules=rules)
+    assert _violations(policy, _resource_args(unknown)) == []
+    opened = [
+        {**r, "destinationPortRanges": ["5432"]} if "public" in r["name"] else r for r in rules
+    ]
+    [(message, _)] = _violations(policy, _resource_args(with_inputs(unknown, securityRules=opened)))
+    assert "admits Internet on port 5432 (tcp)" in message
+
+
+def test_stack_policy_reports_internet_ingress_reaching_a_private_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled pack of a public bastion next to a private database, over a stack whose
+    lowering gave both groups one ASG: only the stack policy can see whose NICs are in it."""
+    found = _exposure_pack(tmp_path)
+    clean = [resource_of(r) for r in exposure.preview("azure").resources if r.custom]
+    assert _violations(found["no-open-admin-ports-stack"], _stack_args(clean)) == []
+    exposure.share_azure_asgs(monkeypatch)
+    shared = [resource_of(r) for r in exposure.run("azure").resources if r.custom]
+    nsg = next(r for r in shared if r.type == "azure-native:network:NetworkSecurityGroup")
+    assert _violations(found["no-open-admin-ports"], _resource_args(nsg)) == []
+    reported = _violations(found["no-open-admin-ports-stack"], _stack_args(shared))
+    hint = next(r.hint for r in RULES if r.id == "no-open-admin-ports")
+    assert sorted(reported) == [
+        (
+            f"{nsg.type} {nsg.name}: admits Internet on port {port} (tcp) to the VMs of "
+            "exposure-db, which is not `public: true`\nfix: " + hint,
+            nsg.urn,
+        )
+        for port in (22, 3389)
+    ]
 
 
 def _request(r: Resource, secret: frozenset[str] = frozenset()) -> Any:

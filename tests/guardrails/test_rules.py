@@ -116,7 +116,7 @@ CASES = [
     Case("azure-http", ACCOUNT, _swap(lambda r: with_inputs(r, enableHttpsTrafficOnly=False)), "encryption-on", "enableHttpsTrafficOnly"),
     Case("azure-old-tls", ACCOUNT, _swap(lambda r: with_inputs(r, minimumTlsVersion="TLS1_0")), "encryption-on", "TLS1_0"),
     Case("aws-ssh-open", SG, _swap(_ingress_from_anywhere), "no-open-admin-ports", "0.0.0.0/0 on port 22"),
-    Case("gcp-ssh-open", FIREWALL, _swap(_firewall_from_anywhere), "no-open-admin-ports", "::/0 on port 22"),
+    Case("gcp-ssh-open", FIREWALL, _swap(_firewall_from_anywhere), "no-open-admin-ports", "::/0 on ports 20-23"),
     Case("azure-rdp-open", NSG, _swap(_nsg_rdp_from_internet), "no-open-admin-ports", "Internet on port 3389 (*)"),
     Case("aws-vpn-key-plain", VPN, _swap(lambda r: replace(r, secret_keys=frozenset({"tunnel2PresharedKey"}))), "vpn-keys-secret", "tunnel1PresharedKey"),
     Case("gcp-vpn-key-plain", TUNNEL, _swap(lambda r: replace(r, secret_keys=frozenset())), "vpn-keys-secret", "sharedSecret"),

@@ -24,10 +24,12 @@ def test_the_first_gcp_stack_creates_the_network_and_the_others_reference_it() -
     subnet = previews[other].one("gcp:compute/subnetwork:Subnetwork")
     assert subnet.inputs["network"] == network.id
     assert subnet.inputs["region"] == GCP.region
-    for stack, region in ((other, GCP.region), (home, GCP2.region)):
+    for stack in (other, home):
         firewall = previews[stack].one("gcp:compute/firewall:Firewall").inputs
         assert firewall["network"] == network.id
-        assert firewall["targetTags"] == [f"demo-core-{region}"]  # its region's VMs only
+        # The stack's group's VMs only: the tag its template alone carries.
+        template = previews[stack].one("gcp:compute/instanceTemplate:InstanceTemplate").inputs
+        assert firewall["targetTags"] == template["tags"] == [f"demo-vm-{stack}-vm"]
     assert previews[other].outputs["networks"]["core"]["self_link"] == network.outputs["selfLink"]
 
 

@@ -223,7 +223,12 @@ def test_aws_gcp_routes_reach_the_vpc_through_the_vgw() -> None:
         "routeTableId": p[AWS.stack].one("aws:ec2/routeTable:RouteTable").id,
     }
     assert association.urn in propagation.dependencies  # AWS: only after the association
-    sg = p[AWS.stack].one("aws:ec2/securityGroup:SecurityGroup")
+    # The compute group's security group (the network's admits nothing).
+    (sg,) = [
+        r
+        for r in p[AWS.stack].by_type("aws:ec2/securityGroup:SecurityGroup")
+        if r.inputs["ingress"]
+    ]
     gcp_cidr = t.stack(GCP.stack).network("core").cidr
     assert any(gcp_cidr in rule.get("cidrBlocks", []) for rule in sg.inputs["ingress"])
 

@@ -33,7 +33,8 @@ def test_aws_vpc_peering_requested_in_one_region_accepted_in_the_other() -> None
         table = stacks[here.stack].one("aws:ec2/routeTable:RouteTable").id
         assert routes[table]["destinationCidrBlock"] == cidr[there.stack]
         assert routes[table]["vpcPeeringConnectionId"] == peering.id
-        (rule,) = stacks[here.stack].one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
+        groups = stacks[here.stack].by_type("aws:ec2/securityGroup:SecurityGroup")
+        (rule,) = [r for sg in groups for r in sg.inputs["ingress"]]  # the compute group's
         assert rule["cidrBlocks"] == [cidr[here.stack], cidr[there.stack]]
 
 

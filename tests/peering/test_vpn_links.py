@@ -139,7 +139,8 @@ def test_aws_gcp_cidrs_are_routed_and_only_the_peer_is_admitted() -> None:
     assert propagation.inputs["routeTableId"] == aws.one("aws:ec2/routeTable:RouteTable").id
     assert propagation.inputs["vpnGatewayId"] == aws.one(VGW).id
     assert ordered(_peering(AWS, GCP), VPN)[0].inputs["staticRoutesOnly"] is False
-    (rule,) = aws.one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
+    groups = aws.by_type("aws:ec2/securityGroup:SecurityGroup")
+    (rule,) = [r for sg in groups for r in sg.inputs["ingress"]]  # the compute group's
     assert rule["cidrBlocks"] == [aws_cidr, gcp_cidr] and rule["fromPort"] == PORT
     gcp = stacks[GCP.stack]
     assert gcp.one(ROUTER).inputs["bgp"]["advertisedIpRanges"] == [{"range": gcp_cidr}]
@@ -208,7 +209,9 @@ def test_aws_azure_nsg_admits_the_peer_cidr() -> None:
     aws_cidr = topology.stack(AWS.stack).networks[0].cidr
     azure_cidr = topology.stack(AZURE.stack).networks[0].cidr
     nsg = stacks[AZURE.stack].one("azure-native:network:NetworkSecurityGroup")
-    trusted = next(r for r in nsg.inputs["securityRules"] if r["name"] == "allow-trusted-tcp")
+    trusted = next(
+        r for r in nsg.inputs["securityRules"] if r["name"] == f"allow-trusted-vm-{AZURE.stack}"
+    )
     assert trusted["sourceAddressPrefixes"] == [azure_cidr, aws_cidr]
 
 

@@ -1,10 +1,11 @@
 """AWS lowering: neutral plans -> pulumi_aws resources (imported only when lowering).
 
 A network is a VPC with one subnet per planned subnet CIDR (each in its own availability
-zone), an internet gateway and its route table, and one security group holding exactly the
-planned ingress. A bucket is an auto-named S3 bucket with ACLs off, public access blocked,
-KMS encryption and versioning. A compute group is a launch template behind an auto scaling
-group of fixed size. GPUs come with the instance type on AWS, so nothing is attached.
+zone), an internet gateway and its route table, and a shared security group that admits
+nothing (it carries the VMs' egress). A bucket is an auto-named S3 bucket with ACLs off, public
+access blocked, KMS encryption and versioning. A compute group is a launch template behind an
+auto scaling group of fixed size, with a security group of its own holding exactly the group's
+ingress. GPUs come with the instance type on AWS, so nothing is attached.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
     zones = _zone_names(ctx)
     subnets = [_subnet(ctx, vpc, zones, i, cidr) for i, cidr in enumerate(plan.subnets)]
     table = _route_table(ctx, vpc, subnets)
-    group = _security_group(plan, ctx, vpc)
+    group = _shared_security_group(ctx, vpc)
     return {
         "id": vpc.id,
         "name": ctx.child("vpc"),
@@ -105,20 +106,43 @@ def _route_table(
     return table
 
 
-def _security_group(plan: NetworkPlan, ctx: Context, vpc: aws.ec2.Vpc) -> aws.ec2.SecurityGroup:
-    """Inline rules, so the group holds exactly the planned ingress (and drifted rules are
-    removed). Security groups deny by default: no ports means no ingress rule at all."""
-    trusted = [_tcp(port, plan.trusted_cidrs, "trusted") for port in sorted(plan.ingress_ports)]
-    public = [_tcp(port, (_ANYWHERE,), "public") for port in sorted(plan.public_ports)]
+def _shared_security_group(ctx: Context, vpc: aws.ec2.Vpc) -> aws.ec2.SecurityGroup:
+    """The network's group, on every VM of it: egress to anywhere (the VMs' way out) and no
+    ingress. Ingress is per compute group (`_group_security_group`), so a public bastion does
+    not open its ports on the network's other VMs. `ingress=[]` is explicit: the rules are
+    inline (attributes-as-blocks), and only an empty list removes rules already deployed
+    (the pulumi_aws SecurityGroup docs, "Removing All Ingress and Egress Rules")."""
     return aws.ec2.SecurityGroup(
         ctx.child("sg"),
         vpc_id=vpc.id,
         # Changing the description replaces the group: keep it constant.
         description="skyinfra workload ingress",
-        ingress=trusted + public,
+        ingress=[],
         egress=[
             {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": [_ANYWHERE]},
         ],
+        tags=_tags(ctx, "sg"),
+        opts=ctx.opts(),
+    )
+
+
+def _group_security_group(
+    plan: ComputePlan, ctx: Context, network: Outputs
+) -> aws.ec2.SecurityGroup:
+    """This group's ingress, on this group's VMs only: its ports from the network's trusted
+    (private) CIDRs and, only if the group is `public: true`, from the internet. Inline rules
+    hold exactly that (drifted rules are removed); no ports means no ingress. No egress rule:
+    AWS would add an allow-all one, which the provider removes; the shared group carries it."""
+    trusted_cidrs = ctx.stack.network(plan.network).trusted_cidrs
+    trusted = [_tcp(port, trusted_cidrs, "trusted") for port in sorted(set(plan.ports))]
+    public = [_tcp(port, (_ANYWHERE,), "public") for port in sorted(set(plan.public_ports))]
+    return aws.ec2.SecurityGroup(
+        ctx.child("sg"),
+        vpc_id=network["id"],
+        # Changing the description replaces the group: keep it constant.
+        description="skyinfra compute group ingress",
+        ingress=trusted + public,
+        egress=[],
         tags=_tags(ctx, "sg"),
         opts=ctx.opts(),
     )
@@ -205,7 +229,8 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
     """A launch template and an auto scaling group pinned at `plan.count` VMs over the
     network's subnets (one per zone), so lost VMs are replaced in whichever zone has room."""
     network = ctx.attached_network()
-    template = _launch_template(plan, ctx, network)
+    ingress = _group_security_group(plan, ctx, network)
+    template = _launch_template(plan, ctx, network, ingress)
     group = aws.autoscaling.Group(
         ctx.child("asg"),
         vpc_zone_identifiers=network["subnet_ids"],
@@ -221,7 +246,9 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
     return compute_outputs(plan, group.id, launch_template_id=template.id)
 
 
-def _launch_template(plan: ComputePlan, ctx: Context, network: Outputs) -> aws.ec2.LaunchTemplate:
+def _launch_template(
+    plan: ComputePlan, ctx: Context, network: Outputs, ingress: aws.ec2.SecurityGroup
+) -> aws.ec2.LaunchTemplate:
     """The VM blueprint. `update_default_version` keeps the default in step with `$Latest`."""
     ami = _ami(plan, ctx)
     return aws.ec2.LaunchTemplate(
@@ -229,7 +256,7 @@ def _launch_template(plan: ComputePlan, ctx: Context, network: Outputs) -> aws.e
         image_id=ami.id,
         instance_type=plan.instance_type,
         key_name=_key_name(plan, ctx),
-        network_interfaces=[_nic(network)],
+        network_interfaces=[_nic(network, ingress)],
         block_device_mappings=[_root_disk(plan, ami.root_device_name)],
         # IMDSv2 only; hop limit 2 lets containers on the VM reach the metadata service.
         metadata_options={
@@ -276,13 +303,16 @@ def _key_name(plan: ComputePlan, ctx: Context) -> pulumi.Output[str] | None:
     return pair.key_name
 
 
-def _nic(network: Outputs) -> aws.ec2.LaunchTemplateNetworkInterfaceArgsDict:
-    """A public IP so VMs reach the internet through the gateway (there is no NAT); the
-    security group still admits only the planned ingress. Booleans are strings here."""
+def _nic(
+    network: Outputs, ingress: aws.ec2.SecurityGroup
+) -> aws.ec2.LaunchTemplateNetworkInterfaceArgsDict:
+    """A public IP so VMs reach the internet through the gateway (there is no NAT); what
+    reaches them is only what the group's own security group admits (the shared one admits
+    nothing). Booleans are strings here."""
     return {
         "device_index": 0,
         "associate_public_ip_address": "true",
-        "security_groups": [network["security_group_id"]],
+        "security_groups": [network["security_group_id"], ingress.id],
         "delete_on_termination": "true",
     }
 

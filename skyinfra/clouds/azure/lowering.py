@@ -1,7 +1,8 @@
 """Azure lowering: neutral plans -> pulumi_azure_native resources (imported only when lowering).
 
-A network is a resource group holding a VNet, its subnets and one network security group; a
-bucket is a blob container in a private, versioned StorageV2 account that lives in its own
+A network is a resource group holding a VNet, its subnets, one network security group and an
+application security group per compute group: the NSG's allow rules target a group's ASG, so
+each group admits only its own ports (and the internet only if it is `public: true`). A bucket is a blob container in a private, versioned StorageV2 account that lives in its own
 (protected) resource group; a compute group is a Uniform virtual machine scale set in the
 network's resource group. GPUs come with the VM size (NC/ND/NV families): nothing to attach.
 """
@@ -26,14 +27,15 @@ __all__ = ["LOWERINGS"]
 
 # -- network --------------------------------------------------------------------------------
 
-# NSG rule priorities (100..4096, lower wins); Azure's default rules start at 65000.
-_TRUSTED_PRIORITY = 100
-_PUBLIC_PRIORITY = 110
+# NSG rule priorities (100..4096, lower wins); Azure's default rules start at 65000. The
+# allow rules take 100, 101, ... (they never overlap: each targets one group's ASG).
+_FIRST_ALLOW_PRIORITY = 100
 _DENY_VNET_PRIORITY = 4000
 
 
 def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
-    """A resource group with a VNet whose workload subnets share one NSG.
+    """A resource group with a VNet whose workload subnets share one NSG, and one ASG per
+    compute group on the network (what the NSG's allow rules target).
 
     Subnets are separate `Subnet` resources and the VNet leaves `subnets` unset: since Network
     API 2023-09-01 (azure-native 3.x uses 2024-05-01) a VNet update without `subnets` keeps the
@@ -42,11 +44,12 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
     rg = resources.ResourceGroup(
         ctx.child("rg"), location=plan.site.region, tags=_tags(ctx), opts=ctx.opts()
     )
+    asgs = _application_security_groups(plan, ctx, rg)
     nsg = network.NetworkSecurityGroup(
         ctx.child("nsg"),
         resource_group_name=rg.name,
         location=plan.site.region,
-        security_rules=_security_rules(plan),
+        security_rules=_security_rules(plan, ctx, asgs),
         tags=_tags(ctx),
         opts=ctx.opts(),
     )
@@ -67,6 +70,7 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
         "subnet_ids": [s.id for s in subnets],
         "resource_group_name": rg.name,
         "nsg_id": nsg.id,
+        "asg_ids": {group: asg.id for group, asg in asgs.items()},
         "location": plan.site.region,
     }
     if plan.gateway_subnet:
@@ -119,17 +123,45 @@ def _subnets(
     return subnets
 
 
-def _security_rules(plan: NetworkPlan) -> list[network.SecurityRuleArgsDict]:
-    """Planned ingress only. Azure's default AllowVnetInBound would admit every port from every
-    peered or VPN-learned range, so an explicit deny for "VirtualNetwork" sits below our allows
-    (other clouds admit only the planned ports from peers). Egress keeps Azure's defaults."""
-    rules: list[network.SecurityRuleArgsDict] = []
-    if plan.ingress_ports:
-        rules.append(
-            _allow("allow-trusted-tcp", _TRUSTED_PRIORITY, plan.ingress_ports, plan.trusted_cidrs)
+def _application_security_groups(
+    plan: NetworkPlan, ctx: Context, rg: resources.ResourceGroup
+) -> dict[str, network.ApplicationSecurityGroup]:
+    """One ASG per compute group on the network, by group name: the group's scale set puts
+    its NICs in it, and the NSG rules for that group's ports name it as their destination."""
+    return {
+        group.name: network.ApplicationSecurityGroup(
+            ctx.child(f"asg-{group.name}"),
+            resource_group_name=rg.name,
+            location=plan.site.region,
+            tags=_tags(ctx),
+            opts=ctx.opts(),
         )
-    if plan.public_ports:
-        rules.append(_allow("allow-public-tcp", _PUBLIC_PRIORITY, plan.public_ports, "Internet"))
+        for group in ctx.stack.groups_on(plan.name)
+    }
+
+
+def _security_rules(
+    plan: NetworkPlan, ctx: Context, asgs: dict[str, network.ApplicationSecurityGroup]
+) -> list[network.SecurityRuleArgsDict]:
+    """Per group: its ports from the trusted CIDRs and, only for a `public: true` group, from
+    the internet, each rule to that group's ASG alone. Azure's default AllowVnetInBound would
+    admit every port from every peered or VPN-learned range, so an explicit deny for
+    "VirtualNetwork" sits below the allows (other clouds admit only the planned ports from
+    peers). Egress keeps Azure's defaults."""
+    wanted: list[tuple[str, tuple[int, ...], tuple[str, ...] | str, str]] = []
+    for group in ctx.stack.groups_on(plan.name):
+        if group.ports:
+            wanted.append(
+                (f"allow-trusted-{group.name}", group.ports, plan.trusted_cidrs, group.name)
+            )
+        if group.public_ports:
+            wanted.append(
+                (f"allow-public-{group.name}", group.public_ports, "Internet", group.name)
+            )
+    rules = [
+        _allow(name, _FIRST_ALLOW_PRIORITY + i, ports, sources, asgs[group].id)
+        for i, (name, ports, sources, group) in enumerate(wanted)
+    ]
     rules.append(
         {
             "name": "deny-vnet-inbound",
@@ -147,9 +179,15 @@ def _security_rules(plan: NetworkPlan) -> list[network.SecurityRuleArgsDict]:
 
 
 def _allow(
-    name: str, priority: int, ports: Sequence[int], sources: Sequence[str] | str
+    name: str,
+    priority: int,
+    ports: Sequence[int],
+    sources: Sequence[str] | str,
+    asg: pulumi.Output[str],
 ) -> network.SecurityRuleArgsDict:
-    """An inbound allow rule: TCP `ports` from `sources` (CIDRs, or one service tag)."""
+    """An inbound allow rule: TCP `ports` from `sources` (CIDRs, or one service tag) to the
+    NICs in ASG `asg`. No destination prefix: a rule names exactly one of prefix, prefixes or
+    ASGs (Azure refuses the rule otherwise)."""
     rule: network.SecurityRuleArgsDict = {
         "name": name,
         "priority": priority,
@@ -157,7 +195,7 @@ def _allow(
         "access": "Allow",
         "protocol": "Tcp",
         "source_port_range": "*",
-        "destination_address_prefix": "*",
+        "destination_application_security_groups": [{"id": asg}],
         "destination_port_ranges": [str(p) for p in sorted(set(ports))],
     }
     if isinstance(sources, str):
@@ -321,7 +359,7 @@ def _vm_profile(
     profile: compute.VirtualMachineScaleSetVMProfileArgsDict = {
         "storage_profile": _storage_profile(plan),
         "os_profile": _os_profile(plan, ctx),
-        "network_profile": _network_profile(net),
+        "network_profile": _network_profile(plan, net),
     }
     if plan.spot:
         # Delete, not Deallocate: a deallocated VM still pays for its disk and holds quota; the
@@ -392,18 +430,17 @@ def _computer_name_prefix(name: str) -> str:
     return label if label and not label.isdigit() else f"vm{label}"[:_COMPUTER_NAME_PREFIX_MAX]
 
 
-def _network_profile(net: Outputs) -> compute.VirtualMachineScaleSetNetworkProfileArgsDict:
-    """One NIC in the first subnet behind the network's NSG. Each VM gets a Standard public
-    IP so it reaches the internet (Azure is retiring default outbound access); Standard IPs
-    admit nothing the NSG does not allow."""
+def _network_profile(
+    plan: ComputePlan, net: Outputs
+) -> compute.VirtualMachineScaleSetNetworkProfileArgsDict:
+    """One NIC in the first subnet behind the network's NSG, in the group's own ASG (the only
+    destination of the NSG rules for this group's ports)."""
     ip_config: compute.VirtualMachineScaleSetIPConfigurationArgsDict = {
         "name": "primary",
         "primary": True,
         "subnet": {"id": net["subnet_ids"][0]},
-        "public_ip_address_configuration": {
-            "name": "public",
-            "sku": {"name": "Standard", "tier": "Regional"},
-        },
+        "application_security_groups": [{"id": net["asg_ids"][plan.name]}],
+        "public_ip_address_configuration": _public_ip_configuration(),
     }
     return {
         "network_interface_configurations": [
@@ -415,6 +452,17 @@ def _network_profile(net: Outputs) -> compute.VirtualMachineScaleSetNetworkProfi
             }
         ]
     }
+
+
+def _public_ip_configuration() -> (
+    compute.VirtualMachineScaleSetPublicIPAddressConfigurationArgsDict
+):
+    """Each VM of every group gets a Standard public IP: it is the VMs' way out to the
+    internet (there is no NAT gateway yet, and Azure is retiring default outbound access).
+    It never depends on other groups of the network being public, and it admits nothing by
+    itself: Standard IPs are closed until an NSG rule allows traffic, and only a `public:
+    true` group's ASG has a rule from the internet."""
+    return {"name": "public", "sku": {"name": "Standard", "tier": "Regional"}}
 
 
 # -- shared ---------------------------------------------------------------------------------

@@ -164,6 +164,9 @@ FAKES = CloudFakes(
         "azure-native:network:NetworkSecurityGroup": _arm(
             _NETWORK, "networkSecurityGroupName", ("networkSecurityGroups", None)
         ),
+        "azure-native:network:ApplicationSecurityGroup": _arm(
+            _NETWORK, "applicationSecurityGroupName", ("applicationSecurityGroups", None)
+        ),
         "azure-native:network:VirtualNetwork": _arm(
             _NETWORK, "virtualNetworkName", ("virtualNetworks", None)
         ),

@@ -1,10 +1,10 @@
 """Google Cloud lowering: neutral plans -> pulumi_gcp resources (imported only when lowering).
 
-A network is a custom-mode VPC network with its subnetworks and allow-only firewall rules; a
-bucket is a private, versioned GCS bucket; a compute group is an instance template behind a
-regional managed instance group. GPU groups get the accelerator wiring GCP needs (guest
-accelerators on N1, built-in GPUs on the accelerator-optimised families) and a distribution
-shape that tolerates zones without the GPU.
+A network is a custom-mode VPC network with its subnetworks; a bucket is a private, versioned
+GCS bucket; a compute group is an instance template behind a regional managed instance group,
+with allow-only firewall rules that target the group's own network tag. GPU groups get the
+accelerator wiring GCP needs (guest accelerators on N1, built-in GPUs on the
+accelerator-optimised families) and a distribution shape that tolerates zones without the GPU.
 """
 
 from __future__ import annotations
@@ -34,15 +34,13 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
     others (`plan.home` set) add their regional subnetwork and firewall rules to it, read by
     StackReference. GLOBAL dynamic routing lets routes that a Cloud Router learns over a VPN
     reach every region. A GCP network has no CIDR of its own: the plan's `cidr` (this
-    region's part) lives on in the outputs and the firewall's trusted sources.
+    region's part) lives on in the outputs and the groups' firewall rules' trusted sources.
+    The network holds no firewall rule: ingress is per compute group (`_firewalls`).
     """
     net = _network(plan, ctx)
     subnets = [_subnetwork(plan, ctx, net["id"], i, cidr) for i, cidr in enumerate(plan.subnets)]
-    tag = _dns_label(f"{ctx.name}-{plan.site.region}", 63)
-    _firewalls(plan, ctx, net["id"], tag)
     return {
         **net,
-        "target_tag": tag,
         "cidr": plan.cidr,
         "region": plan.site.region,
         "subnet_ids": [s.id for s in subnets],
@@ -75,14 +73,18 @@ def _subnetwork(
     )
 
 
-def _firewalls(plan: NetworkPlan, ctx: Context, network: Any, tag: str) -> None:
+def _firewalls(plan: ComputePlan, ctx: Context, tag: str) -> None:
     """Allow rules only: GCP's implied rules already deny all other ingress and allow all egress.
 
-    A firewall rule applies to the whole (global) network: each stack's rules target its own
-    region's VMs (by network tag), so one region's peers are not admitted to another region.
+    A firewall rule applies to the whole (global) network, to the VMs it targets: each rule
+    here targets this group's network tag, which only this group's template carries, so a
+    `public: true` bastion opens its ports on its own VMs, not on its neighbours'. The trusted
+    sources are this region's part of the network and its peers.
     """
-    if plan.ingress_ports:
-        _allow(ctx, "fw-trusted", network, plan.ingress_ports, plan.trusted_cidrs, tag)
+    network = ctx.attached_network()["id"]
+    if plan.ports:
+        trusted = ctx.stack.network(plan.network).trusted_cidrs
+        _allow(ctx, "fw-trusted", network, plan.ports, trusted, tag)
     if plan.public_ports:
         _allow(ctx, "fw-public", network, plan.public_ports, ("0.0.0.0/0",), tag)
 
@@ -95,7 +97,7 @@ def _allow(
     sources: tuple[str, ...],
     tag: str,
 ) -> gcp.compute.Firewall:
-    """One ingress rule: TCP `ports` from `sources` to this region's VMs of the network."""
+    """One ingress rule: TCP `ports` from `sources` to the VMs carrying network tag `tag`."""
     return gcp.compute.Firewall(
         ctx.child(suffix),
         network=network,
@@ -143,8 +145,11 @@ _MAX_ZONES = 4
 
 
 def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
-    """An instance template and a regional MIG of `plan.count` VMs spread over the region."""
-    template = _template(plan, ctx)
+    """An instance template and a regional MIG of `plan.count` VMs spread over the region,
+    and the firewall rules that admit this group's ingress."""
+    tag = _target_tag(ctx)
+    _firewalls(plan, ctx, tag)
+    template = _template(plan, ctx, tag)
     group = gcp.compute.RegionInstanceGroupManager(
         ctx.child("group"),
         base_instance_name=_dns_label(ctx.name, 58),
@@ -160,7 +165,14 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
     )
 
 
-def _template(plan: ComputePlan, ctx: Context) -> gcp.compute.InstanceTemplate:
+def _target_tag(ctx: Context) -> str:
+    """The group's network tag: `<project>-<group>-vm` (a network tag is a 1-63 character
+    RFC 1035 label). Group names are unique in a spec and a group runs at one site, so no
+    other VM of the project carries it."""
+    return _dns_label(f"{ctx.name}-vm", 63)
+
+
+def _template(plan: ComputePlan, ctx: Context, tag: str) -> gcp.compute.InstanceTemplate:
     """The VM blueprint; templates are immutable, so a change makes a new (auto-named) one."""
     image = get_cloud(plan.site.cloud).image(plan.image, plan.arch)
     return gcp.compute.InstanceTemplate(
@@ -168,7 +180,7 @@ def _template(plan: ComputePlan, ctx: Context) -> gcp.compute.InstanceTemplate:
         machine_type=plan.instance_type,
         disks=[_boot_disk(plan, image)],
         network_interfaces=[_nic(ctx)],
-        tags=[ctx.attached_network()["target_tag"]],  # what the region's firewall rules target
+        tags=[tag],  # what this group's firewall rules target (and only them)
         guest_accelerators=_guest_accelerators(plan),
         metadata=_metadata(plan),
         scheduling=_scheduling(plan),
@@ -192,7 +204,7 @@ def _boot_disk(plan: ComputePlan, image: str) -> gcp.compute.InstanceTemplateDis
 
 def _nic(ctx: Context) -> gcp.compute.InstanceTemplateNetworkInterfaceArgsDict:
     """First subnet of the group's network; an ephemeral public IP so VMs reach the internet
-    (there is no Cloud NAT). The firewall still admits only the planned ingress."""
+    (there is no Cloud NAT). Only the rules targeting the group's tag admit anything."""
     network = ctx.attached_network()
     return {
         "network": network["self_link"],
