@@ -62,6 +62,7 @@ class Registered:
     secret_outputs: frozenset[str] = frozenset()
     dependencies: frozenset[str] = frozenset()  # URNs of explicit `depends_on` and inputs
     create_timeout: str | None = None  # the `custom_timeouts` create option, if set
+    delete_before_replace: bool = False  # the `delete_before_replace` option
 
     def to_json(self, show_secrets: bool = False) -> dict[str, Any]:
         return {
@@ -302,6 +303,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 | frozenset(request.additionalSecretOutputs),
                 dependencies=frozenset(request.dependencies),
                 create_timeout=request.customTimeouts.create or None,
+                delete_before_replace=bool(request.deleteBeforeReplace),
             )
         )
         return response
