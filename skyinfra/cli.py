@@ -169,7 +169,17 @@ def _link_line(link: dict[str, Any]) -> str:
         text += f"\n  order: {step}"
     for item in link.get("config", []):
         text += f"\n  config: pulumi config set -s {link['stack']} {item['key']} VALUE  # {item['what']}"
+    for phase in link.get("phases", []):
+        text += f"\n  {_phase_line(phase)}"
     return text
+
+
+def _phase_line(phase: dict[str, Any]) -> str:
+    """`phase 1: ... orders the ports (aws: ...; gcp: ...)` / `phase 2 after ...: `cmd` adds`."""
+    declares = "; ".join(phase["declares"])
+    if "command" not in phase:
+        return f"phase {phase['phase']}: {phase['when']} ({declares})"
+    return f"phase {phase['phase']} {phase['when']}: `{phase['command']}` adds {declares}"
 
 
 def _money(value: float | None) -> str:
@@ -210,6 +220,15 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
             )
             for key, why in link.config:
                 click.echo(f"  pulumi config set -s {link.stack} skyinfra:{key} VALUE  # {why}")
+            click.echo(
+                f"  phase 1: `pulumi up -s {link.stack}` orders the ports only "
+                f"({'; '.join(link.phase_one)})"
+            )
+            click.echo(
+                "  phase 2 after the providers report both connections provisioned: "
+                f"`{link.ready_command}` then `pulumi up -s {link.stack}` adds "
+                f"{'; '.join(link.phase_two)}"
+            )
 
 
 @main.command()
