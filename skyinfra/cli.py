@@ -21,6 +21,7 @@ from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.cliutil import catalog_option, make_console, reports_errors, spec_argument
 from skyinfra.deploy.cli import deploy_options, run_operation
 from skyinfra.deploy.orchestrator import Operation
+from skyinfra.deploy.project import PROJECT_DIR, default_root
 from skyinfra.peering.model import InterconnectLink
 from skyinfra.placement import REPLAN_ALL
 from skyinfra.report import plan_report
@@ -255,6 +256,8 @@ def preview(
 ) -> None:
     """List every resource each stack would create (offline, Pulumi's mock engine).
 
+    The offline preview uses the config set with `pulumi config set` in the deploy
+    directory's stack files (-o), such as an interconnect's `skyinfra:interconnect-ready`.
     With --live, run `pulumi preview` on every stack through the Automation API instead
     (options as for `skyinfra up`)."""
     if live:
@@ -263,7 +266,8 @@ def preview(
         stacks = () if stack is None else (stack,)
         run_operation(Operation.PREVIEW, spec, catalog_dir=catalog_dir, stacks=stacks, **deploy)
         return
-    previews = api.preview_project(spec, _catalog(catalog_dir), stack)
+    project_dir = (deploy["out_dir"] or default_root(spec)) / PROJECT_DIR
+    previews = api.preview_project(spec, _catalog(catalog_dir), stack, project_dir)
     if as_json:
         click.echo(
             json.dumps(

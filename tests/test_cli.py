@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -255,3 +256,31 @@ def test_compile_of_an_interconnect_names_the_config_to_set(tmp_path: Path) -> N
             assert f"pulumi config set -s {stack} skyinfra:{key}-{n} VALUE" in out
     assert f"phase 1: `pulumi up -s {stack}` orders the ports only" in out
     assert f"`pulumi config set -s {stack} skyinfra:interconnect-ready true` then" in out
+
+
+def test_offline_preview_honours_the_ready_key_of_the_compiled_stack_file(tmp_path: Path) -> None:
+    """Phase 2 shows in `preview` once `pulumi config set` wrote the key into the deploy
+    directory's stack file; without it (or without a compiled project) phase 1."""
+    spec, stack = example("interconnect", tmp_path), "peer-aws-us-east-1--gcp-us-east4"
+    vif = "aws:directconnect/privateVirtualInterface:PrivateVirtualInterface"
+
+    def declared() -> list[dict[str, Any]]:
+        args = ("preview", str(spec), "--stack", stack, "--json", "-o", str(tmp_path / "d"))
+        code, out = invoke(*args)
+        assert code == 0, out
+        (peering,) = json.loads(out)["stacks"]
+        return list(peering["resources"])
+
+    assert not [r for r in declared() if r["type"] == vif]  # no compiled project yet
+    code, out = invoke("compile", str(spec), "-o", str(tmp_path / "d" / "project"))
+    assert code == 0, out
+    path = tmp_path / "d" / "project" / f"Pulumi.{stack}.yaml"
+    locations = {"directconnect-location-1": "EqDC2", "directconnect-location-2": "CSVA1"}
+    with path.open("a") as f:  # what `pulumi config set` adds
+        f.writelines(f"  skyinfra:{k}: {v}\n" for k, v in locations.items())
+    lags = [r for r in declared() if r["type"].endswith("LinkAggregationGroup")]
+    assert sorted(r["inputs"]["location"] for r in lags) == ["CSVA1", "EqDC2"]
+    assert not [r for r in declared() if r["type"] == vif]
+    with path.open("a") as f:
+        f.write('  skyinfra:interconnect-ready: "true"\n')
+    assert len([r for r in declared() if r["type"] == vif]) == 2
