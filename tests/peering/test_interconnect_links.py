@@ -15,15 +15,24 @@ import ipaddress
 import re
 from collections import Counter
 from functools import cache
+from pathlib import Path
 
 import pytest
 
+from skyinfra.api import plan_spec
 from skyinfra.build import build_topology, stack_config
 from skyinfra.clouds.gcp.interconnect import location_url
 from skyinfra.components import GATEWAY_TOKEN, INTERCONNECT_LINK_TOKEN
 from skyinfra.errors import UnsupportedError
+from skyinfra.guardrails.check import check_project
 from skyinfra.peering.model import InterconnectLink
-from skyinfra.preview import Registered, StackPreview, preview_peering_stack, preview_topology
+from skyinfra.preview import (
+    Registered,
+    StackPreview,
+    final_phase,
+    preview_peering_stack,
+    preview_topology,
+)
 from skyinfra.topology import Site, Topology
 from tests.peering.linkspec import AWS, AZURE, GCP, linked_spec
 
@@ -372,6 +381,22 @@ def test_ports_keep_their_names_across_the_phases(pair: tuple[Site, Site]) -> No
     assert before.keys() == after.keys()
     for urn, inputs in before.items():
         assert {k: v for k, v in after[urn].items() if k != "links"} == inputs
+
+
+def test_the_guardrails_check_the_final_phase() -> None:
+    """`skyinfra check` previews interconnects in phase 2: the VIFs' and BGP peers' keys are
+    checked before the second `up` creates them."""
+    t = topology(AWS, GCP)
+    configs = {s.name: stack_config(s) for s in t.stacks}
+    final = final_phase(t, configs)
+    assert final[f"peer-{AWS.stack}--{GCP.stack}"] == READY
+    assert {k: v for k, v in final.items() if k in configs} == configs  # cloud stacks untouched
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    report = check_project(examples / "interconnect.yaml")
+    plan = plan_spec(examples / "interconnect.yaml")
+    previews = preview_topology(plan.topology, final_phase(plan.topology, plan.stack_configs()))
+    assert any(r.type == VIF for p in previews for r in p.resources)
+    assert report.resources == sum(1 for p in previews for r in p.resources if r.custom)
 
 
 def test_the_ready_key_must_be_a_boolean() -> None:
