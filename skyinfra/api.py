@@ -165,16 +165,23 @@ def compile_project(
 
 
 def preview_project(
-    spec_path: str | Path, catalog: Catalog | None = None, stack: str | None = None
+    spec_path: str | Path,
+    catalog: Catalog | None = None,
+    stack: str | None = None,
+    project_dir: str | Path | None = None,
 ) -> list[StackPreview]:
-    """Run every stack (or `stack`) of the spec under the mock engine."""
+    """Run every stack (or `stack`) of the spec under the mock engine; with the config users
+    set in the stack files of the compiled project in `project_dir`, if there is one."""
     from skyinfra.preview import preview_topology
+    from skyinfra.render import with_user_config
 
     plan = plan_spec(spec_path, catalog)
-    names = list(plan.stack_configs())
-    if stack is not None and stack not in names:
-        raise SpecError(f"no stack named {stack!r}; stacks: {', '.join(names)}")
-    return preview_topology(plan.topology, plan.stack_configs(), only=stack)
+    configs = plan.stack_configs()
+    if stack is not None and stack not in configs:
+        raise SpecError(f"no stack named {stack!r}; stacks: {', '.join(configs)}")
+    if project_dir is not None:
+        configs = with_user_config(Path(project_dir), configs)
+    return preview_topology(plan.topology, configs, only=stack)
 
 
 def load_project_topology(project_dir: Path) -> Topology:

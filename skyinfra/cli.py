@@ -21,6 +21,7 @@ from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.cliutil import catalog_option, make_console, reports_errors, spec_argument
 from skyinfra.deploy.cli import deploy_options, run_operation
 from skyinfra.deploy.orchestrator import Operation
+from skyinfra.deploy.project import PROJECT_DIR, default_root
 from skyinfra.peering.model import InterconnectLink
 from skyinfra.placement import REPLAN_ALL
 from skyinfra.report import plan_report
@@ -205,7 +206,17 @@ def _link_line(link: dict[str, Any]) -> str:
         text += f"\n  order: {step}"
     for item in link.get("config", []):
         text += f"\n  config: pulumi config set -s {link['stack']} {item['key']} VALUE  # {item['what']}"
+    for phase in link.get("phases", []):
+        text += f"\n  {_phase_line(phase)}"
     return text
+
+
+def _phase_line(phase: dict[str, Any]) -> str:
+    """`phase 1: ... orders the ports (aws: ...; gcp: ...)` / `phase 2 after ...: `cmd` adds`."""
+    declares = "; ".join(phase["declares"])
+    if "command" not in phase:
+        return f"phase {phase['phase']}: {phase['when']} ({declares})"
+    return f"phase {phase['phase']} {phase['when']}: `{phase['command']}` adds {declares}"
 
 
 def _money(value: float | None) -> str:
@@ -246,6 +257,15 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
             )
             for key, why in link.config:
                 click.echo(f"  pulumi config set -s {link.stack} skyinfra:{key} VALUE  # {why}")
+            click.echo(
+                f"  phase 1: `pulumi up -s {link.stack}` orders the ports only "
+                f"({'; '.join(link.phase_one)})"
+            )
+            click.echo(
+                "  phase 2 after the providers report both connections provisioned: "
+                f"`{link.ready_command}` then `pulumi up -s {link.stack}` adds "
+                f"{'; '.join(link.phase_two)}"
+            )
 
 
 @main.command()
@@ -272,6 +292,8 @@ def preview(
 ) -> None:
     """List every resource each stack would create (offline, Pulumi's mock engine).
 
+    The offline preview uses the config set with `pulumi config set` in the deploy
+    directory's stack files (-o), such as an interconnect's `skyinfra:interconnect-ready`.
     With --live, run `pulumi preview` on every stack through the Automation API instead
     (options as for `skyinfra up`)."""
     if live:
@@ -280,7 +302,8 @@ def preview(
         stacks = () if stack is None else (stack,)
         run_operation(Operation.PREVIEW, spec, catalog_dir=catalog_dir, stacks=stacks, **deploy)
         return
-    previews = api.preview_project(spec, _catalog(catalog_dir), stack)
+    project_dir = (deploy["out_dir"] or default_root(spec)) / PROJECT_DIR
+    previews = api.preview_project(spec, _catalog(catalog_dir), stack, project_dir)
     if as_json:
         click.echo(
             json.dumps(

@@ -25,7 +25,14 @@ from skyinfra.build import REFERENCE_KEYS
 from skyinfra.clouds import Context, get_cloud
 from skyinfra.clouds.base import InterconnectHalf, LinkSide, Outputs, PeeringSide
 from skyinfra.components import INTERCONNECT_LINK_TOKEN, NATIVE_PEERING_TOKEN, VPN_LINK_TOKEN
-from skyinfra.peering.model import InterconnectLink, Link, NativePeering, Tunnel, VpnLink
+from skyinfra.peering.model import (
+    INTERCONNECT_READY_KEY,
+    InterconnectLink,
+    Link,
+    NativePeering,
+    Tunnel,
+    VpnLink,
+)
 from skyinfra.references import output, stack_reference
 from skyinfra.topology import Site, StackPlan, Topology
 
@@ -68,7 +75,8 @@ def _lower_link(
 
 def interconnect_config(link: InterconnectLink) -> dict[str, str]:
     """The link's out-of-band values from this stack's config, or one error naming every
-    missing key, what it is and the command that sets it."""
+    missing key, what it is and the command that sets it; then one naming every pair of
+    keys that holds the same value where the two connections need two facilities."""
     config = pulumi.Config("skyinfra")
     values = {key: config.get(key) for key, _ in link.config}
     missing = [(key, why) for key, why in link.config if not values[key]]
@@ -81,7 +89,26 @@ def interconnect_config(link: InterconnectLink) -> dict[str, str]:
             f"peering stack {link.stack} (dedicated interconnect {link.name}) needs values only "
             f"the providers' ordering process gives; set them first:\n{lines}"
         )
+    same = [(a, b) for a, b in link.distinct if values[a] == values[b]]
+    if same:
+        lines = "\n".join(f"  skyinfra:{a} = skyinfra:{b} = {values[a]!r}" for a, b in same)
+        raise pulumi.RunError(
+            f"peering stack {link.stack} (dedicated interconnect {link.name}): the two "
+            "connections must land in two facilities / edge availability domains, or one outage "
+            f"takes both down; these keys hold the same value:\n{lines}"
+        )
     return {key: str(value) for key, value in values.items()}
+
+
+def interconnect_ready(link: InterconnectLink) -> bool:
+    """Phase 2: the user says the connections are provisioned (`skyinfra:interconnect-ready`)."""
+    try:
+        return bool(pulumi.Config("skyinfra").get_bool(INTERCONNECT_READY_KEY))
+    except pulumi.ConfigTypeError:
+        raise pulumi.RunError(
+            f"peering stack {link.stack}: skyinfra:{INTERCONNECT_READY_KEY} must be true or "
+            f"false (`{link.ready_command}` once the connections are provisioned)"
+        ) from None
 
 
 class NativePeeringComponent(pulumi.ComponentResource):
@@ -158,7 +185,12 @@ class VpnLinkComponent(pulumi.ComponentResource):
 class InterconnectLinkComponent(pulumi.ComponentResource):
     """One dedicated interconnect: the link's BGP key, then each cloud's half under it. No
     value crosses between the halves at deploy time (VLANs, /30s and ASNs are planned), so
-    their order does not matter; the physical cross-connects join them out of band."""
+    their order does not matter; the physical cross-connects join them out of band.
+
+    Two phases: ports ordered today stay pending for days to weeks, and the providers refuse
+    what needs them active (AWS: a VIF on a connection that is not available; Google: VLAN
+    attachments before the Interconnect is ready; Azure: a circuit before the port's links are
+    up). So each half declares only its ports until `skyinfra:interconnect-ready` is true."""
 
     def __init__(
         self,
@@ -170,7 +202,7 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
         name = f"{topology.project}-{link.name}"
         opts = pulumi.ResourceOptions(providers=providers)
         super().__init__(INTERCONNECT_LINK_TOKEN, name, None, opts)
-        config = interconnect_config(link)
+        config, ready = interconnect_config(link), interconnect_ready(link)
         key = _secret_password(self, link.key_name, BGP_KEY_LENGTH)
         halves: dict[Site, Outputs] = {}
         for site in (link.a, link.b):
@@ -182,6 +214,7 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
                 config=config,
                 key=key,
                 cidr=topology.stack(site.stack).network(link.network).cidr,
+                ready=ready,
             )
             halves[site] = get_cloud(site.cloud).lower_interconnect_half(
                 side, _context(self, name, topology, site)

@@ -34,7 +34,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from skyinfra.clouds import cloud_names, get_cloud
-from skyinfra.peering.model import InterconnectLink
+from skyinfra.peering.model import INTERCONNECT_READY_KEY, InterconnectLink
 from skyinfra.peering.replica import Replication
 from skyinfra.peering_stack import lower_peering_stack
 from skyinfra.program import lower_stack
@@ -62,6 +62,7 @@ class Registered:
     secret_outputs: frozenset[str] = frozenset()
     dependencies: frozenset[str] = frozenset()  # URNs of explicit `depends_on` and inputs
     create_timeout: str | None = None  # the `custom_timeouts` create option, if set
+    delete_before_replace: bool = False  # the `delete_before_replace` option
 
     def to_json(self, show_secrets: bool = False) -> dict[str, Any]:
         return {
@@ -302,6 +303,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 | frozenset(request.additionalSecretOutputs),
                 dependencies=frozenset(request.dependencies),
                 create_timeout=request.customTimeouts.create or None,
+                delete_before_replace=bool(request.deleteBeforeReplace),
             )
         )
         return response
@@ -437,6 +439,19 @@ def preview_topology(
             config = _merged_config((r.source_site, r.target), r.stack, configs)
             previews.append(preview_replication(topology.project, r, config, references, ips))
     return [p for p in previews if only is None or p.name == only]
+
+
+def final_phase(
+    topology: Topology, configs: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """`configs` with every interconnect's peering stack in phase 2
+    (`skyinfra:interconnect-ready`): everything its stacks will hold, phase 1's ports among
+    it, which is what the guardrails check."""
+    out = {name: dict(config) for name, config in configs.items()}
+    for link in topology.links.links:
+        if isinstance(link, InterconnectLink):
+            out.setdefault(link.stack, {})[f"skyinfra:{INTERCONNECT_READY_KEY}"] = "true"
+    return out
 
 
 def _ordered_values(topology: Topology, name: str) -> dict[str, str]:

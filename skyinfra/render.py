@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,24 @@ def kept_stack_settings(out_dir: Path, files: dict[str, str]) -> dict[str, str]:
         text += "".join(f"{k}: {json.dumps(v)}\n" for k, v in sorted(extra_top.items()))
         out[name] = text
     return out
+
+
+def with_user_config(
+    out_dir: Path, configs: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """`configs` plus the plain values users set (`pulumi config set`) in the stack files of
+    the project compiled in `out_dir`, where one exists: an interconnect's locations and
+    `skyinfra:interconnect-ready`, so the offline preview shows what `pulumi up` would
+    declare. Keys skyinfra writes stay its own; secure values cannot be read and stay out."""
+    merged = {name: dict(config) for name, config in configs.items()}
+    for name, config in merged.items():
+        path = out_dir / f"Pulumi.{name}.yaml"
+        if not path.is_file():
+            continue
+        for key, value in (_yaml_mapping(path).get("config") or {}).items():
+            if key not in config and isinstance(value, str | bool | int | float):
+                config[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return merged
 
 
 def _yaml_mapping(path: Path) -> dict[str, Any]:

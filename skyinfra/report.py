@@ -4,8 +4,10 @@ Keys of the contract (`placements`, `links`, `replications`, `total_monthly_cost
 `flows`, `gateways`, `warnings`, `moves`, `retired_stacks`, `cost_breakdown` and per-placement
 `alternatives` are additions, as are per link `network`, `kind`, `stack` (the peering stack),
 `bgp_asns` ([a, b]), `inside_cidrs` and, for interconnects, `out_of_band` (steps to take by hand),
-`config` (the peering stack's `skyinfra:` keys the user sets, with what each is) and
-`attachments` (VLAN and BGP /30 of each connection); their `monthly_cost` is null: port,
+`config` (the peering stack's `skyinfra:` keys the user sets, with what each is),
+`attachments` (VLAN and BGP /30 of each connection) and `phases` (what each of the two
+`pulumi up`s declares, and the command that starts phase 2: the plan cannot see stack config,
+so it says how, not which phase a stack is in); their `monthly_cost` is null: port,
 attachment and interconnect egress prices are not in the catalog. Gateway rows add `kind`;
 an interconnect-only gateway (Cloud Router, ExpressRoute gateway) has a null cost too.
 
@@ -153,12 +155,30 @@ def _links(plan: Plan, prices: Links | None) -> list[dict[str, Any]]:
                 out_of_band=list(link.out_of_band),
                 config=[{"key": f"skyinfra:{k}", "what": why} for k, why in link.config],
                 attachments=[{"vlan": x.vlan, "cidr": x.cidr} for x in link.attachments],
+                phases=_phases(link),
                 monthly_cost=None,
             )
         else:
             row["monthly_cost"] = _money(prices.link(a, b)) if prices and link else 0.0
         rows.append(row)
     return rows
+
+
+def _phases(link: InterconnectLink) -> list[dict[str, Any]]:
+    """Phase 1 orders the ports; phase 2 needs them provisioned (days to weeks later)."""
+    return [
+        {
+            "phase": 1,
+            "declares": list(link.phase_one),
+            "when": f"`pulumi up -s {link.stack}` orders the ports",
+        },
+        {
+            "phase": 2,
+            "declares": list(link.phase_two),
+            "when": "after the providers report both connections provisioned",
+            "command": f"{link.ready_command} && pulumi up -s {link.stack}",
+        },
+    ]
 
 
 def _kind(link: Link | None, prices: Links | None, a: Site, b: Site) -> str:

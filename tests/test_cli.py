@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -208,14 +209,35 @@ def test_plan_lists_what_to_order_and_the_config_of_an_interconnect(tmp_path: Pa
     assert 12076 in azure["bgp_asns"]
     assert [x["key"] for x in azure["config"]] == [
         "skyinfra:expressroute-peering-location",
-        "skyinfra:interconnect-location",
-        "skyinfra:interconnect-remote-location",
+        "skyinfra:interconnect-location-1",
+        "skyinfra:interconnect-location-2",
+        "skyinfra:interconnect-remote-location-1",
+        "skyinfra:interconnect-remote-location-2",
     ]
     assert [x["vlan"] for x in azure["attachments"]] == [100, 100]
+    first, second = azure["phases"]
+    assert (first["phase"], second["phase"]) == (1, 2) and "command" not in first
+    assert any("port pair" in x for x in first["declares"])
+    assert second["command"] == (
+        f"pulumi config set -s {azure['stack']} skyinfra:interconnect-ready true"
+        f" && pulumi up -s {azure['stack']}"
+    )
+    assert any("circuit" in x for x in second["declares"])
     code, text = invoke("plan", str(spec))
     stack = "peer-aws-us-east-1--gcp-us-central1"
-    assert code == 0 and "order: aws: pulumi up creates 2 Direct Connect LAGs" in text
-    assert f"config: pulumi config set -s {stack} skyinfra:directconnect-location VALUE" in text
+    assert code == 0 and "order: aws: pulumi up (phase 1) creates 2 Direct Connect LAGs" in text
+    for n in (1, 2):
+        assert (
+            f"config: pulumi config set -s {stack} skyinfra:directconnect-location-{n} VALUE"
+            in text
+        )
+    flat = " ".join(text.split())
+    assert f"phase 1: `pulumi up -s {stack}` orders the ports (aws: " in flat
+    assert (
+        f"phase 2 after the providers report both connections provisioned: `pulumi config set "
+        f"-s {stack} skyinfra:interconnect-ready true && pulumi up -s {stack}` adds aws: 2 "
+        "private virtual interfaces" in flat
+    )
     assert "interconnect gateway of core in azure-westeurope" in text
     total = next(line for line in text.splitlines() if line.startswith("total $"))
     flat = " ".join(text.split())
@@ -230,4 +252,35 @@ def test_compile_of_an_interconnect_names_the_config_to_set(tmp_path: Path) -> N
     assert "cannot be deployed" not in out
     stack = "peer-aws-us-east-1--gcp-us-east4"
     for key in ("directconnect-location", "interconnect-location", "interconnect-remote-location"):
-        assert f"pulumi config set -s {stack} skyinfra:{key} VALUE" in out
+        for n in (1, 2):
+            assert f"pulumi config set -s {stack} skyinfra:{key}-{n} VALUE" in out
+    assert f"phase 1: `pulumi up -s {stack}` orders the ports only" in out
+    assert f"`pulumi config set -s {stack} skyinfra:interconnect-ready true` then" in out
+
+
+def test_offline_preview_honours_the_ready_key_of_the_compiled_stack_file(tmp_path: Path) -> None:
+    """Phase 2 shows in `preview` once `pulumi config set` wrote the key into the deploy
+    directory's stack file; without it (or without a compiled project) phase 1."""
+    spec, stack = example("interconnect", tmp_path), "peer-aws-us-east-1--gcp-us-east4"
+    vif = "aws:directconnect/privateVirtualInterface:PrivateVirtualInterface"
+
+    def declared() -> list[dict[str, Any]]:
+        args = ("preview", str(spec), "--stack", stack, "--json", "-o", str(tmp_path / "d"))
+        code, out = invoke(*args)
+        assert code == 0, out
+        (peering,) = json.loads(out)["stacks"]
+        return list(peering["resources"])
+
+    assert not [r for r in declared() if r["type"] == vif]  # no compiled project yet
+    code, out = invoke("compile", str(spec), "-o", str(tmp_path / "d" / "project"))
+    assert code == 0, out
+    path = tmp_path / "d" / "project" / f"Pulumi.{stack}.yaml"
+    locations = {"directconnect-location-1": "EqDC2", "directconnect-location-2": "CSVA1"}
+    with path.open("a") as f:  # what `pulumi config set` adds
+        f.writelines(f"  skyinfra:{k}: {v}\n" for k, v in locations.items())
+    lags = [r for r in declared() if r["type"].endswith("LinkAggregationGroup")]
+    assert sorted(r["inputs"]["location"] for r in lags) == ["CSVA1", "EqDC2"]
+    assert not [r for r in declared() if r["type"] == vif]
+    with path.open("a") as f:
+        f.write('  skyinfra:interconnect-ready: "true"\n')
+    assert len([r for r in declared() if r["type"] == vif]) == 2

@@ -26,6 +26,7 @@ def test_recompiling_keeps_pulumi_and_user_settings_but_rewrites_its_own(tmp_pat
     edited["config"] = {
         **compiled["config"],
         "skyinfra:interconnect-location": "iad-zone1-1",
+        "skyinfra:interconnect-ready": "true",  # phase 2 must survive a recompile
         "skyinfra:secret-thing": {"secure": "v1:xyz"},
         "skyinfra:stack-a": "hand-edited",
     }
@@ -35,6 +36,7 @@ def test_recompiling_keeps_pulumi_and_user_settings_but_rewrites_its_own(tmp_pat
     again = yaml.safe_load(peer.read_text())
     assert again["encryptionsalt"] == "v1:abc:def"
     assert again["config"]["skyinfra:interconnect-location"] == "iad-zone1-1"
+    assert again["config"]["skyinfra:interconnect-ready"] == "true"
     assert again["config"]["skyinfra:secret-thing"] == {"secure": "v1:xyz"}
     assert again["config"]["skyinfra:stack-a"] == compiled["config"]["skyinfra:stack-a"]
     untouched = [p for p in out.glob("Pulumi.*.yaml") if p not in (peer, out / "Pulumi.yaml")]

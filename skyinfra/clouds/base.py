@@ -143,14 +143,19 @@ class InterconnectSide:
     `config` lists the peering-stack config keys (under `skyinfra:`) the user must set because
     only the provider's ordering process knows them (colocation facilities, port locations).
     `edge_asn` is the ASN this cloud's edge speaks on the link when the provider fixes it
-    (ExpressRoute: Microsoft's 12076); None: the site's planned ASN.
+    (ExpressRoute: Microsoft's 12076); None: the site's planned ASN. `distinct` pairs config
+    keys whose values must differ (the two connections' facilities). `phase_one` says what
+    the first `pulumi up` declares (the ports), `phase_two` what needs them provisioned.
     """
 
     product: str
     resources: tuple[str, ...]  # Pulumi types this side declares (its cloud stack's included)
     order: str  # what must be ordered from the provider out of band
+    phase_one: str
+    phase_two: str
     hub: bool = False
     config: tuple[tuple[str, str], ...] = ()
+    distinct: tuple[tuple[str, str], ...] = ()
     edge_asn: int | None = None
 
 
@@ -160,7 +165,8 @@ class InterconnectHalf:
 
     `gateway` and `network` are this side's cloud-stack outputs (StackReference); `config`
     the values of the link's `InterconnectSide.config` keys; `key` the link's BGP MD5 key (a
-    secret Output); `cidr` this side's network CIDR (what it may advertise).
+    secret Output); `cidr` this side's network CIDR (what it may advertise); `ready`: the
+    connections are provisioned, so phase 2 (what needs them active) is declared too.
     """
 
     link: InterconnectLink
@@ -170,6 +176,7 @@ class InterconnectHalf:
     config: Mapping[str, Any]
     key: Any
     cidr: str
+    ready: bool = False
 
     @property
     def peer(self) -> Site:

@@ -10,7 +10,7 @@ from typing import Any
 from skyinfra.api import plan_spec
 from skyinfra.catalog import Catalog
 from skyinfra.guardrails.rules import RULES, Finding, Resource, check_resources, intent_of
-from skyinfra.preview import Registered, StackPreview, preview_topology
+from skyinfra.preview import Registered, StackPreview, final_phase, preview_topology
 from skyinfra.topology import Topology
 
 
@@ -53,9 +53,10 @@ class CheckReport:
 
 
 def check_project(spec_path: str | Path, catalog: Catalog | None = None) -> CheckReport:
-    """Preview every stack of the spec under the mock engine and run every rule over it."""
+    """Preview every stack of the spec under the mock engine and run every rule over it;
+    interconnects in their final phase, so the rules see what the second `up` adds too."""
     plan = plan_spec(spec_path, catalog)
-    previews = preview_topology(plan.topology, plan.stack_configs())
+    previews = preview_topology(plan.topology, final_phase(plan.topology, plan.stack_configs()))
     findings = check_previews(previews, plan.topology)
     return CheckReport(
         sorted(findings, key=lambda f: (f.stack, f.name, f.type, f.rule, f.message)),

@@ -251,6 +251,9 @@ def _interconnect(pair: Pair, a_asn: int, b_asn: int, cidrs: tuple[str, ...]) ->
             for i, cidr in enumerate(cidrs)
         ),
         config=tuple(item for _, side in known for item in side.config),
+        distinct=tuple(pair for _, side in known for pair in side.distinct),
+        phase_one=tuple(f"{s.cloud}: {side.phase_one}" for s, side in known),
+        phase_two=tuple(f"{s.cloud}: {side.phase_two}" for s, side in known),
     )
 
 

@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 from skyinfra.site import Site
 
 GATEWAY_IPS = 2  # every HA gateway presents two public IPs / instances (GCP, Azure, AWS conns)
+# Peering-stack config key (`skyinfra:` namespace) saying an interconnect's connections are
+# provisioned: without it `pulumi up` orders the ports only (phase 1), with it (`true`) it also
+# declares what needs them active: VIFs, VLAN attachments, BGP (phase 2).
+INTERCONNECT_READY_KEY = "interconnect-ready"
 
 
 def link_name(network: str, a: Site, b: Site) -> str:
@@ -132,6 +136,10 @@ class InterconnectLink(_Joins):
     `hub` is the site whose cloud runs the link to the other's edge (GCP Cross-Cloud
     Interconnect). `a_asn` / `b_asn` are the ASNs each end speaks on the link: the site's
     planned ASN, or a fixed one where the provider's edge imposes it (ExpressRoute: 12076).
+    It is deployed in two phases: `phase_one` (per side) is what the first `pulumi up` orders,
+    `phase_two` what it adds once the connections are provisioned and the peering stack's
+    `skyinfra:interconnect-ready` is `true`. `distinct` pairs config keys that must differ
+    (the two connections' locations: redundancy needs two facilities / edge domains).
     """
 
     network: str
@@ -145,6 +153,9 @@ class InterconnectLink(_Joins):
     hub: Site | None = None
     attachments: tuple[Attachment, ...] = ()
     config: tuple[tuple[str, str], ...] = ()  # peering-stack config keys the user sets, why
+    distinct: tuple[tuple[str, str], ...] = ()
+    phase_one: tuple[str, ...] = ()
+    phase_two: tuple[str, ...] = ()
 
     mode = "interconnect"
     tunnels: tuple[Tunnel, ...] = ()
@@ -160,6 +171,11 @@ class InterconnectLink(_Joins):
 
     def peer_of(self, site: Site) -> Site:
         return self.b if site == self.a else self.a
+
+    @property
+    def ready_command(self) -> str:
+        """What the user runs once the providers report the connections provisioned."""
+        return f"pulumi config set -s {self.stack} skyinfra:{INTERCONNECT_READY_KEY} true"
 
 
 Link = VpnLink | NativePeering | InterconnectLink

@@ -11,7 +11,7 @@ from typing import Any
 from skyinfra.api import plan_spec
 from skyinfra.guardrails.check import resource_of
 from skyinfra.guardrails.rules import Intent, Resource, intent_of
-from skyinfra.preview import preview_topology
+from skyinfra.preview import final_phase, preview_topology
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
 # Between them: buckets on all three clouds (and replicas), VPN links between every pair of
@@ -21,9 +21,10 @@ PREVIEWED = ("sky-three-clouds", "replication", "interconnect")
 
 @cache
 def example(name: str) -> tuple[tuple[Resource, ...], Intent]:
-    """Every custom resource of every stack of `examples/<name>.yaml`, and its intent."""
+    """Every custom resource of every stack of `examples/<name>.yaml` (interconnects in phase
+    2, as `skyinfra check` previews them), and its intent."""
     plan = plan_spec(EXAMPLES / f"{name}.yaml")
-    previews = preview_topology(plan.topology, plan.stack_configs())
+    previews = preview_topology(plan.topology, final_phase(plan.topology, plan.stack_configs()))
     records = tuple(resource_of(r) for p in previews for r in p.resources if r.custom)
     return records, intent_of(plan.topology)
 

@@ -2,9 +2,11 @@
 Direct Connect and towards Azure ExpressRoute Direct.
 
 Each test previews the two cloud stacks and the peering stack, as `preview` does, and checks
-what the engine received: the exact resource set on both sides, VLANs, BGP /30s and ASNs that
-agree across the two sides, the shared BGP key (secret everywhere), the routes, and the
-errors: a peering stack without its ordering config, and AWS<->Azure.
+what the engine received: the two phases (ports only by default, everything with
+`skyinfra:interconnect-ready`), the exact resource set on both sides, VLANs, BGP /30s, ASNs
+and MTUs that agree across the two sides, two facilities per side, the shared BGP key (secret
+everywhere), the routes, and the errors: a peering stack without its ordering config or with
+one location twice, and AWS<->Azure.
 """
 
 from __future__ import annotations
@@ -13,15 +15,24 @@ import ipaddress
 import re
 from collections import Counter
 from functools import cache
+from pathlib import Path
 
 import pytest
 
+from skyinfra.api import plan_spec
 from skyinfra.build import build_topology, stack_config
 from skyinfra.clouds.gcp.interconnect import location_url
 from skyinfra.components import GATEWAY_TOKEN, INTERCONNECT_LINK_TOKEN
 from skyinfra.errors import UnsupportedError
+from skyinfra.guardrails.check import check_project
 from skyinfra.peering.model import InterconnectLink
-from skyinfra.preview import Registered, StackPreview, preview_peering_stack, preview_topology
+from skyinfra.preview import (
+    Registered,
+    StackPreview,
+    final_phase,
+    preview_peering_stack,
+    preview_topology,
+)
 from skyinfra.topology import Site, Topology
 from tests.peering.linkspec import AWS, AZURE, GCP, linked_spec
 
@@ -48,11 +59,17 @@ PIP = "azure-native:network:PublicIPAddress"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 
 CONFIG = {
-    "skyinfra:interconnect-location": "iad-zone1-1",
-    "skyinfra:interconnect-remote-location": "ashburn-aws",
-    "skyinfra:directconnect-location": "EqDC2",
+    "skyinfra:interconnect-location-1": "iad-zone1-1",
+    "skyinfra:interconnect-location-2": "iad-zone2-1",
+    "skyinfra:interconnect-remote-location-1": "ashburn-aws-1",
+    "skyinfra:interconnect-remote-location-2": "ashburn-aws-2",
+    "skyinfra:directconnect-location-1": "EqDC2",
+    "skyinfra:directconnect-location-2": "CSVA1",
     "skyinfra:expressroute-peering-location": "Equinix-Ashburn-DC2",
 }
+READY = {"skyinfra:interconnect-ready": "true"}
+PHASE_TWO = {VIF, ATTACHMENT, INTERFACE, PEER, CIRCUIT, CIRCUIT_PEERING, CONNECTION}
+PAIRS = pytest.mark.parametrize("pair", [(AWS, GCP), (AZURE, GCP)], ids=["aws-gcp", "azure-gcp"])
 
 
 @cache
@@ -62,11 +79,12 @@ def topology(a: Site, b: Site) -> Topology:
 
 
 @cache
-def previews(a: Site, b: Site) -> dict[str, StackPreview]:
-    """The two cloud stacks and the peering stack, its ordering config set by the user."""
+def previews(a: Site, b: Site, ready: bool = True) -> dict[str, StackPreview]:
+    """The two cloud stacks and the peering stack, its ordering config set by the user, and
+    (`ready`) the connections reported provisioned: phase 2."""
     t = topology(a, b)
     configs = {s.name: stack_config(s) for s in t.stacks}
-    configs[f"peer-{a.stack}--{b.stack}"] = CONFIG
+    configs[f"peer-{a.stack}--{b.stack}"] = {**CONFIG, **(READY if ready else {})}
     return {p.name: p for p in preview_topology(t, configs)}
 
 
@@ -76,8 +94,8 @@ def _link(a: Site, b: Site) -> InterconnectLink:
     return link
 
 
-def _peering(a: Site, b: Site) -> StackPreview:
-    return previews(a, b)[f"peer-{a.stack}--{b.stack}"]
+def _peering(a: Site, b: Site, ready: bool = True) -> StackPreview:
+    return previews(a, b, ready)[f"peer-{a.stack}--{b.stack}"]
 
 
 def _counts(p: StackPreview) -> Counter[str]:
@@ -102,12 +120,13 @@ def _check_gcp_half(p: StackPreview, gcp: StackPreview, link: InterconnectLink) 
     for port, att, interface, peer, plan in zip(
         ports, attachments, interfaces, peers, link.attachments, strict=True
     ):
+        n = plan.index + 1
         assert port.inputs["interconnectType"] == "DEDICATED"
         assert port.inputs["location"] == (
             "https://www.googleapis.com/compute/v1/projects/p/global/interconnectLocations/"
-            + CONFIG["skyinfra:interconnect-location"]
+            + CONFIG[f"skyinfra:interconnect-location-{n}"]
         )
-        assert port.inputs["remoteLocation"] == CONFIG["skyinfra:interconnect-remote-location"]
+        assert port.inputs["remoteLocation"] == CONFIG[f"skyinfra:interconnect-remote-location-{n}"]
         assert port.inputs["requestedLinkCount"] == 1
         assert "customerName" not in port.inputs  # not for Cross-Cloud Interconnect
         assert att.inputs["type"] == "DEDICATED" and att.inputs["interconnect"] == port.id
@@ -135,7 +154,7 @@ def _check_addresses(link: InterconnectLink) -> None:
         assert (att.hub_ip, att.edge_ip) == (hosts[0], hosts[1])
 
 
-@pytest.mark.parametrize("pair", [(AWS, GCP), (AZURE, GCP)], ids=["aws-gcp", "azure-gcp"])
+@PAIRS
 def test_the_plan_names_exactly_the_types_the_stacks_declare(pair: tuple[Site, Site]) -> None:
     """What `plan` lists per link is what the cloud stacks' gateways and the peering stack
     register (keys and providers aside)."""
@@ -188,7 +207,7 @@ def test_aws_gcp_vlans_addresses_and_asns_agree() -> None:
     for lag, vif, att, gcp_att in zip(
         lags, _by_index(p, VIF), link.attachments, _by_index(p, ATTACHMENT), strict=True
     ):
-        assert lag.inputs["location"] == CONFIG["skyinfra:directconnect-location"]
+        assert lag.inputs["location"] == CONFIG[f"skyinfra:directconnect-location-{att.index + 1}"]
         assert lag.inputs["connectionsBandwidth"] == "10Gbps"
         assert vif.inputs["connectionId"] == lag.id and vif.inputs["dxGatewayId"] == dx.id
         assert vif.inputs["vlan"] == gcp_att.inputs["vlanTag8021q"] == att.vlan
@@ -299,26 +318,196 @@ def test_a_full_location_url_is_kept_as_given() -> None:
     assert location_url(url, {"project": "p"}) == url
 
 
-def test_missing_ordering_config_names_every_key() -> None:
-    a, b = AWS, GCP
-    t = topology(a, b)
+def _preview_peering(a: Site, b: Site, config: dict[str, str]) -> StackPreview:
+    """The peering stack alone with `config`, the cloud stacks' outputs already previewed."""
     name = f"peer-{a.stack}--{b.stack}"
     references = {s: previews(a, b)[s].outputs for s in (a.stack, b.stack)}
-    config = {"skyinfra:interconnect-location": "iad-zone1-1", "gcp:project": "p"}
-    with pytest.raises(Exception, match="skyinfra:directconnect-location") as err:
-        preview_peering_stack(t, name, config, references, set())
+    return preview_peering_stack(topology(a, b), name, {"gcp:project": "p", **config}, references)
+
+
+def test_missing_ordering_config_names_every_key() -> None:
+    a, b = AWS, GCP
+    name = f"peer-{a.stack}--{b.stack}"
+    config = {"skyinfra:interconnect-location-1": "iad-zone1-1"}
+    with pytest.raises(Exception, match="skyinfra:directconnect-location-1") as err:
+        _preview_peering(a, b, config)
     message = str(err.value)
-    assert "skyinfra:interconnect-remote-location" in message
-    assert f"pulumi config set -s {name} skyinfra:directconnect-location" in message
-    assert "skyinfra:interconnect-location:" not in message  # it is set
+    for key in ("directconnect-location-2", "interconnect-location-2"):
+        assert f"pulumi config set -s {name} skyinfra:{key} VALUE" in message
+    assert "skyinfra:interconnect-remote-location-1" in message
+    assert "skyinfra:interconnect-location-1:" not in message  # it is set
 
 
 def test_preview_runs_without_config_showing_what_is_unset() -> None:
     t = topology(AWS, GCP)
     configs = {s.name: stack_config(s) for s in t.stacks}
     (p,) = preview_topology(t, configs, only=f"peer-{AWS.stack}--{GCP.stack}")
-    locations = {lag.inputs["location"] for lag in p.by_type(LAG)}
-    assert locations == {"<unset: skyinfra:directconnect-location>"}
+    locations = [lag.inputs["location"] for lag in _by_index(p, LAG)]
+    assert locations == [f"<unset: skyinfra:directconnect-location-{n}>" for n in (1, 2)]
+    assert not p.by_type(VIF)  # phase 1 unless the stack says the ports are ready
+
+
+# -- item: two phases ----------------------------------------------------------------------
+
+
+@PAIRS
+def test_phase_one_orders_the_ports_and_declares_nothing_that_needs_them(
+    pair: tuple[Site, Site],
+) -> None:
+    """Without `skyinfra:interconnect-ready` no VIF, VLAN attachment, router interface, BGP
+    peer or ExpressRoute circuit/peering/connection: the providers refuse them until the
+    ports are provisioned. The ports (and the DX gateway, which needs none) are there."""
+    a, b = sorted(pair)
+    first, second = _counts(_peering(a, b, ready=False)), _counts(_peering(a, b))
+    assert not PHASE_TWO & set(first)
+    assert first[INTERCONNECT] == second[INTERCONNECT] == 2
+    assert {t: n for t, n in second.items() if t not in PHASE_TWO} == first
+    if AWS in pair:
+        assert (first[LAG], first[DX_GATEWAY], first[ASSOCIATION]) == (2, 1, 1)
+        assert (second[VIF], second[ATTACHMENT], second[INTERFACE], second[PEER]) == (2, 2, 2, 2)
+    else:
+        assert first[PORT] == 1
+        assert {t: second[t] for t in (CIRCUIT, CIRCUIT_PEERING, CONNECTION)} == {
+            CIRCUIT: 1,
+            CIRCUIT_PEERING: 1,
+            CONNECTION: 1,
+        }
+        assert (second[ATTACHMENT], second[INTERFACE], second[PEER]) == (2, 2, 2)
+
+
+@PAIRS
+def test_ports_keep_their_names_across_the_phases(pair: tuple[Site, Site]) -> None:
+    """Phase 2 adds to phase 1: the ports are the same resources (same URN and inputs but
+    the ExpressRoute links' admin state), so setting the key replaces nothing."""
+    a, b = sorted(pair)
+    ports = (INTERCONNECT, LAG, PORT, DX_GATEWAY)
+    before = {r.urn: r.inputs for r in _peering(a, b, ready=False).resources if r.type in ports}
+    after = {r.urn: r.inputs for r in _peering(a, b).resources if r.type in ports}
+    assert before.keys() == after.keys()
+    for urn, inputs in before.items():
+        assert {k: v for k, v in after[urn].items() if k != "links"} == inputs
+
+
+def test_the_guardrails_check_the_final_phase() -> None:
+    """`skyinfra check` previews interconnects in phase 2: the VIFs' and BGP peers' keys are
+    checked before the second `up` creates them."""
+    t = topology(AWS, GCP)
+    configs = {s.name: stack_config(s) for s in t.stacks}
+    final = final_phase(t, configs)
+    assert final[f"peer-{AWS.stack}--{GCP.stack}"] == READY
+    assert {k: v for k, v in final.items() if k in configs} == configs  # cloud stacks untouched
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    report = check_project(examples / "interconnect.yaml")
+    plan = plan_spec(examples / "interconnect.yaml")
+    previews = preview_topology(plan.topology, final_phase(plan.topology, plan.stack_configs()))
+    assert any(r.type == VIF for p in previews for r in p.resources)
+    assert report.resources == sum(1 for p in previews for r in p.resources if r.custom)
+
+
+def test_the_ready_key_must_be_a_boolean() -> None:
+    with pytest.raises(Exception, match="skyinfra:interconnect-ready must be true or false"):
+        _preview_peering(AWS, GCP, {**CONFIG, "skyinfra:interconnect-ready": "soon"})
+
+
+# -- item: ExpressRoute Direct links enabled -----------------------------------------------
+
+
+def test_expressroute_port_links_are_enabled_in_phase_two_only() -> None:
+    """A disabled link passes no traffic; Microsoft enables them once the cross-connects are
+    patched, before the circuit."""
+    a, b = sorted((AZURE, GCP))
+    assert "links" not in _peering(a, b, ready=False).one(PORT).inputs  # Azure: Disabled
+    port = _peering(a, b).one(PORT)
+    assert port.inputs["links"] == [
+        {"name": "link1", "adminState": "Enabled"},
+        {"name": "link2", "adminState": "Enabled"},
+    ]
+    assert port.urn in _peering(a, b).one(CIRCUIT).dependencies
+
+
+# -- item: two facilities per side ---------------------------------------------------------
+
+
+def test_each_connection_lands_in_its_own_facility() -> None:
+    p = _peering(AWS, GCP)
+    ports, lags = _by_index(p, INTERCONNECT), _by_index(p, LAG)
+    assert [x.inputs["location"].rsplit("/", 1)[-1] for x in ports] == [
+        CONFIG["skyinfra:interconnect-location-1"],
+        CONFIG["skyinfra:interconnect-location-2"],
+    ]
+    assert [x.inputs["remoteLocation"] for x in ports] == [
+        CONFIG["skyinfra:interconnect-remote-location-1"],
+        CONFIG["skyinfra:interconnect-remote-location-2"],
+    ]
+    assert [x.inputs["location"] for x in lags] == [
+        CONFIG["skyinfra:directconnect-location-1"],
+        CONFIG["skyinfra:directconnect-location-2"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "other"),
+    [
+        ("directconnect-location-2", "directconnect-location-1"),
+        ("interconnect-location-2", "interconnect-location-1"),
+    ],
+)
+def test_one_location_twice_is_refused_naming_both_keys(key: str, other: str) -> None:
+    config = {**CONFIG, f"skyinfra:{key}": CONFIG[f"skyinfra:{other}"]}
+    with pytest.raises(Exception, match="two facilities") as err:
+        _preview_peering(AWS, GCP, config)
+    assert f"skyinfra:{other} = skyinfra:{key}" in str(err.value)
+
+
+def test_two_ports_in_one_edge_availability_domain_are_refused() -> None:
+    config = {**CONFIG, "skyinfra:interconnect-location-2": "iad-zone1-2"}
+    with pytest.raises(Exception, match="both in edge availability domain zone1"):
+        _preview_peering(AZURE, GCP, config)
+
+
+def test_the_plan_asks_for_two_locations_per_side() -> None:
+    keys = [key for key, _ in _link(AWS, GCP).config]
+    assert keys == [
+        "directconnect-location-1",
+        "directconnect-location-2",
+        "interconnect-location-1",
+        "interconnect-location-2",
+        "interconnect-remote-location-1",
+        "interconnect-remote-location-2",
+    ]
+    assert set(_link(AWS, GCP).distinct) == {
+        ("directconnect-location-1", "directconnect-location-2"),
+        ("interconnect-location-1", "interconnect-location-2"),
+    }
+    assert all("-1 and -2" in step for step in _link(AWS, GCP).out_of_band)
+
+
+# -- item: MTU -----------------------------------------------------------------------------
+
+
+@PAIRS
+def test_both_ends_use_mtu_1500(pair: tuple[Site, Site]) -> None:
+    """GCP attachments default to 1440; AWS VIFs and ExpressRoute run 1500."""
+    a, b = sorted(pair)
+    p = _peering(a, b)
+    assert [x.inputs["mtu"] for x in p.by_type(ATTACHMENT)] == ["1500", "1500"]
+    if AWS in pair:
+        assert [x.inputs["mtu"] for x in p.by_type(VIF)] == [1500, 1500]
+
+
+# -- item: replacements do not collide -----------------------------------------------------
+
+
+@PAIRS
+def test_named_gcp_resources_delete_before_replacing(pair: tuple[Site, Site]) -> None:
+    """A GCP name is unique: a replacement created first would fail with "already exists"."""
+    a, b = sorted(pair)
+    named = [
+        r for r in _peering(a, b).resources if r.type.startswith("gcp:") and "name" in r.inputs
+    ]
+    assert {r.type for r in named} == {INTERCONNECT, ATTACHMENT, INTERFACE, PEER}
+    assert all(r.delete_before_replace for r in named)
+    assert "name" not in previews(a, b)[GCP.stack].one(ROUTER).inputs  # auto-named: suffixed
 
 
 def test_aws_azure_interconnect_stays_an_error_naming_alternatives() -> None:

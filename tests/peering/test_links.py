@@ -183,10 +183,18 @@ def test_interconnect_attachments_take_two_link_local_30s_hub_on_host_1() -> Non
         assert (att.hub_ip, att.edge_ip) == (str(cidr[1]), str(cidr[2]))
     assert {x.vlan for x in link.attachments} == {100}
     assert [key for key, _ in link.config] == [
-        "directconnect-location",
-        "interconnect-location",
-        "interconnect-remote-location",
+        "directconnect-location-1",
+        "directconnect-location-2",
+        "interconnect-location-1",
+        "interconnect-location-2",
+        "interconnect-remote-location-1",
+        "interconnect-remote-location-2",
     ]
+    assert link.phase_one == (
+        "aws: a Direct Connect gateway associated with the VGW, 2 LAGs",
+        "gcp: 2 Cross-Cloud Interconnect ports",
+    )
+    assert [step.split(":")[0] for step in link.phase_two] == ["aws", "gcp"]
 
 
 def test_interconnect_to_azure_speaks_microsofts_asn_and_keeps_recorded_30s() -> None:

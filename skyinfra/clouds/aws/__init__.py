@@ -41,18 +41,27 @@ class Aws(Cloud):
             "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation",
         ),
         order=(
-            "pulumi up creates 2 Direct Connect LAGs of one 10 Gbps port each at "
-            "skyinfra:directconnect-location; download each port's LOA-CFA "
+            "pulumi up (phase 1) creates 2 Direct Connect LAGs of one 10 Gbps port each, at "
+            "skyinfra:directconnect-location-1 and -2; download each port's LOA-CFA "
             "(`aws directconnect describe-loa --connection-id <port>`) and give both to Google "
-            "for the Cross-Cloud Interconnect cross-connects"
+            "for the Cross-Cloud Interconnect cross-connects; phase 2 once both LAGs are available"
         ),
+        phase_one="a Direct Connect gateway associated with the VGW, 2 LAGs",
+        phase_two="2 private virtual interfaces (MTU 1500)",
         config=(
             (
-                "directconnect-location",
-                "AWS Direct Connect location code of the LAG ports, in the Cross-Cloud "
-                "Interconnect's facility (`aws directconnect describe-locations`)",
+                "directconnect-location-1",
+                "AWS Direct Connect location code of connection 1's LAG, the facility of "
+                "skyinfra:interconnect-remote-location-1 (`aws directconnect describe-locations`)",
+            ),
+            (
+                "directconnect-location-2",
+                "AWS Direct Connect location code of connection 2's LAG, the facility of "
+                "skyinfra:interconnect-remote-location-2 (not connection 1's)",
             ),
         ),
+        # Redundancy: two locations, so one facility's outage leaves a connection up.
+        distinct=(("directconnect-location-1", "directconnect-location-2"),),
     )
     replication = ReplicationFacts(
         within="aws-s3-replication",

@@ -59,15 +59,22 @@ class Azure(Cloud):
         order=(
             "before pulumi up, enable ExpressRoute Direct on the subscription (`az feature "
             "register --namespace Microsoft.Network --name AllowExpressRoutePorts`); pulumi up "
-            "creates the 10 Gbps ExpressRoute Direct port pair at "
+            "(phase 1) creates the 10 Gbps ExpressRoute Direct port pair at "
             "skyinfra:expressroute-peering-location; generate its LOA (`az network express-route "
-            "port generate-loa`) and give it to Google for the cross-connects"
+            "port generate-loa`) and give it to Google for the cross-connects; phase 2 once both "
+            "links are patched"
+        ),
+        phase_one="the ExpressRoute Direct port pair (links disabled)",
+        phase_two=(
+            "both port links enabled, a circuit on the port, private peering and the gateway's "
+            "connection"
         ),
         config=(
             (
                 "expressroute-peering-location",
                 "ExpressRoute Direct peering location of the port pair, in the Cross-Cloud "
-                "Interconnect's facility (`az network express-route port location list`)",
+                "Interconnect's facility (`az network express-route port location list`); the "
+                "pair's two links land on two Microsoft routers there",
             ),
         ),
         edge_asn=12076,  # Microsoft's edge routers speak 12076 on private peering

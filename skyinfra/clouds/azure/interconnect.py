@@ -4,10 +4,14 @@ Interconnect for Azure (peering reference section 7).
 Site (cloud stack): an ExpressRoute virtual network gateway (zone-redundant `ErGw1AZ`, one
 Standard static public IP) in the VNet's `GatewaySubnet`, which it can share with a VPN
 gateway when the subnet is a /27 or larger. Per link (peering stack): an ExpressRoute Direct
-port pair (its two links are the two redundant connections), a circuit on it, Azure private
-peering with GCP's ASN, the link's VLAN, the two planned /30s (primary, secondary: the Cloud
-Router on host 1, Microsoft on host 2) and the link's MD5 key, and the connection from the
-ExpressRoute gateway to the circuit. Microsoft's edge speaks ASN 12076.
+port pair (its two links, on two Microsoft routers, are the two redundant connections).
+Phase 2, once both links are patched: the port's links enabled (a disabled link passes no
+traffic), a circuit on it, Azure private peering with GCP's ASN, the link's VLAN, the two
+planned /30s (primary, secondary: the Cloud Router on host 1, Microsoft on host 2) and the
+link's MD5 key, and the connection from the ExpressRoute gateway to the circuit. Microsoft's
+edge speaks ASN 12076. Microsoft's ExpressRoute workflow ("ExpressRoute workflows for circuit
+provisioning", Direct model) orders it so: reserve the ports, get the LOA and cross-connects,
+enable the links' admin state, and only then create the circuit.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ ZONAL_SKU = "ErGw1AZ"
 REGIONAL_SKU = "Standard"
 LARGEST_SHARED_PREFIX = 27  # ExpressRoute + VPN gateways share a GatewaySubnet of /27 or more
 PORT_GBPS = 10
+# ExpressRoutePort `links[].name` as Azure creates them (`az network express-route port
+# show`: link1 primary, link2 secondary); admin state starts Disabled.
+PORT_LINKS = ("link1", "link2")
 _CREATE_TIMEOUT = "90m"
 
 
@@ -73,10 +80,10 @@ def lower_expressroute_gateway(plan: VpnGateway, ctx: Context, net: Outputs) -> 
 
 
 def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
-    """Port pair, circuit, private peering over both /30s, and the gateway's connection."""
+    """Port pair; in phase 2, its links enabled, the circuit, private peering over both /30s
+    and the gateway's connection."""
     gateway = side.gateway
     group, location = gateway["resource_group_name"], gateway["location"]
-    primary, secondary = side.attachments
     port = network.ExpressRoutePort(
         ctx.child("er-port"),
         express_route_port_name=ctx.child("er-port"),
@@ -86,8 +93,20 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
         bandwidth_in_gbps=PORT_GBPS,
         encapsulation="Dot1Q",
         billing_type="MeteredData",
+        # Phase 1 leaves the links as Azure creates them (Disabled); phase 2 enables both.
+        links=[{"name": n, "admin_state": "Enabled"} for n in PORT_LINKS] if side.ready else None,
         opts=ctx.opts(),
     )
+    if not side.ready:
+        return {"port_id": port.id, "attachments": [], "bgp_peers": []}
+    return {"port_id": port.id, **_circuit(side, ctx, port)}
+
+
+def _circuit(side: InterconnectHalf, ctx: Context, port: network.ExpressRoutePort) -> Outputs:
+    """Phase 2: the circuit on the enabled port, its private peering and the connection."""
+    gateway = side.gateway
+    group, location = gateway["resource_group_name"], gateway["location"]
+    primary, secondary = side.attachments
     circuit_name = ctx.child("er-circuit")
     circuit = network.ExpressRouteCircuit(
         circuit_name,
@@ -124,7 +143,6 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
         opts=ctx.opts(depends_on=[peering]),
     )
     return {
-        "port_id": port.id,
         "circuit_id": circuit.id,
         "attachments": [peering.id],
         "connection_id": connection.id,

@@ -38,24 +38,40 @@ class Gcp(Cloud):
             "gcp:compute/router:Router",
         ),
         order=(
-            "pulumi up orders 2 Cross-Cloud Interconnect ports (10 Gbps) from "
-            "skyinfra:interconnect-location to skyinfra:interconnect-remote-location; Google "
-            "provisions the cross-connects to the peer's ports (days to weeks, after it has their "
-            "LOAs); BGP comes up once both Interconnects are ACTIVE"
+            "pulumi up (phase 1) orders 2 Cross-Cloud Interconnect ports (10 Gbps), one in each "
+            "edge availability domain (skyinfra:interconnect-location-1 and -2), facing "
+            "skyinfra:interconnect-remote-location-1 and -2; Google provisions the cross-connects "
+            "to the peer's ports (days to weeks, after it has their LOAs); phase 2 once both "
+            "Interconnects are ACTIVE"
         ),
+        phase_one="2 Cross-Cloud Interconnect ports",
+        phase_two="2 VLAN attachments (MTU 1500), a Cloud Router interface and BGP peer on each",
         hub=True,
         config=(
             (
-                "interconnect-location",
-                "Google interconnect location (URL or name) of the Cross-Cloud Interconnect "
-                "ports (`gcloud compute interconnects locations list`)",
+                "interconnect-location-1",
+                "Google interconnect location (URL or name) of connection 1's port, in one edge "
+                "availability domain, e.g. iad-zone1-1 (`gcloud compute interconnects locations "
+                "list`)",
             ),
             (
-                "interconnect-remote-location",
-                "the peer cloud's location as Google names it "
+                "interconnect-location-2",
+                "Google interconnect location of connection 2's port, in the metro's other edge "
+                "availability domain, e.g. iad-zone2-1",
+            ),
+            (
+                "interconnect-remote-location-1",
+                "the peer cloud's location connection 1 reaches, as Google names it "
                 "(`gcloud compute interconnects remote-locations list`)",
             ),
+            (
+                "interconnect-remote-location-2",
+                "the peer cloud's location connection 2 reaches (the same as connection 1's "
+                "for an ExpressRoute Direct port pair)",
+            ),
         ),
+        # Redundancy: Google's SLA needs the two connections in two edge availability domains.
+        distinct=(("interconnect-location-1", "interconnect-location-2"),),
     )
     replication = ReplicationFacts(
         within="gcp-storage-transfer-replication",

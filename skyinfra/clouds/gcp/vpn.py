@@ -1,11 +1,14 @@
 """GCP side of cross-cloud VPN links (peering reference sections 2, 3 and 5).
 
 Site (cloud stack): a Cloud Router with the site's ASN and an HA VPN gateway (two public
-interfaces) in the stack's region of the network. The router advertises exactly this
+interfaces) in the stack's region of the network (both auto-named, so Pulumi suffixes a
+replacement's name). The router advertises exactly this
 region's CIDR (custom mode): the default would advertise every region's subnets of the
 global network, routing peers to networks they are not linked with. Per link (peering
 stack): an external gateway holding the peer's tunnel addresses, then per tunnel a VPN
-tunnel, a router interface on this side's inside address and a BGP peer.
+tunnel, a router interface on this side's inside address and a BGP peer. These carry
+explicit names, which GCP keeps unique per project (and region): Pulumi's default
+create-before-replace would fail with "already exists", so they delete before replacing.
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
         name=gcp_name(ctx.child("peer-gateway")),
         redundancy_type=_REDUNDANCY[count],
         interfaces=[{"id": i, "ip_address": side.peer_addresses[i]} for i in range(count)],
-        opts=ctx.opts(),
+        opts=ctx.opts(delete_before_replace=True),
     )
     tunnels, peers = [], []
     for tunnel, (own, peer) in zip(side.link.tunnels, side.ends, strict=True):
@@ -97,7 +100,7 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
             router=gateway["router_id"],
             ike_version=2,
             shared_secret=side.keys[k],
-            opts=ctx.opts(),
+            opts=ctx.opts(delete_before_replace=True),
         )
         bgp = bgp_session(
             ctx,
@@ -137,7 +140,7 @@ def bgp_session(
         region=region,
         ip_range=f"{own_ip}/{prefix}",
         **link,
-        opts=ctx.opts(),
+        opts=ctx.opts(delete_before_replace=True),
     )
     name = gcp_name(ctx.child(f"bgp-peer-{k}"))
     return gcp.compute.RouterPeer(
@@ -150,7 +153,7 @@ def bgp_session(
         peer_ip_address=peer_ip,
         ip_address=own_ip,
         md5_authentication_key=None if md5_key is None else {"name": name, "key": md5_key},
-        opts=ctx.opts(),
+        opts=ctx.opts(delete_before_replace=True),
     )
 
 
