@@ -233,6 +233,30 @@ CASES = [
         "has no GPU",
     ),
     (
+        "ssh-key-not-base64",
+        BASE.replace(
+            "network: core", 'network: core\n    ssh_public_key: "ssh-ed25519 AAAA#C3 me"'
+        ),
+        12,
+        "not valid base64",
+    ),
+    (
+        "ssh-key-type-mismatch",
+        BASE.replace(
+            "network: core",
+            "network: core\n    ssh_public_key: ssh-rsa "
+            "AAAAC3NzaC1lZDI1NTE5AAAAIAKj/fg1MTfp9vPtfmclz6hwfZMHn5xxNWfbq5F1rnae me",
+        ),
+        12,
+        "labelled 'ssh-rsa' but its body holds a 'ssh-ed25519' key",
+    ),
+    (
+        "ssh-key-unknown-type",
+        BASE.replace("network: core", "network: core\n    ssh_public_key: ssh-ed2519 AAAA me"),
+        12,
+        "did you mean 'ssh-ed25519'?",
+    ),
+    (
         "two-networks-no-choice",
         BASE.replace("core: {}", "core: {}\n  edge: {}").replace("    network: core\n", ""),
         11,
