@@ -231,3 +231,25 @@ def test_compile_of_an_interconnect_names_the_config_to_set(tmp_path: Path) -> N
     stack = "peer-aws-us-east-1--gcp-us-east4"
     for key in ("directconnect-location", "interconnect-location", "interconnect-remote-location"):
         assert f"pulumi config set -s {stack} skyinfra:{key} VALUE" in out
+
+
+def test_preview_lists_each_stacks_lookups_with_their_arguments(tmp_path: Path) -> None:
+    spec = example("minimal", tmp_path)
+    code, out = invoke("preview", str(spec), "--json")
+    assert code == 0
+    (stack,) = json.loads(out)["stacks"]
+    tokens = [i["token"] for i in stack["invokes"]]
+    assert tokens == [
+        "aws:ec2/getAmi:getAmi",
+        "aws:index/getAvailabilityZones:getAvailabilityZones",
+    ]
+    ami = stack["invokes"][0]["args"]
+    assert ami["owners"] == ["099720109477"] and ami["mostRecent"] is True
+    assert {"name": "architecture", "values": ["x86_64"]} in ami["filters"]
+    assert list(ami) == sorted(ami)  # canonical: sorted keys, so the JSON is deterministic
+    assert invoke("preview", str(spec), "--json")[1] == out
+    code, text = invoke("preview", str(spec))
+    assert code == 0
+    lookups = text[text.index("lookups") :]
+    assert "aws:ec2/getAmi:getAmi" in lookups and "099720109477" in lookups
+    assert "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*" in lookups
