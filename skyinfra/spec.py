@@ -240,7 +240,11 @@ class Compute(Model):
     resources: Resources = Resources()
     instance_type: str | dict[str, str] | None = None
     spot: bool = False
-    image: str = DEFAULT_IMAGE
+    image: str | dict[str, str] = DEFAULT_IMAGE
+    """A neutral image name (ubuntu-22.04, ubuntu-24.04, debian-12; GPU groups get the cloud's
+    NVIDIA-driver variant of it), or per cloud the provider's own image, used as given:
+    `{aws: ami-..., gcp: projects/P/global/images/[family/]NAME, azure: PUBLISHER:OFFER:SKU:VERSION
+    or an image resource id}`. A cloud not listed gets the default, ubuntu-22.04."""
     ports: list[Port] = []
     public: bool = False
     ssh_public_key: str | None = None
@@ -254,6 +258,12 @@ class Compute(Model):
         if value is not None:
             check_public_key(value)
         return value
+
+    def image_for(self, cloud: str) -> tuple[str, str | None]:
+        """(neutral image name, the provider's own image or None) for a group on `cloud`."""
+        if isinstance(self.image, dict):
+            return DEFAULT_IMAGE, self.image.get(cloud)
+        return self.image, None
 
 
 class Flow(Model):

@@ -257,6 +257,32 @@ CASES = [
         "did you mean 'ssh-ed25519'?",
     ),
     (
+        "image-own-unknown-cloud",
+        BASE.replace("network: core", "network: core\n    image: {awz: ami-0123456789abcdef0}"),
+        12,
+        "did you mean 'aws'?",
+    ),
+    (
+        "image-own-not-an-ami",
+        BASE.replace("network: core", "network: core\n    image: {aws: ubuntu-22.04}"),
+        12,
+        "is not an AMI id",
+    ),
+    (
+        "gpu-image-without-driver",
+        BASE.replace("network: core", "network: core\n    image: debian-12").replace(
+            '{cpus: "2+", memory: "8+"}', '{accelerators: "T4:1"}'
+        ),
+        12,
+        "has no NVIDIA-driver variant on aws",
+    ),
+    (
+        "image-own-not-azure",
+        BASE.replace("network: core", 'network: core\n    image: {azure: "a:b:c"}'),
+        12,
+        "'a:b:c' is neither an image URN nor an image resource id",
+    ),
+    (
         "two-networks-no-choice",
         BASE.replace("core: {}", "core: {}\n  edge: {}").replace("    network: core\n", ""),
         11,
