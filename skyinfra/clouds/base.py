@@ -26,6 +26,7 @@ from skyinfra.peering.model import (
 )
 from skyinfra.peering.replica import Replication
 from skyinfra.spec import Accelerator
+from skyinfra.ssh_keys import KEY_TYPES
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
 
 if TYPE_CHECKING:
@@ -245,6 +246,8 @@ class Cloud:
     #: the driver, or the plain image where a driver extension installs it (`gpu_driver`).
     #: A GPU group whose image has no entry is refused at plan time.
     gpu_images: ClassVar[Mapping[tuple[str, str], Any]] = {}
+    #: SSH public key types this cloud's VMs accept (all that the spec accepts by default).
+    ssh_key_types: ClassVar[tuple[str, ...]] = KEY_TYPES
     #: How a user names this cloud's own image in `image: {<cloud>: ...}` (for messages).
     custom_image_format: ClassVar[str] = "an image reference"
     #: Text shown when the bundled catalog is known to be partial for this cloud.

@@ -99,6 +99,7 @@ def place(
         name: _decision(spec, name, option) for name, option in sorted(solution.choice.items())
     }
     _check_images(spec, decisions)
+    _check_ssh_keys(spec, decisions)
     moves = _moves(locked, decisions)
     replicas = replicas_by_target(spec)
     warnings += [
@@ -372,6 +373,26 @@ def _check_images(spec: Spec, decisions: Mapping[str, Decision]) -> None:
             d.instance_type or "", group.resources.accelerators
         ):
             problems.append(_no_gpu_image(cloud, image, arch, path))
+    if problems:
+        raise SpecError(problems)
+
+
+def _check_ssh_keys(spec: Spec, decisions: Mapping[str, Decision]) -> None:
+    """A group's SSH key is of a type its cloud accepts (EC2 and Azure refuse ECDSA)."""
+    problems = []
+    for name, d in decisions.items():
+        key = spec.compute[name].ssh_public_key if d.kind == "compute" else None
+        cloud = get_cloud(d.site.cloud)
+        kind = key.split()[0] if key else None
+        if kind is not None and kind not in cloud.ssh_key_types:
+            problems.append(
+                Problem(
+                    f"{cloud.name} does not accept {kind} keys",
+                    ("compute", name, "ssh_public_key"),
+                    f"use a key of type {' or '.join(cloud.ssh_key_types)} "
+                    "(`ssh-keygen -t ed25519`)",
+                )
+            )
     if problems:
         raise SpecError(problems)
 

@@ -107,6 +107,9 @@ class Aws(Cloud):
         for ubuntu in ("22.04", "24.04")
         for arch in ("x86_64", "arm64")
     }
+    # EC2 imports RSA and ED25519 keys only (ImportKeyPair; no ECDSA):
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html
+    ssh_key_types = ("ssh-ed25519", "ssh-rsa")
     custom_image_format = "an AMI id, ami-0123456789abcdef0"
     _AMI_ID = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 
