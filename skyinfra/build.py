@@ -181,6 +181,7 @@ def _replica(spec: Spec, replication: Replication) -> BucketPlan:
 def _compute(spec: Spec, name: str, site: Site, placement: Placement) -> ComputePlan:
     group = spec.compute[name]
     instance_type = placement.decisions[name].instance_type or ""
+    image, custom_image = group.image_for(site.cloud)
     return ComputePlan(
         name=name,
         site=site,
@@ -188,7 +189,8 @@ def _compute(spec: Spec, name: str, site: Site, placement: Placement) -> Compute
         count=group.count,
         instance_type=instance_type,
         accelerator=group.resources.accelerators,
-        image=group.image,
+        image=image,
+        custom_image=custom_image,
         arch=arch_of(get_cloud(site.cloud), instance_type),
         disk_gb=group.resources.disk_gb,
         spot=group.spot,

@@ -327,6 +327,11 @@ def _tree(preview: Any) -> Tree:
     for r in preview.resources:
         by_parent.setdefault(r.parent if r.parent in urns else "", []).append(r)
     _add_children(root, "", by_parent)
+    if preview.invokes:  # what a deploy looks up before it creates anything
+        lookups = root.add("[bold]lookups[/]")
+        for call in preview.invokes:
+            args = json.dumps(call.args, sort_keys=True, separators=(", ", ": "), default=str)
+            lookups.add(f"{call.token} [dim]{escape(args)}[/]")
     return root
 
 

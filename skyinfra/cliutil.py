@@ -40,7 +40,8 @@ def reports_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except SkyinfraError as err:
             message = escape(str(err))  # messages quote lists like [ch]: not markup
-            Console(stderr=True, highlight=False).print(
+            # No emoji codes either: an Azure image URN `a:b:c:d` is not `:b:` (an emoji).
+            Console(stderr=True, highlight=False, emoji=False).print(
                 f"[bold red]error:[/] {message}", soft_wrap=True
             )
             sys.exit(err.exit_code)

@@ -139,6 +139,8 @@ def _problem_for(error: Any, path: KeyPath, data: Any) -> Problem:
         )
     got = _value_at(data, path)
     shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
+    if isinstance(got, str) and "PRIVATE KEY" in got:  # never echo a pasted private key
+        shown = ""
     return Problem(f"{_clean(error['msg'])}{shown}", path)
 
 

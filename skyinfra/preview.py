@@ -14,13 +14,16 @@ referenced stack would export.
 
 What we record is what the engine receives: type token, logical name, parent, the input
 properties (camelCase, as serialised), which top-level inputs are secret, protect flags,
-and the id/state the mock returned.
+and the id/state the mock returned; and every data-source call (invoke) the program makes
+with its arguments, since those are the lookups a real deploy resolves (which AMI filter,
+which zones, which client config).
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,15 +80,33 @@ class Registered:
         }
 
 
+@dataclass(frozen=True)
+class Invoke:
+    """One data-source call as the engine received it: token and arguments (camelCase)."""
+
+    token: str
+    args: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"token": self.token, "args": self.args}
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Sort and identity key: the token, then the arguments as canonical JSON."""
+        return self.token, json.dumps(self.args, sort_keys=True, default=str)
+
+
 @dataclass
 class StackPreview:
-    """Every resource one stack registers, in registration order, and its outputs."""
+    """Every resource one stack registers, in registration order, and its outputs; the
+    distinct lookups (invokes) its program makes, sorted by token and arguments."""
 
     name: str
     site: Site
     resources: list[Registered]
     outputs: dict[str, Any]
     peer: Site | None = None  # a peering stack's second site (`site` is its first)
+    invokes: list[Invoke] = field(default_factory=list)
 
     def by_type(self, token: str) -> list[Registered]:
         return [r for r in self.resources if r.type == token]
@@ -106,6 +127,7 @@ class StackPreview:
             **where,
             "resources": [r.to_json(show_secrets) for r in self.resources if r.custom],
             "components": [r.to_json(show_secrets) for r in self.resources if not r.custom],
+            "invokes": [i.to_json() for i in self.invokes],
             "outputs": self.outputs,
         }
 
@@ -233,6 +255,7 @@ class SkyMocks(pulumi.runtime.Mocks):
         }
         self.references = references or {}
         self.resource_fakes, self.invoke_fakes, self.default_ids = _all_fakes()
+        self.calls: dict[tuple[str, str], Invoke] = {}
 
     def _fakes(self, token: str) -> Fakes:
         return next(
@@ -269,10 +292,18 @@ class SkyMocks(pulumi.runtime.Mocks):
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        # Canonical JSON (sorted keys): the wire format's maps carry no order of their own.
+        canonical = json.loads(json.dumps(_plain(dict(args.args)), sort_keys=True, default=str))
+        call = Invoke(args.token, canonical)
+        self.calls.setdefault(call.key, call)
         fake = self.invoke_fakes.get(args.token)
         if fake is None:
             raise NotImplementedError(f"the offline preview has no answer for invoke {args.token}")
         return fake(dict(args.args), self._fakes(args.token)), []
+
+    def invokes(self) -> list[Invoke]:
+        """Each distinct call the program made, in a deterministic order."""
+        return [self.calls[key] for key in sorted(self.calls)]
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -348,7 +379,7 @@ def preview_stack(
     """Run `stack`'s program under the mock engine; return what it registered."""
     mocks = SkyMocks(stack.site, references=references, ips=ips)
     resources, outputs = _run(project, stack.name, mocks, config, lambda: lower_stack(stack))
-    return StackPreview(stack.name, stack.site, resources, outputs)
+    return StackPreview(stack.name, stack.site, resources, outputs, invokes=mocks.invokes())
 
 
 def preview_peering_stack(
@@ -365,7 +396,7 @@ def preview_peering_stack(
     resources, outputs = _run(
         topology.project, name, mocks, config, lambda: lower_peering_stack(topology, name)
     )
-    return StackPreview(name, a, resources, outputs, peer=b)
+    return StackPreview(name, a, resources, outputs, peer=b, invokes=mocks.invokes())
 
 
 def preview_replication(
@@ -384,7 +415,7 @@ def preview_replication(
     resources, outputs = _run(
         project, r.stack, mocks, config, lambda: lower_replication(project, r)
     )
-    return StackPreview(r.stack, r.target, resources, outputs)
+    return StackPreview(r.stack, r.target, resources, outputs, invokes=mocks.invokes())
 
 
 def _run(

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from skyinfra.errors import KeyPath, Problem
+from skyinfra.ssh_keys import check_public_key
 from skyinfra.suggest import did_you_mean
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
@@ -228,6 +229,9 @@ class Resources(Model):
     burstable: bool = False
 
 
+DEFAULT_IMAGE = "ubuntu-22.04"
+
+
 class Compute(Model):
     """A managed group of identical VMs."""
 
@@ -236,11 +240,30 @@ class Compute(Model):
     resources: Resources = Resources()
     instance_type: str | dict[str, str] | None = None
     spot: bool = False
-    image: str = "ubuntu-22.04"
+    image: str | dict[str, str] = DEFAULT_IMAGE
+    """A neutral image name (ubuntu-22.04, ubuntu-24.04, debian-12; GPU groups get the cloud's
+    NVIDIA-driver variant of it), or per cloud the provider's own image, used as given:
+    `{aws: ami-..., gcp: projects/P/global/images/[family/]NAME, azure: PUBLISHER:OFFER:SKU:VERSION
+    or an image resource id}`. A cloud not listed gets the default, ubuntu-22.04."""
     ports: list[Port] = []
     public: bool = False
     ssh_public_key: str | None = None
+    """One OpenSSH public key line (ssh-ed25519, ssh-rsa of 2048+ bits, ecdsa-sha2-nistp*)."""
     placement: PlacementSpec = PlacementSpec()
+
+    @field_validator("ssh_public_key")
+    @classmethod
+    def _ssh_key(cls, value: str | None) -> str | None:
+        """Clouds refuse an unreadable key only at deploy time, after other resources exist."""
+        if value is not None:
+            check_public_key(value)
+        return value
+
+    def image_for(self, cloud: str) -> tuple[str, str | None]:
+        """(neutral image name, the provider's own image or None) for a group on `cloud`."""
+        if isinstance(self.image, dict):
+            return DEFAULT_IMAGE, self.image.get(cloud)
+        return self.image, None
 
 
 class Flow(Model):

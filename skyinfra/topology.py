@@ -60,6 +60,7 @@ class ComputePlan:
     instance_type: str
     accelerator: Accelerator | None = None  # what the instance type must carry
     image: str = "ubuntu-22.04"  # neutral image name (the cloud maps it)
+    custom_image: str | None = None  # the user's own image on this cloud, used as given
     arch: str = "x86_64"
     disk_gb: int = 100
     spot: bool = False

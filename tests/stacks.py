@@ -11,6 +11,10 @@ from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackP
 
 REGIONS = {"aws": "us-east-1", "gcp": "us-central1", "azure": "westeurope"}
 SETTINGS = {"gcp": {"project": "demo-project"}}
+# A real throwaway public key (its private half was never kept): clouds parse keys.
+SSH_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPGNCqIjtVeSgA5tzWfgrhiCHmxAVi26qBvEcRxcLMsW demo@example"
+)
 
 
 def stack_plan(
@@ -45,7 +49,7 @@ def stack_plan(
         image="ubuntu-22.04",
         disk_gb=200,
         spot=spot,
-        ssh_public_key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample demo@example",
+        ssh_public_key=SSH_KEY,
         ports=(22, 443),
         public=public,
     )

@@ -233,6 +233,67 @@ CASES = [
         "has no GPU",
     ),
     (
+        "ssh-key-not-base64",
+        BASE.replace(
+            "network: core", 'network: core\n    ssh_public_key: "ssh-ed25519 AAAA#C3 me"'
+        ),
+        12,
+        "not valid base64",
+    ),
+    (
+        "ssh-key-type-mismatch",
+        BASE.replace(
+            "network: core",
+            "network: core\n    ssh_public_key: ssh-rsa "
+            "AAAAC3NzaC1lZDI1NTE5AAAAIAKj/fg1MTfp9vPtfmclz6hwfZMHn5xxNWfbq5F1rnae me",
+        ),
+        12,
+        "labelled 'ssh-rsa' but its body holds a 'ssh-ed25519' key",
+    ),
+    (
+        "ssh-key-unknown-type",
+        BASE.replace("network: core", "network: core\n    ssh_public_key: ssh-ed2519 AAAA me"),
+        12,
+        "did you mean 'ssh-ed25519'?",
+    ),
+    (
+        "image-own-unknown-cloud",
+        BASE.replace("network: core", "network: core\n    image: {awz: ami-0123456789abcdef0}"),
+        12,
+        "did you mean 'aws'?",
+    ),
+    (
+        "image-own-not-an-ami",
+        BASE.replace("network: core", "network: core\n    image: {aws: ubuntu-22.04}"),
+        12,
+        "is not an AMI id",
+    ),
+    (
+        "gpu-image-without-driver",
+        BASE.replace("network: core", "network: core\n    image: debian-12").replace(
+            '{cpus: "2+", memory: "8+"}', '{accelerators: "T4:1"}'
+        ),
+        12,
+        "has no NVIDIA-driver variant on aws",
+    ),
+    (
+        "image-own-not-azure",
+        BASE.replace("network: core", 'network: core\n    image: {azure: "a:b:c"}'),
+        12,
+        "'a:b:c' is neither an image URN nor an image resource id",
+    ),
+    (
+        "ssh-key-type-refused-by-cloud",
+        BASE.replace(
+            "network: core",
+            "network: core\n    ssh_public_key: ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAy"
+            "NTYAAAAIbmlzdHAyNTYAAABBBHiWqUOvSU+xvy9/PRRYv7NZ/HSVj1v5HCrWsd6CHud3Q1mIsOx6Kwusci2F"
+            "kQXq8SZNwuLfAxKeaWUEKEUulcE= me",
+        ),
+        12,
+        "aws does not accept ecdsa-sha2-nistp256 keys",
+    ),
+    (
         "two-networks-no-choice",
         BASE.replace("core: {}", "core: {}\n  edge: {}").replace("    network: core\n", ""),
         11,
@@ -260,6 +321,17 @@ def test_bad_input_exits_2_with_location_and_writes_nothing(
     assert len(message.splitlines()) <= 25
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["spec.yaml"]
+
+
+def test_a_pasted_private_key_is_refused_and_not_echoed(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    secret = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ"
+    key = f"-----BEGIN OPENSSH PRIVATE KEY-----\\n{secret}\\n-----END OPENSSH PRIVATE KEY-----"
+    spec.write_text(BASE.replace("network: core", f'network: core\n    ssh_public_key: "{key}"'))
+    result = CliRunner().invoke(main, ["plan", str(spec)])
+    assert result.exit_code == 2
+    assert f"{spec}:12:" in result.output and "this is a private key" in result.output
+    assert secret not in result.output
 
 
 def test_there_are_at_least_25_cases() -> None:

@@ -284,3 +284,25 @@ def test_offline_preview_honours_the_ready_key_of_the_compiled_stack_file(tmp_pa
     with path.open("a") as f:
         f.write('  skyinfra:interconnect-ready: "true"\n')
     assert len([r for r in declared() if r["type"] == vif]) == 2
+
+
+def test_preview_lists_each_stacks_lookups_with_their_arguments(tmp_path: Path) -> None:
+    spec = example("minimal", tmp_path)
+    code, out = invoke("preview", str(spec), "--json")
+    assert code == 0
+    (stack,) = json.loads(out)["stacks"]
+    tokens = [i["token"] for i in stack["invokes"]]
+    assert tokens == [
+        "aws:ec2/getAmi:getAmi",
+        "aws:index/getAvailabilityZones:getAvailabilityZones",
+    ]
+    ami = stack["invokes"][0]["args"]
+    assert ami["owners"] == ["099720109477"] and ami["mostRecent"] is True
+    assert {"name": "architecture", "values": ["x86_64"]} in ami["filters"]
+    assert list(ami) == sorted(ami)  # canonical: sorted keys, so the JSON is deterministic
+    assert invoke("preview", str(spec), "--json")[1] == out
+    code, text = invoke("preview", str(spec))
+    assert code == 0
+    lookups = text[text.index("lookups") :]
+    assert "aws:ec2/getAmi:getAmi" in lookups and "099720109477" in lookups
+    assert "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*" in lookups

@@ -25,6 +25,8 @@ from skyinfra.peering.model import (
     VpnLink,
 )
 from skyinfra.peering.replica import Replication
+from skyinfra.spec import Accelerator
+from skyinfra.ssh_keys import KEY_TYPES
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
 
 if TYPE_CHECKING:
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
 
 # What a lowering returns: the component's outputs (plain values or pulumi Outputs).
 Outputs = dict[str, Any]
+
+# Catalog accelerators that are not NVIDIA GPUs (AMD Instinct on Azure NVv4 / ND MI300X v5):
+# no NVIDIA driver applies to them.
+NON_NVIDIA_ACCELERATORS = frozenset({"MI25", "MI300X"})
 
 
 @dataclass(frozen=True)
@@ -243,6 +249,14 @@ class Cloud:
     subnets_per_network: ClassVar[int] = 1
     #: Neutral image names -> this cloud's image reference, per CPU architecture.
     images: ClassVar[Mapping[tuple[str, str], Any]] = {}
+    #: What NVIDIA GPU groups boot instead, per (neutral image, arch): the provider's image with
+    #: the driver, or the plain image where a driver extension installs it (`gpu_driver`).
+    #: A GPU group whose image has no entry is refused at plan time.
+    gpu_images: ClassVar[Mapping[tuple[str, str], Any]] = {}
+    #: SSH public key types this cloud's VMs accept (all that the spec accepts by default).
+    ssh_key_types: ClassVar[tuple[str, ...]] = KEY_TYPES
+    #: How a user names this cloud's own image in `image: {<cloud>: ...}` (for messages).
+    custom_image_format: ClassVar[str] = "an image reference"
     #: Text shown when the bundled catalog is known to be partial for this cloud.
     catalog_coverage: ClassVar[str | None] = None
 
@@ -348,6 +362,33 @@ class Cloud:
     def image(self, neutral: str, arch: str) -> Any:
         """This cloud's reference for a neutral image name (KeyError if unknown)."""
         return self.images[(neutral, arch)]
+
+    def has_nvidia_gpus(self, instance_type: str, accelerator: Accelerator | None) -> bool:
+        """Whether VMs of this plan carry NVIDIA GPUs, so they need the NVIDIA driver."""
+        return accelerator is not None and accelerator.name not in NON_NVIDIA_ACCELERATORS
+
+    def gpu_driver(self, plan: ComputePlan) -> bool:
+        """Whether skyinfra provides the NVIDIA driver: an NVIDIA GPU group on a neutral image
+        (a user's own image is used as given)."""
+        return plan.custom_image is None and self.has_nvidia_gpus(
+            plan.instance_type, plan.accelerator
+        )
+
+    def boot_image(self, plan: ComputePlan) -> Any:
+        """The image a group's VMs boot: the user's own, the driver variant for NVIDIA GPU
+        groups, else the plain image (placement has checked that the entry exists)."""
+        if plan.custom_image is not None:
+            return self.custom_image(plan.custom_image)
+        table = self.gpu_images if self.gpu_driver(plan) else self.images
+        return table[(plan.image, plan.arch)]
+
+    def custom_image(self, reference: str) -> Any:
+        """This cloud's image reference for what the user wrote in `image: {<cloud>: ...}`."""
+        return reference
+
+    def custom_image_problem(self, reference: str) -> str | None:
+        """Why `reference` cannot be one of this cloud's images, or None."""
+        return None
 
     @property
     def image_names(self) -> list[str]:

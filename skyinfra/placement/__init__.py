@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from skyinfra.catalog import Catalog
 from skyinfra.catalog.model import Offer
 from skyinfra.clouds import Cloud, get_cloud
-from skyinfra.errors import Problem, SpecError
+from skyinfra.errors import KeyPath, Problem, SpecError
 from skyinfra.placement.candidates import (
     HOURS_PER_MONTH,
     Scope,
@@ -124,6 +124,7 @@ def place(
         name: _decision(spec, name, option) for name, option in sorted(solution.choice.items())
     }
     _check_images(spec, decisions)
+    _check_ssh_keys(spec, decisions)
     moves = _moves(locked, decisions)
     replicas = replicas_by_target(spec)
     warnings += [
@@ -450,24 +451,80 @@ def arch_of(cloud: Cloud, instance_type: str) -> str:
 
 
 def _check_images(spec: Spec, decisions: Mapping[str, Decision]) -> None:
-    """Each group's neutral image must exist on its cloud for its instance type's arch."""
-    problems = []
+    """Each group's image exists on its cloud for its instance type's arch; NVIDIA GPU groups
+    need the cloud's driver variant of it; a user's own images are well-formed references."""
+    problems = [p for name in spec.compute for p in _custom_image_problems(spec, name)]
     for name, d in decisions.items():
         if d.kind != "compute":
             continue
-        cloud, image = get_cloud(d.site.cloud), spec.compute[name].image
+        cloud, group = get_cloud(d.site.cloud), spec.compute[name]
+        image, custom = group.image_for(cloud.name)
         arch = arch_of(cloud, d.instance_type or "")
+        path: KeyPath = ("compute", name, "image")
+        if custom is not None:
+            continue
         if (image, arch) not in cloud.images:
             hint = (
                 did_you_mean(image, cloud.image_names)
                 or f"known images: {', '.join(cloud.image_names)}"
             )
             problems.append(
+                Problem(f"image {image!r} ({arch}) is not available on {cloud.name}", path, hint)
+            )
+        elif (image, arch) not in cloud.gpu_images and cloud.has_nvidia_gpus(
+            d.instance_type or "", group.resources.accelerators
+        ):
+            problems.append(_no_gpu_image(cloud, image, arch, path))
+    if problems:
+        raise SpecError(problems)
+
+
+def _check_ssh_keys(spec: Spec, decisions: Mapping[str, Decision]) -> None:
+    """A group's SSH key is of a type its cloud accepts (EC2 and Azure refuse ECDSA)."""
+    problems = []
+    for name, d in decisions.items():
+        key = spec.compute[name].ssh_public_key if d.kind == "compute" else None
+        cloud = get_cloud(d.site.cloud)
+        kind = key.split()[0] if key else None
+        if kind is not None and kind not in cloud.ssh_key_types:
+            problems.append(
                 Problem(
-                    f"image {image!r} ({arch}) is not available on {cloud.name}",
-                    ("compute", name, "image"),
-                    hint,
+                    f"{cloud.name} does not accept {kind} keys",
+                    ("compute", name, "ssh_public_key"),
+                    f"use a key of type {' or '.join(cloud.ssh_key_types)} "
+                    "(`ssh-keygen -t ed25519`)",
                 )
             )
     if problems:
         raise SpecError(problems)
+
+
+def _no_gpu_image(cloud: Cloud, image: str, arch: str, path: KeyPath) -> Problem:
+    with_driver = sorted(n for n, a in cloud.gpu_images if a == arch)
+    choices = f"use {' or '.join(with_driver)}, or " if with_driver else ""
+    return Problem(
+        f"image {image!r} ({arch}) has no NVIDIA-driver variant on {cloud.name}, and the "
+        "group's GPUs need the driver",
+        path,
+        f"{choices}give your own image with the driver: `image: {{{cloud.name}: "
+        f"{cloud.custom_image_format}}}`",
+    )
+
+
+def _custom_image_problems(spec: Spec, name: str) -> list[Problem]:
+    """`image: {<cloud>: <reference>}`: known clouds, references in each cloud's format."""
+    given = spec.compute[name].image
+    if not isinstance(given, dict):
+        return []
+    problems: list[Problem] = []
+    for cloud_name, reference in given.items():
+        path: KeyPath = ("compute", name, "image", cloud_name)
+        try:
+            cloud = get_cloud(cloud_name, path)
+        except SpecError as err:
+            problems.extend(err.problems)
+            continue
+        reason = cloud.custom_image_problem(reference)
+        if reason:
+            problems.append(Problem(reason, path, f"use {cloud.custom_image_format}"))
+    return problems

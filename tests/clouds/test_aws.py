@@ -11,7 +11,7 @@ from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
 from skyinfra.preview import Fakes, Registered, StackPreview
 from skyinfra.spec import Accelerator
 from skyinfra.topology import Site
-from tests.stacks import run, stack_plan
+from tests.stacks import SSH_KEY, run, stack_plan
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -266,9 +266,7 @@ def test_compute_is_a_key_pair_a_launch_template_and_a_fixed_size_group() -> Non
     assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted(
         [SG, KEY_PAIR, TEMPLATE, GROUP]
     )
-    assert p.one(KEY_PAIR).inputs["publicKey"] == (
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample demo@example"
-    )
+    assert p.one(KEY_PAIR).inputs["publicKey"] == (SSH_KEY)
     group = p.one(GROUP).inputs
     assert (group["minSize"], group["maxSize"], group["desiredCapacity"]) == (2.0, 2.0, 2.0)
     assert group["vpcZoneIdentifiers"] == ids(p, SUBNET)

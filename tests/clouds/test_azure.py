@@ -16,7 +16,7 @@ from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
 from skyinfra.preview import Fakes, Registered, StackPreview
 from skyinfra.spec import Accelerator
 from skyinfra.topology import StackPlan
-from tests.stacks import run, stack_plan
+from tests.stacks import SSH_KEY, run, stack_plan
 
 RG = "azure-native:resources:ResourceGroup"
 NSG = "azure-native:network:NetworkSecurityGroup"
@@ -275,7 +275,7 @@ def test_ssh_key_login_without_password() -> None:
             "publicKeys": [
                 {
                     "path": "/home/skyinfra/.ssh/authorized_keys",
-                    "keyData": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample demo@example",
+                    "keyData": SSH_KEY,
                 }
             ]
         },

@@ -6,6 +6,7 @@ from tests.replicas import actions, policy, preview
 
 JOB = "gcp:storage/transferJob:TransferJob"
 IAM_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
+PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
@@ -20,29 +21,37 @@ def grants(p) -> dict[tuple[str, str], str]:  # type: ignore[no-untyped-def]
     }
 
 
-def test_gcs_to_gcs_is_an_sts_replication_job_with_exactly_the_grants_it_validates() -> None:
+def test_gcs_to_gcs_is_an_sts_replication_job_with_exactly_the_documented_grants() -> None:
     p = preview("gcp", "gcp")
-    assert p.types() == sorted([IAM_MEMBER] * 3 + [JOB])
+    assert p.types() == sorted([IAM_MEMBER] * 4 + [PROJECT_MEMBER] * 2 + [JOB])
     source = p.source.outputs["buckets"]["src"]["name"]
     replica = p.target.outputs["buckets"]["src-replica"]["name"]
     found = grants(p)
     assert set(found) == {
         (source, "roles/storage.objectViewer"),
-        (source, "roles/storage.legacyBucketReader"),
+        (source, "roles/storage.legacyBucketOwner"),  # registers the source's notifications
         (replica, "roles/storage.legacyBucketWriter"),
+        (replica, "roles/storage.legacyObjectReader"),  # storage.objects.get for DIFFERENT
     }
     (member,) = set(found.values())
     assert member.startswith("serviceAccount:project-") and "storage-transfer-service" in member
-    job = p.stack.one(JOB)
-    spec = job.inputs["replicationSpec"]
-    assert spec["gcsDataSource"] == {"bucketName": source}
-    assert spec["gcsDataSink"] == {"bucketName": replica}
-    assert "schedule" not in job.inputs and "transferSpec" not in job.inputs
+    project = {
+        r.inputs["role"]: (r.inputs["project"], r.inputs["member"])
+        for r in p.stack.by_type(PROJECT_MEMBER)
+    }
+    number = member.split("-", 1)[1].split("@")[0]  # the project number, as in both agents
+    assert project == {
+        "roles/pubsub.editor": ("demo-project", member),  # creates topic and subscription
+        "roles/pubsub.publisher": (  # the Cloud Storage agent publishes the notifications
+            "demo-project",
+            f"serviceAccount:service-{number}@gs-project-accounts.iam.gserviceaccount.com",
+        ),
+    }
 
 
 def test_sts_jobs_depend_on_their_grants() -> None:
     p = preview("gcp", "gcp")
-    names = {r.name for r in p.stack.by_type(IAM_MEMBER)}
+    names = {r.name for r in p.stack.by_type(IAM_MEMBER) + p.stack.by_type(PROJECT_MEMBER)}
     assert names <= p.depends_on(p.stack.one(JOB))
     s3 = preview("aws", "gcp")
     assert {r.name for r in s3.stack.by_type(IAM_MEMBER)} <= s3.depends_on(s3.stack.one(JOB))
@@ -50,7 +59,7 @@ def test_sts_jobs_depend_on_their_grants() -> None:
 
 def test_s3_to_gcs_reads_through_a_web_identity_role_trusting_only_the_sts_agent() -> None:
     p = preview("aws", "gcp")
-    assert p.types() == sorted([ROLE, ROLE_POLICY, IAM_MEMBER, JOB])
+    assert p.types() == sorted([ROLE, ROLE_POLICY, IAM_MEMBER, IAM_MEMBER, JOB])
     assert not p.stack.by_type(ACCESS_KEY)  # no long-lived AWS key anywhere
     (statement,) = policy(p.stack.one(ROLE), "assumeRolePolicy")["Statement"]
     assert statement["Principal"] == {"Federated": "accounts.google.com"}
@@ -77,13 +86,18 @@ def test_s3_to_gcs_reads_through_a_web_identity_role_trusting_only_the_sts_agent
     replica = p.target.outputs["buckets"]["src-replica"]["name"]
     assert job.inputs["transferSpec"]["gcsDataSink"] == {"bucketName": replica}
     assert job.inputs["schedule"]["repeatInterval"] == "3600s"
-    ((bucket, role),) = grants(p)
-    assert (bucket, role) == (replica, "roles/storage.legacyBucketWriter")
+    assert set(grants(p)) == {
+        (replica, "roles/storage.legacyBucketWriter"),
+        (replica, "roles/storage.legacyObjectReader"),  # overwriteWhen DIFFERENT reads the sink
+    }
+    assert job.inputs["transferSpec"]["transferOptions"] == {"overwriteWhen": "DIFFERENT"}
 
 
 def test_azure_to_gcs_presents_a_read_only_sas_kept_secret() -> None:
     p = preview("azure", "gcp")
-    assert p.types() == sorted([IAM_MEMBER, JOB])
+    assert p.types() == sorted([IAM_MEMBER, IAM_MEMBER, JOB])
+    replica = p.target.outputs["buckets"]["src-replica"]["name"]
+    assert (replica, "roles/storage.legacyObjectReader") in grants(p)
     job = p.stack.one(JOB)
     assert "transferSpec" in job.secret_inputs  # the SAS inside makes the whole spec secret
     source = p.source.outputs["buckets"]["src"]

@@ -9,6 +9,17 @@ from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
 
 _CANONICAL = "099720109477"
 _DEBIAN = "136693071363"
+_AMAZON = "amazon"  # the owner alias of AWS's own AMIs, Deep Learning AMIs included
+
+
+def _dlami(arch: str, ubuntu: str) -> dict[str, Any]:
+    """The newest Deep Learning Base OSS Nvidia Driver GPU AMI: Ubuntu with the NVIDIA driver,
+    CUDA and the container toolkit. Names end in an 8-digit build date; AWS's documented
+    lookup is `--owners amazon` with this name and `????????`
+    (https://docs.aws.amazon.com/dlami/latest/devguide/aws-deep-learning-base-gpu-ami-ubuntu-22-04.html).
+    The arm64 build (Graviton GPU instances: G5g) is named "ARM64 Base"."""
+    kind = "Deep Learning ARM64 Base" if arch == "arm64" else "Deep Learning Base"
+    return _ami(_AMAZON, f"{kind} OSS Nvidia Driver GPU AMI (Ubuntu {ubuntu}) ????????")
 
 
 def _ami(owner: str, pattern: str) -> dict[str, Any]:
@@ -100,6 +111,25 @@ class Aws(Cloud):
         ("debian-12", "x86_64"): _ami(_DEBIAN, "debian-12-amd64-*"),
         ("debian-12", "arm64"): _ami(_DEBIAN, "debian-12-arm64-*"),
     }
+    gpu_images: ClassVar[dict[tuple[str, str], Any]] = {
+        (f"ubuntu-{ubuntu}", arch): _dlami(arch, ubuntu)
+        for ubuntu in ("22.04", "24.04")
+        for arch in ("x86_64", "arm64")
+    }
+    # EC2 imports RSA and ED25519 keys only (ImportKeyPair; no ECDSA):
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html
+    ssh_key_types = ("ssh-ed25519", "ssh-rsa")
+    custom_image_format = "an AMI id, ami-0123456789abcdef0"
+    _AMI_ID = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
+
+    def custom_image(self, reference: str) -> dict[str, Any]:
+        """An AMI by id: looked up (for its root device) by id, with no owner to trust."""
+        return {"image_id": reference}
+
+    def custom_image_problem(self, reference: str) -> str | None:
+        if self._AMI_ID.match(reference):
+            return None
+        return f"{reference!r} is not an AMI id (ami- and 8 or 17 hex digits)"
 
     # Graviton families carry a "g" after the generation digit (m7g, c6gn, r7gd) or are a1.
     _ARM = re.compile(r"^(a1|[a-z]+\d+g[a-z]*)\.")

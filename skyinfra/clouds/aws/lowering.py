@@ -275,15 +275,23 @@ def _launch_template(
 
 
 def _ami(plan: ComputePlan, ctx: Context) -> pulumi.Output[aws.ec2.GetAmiResult]:
-    """The newest image matching the neutral image's owner and name pattern, for the arch
-    (AWS spells the architectures `x86_64` and `arm64`, as the plan does)."""
-    image = get_cloud(plan.site.cloud).image(plan.image, plan.arch)
+    """The image for the arch (AWS spells the architectures `x86_64` and `arm64`, as the plan
+    does): the user's AMI by id, else the newest image of the owner and name pattern (the
+    plain image, or the Deep Learning AMI with the NVIDIA driver for GPU groups). Looked up
+    either way: the root volume is resized under the name the AMI gives its root device."""
+    image = get_cloud(plan.site.cloud).boot_image(plan)
+    arch: aws.ec2.GetAmiFilterArgsDict = {"name": "architecture", "values": [plan.arch]}
+    if "image_id" in image:  # an id names one image: no owner to trust, nothing to sort
+        return aws.ec2.get_ami_output(
+            filters=[{"name": "image-id", "values": [image["image_id"]]}, arch],
+            opts=pulumi.InvokeOutputOptions(parent=ctx.parent),
+        )
     return aws.ec2.get_ami_output(
         most_recent=True,
         owners=image["owners"],
         filters=[
             {"name": "name", "values": [image["name"]]},
-            {"name": "architecture", "values": [plan.arch]},
+            arch,
             {"name": "virtualization-type", "values": ["hvm"]},
         ],
         opts=pulumi.InvokeOutputOptions(parent=ctx.parent),

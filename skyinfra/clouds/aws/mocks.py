@@ -214,16 +214,17 @@ def _filter(args: dict[str, Any], key: str, default: str) -> str:
 
 
 def _ami(args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
-    """The newest image matching the name pattern (`*` becomes a build date)."""
+    """The image of the `image-id` filter, else the newest one matching the name pattern
+    (`*` or `????????` becomes a build date)."""
     pattern = _filter(args, "name", "image-*")
     arch = _filter(args, "architecture", "x86_64")
     owner = (args.get("owners") or [ACCOUNT])[0]
-    id_ = f"ami-{fakes.hex(owner + pattern + arch)}"
+    id_ = _filter(args, "image-id", f"ami-{fakes.hex(owner + pattern + arch)}")
     return {
         "id": id_,
         "imageId": id_,
         "arn": f"arn:aws:ec2:{fakes.site.region}::image/{id_}",
-        "name": pattern.replace("*", "20250101"),
+        "name": pattern.replace("????????", "20250101").replace("*", "20250101"),
         "architecture": arch,
         "ownerId": owner,
         "rootDeviceName": "/dev/sda1",

@@ -107,6 +107,37 @@ class Azure(Cloud):
         ("debian-12", "x86_64"): _image("Debian", "debian-12", "12-gen2"),
         ("debian-12", "arm64"): _image("Debian", "debian-12", "12-arm64"),
     }
+    # NVIDIA GPU groups boot the plain image and get the driver from the NvidiaGpuDriverLinux
+    # extension, which supports Ubuntu 20.04/22.04/24.04 and RHEL, not Debian
+    # (https://learn.microsoft.com/azure/virtual-machines/extensions/hpccompute-gpu-linux);
+    # Azure's GPU sizes are x86_64.
+    gpu_images: ClassVar[dict[tuple[str, str], Any]] = {
+        key: image
+        for key, image in images.items()
+        if key in (("ubuntu-22.04", "x86_64"), ("ubuntu-24.04", "x86_64"))
+    }
+    # Azure Linux VMs take SSH-2 RSA (2048+ bits) and ED25519 keys, not ECDSA:
+    # https://learn.microsoft.com/azure/virtual-machines/linux/mac-create-ssh-keys
+    ssh_key_types = ("ssh-ed25519", "ssh-rsa")
+    custom_image_format = "PUBLISHER:OFFER:SKU:VERSION, or an image or gallery image resource id"
+    _URN = re.compile(r"^[^:\s/]+:[^:\s/]+:[^:\s/]+:[^:\s/]+$")
+    _IMAGE_ID = re.compile(
+        r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/"
+        r"(images/[^/]+|galleries/[^/]+/images/[^/]+(/versions/[^/]+)?)$",
+        re.IGNORECASE,
+    )
+
+    def custom_image(self, reference: str) -> dict[str, str]:
+        """A marketplace URN as its four parts, else an image resource id."""
+        if self._URN.match(reference):
+            publisher, offer, sku, version = reference.split(":")
+            return _image(publisher, offer, sku) | {"version": version}
+        return {"id": reference}
+
+    def custom_image_problem(self, reference: str) -> str | None:
+        if self._URN.match(reference) or self._IMAGE_ID.match(reference):
+            return None
+        return f"{reference!r} is neither an image URN nor an image resource id"
 
     # Size names: Standard_<family><vcpus><features>_<version>; a "p" feature means Ampere arm64.
     _SIZE = re.compile(r"^Standard_([A-Z]+)(\d+)([a-z-]*)")

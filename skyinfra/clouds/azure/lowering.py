@@ -361,6 +361,8 @@ def _vm_profile(
         "os_profile": _os_profile(plan, ctx),
         "network_profile": _network_profile(plan, net),
     }
+    if get_cloud(plan.site.cloud).gpu_driver(plan):
+        profile["extension_profile"] = {"extensions": [_nvidia_driver()]}
     if plan.spot:
         # Delete, not Deallocate: a deallocated VM still pays for its disk and holds quota; the
         # restore policy brings deleted VMs back. max_price -1: pay up to the on-demand price.
@@ -370,9 +372,23 @@ def _vm_profile(
     return profile
 
 
+def _nvidia_driver() -> compute.VirtualMachineScaleSetExtensionArgsDict:
+    """Azure's supported way to put the NVIDIA driver (CUDA or GRID, by size) on N-series VMs:
+    the NVIDIA GPU Driver Extension (publisher Microsoft.HpcCompute, handler 1.6; minor
+    upgrades on) https://learn.microsoft.com/azure/virtual-machines/extensions/hpccompute-gpu-linux.
+    Its install reboots the VM once."""
+    return {
+        "name": "NvidiaGpuDriverLinux",
+        "publisher": "Microsoft.HpcCompute",
+        "type": "NvidiaGpuDriverLinux",
+        "type_handler_version": "1.6",
+        "auto_upgrade_minor_version": True,
+    }
+
+
 def _storage_profile(plan: ComputePlan) -> compute.VirtualMachineScaleSetStorageProfileArgsDict:
     """The OS disk from the image, on Premium SSD where the size supports it."""
-    image = get_cloud(plan.site.cloud).image(plan.image, plan.arch)
+    image = get_cloud(plan.site.cloud).boot_image(plan)
     disk_type = "Premium_LRS" if _premium_capable(plan.instance_type) else "StandardSSD_LRS"
     os_disk: compute.VirtualMachineScaleSetOSDiskArgsDict = {
         "create_option": "FromImage",

@@ -13,6 +13,7 @@ from skyinfra.catalog.model import Offer, Row
 from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
 from skyinfra.clouds.gcp import gpus
 from skyinfra.errors import Problem
+from skyinfra.spec import Accelerator
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 
@@ -87,6 +88,22 @@ class Gcp(Cloud):
         ("debian-12", "x86_64"): _family("debian-cloud", "debian-12"),
         ("debian-12", "arm64"): _family("debian-cloud", "debian-12-arm64"),
     }
+    # Deep Learning VM base images: Ubuntu with the NVIDIA driver (580) and CUDA 12.9. The
+    # current families of https://cloud.google.com/deep-learning-vm/docs/images (the cu124
+    # and cu128 families are deprecated); x86_64 only.
+    gpu_images: ClassVar[dict[tuple[str, str], Any]] = {
+        ("ubuntu-22.04", "x86_64"): _family(
+            "deeplearning-platform-release", "common-cu129-ubuntu-2204-nvidia-580"
+        ),
+        ("ubuntu-24.04", "x86_64"): _family(
+            "deeplearning-platform-release", "common-cu129-ubuntu-2404-nvidia-580"
+        ),
+    }
+    custom_image_format = "projects/PROJECT/global/images/NAME or .../images/family/FAMILY"
+    _IMAGE = re.compile(
+        r"^(https://www\.googleapis\.com/compute/v1/)?projects/[a-z][-a-z0-9.:]*"
+        r"/global/images/(family/)?[a-z]([-a-z0-9]*[a-z0-9])?$"
+    )
 
     _ARM = re.compile(r"^(t2a|c4a|n4a)-")
     _BURSTABLE = re.compile(r"^(e2-(micro|small|medium)|f1-micro|g1-small)$")
@@ -96,6 +113,15 @@ class Gcp(Cloud):
 
     def is_burstable(self, instance_type: str) -> bool:
         return bool(self._BURSTABLE.match(instance_type))
+
+    def has_nvidia_gpus(self, instance_type: str, accelerator: Accelerator | None) -> bool:
+        """Requested GPUs, or an accelerator-optimised type's built-in ones (all NVIDIA)."""
+        return gpus.has_gpus(instance_type, accelerator)
+
+    def custom_image_problem(self, reference: str) -> str | None:
+        if self._IMAGE.match(reference):
+            return None
+        return f"{reference!r} is not a Compute Engine image or image family path"
 
     def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
         if not isinstance(plan, ComputePlan):

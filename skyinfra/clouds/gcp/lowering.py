@@ -174,7 +174,7 @@ def _target_tag(ctx: Context) -> str:
 
 def _template(plan: ComputePlan, ctx: Context, tag: str) -> gcp.compute.InstanceTemplate:
     """The VM blueprint; templates are immutable, so a change makes a new (auto-named) one."""
-    image = get_cloud(plan.site.cloud).image(plan.image, plan.arch)
+    image = get_cloud(plan.site.cloud).boot_image(plan)
     return gcp.compute.InstanceTemplate(
         ctx.child("template"),
         machine_type=plan.instance_type,
@@ -214,11 +214,16 @@ def _nic(ctx: Context) -> gcp.compute.InstanceTemplateNetworkInterfaceArgsDict:
 
 
 def _metadata(plan: ComputePlan) -> dict[str, str] | None:
-    """The SSH key as instance metadata in GCP's `user:key` format (ignored if the project
-    enforces OS Login, which manages keys through IAM instead)."""
-    if not plan.ssh_public_key:
-        return None
-    return {"ssh-keys": f"skyinfra:{plan.ssh_public_key.strip()}"}
+    """The SSH key in GCP's `user:key` format (ignored if the project enforces OS Login, which
+    manages keys through IAM instead). GPU groups on a Deep Learning VM image also ask it to
+    install the NVIDIA driver on first boot if the image lacks it, as Google's instructions
+    for GPU instances do (https://cloud.google.com/deep-learning-vm/docs/cli)."""
+    metadata = {}
+    if plan.ssh_public_key:
+        metadata["ssh-keys"] = f"skyinfra:{plan.ssh_public_key.strip()}"
+    if get_cloud(plan.site.cloud).gpu_driver(plan):
+        metadata["install-nvidia-driver"] = "True"
+    return metadata or None
 
 
 def _scheduling(plan: ComputePlan) -> gcp.compute.InstanceTemplateSchedulingArgsDict:

@@ -106,6 +106,18 @@ def _transfer_agent(args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
     }
 
 
+def _storage_agent(args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
+    """The project's Cloud Storage service agent (it publishes bucket notifications)."""
+    project = str(args.get("project") or _project({}))
+    email = f"service-{fakes.number(project, 12)}@gs-project-accounts.iam.gserviceaccount.com"
+    return {
+        "emailAddress": email,
+        "member": f"serviceAccount:{email}",
+        "project": project,
+        "id": email,
+    }
+
+
 def _ha_vpn_gateway(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     """Google assigns the two interface addresses that peers point at."""
     id_, extra = _regional("vpnGateways")(name, state, fakes)
@@ -167,6 +179,7 @@ FAKES = CloudFakes(
     },
     invokes={
         "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount": _transfer_agent,
+        "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": _storage_agent,
     },
     default_id=_default_id,
 )

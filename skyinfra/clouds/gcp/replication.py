@@ -3,9 +3,20 @@
 Every mover into GCS is Storage Transfer Service, acting as the project's transfer service
 agent: from another GCS bucket a `replicationSpec` job (event-driven, new and changed
 objects; STS forbids a schedule with it), from S3 or Azure Blob an hourly `transferSpec` job.
-The agent gets exactly what STS validates before a job may be created, which is why each job
-`depends_on` its grants: objectViewer + legacyBucketReader on a GCS source,
-legacyBucketWriter on the replica.
+The agent gets exactly the roles Google documents, granted before the job (`depends_on`):
+- on the replica (every mover; https://cloud.google.com/storage-transfer/docs/sink-cloud-storage):
+  legacyBucketWriter (bucket get, object create/list/delete) and, because the jobs overwrite
+  objects that differ (`overwriteWhen: DIFFERENT`), `storage.objects.get`, which
+  legacyObjectReader grants and nothing more;
+- GCS -> GCS cross-bucket replication (https://cloud.google.com/storage-transfer/docs/cross-bucket-replication,
+  https://cloud.google.com/storage/docs/using-cross-bucket-replication): objectViewer on the
+  source (read objects) and legacyBucketOwner there (what the console grants: STS registers
+  the source's Pub/Sub notification configuration, which takes storage.buckets.update); Pub/Sub
+  Editor on the project for the agent, which creates the topic and subscription itself, and
+  Pub/Sub Publisher on the project for the Cloud Storage service agent, which publishes the
+  source's change notifications to that topic
+  (https://cloud.google.com/storage/docs/reporting-changes#prereqs). Only these two are project
+  grants: STS names the topic, so no narrower scope exists for them.
 
 From S3 the agent assumes a role by web identity (its Google subject id is what the AWS role
 trusts, `reader`), so no AWS key exists anywhere. From Azure it presents a SAS token, which
@@ -64,14 +75,32 @@ def _agent_member(ctx: ReplicationContext) -> pulumi.Output[str]:
     return pulumi.Output.concat("serviceAccount:", _agent(ctx).email)
 
 
-def _sink_grant(ctx: ReplicationContext) -> gcp.storage.BucketIAMMember:
-    return _grant(
-        ctx,
-        "replica-writer",
-        ctx.replica["name"],
-        "roles/storage.legacyBucketWriter",
-        _agent_member(ctx),
+def _sink_grants(ctx: ReplicationContext) -> list[gcp.storage.BucketIAMMember]:
+    """Write to the replica, and read its objects: STS compares them to the source's before
+    overwriting one that differs (sink-cloud-storage: storage.objects.get)."""
+    member, replica = _agent_member(ctx), ctx.replica["name"]
+    return [
+        _grant(ctx, "replica-writer", replica, "roles/storage.legacyBucketWriter", member),
+        _grant(ctx, "replica-reader", replica, "roles/storage.legacyObjectReader", member),
+    ]
+
+
+def _pubsub_grants(ctx: ReplicationContext) -> list[gcp.projects.IAMMember]:
+    """What event-driven replication needs of Pub/Sub, in the agent's project."""
+    agent = _agent(ctx)
+    storage_agent = gcp.storage.get_project_service_account_output(
+        project=agent.project, opts=pulumi.InvokeOutputOptions(parent=ctx.parent)
     )
+    grants = (
+        ("agent-pubsub", "roles/pubsub.editor", _agent_member(ctx)),
+        ("storage-pubsub", "roles/pubsub.publisher", storage_agent.member),
+    )
+    return [
+        gcp.projects.IAMMember(
+            ctx.child(suffix), project=agent.project, role=role, member=member, opts=ctx.opts()
+        )
+        for suffix, role, member in grants
+    ]
 
 
 # -- GCS -> GCS ---------------------------------------------------------------------------------
@@ -79,13 +108,12 @@ def _sink_grant(ctx: ReplicationContext) -> gcp.storage.BucketIAMMember:
 
 def replicate_within(ctx: ReplicationContext) -> Outputs:
     """An STS cross-bucket replication job (continuous, for new and changed objects)."""
-    member = _agent_member(ctx)
+    member, source = _agent_member(ctx), ctx.source["name"]
     grants = [
-        _grant(ctx, "source-viewer", ctx.source["name"], "roles/storage.objectViewer", member),
-        _grant(
-            ctx, "source-reader", ctx.source["name"], "roles/storage.legacyBucketReader", member
-        ),
-        _sink_grant(ctx),
+        _grant(ctx, "source-viewer", source, "roles/storage.objectViewer", member),
+        _grant(ctx, "source-owner", source, "roles/storage.legacyBucketOwner", member),
+        *_sink_grants(ctx),
+        *_pubsub_grants(ctx),
     ]
     job = gcp.storage.TransferJob(
         ctx.child("job"),
@@ -120,7 +148,7 @@ def _from_blob(ctx: ReplicationContext, credential: Outputs) -> Outputs:
 
 
 def _transfer(ctx: ReplicationContext, source: dict[str, Any]) -> Outputs:
-    grant = _sink_grant(ctx)
+    grants = _sink_grants(ctx)
     spec: gcp.storage.TransferJobTransferSpecArgsDict = {
         "gcs_data_sink": {"bucket_name": ctx.replica["name"]},
         "transfer_options": {"overwrite_when": "DIFFERENT"},
@@ -131,7 +159,7 @@ def _transfer(ctx: ReplicationContext, source: dict[str, Any]) -> Outputs:
         description=_description(ctx),
         transfer_spec=spec,
         schedule={"schedule_start_date": _START, "repeat_interval": _EVERY_HOUR},
-        opts=ctx.opts(depends_on=[grant]),
+        opts=ctx.opts(depends_on=grants),
     )
     return {"job": job.name, "post_deploy": []}
 
