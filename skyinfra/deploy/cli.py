@@ -40,6 +40,7 @@ from skyinfra.deploy.orchestrator import (
     DEFAULT_PARALLEL,
     Operation,
     Report,
+    Status,
     Workspace,
     run_stacks,
 )
@@ -296,6 +297,7 @@ def up(yes: bool, skip_preview: bool, **run: Any) -> None:
     destroy_retired = _confirm_up(session, yes, skip_preview, retired)
     report = session.run(session.graph, Operation.UP)
     retired_report = _retire(session, retired, destroy_retired, report)
+    _forget_gone(session, run["spec"], deployed, retired_report)
     summary["results"] = results_json(report)
     summary["retired_results"] = results_json(retired_report)
     _emit(session, summary)
@@ -338,6 +340,25 @@ def _retire(
         _warn(f"retired stacks kept: {', '.join(retired)} (the new stacks are not all up)")
         return None
     return session.destroy_retired(retired)
+
+
+def _forget_gone(
+    session: Session, spec: Path, deployed: Mapping[str, int | None], report: Report | None
+) -> None:
+    """The lock keeps listing stacks that left the plan (`plan` warns about them) until they
+    are gone from the backend: destroyed now, or never deployed there. Stacks of another
+    project name (a renamed spec) live under that project and stay listed."""
+    if session.narrowed:
+        return
+    destroyed = set() if report is None else {r.name for r in report.with_status(Status.SUCCEEDED)}
+    project = session.project.plan.spec.name
+    gone = [
+        r
+        for r in api.retired_stacks(session.project.plan)
+        if r.project == project and (r.stack not in deployed or r.stack in destroyed)
+    ]
+    if gone:
+        api.forget_retired(spec, gone)
 
 
 _RETIRED_NOTE = "retired: no longer in the plan; destroyed after the update"
@@ -423,6 +444,7 @@ def destroy(yes: bool, **run: Any) -> None:
         click.confirm(_destroy_question(held, retired), abort=True, err=session.as_json)
     retired_report = session.destroy_retired(retired) if retired else None
     report = session.run(session.graph, Operation.DESTROY)
+    _forget_gone(session, run["spec"], deployed, retired_report)
     summary["results"] = results_json(report)
     summary["retired_results"] = results_json(retired_report)
     _emit(session, summary)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from skyinfra import api
 from skyinfra.cli import main
 from skyinfra.deploy import cli as deploy_cli
 from skyinfra.deploy.project import DeployProject
@@ -650,3 +651,59 @@ def test_json_summaries_of_up_and_destroy_leave_stdout_to_the_json(
     summary = json.loads(result.stdout)
     assert summary["stacks"] == [{"stack": "aws-us-east-1", "resources": 3}]
     assert len(summary["results"]) == 5 and len(summary["retired_results"]) == 2
+
+
+def _shrink_tiny(tmp_path: Path) -> Path:
+    """Plan the tiny spec (its lock records every stack), then drop everything on AWS: the
+    AWS stack, the peering stack and the replication stack leave the plan."""
+    spec = tiny_spec(tmp_path)
+    api.save_lock(spec, api.plan_spec(spec))
+    text = spec.read_text(encoding="utf-8")
+    text = text.split("buckets:")[0] + "compute:" + text.split("compute:")[1]
+    text = text.replace(
+        "  api:\n    instance_type: m6i.large\n    network: core\n"
+        "    placement: {cloud: aws, region: us-east-1}\n",
+        "",
+    ).replace(
+        "  - {from: api, to: us, gb_per_month: 10}\n", "  - {from: eu, to: us, gb_per_month: 10}\n"
+    )
+    spec.write_text(text, encoding="utf-8")
+    return spec
+
+
+def _lock_retired(spec: Path) -> list[str]:
+    return sorted(r.stack for r in api.retired_stacks(api.plan_spec(spec)))
+
+
+def test_up_forgets_retired_stacks_in_the_lock_once_they_are_gone_from_the_backend(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    spec = _shrink_tiny(tmp_path)
+    peer, repl = PEER, "repl-data--gcp-europe-west4"
+    assert _lock_retired(spec) == ["aws-us-east-1", peer, repl]
+    # the replication stack was never deployed: the backend holds only two of the three
+    fake_workspace["deployed"].update({"aws-us-east-1": 5, peer: 2})
+    result = CliRunner().invoke(main, ["up", str(spec), "-y"])
+    assert result.exit_code == 0, result.output
+    assert [op for op, _ in _starts(fake_workspace)][-2:] == ["destroy", "destroy"]
+    assert _lock_retired(spec) == []
+
+
+def test_retired_stacks_kept_in_the_backend_stay_in_the_lock(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pulumi_on_path: None,
+    fake_workspace: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
+    monkeypatch.setattr(deploy_cli, "_interactive", lambda: False)
+    spec = _shrink_tiny(tmp_path)
+    fake_workspace["deployed"].update({"aws-us-east-1": 5, PEER: 2})
+    result = CliRunner().invoke(main, ["up", str(spec), "--skip-preview"])
+    assert result.exit_code == 0, result.output
+    assert "destroy" not in {op for op, _ in _starts(fake_workspace)}
+    assert _lock_retired(spec) == ["aws-us-east-1", PEER]  # the undeployed one is forgotten
