@@ -110,16 +110,24 @@ def compile_project(
 
 
 def preview_project(
-    spec_path: str | Path, catalog: Catalog | None = None, stack: str | None = None
+    spec_path: str | Path, catalog: Catalog | None = None, stacks: str | Collection[str] = ()
 ) -> list[StackPreview]:
-    """Run every stack (or `stack`) of the spec under the mock engine."""
+    """Run every stack of the spec (or only `stacks`) under the mock engine."""
     from skyinfra.preview import preview_topology
+    from skyinfra.suggest import did_you_mean
 
+    wanted = [stacks] if isinstance(stacks, str) else list(stacks)
     plan = plan_spec(spec_path, catalog)
     names = list(plan.stack_configs())
-    if stack is not None and stack not in names:
-        raise SpecError(f"no stack named {stack!r}; stacks: {', '.join(names)}")
-    return preview_topology(plan.topology, plan.stack_configs(), only=stack)
+    for stack in wanted:
+        if stack not in names:
+            hint = did_you_mean(stack, names)
+            raise SpecError(
+                f"no stack named {stack!r}"
+                + (f" ({hint})" if hint else "")
+                + f"; stacks: {', '.join(names)}"
+            )
+    return preview_topology(plan.topology, plan.stack_configs(), only=wanted or None)
 
 
 def load_project_topology(project_dir: Path) -> Topology:

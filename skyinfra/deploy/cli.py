@@ -19,7 +19,6 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from skyinfra.catalog import load_catalog
 from skyinfra.cliutil import catalog_option, make_console, reports_errors, spec_argument
 from skyinfra.deploy.graph import StackGraph, stack_graph
 from skyinfra.deploy.orchestrator import DEFAULT_PARALLEL, Operation, Workspace, run_stacks
@@ -93,6 +92,7 @@ def run_operation(
     stacks: Sequence[str] = (),
 ) -> None:
     """Compile, run `operation` over the stacks, print the summary, exit with its code."""
+    from skyinfra.catalog import load_catalog
     from skyinfra.deploy.automation import require_pulumi_cli
 
     require_pulumi_cli()

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from skyinfra.topology import Topology
+if TYPE_CHECKING:
+    from skyinfra.topology import Topology
 
 
 class StackKind(StrEnum):

@@ -23,10 +23,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from skyinfra import api
-from skyinfra.catalog import Catalog
 from skyinfra.errors import SkyinfraError
+
+if TYPE_CHECKING:  # planning loads pydantic and numpy: on use, not for `skyinfra --help`
+    from skyinfra import api
+    from skyinfra.catalog import Catalog
 
 PROJECT_DIR = "project"
 STATE_DIR = ".pulumi-state"
@@ -109,6 +112,8 @@ def prepare(
     spec: Path, root: Path, backend: Backend, catalog: Catalog | None = None
 ) -> DeployProject:
     """Compile `spec` into `root/project` and make sure a file backend's directory exists."""
+    from skyinfra import api
+
     project_dir = root / PROJECT_DIR
     plan, _ = api.compile_project(spec, project_dir, catalog)  # keeps Pulumi's own settings
     if backend.url.startswith("file://") and not backend.url.startswith("file://~"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skyinfra.money import usd_delta
 from skyinfra.placement import Placement
 from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible, flow_cost
 from skyinfra.topology import Site
@@ -62,7 +63,7 @@ def _alternative(
         reason = f"cheaper, but {name} is locked to its site: plan --replan {name} to move it"
     else:
         worst = max(parts, key=lambda k: parts[k])
-        reason = f"{worst} +${parts[worst]:,.2f}/month"
+        reason = f"{worst} {usd_delta(parts[worst])}/month"
     return Alternative(option.site, instance_type, round(delta, 2), reason)
 
 
