@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from skyinfra.spec import Accelerator, Quantity, Resources
 
 HOURS_PER_MONTH = 730
-CLOUDS = ("aws", "gcp", "azure")  # skyinfra.clouds.cloud_names(), without loading the clouds
 
 
 def _accelerator(text: str) -> Accelerator:
@@ -43,6 +42,17 @@ def _cloud(name: str) -> str:
     from skyinfra.clouds import get_cloud
 
     return get_cloud(name).name
+
+
+class CloudOption(click.Option):
+    """`--cloud`, whose help lists the clouds when it is shown: the registry loads the cloud
+    modules, which `skyinfra --help` and completion should not wait for."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from skyinfra.clouds import cloud_names
+
+        self.help = f"Only this cloud ({', '.join(cloud_names())}); repeatable."
+        return super().get_help_record(ctx)
 
 
 class Parsed(click.ParamType):
@@ -147,7 +157,7 @@ def _clouds_table(clouds: dict[str, dict[str, Any]]) -> Table:
     "clouds",
     multiple=True,
     type=Parsed("CLOUD", _cloud),
-    help=f"Only this cloud ({', '.join(CLOUDS)}); repeatable.",
+    cls=CloudOption,
 )
 @click.option(
     "--geo",
