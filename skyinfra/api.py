@@ -7,8 +7,9 @@ the spec file through the loader's source map.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,8 @@ from skyinfra.errors import SpecError, located
 from skyinfra.loader import load_spec, parse_spec, source_of
 from skyinfra.peering.model import NetworkRecord
 from skyinfra.placement import Placement, place
-from skyinfra.placement.lock import dump_lock, load_lock
+from skyinfra.placement.lock import dump_lock, load_history, load_lock
+from skyinfra.placement.retired import Lifecycle, RetiredStack, lifecycle, stack_contents
 from skyinfra.spec import Spec
 from skyinfra.topology import Topology
 
@@ -45,10 +47,24 @@ class Plan:
     placement: Placement
     topology: Topology
     catalog: Catalog | None = None
+    previous_lock: str | None = None  # the lock file this plan started from, as it was read
 
     @property
     def lock_text(self) -> str:
-        return dump_lock(self.placement, network_record(self.topology))
+        return dump_lock(
+            self.placement,
+            network_record(self.topology),
+            self.spec.name,
+            stack_contents(self.topology),
+            self.lifecycle.retired,
+        )
+
+    @cached_property
+    def lifecycle(self) -> Lifecycle:
+        """Retired stacks and moves against the previous lock, with their warnings."""
+        previous = None if self.previous_lock is None else load_history(self.previous_lock)
+        homes = network_record(self.topology).homes
+        return lifecycle(previous, self.spec, self.placement, self.topology, homes)
 
     def stack_configs(self) -> dict[str, dict[str, str]]:
         """Config of every stack: cloud stacks, then peering and replication stacks."""
@@ -72,18 +88,52 @@ def plan_spec(
     path = Path(spec_path)
     spec = load_spec(path)
     catalog = catalog or load_catalog(None)
-    locked, recorded = _read_lock(lock_path(path))
+    previous = _read_text(lock_path(path))
+    locked, recorded = _read_lock(previous, lock_path(path))
     with located(source_of(spec)):
         placement = place(spec, catalog, locked, replan)
         topology = build_topology(spec, placement, recorded)
     text = path.read_text(encoding="utf-8")
-    return Plan(spec, text, path.name, placement, topology, catalog)
+    return Plan(spec, text, path.name, placement, topology, catalog, previous)
 
 
-def _read_lock(path: Path) -> tuple[Placement | None, NetworkRecord]:
-    if not path.is_file():
+def _read_text(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def _read_lock(text: str | None, path: Path) -> tuple[Placement | None, NetworkRecord]:
+    if text is None:
         return None, NetworkRecord()
-    return load_lock(path.read_text(encoding="utf-8"), str(path))
+    history = load_history(text, str(path))  # all of it is checked before anything is planned
+    return history.placement, history.record
+
+
+def retired_stacks(plan: Plan, previous_lock: str | None = None) -> list[RetiredStack]:
+    """Stacks that `plan` no longer has but that may still run: those the lock it started
+    from (or `previous_lock`, a lock file's text) records, and those retired earlier and not
+    yet forgotten (`forget_retired`). For `skyinfra up` to show and destroy."""
+    if previous_lock is not None and previous_lock != plan.previous_lock:
+        plan = replace(plan, previous_lock=previous_lock)
+    return list(plan.lifecycle.retired)
+
+
+def forget_retired(spec_path: str | Path, done: Iterable[RetiredStack]) -> Path | None:
+    """Drop retired stacks (destroyed, or found absent) from the spec's lock file.
+
+    Everything else in the lock is kept as it is; returns the lock's path, or None when
+    there is no lock file.
+    """
+    path = lock_path(spec_path)
+    text = _read_text(path)
+    if text is None:
+        return None
+    history = load_history(text, str(path))
+    gone = {(r.project, r.stack) for r in done}
+    kept = [r for r in history.retired if (r.project, r.stack) not in gone]
+    lock = dump_lock(history.placement, history.record, history.project, history.stacks, kept)
+    from skyinfra.render import write_file
+
+    return write_file(path, lock)
 
 
 def save_lock(spec_path: str | Path, plan: Plan) -> Path:
@@ -94,16 +144,21 @@ def save_lock(spec_path: str | Path, plan: Plan) -> Path:
 
 
 def compile_project(
-    spec_path: str | Path, out_dir: str | Path, catalog: Catalog | None = None
+    spec_path: str | Path,
+    out_dir: str | Path,
+    catalog: Catalog | None = None,
+    plan: Plan | None = None,
 ) -> tuple[Plan, list[Path]]:
     """Write the Pulumi project for the spec into `out_dir` (atomically): the plan and files.
 
     The decisions compiled are recorded in the spec's lock file, so stacks and lock agree.
     What Pulumi or the user added to existing stack files is kept (`kept_stack_settings`).
+    `plan`, when given, is `plan_spec(spec_path, catalog)` already made (a deploy checks it
+    before anything is written).
     """
     from skyinfra.render import kept_stack_settings, render_project, write_tree
 
-    plan = plan_spec(spec_path, catalog)
+    plan = plan or plan_spec(spec_path, catalog)
     files = write_tree(Path(out_dir), kept_stack_settings(Path(out_dir), render_project(plan)))
     save_lock(spec_path, plan)
     return plan, files

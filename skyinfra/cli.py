@@ -66,14 +66,23 @@ def main() -> None:
     metavar="[NAME]",
     help="Re-plan what the lock file pins: every compute group, or the resource NAME (needed to move a bucket).",
 )
+@click.option(
+    "--dry-run",
+    "--no-lock",
+    "dry_run",
+    is_flag=True,
+    help="Plan without writing the lock file.",
+)
 @reports_errors
-def plan(spec: Path, catalog_dir: Path | None, as_json: bool, replan: tuple[str, ...]) -> None:
+def plan(
+    spec: Path, catalog_dir: Path | None, as_json: bool, replan: tuple[str, ...], dry_run: bool
+) -> None:
     """Decide where every resource runs, at what cost; record it in SPEC's lock file."""
     from skyinfra import api
     from skyinfra.report import plan_report
 
     result = api.plan_spec(spec, _catalog(catalog_dir), replan)
-    lock = api.save_lock(spec, result)
+    lock = None if dry_run else api.save_lock(spec, result)
     report = plan_report(result)
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -92,7 +101,35 @@ def plan(spec: Path, catalog_dir: Path | None, as_json: bool, replan: tuple[str,
     if alternatives.row_count:
         console.print(alternatives)
     _print_details(console, report)
-    print_wrapped(console, f"decisions recorded in {escape(str(lock))}")
+    _print_lifecycle(console, report)
+    recorded = (
+        f"decisions recorded in {lock}"
+        if lock
+        else f"dry run: decisions not recorded ({api.lock_path(spec)} left as it was)"
+    )
+    print_wrapped(console, escape(recorded))
+
+
+def _print_lifecycle(console: Console, report: dict[str, Any]) -> None:
+    """Every move, and the stacks that left the plan but still run until destroyed."""
+    for move in report["moves"]:
+        print_wrapped(console, escape(_move_line(move)))
+    for stack in report["retired_stacks"]:
+        print_wrapped(console, f"[bold yellow]warning:[/] {escape(_retired_line(stack))}")
+
+
+def _move_line(move: dict[str, Any]) -> str:
+    lost = " (stateful: its data does not follow)" if move["stateful"] else ""
+    return f"move {move['kind']} {move['resource']}: {move['from']} -> {move['to']}{lost}"
+
+
+def _retired_line(stack: dict[str, Any]) -> str:
+    held = ", ".join(stack["resources"]) or "nothing recorded"
+    return (
+        f"stack {stack['project']}/{stack['stack']} left the plan ({stack['reason']}) and still "
+        f"holds {held}: it runs, and bills, until destroyed (`skyinfra up` destroys it once "
+        "you confirm)"
+    )
 
 
 # The plan's text is read in 80 columns: stacks, instance types and amounts are never split

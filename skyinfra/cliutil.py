@@ -135,7 +135,7 @@ class SkyinfraGroup(click.Group):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         if not standalone_mode or JSON_FLAG not in argv:
-            return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
             code = super().main(argv, prog_name, complete_var, False, **extra)
         except click.ClickException as err:

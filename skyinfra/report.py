@@ -1,9 +1,9 @@
 """The plan as one JSON-ready document (contract: `skyinfra plan --json`); the CLI renders it.
 
 Keys of the contract (`placements`, `links`, `replications`, `total_monthly_cost`) are kept;
-`flows`, `gateways`, `warnings`, `moves`, `cost_breakdown` and per-placement `alternatives`
-are additions, as are per link `network`, `kind`, `stack` (the peering stack), `bgp_asns`
-([a, b]), `inside_cidrs` and, for interconnects, `out_of_band` (steps to take by hand),
+`flows`, `gateways`, `warnings`, `moves`, `retired_stacks`, `cost_breakdown` and per-placement
+`alternatives` are additions, as are per link `network`, `kind`, `stack` (the peering stack),
+`bgp_asns` ([a, b]), `inside_cidrs` and, for interconnects, `out_of_band` (steps to take by hand),
 `config` (the peering stack's `skyinfra:` keys the user sets, with what each is) and
 `attachments` (VLAN and BGP /30 of each connection); their `monthly_cost` is null: port,
 attachment and interconnect egress prices are not in the catalog. Gateway rows add `kind`;
@@ -15,6 +15,12 @@ monthly `egress_monthly_cost`, `storage_monthly_cost` and their sum `monthly_cos
 `post_deploy` (steps `pulumi up` cannot take; the stack exports their exact commands).
 The total counts each replica once (the optimiser's pairwise flows may count a replica
 shared by two targets twice): `cost_breakdown.replication`.
+
+`moves` lists every resource that changes stack against the previous lock (`resource`,
+`kind`, `from`, `to`, `stateful`: its data does not follow; a network whose creating stack
+changes has kind `network`), `retired_stacks` every stack that left the plan but may still
+run (`stack`, `reason`: moved / removed / renamed, `resources` it holds, `project` it belongs
+to; see `placement/retired.py`).
 
 Links and gateways come from the link plan (what `compile` builds), priced by the catalog's
 link model; the total uses them, so an explicit `peering.links` list is priced as listed.
@@ -28,6 +34,7 @@ from skyinfra.catalog import Links
 from skyinfra.peering.model import InterconnectLink, Link, NativePeering, VpnLink, link_name
 from skyinfra.placement.explain import alternatives, flow_costs
 from skyinfra.placement.problem import flow_cost
+from skyinfra.placement.retired import Move, RetiredStack
 from skyinfra.topology import Site
 
 if TYPE_CHECKING:
@@ -45,10 +52,9 @@ def plan_report(plan: Plan) -> dict[str, Any]:
         "gateways": _gateways(plan, links),
         "replications": _replications(plan),
         "flows": [_flow(row) for row in flow_costs(placement) if not row.flow.replication],
-        "warnings": list(placement.warnings),
-        "moves": {
-            n: {"from": a.stack, "to": b.stack} for n, (a, b) in sorted(placement.moves.items())
-        },
+        "warnings": [*placement.warnings, *plan.lifecycle.warnings],
+        "moves": [_move(m) for m in plan.lifecycle.moves],
+        "retired_stacks": [_retired(r) for r in plan.lifecycle.retired],
     }
     links_cost = _links_cost(report)
     replication_cost = sum(r["monthly_cost"] or 0.0 for r in report["replications"])
@@ -71,6 +77,25 @@ def plan_report(plan: Plan) -> dict[str, Any]:
             2,
         )
     return report
+
+
+def _move(move: Move) -> dict[str, Any]:
+    return {
+        "resource": move.resource,
+        "kind": move.kind,
+        "from": move.source,
+        "to": move.target,
+        "stateful": move.stateful,
+    }
+
+
+def _retired(stack: RetiredStack) -> dict[str, Any]:
+    return {
+        "stack": stack.stack,
+        "reason": stack.reason,
+        "resources": list(stack.resources),
+        "project": stack.project,
+    }
 
 
 def _placement(plan: Plan, name: str) -> dict[str, Any]:

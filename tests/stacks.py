@@ -74,3 +74,16 @@ def run(stack: StackPlan) -> StackPreview:
     """Register `stack` under the mock engine and return what the engine received."""
     config = {"gcp:project": "demo-project"} if stack.site.cloud == "gcp" else {}
     return preview_stack(stack.project, stack, config)
+
+
+def in_region(stack: StackPlan, region: str) -> StackPlan:
+    """`stack` and everything in it moved to `region` of the same cloud."""
+    site = Site(stack.site.cloud, region)
+    return replace(
+        stack,
+        site=site,
+        networks=tuple(replace(n, site=site) for n in stack.networks),
+        buckets=tuple(replace(b, site=site) for b in stack.buckets),
+        compute=tuple(replace(c, site=site) for c in stack.compute),
+        gateways=tuple(replace(g, site=site) for g in stack.gateways),
+    )

@@ -264,8 +264,6 @@ class Cloud:
     #: Its tunnel outside addresses exist only once a link's own resources do (AWS: two per
     #: VPN connection); otherwise they are its gateway's public IPs, known from its stack.
     tunnel_addresses_per_link: ClassVar[bool] = False
-    #: Its gateway waits for the peer to start IKE and BGP (Azure, on APIPA addresses).
-    vpn_responder_only: ClassVar[bool] = False
     #: Module (relative to the cloud's package) holding `lower_half` and `provider`.
     vpn_module: ClassVar[str] = "vpn"
     #: Module (relative to the cloud's package) holding this cloud's interconnect `lower_half`.

@@ -10,6 +10,12 @@ The backend URL goes to the CLI as `PULUMI_BACKEND_URL`; on a self-managed backe
 created with the passphrase secrets provider (the passphrase itself stays in the user's
 environment, which the CLI inherits). The program runs under this interpreter
 (`PULUMI_PYTHON_CMD`), the one skyinfra is installed in.
+
+Stacks that left the plan are destroyed in a workspace of their own (`retiring=True`, over
+`project.retired_project`): each is removed from the backend once empty, and should its
+settings file be lost the CLI takes the secrets provider recorded in the stack's state
+(`PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER`, pulumi/pulumi#17236) rather than minting a new
+passphrase salt that cannot read it.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from skyinfra.render import write_file
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
 INSTALL_SCRIPT = "curl -fsSL https://get.pulumi.com | sh"
 PASSPHRASE_PROVIDER = "passphrase"
+FALLBACK_SECRETS_ENV = "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"
 
 
 def require_pulumi_cli() -> str:
@@ -67,15 +74,20 @@ class AutomationWorkspace:
         logs_dir: Path | None = None,
         resource_parallel: int | None = None,
         pulumi_command: auto.PulumiCommand | None = None,
+        retiring: bool = False,
     ) -> None:
+        env = workspace_env(backend, os.environ)
+        if retiring:
+            env[FALLBACK_SECRETS_ENV] = "true"
         self.workspace = auto.LocalWorkspace(
             work_dir=str(project_dir),
-            env_vars=workspace_env(backend, os.environ),
+            env_vars=env,
             secrets_provider=PASSPHRASE_PROVIDER if backend.self_managed else None,
             pulumi_command=pulumi_command or _pulumi_command(),
         )
         self.logs_dir = logs_dir
         self.resource_parallel = resource_parallel
+        self.retiring = retiring
         # `stack select` / `stack init` record the current stack in the workspace: one at a time.
         self._selecting = threading.Lock()
 
@@ -92,7 +104,33 @@ class AutomationWorkspace:
             except auto.CommandError as err:
                 raise StackFailure(failure_message(err, [])) from err
         log = None if self.logs_dir is None else self.logs_dir / f"{name}.{operation}.log"
-        return AutomationStack(stack, self.resource_parallel, log)
+        return AutomationStack(stack, self.resource_parallel, log, remove=self.retiring)
+
+    def deployed(self) -> dict[str, int | None]:
+        """The stacks of this project the backend holds (`pulumi stack ls`, which lists the
+        project of the work directory's `Pulumi.yaml`), with their resource counts."""
+        try:
+            summaries = self.workspace.list_stacks()
+        except auto.CommandError as err:
+            raise ToolError(
+                f"listing the stacks in the backend failed: {failure_message(err, [])}"
+            ) from err
+        project = self.workspace.project_settings().name
+        found: dict[str, int | None] = {}
+        for summary in summaries:
+            name = plain_stack_name(summary.name, project)
+            if name is not None:
+                found[name] = summary.resource_count
+        return found
+
+
+def plain_stack_name(listed: str, project: str) -> str | None:
+    """`stack`, `org/stack` or `org/project/stack` (as `stack ls` prints them, depending on
+    the backend) -> `stack`; None for a stack of another project."""
+    parts = listed.split("/")
+    if len(parts) == 3 and parts[1] != project:
+        return None
+    return parts[-1]
 
 
 def _pulumi_command() -> auto.PulumiCommand:
@@ -115,10 +153,17 @@ class _NotDeployed:
 class AutomationStack:
     """One selected stack: runs an operation, streams its events, reports its changes."""
 
-    def __init__(self, stack: auto.Stack, resource_parallel: int | None, log: Path | None) -> None:
+    def __init__(
+        self,
+        stack: auto.Stack,
+        resource_parallel: int | None,
+        log: Path | None,
+        remove: bool = False,
+    ) -> None:
         self.stack = stack
         self.resource_parallel = resource_parallel
         self.log = log
+        self.remove = remove  # a destroyed stack is also removed from the backend
 
     def run(self, operation: Operation, output: Callable[[str], None]) -> Outcome:
         errors: list[str] = []
@@ -155,7 +200,7 @@ class AutomationStack:
         elif operation is Operation.REFRESH:
             summary = self.stack.refresh(**kwargs).summary
         else:
-            summary = self.stack.destroy(**kwargs).summary
+            summary = self.stack.destroy(remove=self.remove, **kwargs).summary
         return _changes(summary.resource_changes if summary else None)
 
     def _write_log(self, lines: list[str], err: auto.CommandError | None = None) -> None:

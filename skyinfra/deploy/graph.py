@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from skyinfra.topology import Topology
 
+PEERING_PREFIX = "peer-"  # peering.model.peering_stack_name
+
 
 class StackKind(StrEnum):
     CLOUD = "cloud"
@@ -90,4 +92,30 @@ def stack_graph(topology: Topology) -> StackGraph:
     kinds.update({name: StackKind.PEERING for name in topology.peering_stack_names})
     kinds.update({r.stack: StackKind.REPLICATION for r in topology.replications})
     needs = {name: frozenset(topology.reads(name)) for name in kinds}
+    return StackGraph(needs, kinds)
+
+
+def kind_of(name: str) -> StackKind:
+    """A stack's kind from its name alone (for stacks no plan describes any more)."""
+    if name.startswith(PEERING_PREFIX):
+        return StackKind.PEERING
+    from skyinfra.peering.replica import STACK_PREFIX as REPLICATION_PREFIX  # loads the spec
+
+    if name.startswith(REPLICATION_PREFIX):
+        return StackKind.REPLICATION
+    return StackKind.CLOUD
+
+
+def retired_graph(names: Iterable[str], previous: StackGraph | None) -> StackGraph:
+    """The graph of stacks that left the plan, for destroying them: their reads as the project
+    they were compiled in recorded them (`previous`), else by kind (a peering or replication
+    stack reads cloud stacks, so it goes first)."""
+    kinds = {n: kind_of(n) for n in sorted(names)}
+    clouds = frozenset(n for n, k in kinds.items() if k is StackKind.CLOUD)
+    needs: dict[str, frozenset[str]] = {}
+    for name, kind in kinds.items():
+        if previous is not None and name in previous.needs:
+            needs[name] = previous.needs[name] & kinds.keys()
+        else:
+            needs[name] = frozenset() if kind is StackKind.CLOUD else clouds
     return StackGraph(needs, kinds)

@@ -64,6 +64,10 @@ class Workspace(Protocol):
 
     def stack(self, name: str, operation: Operation) -> StackRunner: ...
 
+    def deployed(self) -> Mapping[str, int | None]:
+        """The project's stacks the backend holds, with their resource counts (when known)."""
+        ...
+
 
 class Listener(Protocol):
     """Who watches a run (`progress.py`). `output` is called from worker threads."""

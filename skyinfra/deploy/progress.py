@@ -123,3 +123,92 @@ def failure_lines(report: Report) -> list[str]:
     if skipped:
         lines.append("skipped because of those failures: " + ", ".join(r.name for r in skipped))
     return lines
+
+
+PLAN_COLUMNS = ("create", "update", "replace", "delete")
+# The steps of one replacement: counted once, whichever of them the engine's summary reports.
+_REPLACE_STEPS = ("replace", "create-replacement", "delete-replaced")
+
+
+def plan_counts(changes: Mapping[str, int]) -> dict[str, int]:
+    """A preview's change summary as the plan's columns."""
+    counts = {op: changes.get(op, 0) for op in PLAN_COLUMNS}
+    counts["replace"] = max(changes.get(op, 0) for op in _REPLACE_STEPS)
+    return counts
+
+
+def plan_totals(report: Report) -> tuple[int, int, int]:
+    """(to add, to change, to destroy) over the previewed stacks; a replacement is one add
+    and one destroy, as Terraform counts it."""
+    add = change = destroy = 0
+    for r in report.results:
+        counts = plan_counts(r.changes)
+        add += counts["create"] + counts["replace"]
+        change += counts["update"]
+        destroy += counts["delete"] + counts["replace"]
+    return add, change, destroy
+
+
+def plan_line(report: Report) -> str:
+    add, change, destroy = plan_totals(report)
+    return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
+
+
+def resource_count(count: int | None) -> str:
+    return "? resources" if count is None else f"{count} resource{'' if count == 1 else 's'}"
+
+
+def plan_table(
+    preview: Report,
+    not_previewed: Mapping[str, str],
+    retired: Mapping[str, int | None],
+    retired_note: str,
+) -> Table:
+    """What `up` would do, per stack: the previewed changes, the stacks that could not be
+    previewed (and why), then the retired stacks with what they hold."""
+    table = Table(title="skyinfra up: plan")
+    table.add_column("stack")
+    for op in PLAN_COLUMNS:
+        table.add_column(f"to {op}", justify="right")
+    table.add_column("details")
+    for r in preview.results:
+        counts = plan_counts(r.changes)
+        detail = "" if any(counts.values()) else "no changes"
+        table.add_row(r.name, *(str(n) for n in counts.values()), detail)
+    for name, why in not_previewed.items():
+        table.add_row(name, *["?"] * len(PLAN_COLUMNS), escape(why))
+    for name, count in retired.items():
+        held = "?" if count is None else str(count)
+        table.add_row(f"[yellow]{name}[/]", "0", "0", "0", held, escape(retired_note))
+    return table
+
+
+def results_json(report: Report | None) -> list[dict[str, object]]:
+    """Every stack's result, for `--json`."""
+    if report is None:
+        return []
+    return [
+        {
+            "stack": r.name,
+            "status": str(r.status),
+            "changes": dict(r.changes),
+            "message": r.message,
+            "seconds": round(r.seconds, 1),
+        }
+        for r in report.results
+    ]
+
+
+def plan_json(preview: Report, not_previewed: Mapping[str, str]) -> dict[str, object]:
+    """The plan of `up` for `--json`: per stack its counts (null: not previewed)."""
+    add, change, destroy = plan_totals(preview)
+    stacks: list[dict[str, object]] = [
+        {"stack": r.name, "changes": plan_counts(r.changes)} for r in preview.results
+    ]
+    stacks += [{"stack": n, "changes": None, "note": why} for n, why in not_previewed.items()]
+    return {"stacks": stacks, "add": add, "change": change, "destroy": destroy}
+
+
+def held_json(held: Mapping[str, int | None]) -> list[dict[str, object]]:
+    """Stacks with the resources the backend counts in them, for `--json`."""
+    return [{"stack": n, "resources": c} for n, c in held.items()]

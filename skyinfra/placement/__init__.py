@@ -10,7 +10,7 @@ and stateful resources (buckets) never move without being named.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from skyinfra.catalog import Catalog
 from skyinfra.catalog.model import Offer
@@ -29,9 +29,32 @@ from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
 from skyinfra.topology import Site
 
-__all__ = ["HOURS_PER_MONTH", "REPLAN_ALL", "Decision", "Placement", "place", "problem_of"]
+__all__ = [
+    "HOURS_PER_MONTH",
+    "MOVE_MIN_SAVING",
+    "MOVE_MIN_SHARE",
+    "REPLAN_ALL",
+    "Decision",
+    "Placement",
+    "move_threshold",
+    "place",
+    "problem_of",
+]
 
 REPLAN_ALL = "*"  # `--replan` without a name: re-plan every resource that is not stateful
+
+# A re-planned resource leaves its recorded site (or a group its recorded instance type) only
+# for a monthly saving of the whole plan above both of these. A move replaces VMs (new
+# addresses, downtime) or re-creates a bucket empty, and catalog snapshots move prices by
+# cents: a tie or a saving within that noise must not make `--replan` shuffle resources
+# between equally priced regions on every run.
+MOVE_MIN_SAVING = 1.0  # USD per month
+MOVE_MIN_SHARE = 0.01  # of the resource's monthly cost where it is now
+
+
+def move_threshold(current_monthly_cost: float) -> float:
+    """The saving (USD/month) a resource costing `current_monthly_cost` must exceed to move."""
+    return max(MOVE_MIN_SAVING, MOVE_MIN_SHARE * current_monthly_cost)
 
 
 @dataclass(frozen=True)
@@ -86,15 +109,17 @@ def place(
     """Choose every resource's site and offer at minimum total monthly cost.
 
     Resources recorded in `locked` keep their site unless named in `replan` (or, for
-    resources that are not stateful, `replan` contains `REPLAN_ALL`).
+    resources that are not stateful, `replan` contains `REPLAN_ALL`); a re-planned one
+    moves only for a saving above `move_threshold`.
     """
     _check_replan_names(spec, replan)
     scopes, options = _options(spec, catalog)
     kept, warnings = _sticky(spec, catalog, locked, replan, options)
     candidates = options
     options = {name: kept.get(name, opts) for name, opts in options.items()}
+    options = _prefer_recorded(spec, catalog, locked, kept, options)
     problem = _problem(spec, catalog, options)
-    solution = _solve(problem, scopes)
+    solution = _solve_staying(problem, scopes, locked, kept)
     decisions = {
         name: _decision(spec, name, option) for name, option in sorted(solution.choice.items())
     }
@@ -102,8 +127,11 @@ def place(
     moves = _moves(locked, decisions)
     replicas = replicas_by_target(spec)
     warnings += [
-        _move_warning(decisions[n], a, b, replicas.get(n, [])) for n, (a, b) in moves.items()
+        warning
+        for n, (a, b) in moves.items()
+        if (warning := _move_warning(decisions[n], a, b, replicas.get(n, [])))
     ]
+    warnings += _unreplicated(spec, decisions)
     if spec.peering.mode == "interconnect" and any(f.linked for f in problem.flows):
         warnings.append(  # say which price stood in: the catalog has none for interconnects
             "placement priced links between clouds as HA VPN links: the catalog has no "
@@ -224,6 +252,62 @@ def _keep_instance_type(
     return Option(option.site, monthly_cost(offer, group), offer)
 
 
+def _recorded(
+    locked: Placement | None, kept: Mapping[str, object], options: Mapping[str, list[Option]]
+) -> dict[str, Decision]:
+    """Re-planned resources whose recorded site is still among their options."""
+    return {
+        name: old
+        for name, old in (locked.decisions if locked else {}).items()
+        if name not in kept and any(o.site == old.site for o in options.get(name, ()))
+    }
+
+
+def _prefer_recorded(
+    spec: Spec,
+    catalog: Catalog,
+    locked: Placement | None,
+    kept: Mapping[str, list[Option]],
+    options: dict[str, list[Option]],
+) -> dict[str, list[Option]]:
+    """At its recorded site a re-planned group keeps its recorded instance type unless the
+    cheapest offer there saves more than `move_threshold` (a new type replaces every VM)."""
+    out = dict(options)
+    for name, old in _recorded(locked, kept, options).items():
+        here = next(o for o in options[name] if o.site == old.site)
+        same = _keep_instance_type(spec, catalog, name, old, here)
+        if same is not here and same.cost - here.cost <= move_threshold(same.cost):
+            out[name] = [same if o is here else o for o in options[name]]
+    return out
+
+
+def _solve_staying(
+    problem: PlacementProblem,
+    scopes: Mapping[str, Scope],
+    locked: Placement | None,
+    kept: Mapping[str, list[Option]],
+) -> Solution:
+    """The cheapest plan in which a re-planned resource leaves its recorded site only for a
+    saving above `move_threshold`: every other site of it is offered at that much more, and
+    the solution is priced at the real costs again."""
+    recorded = _recorded(locked, kept, problem.options)
+    if not recorded:
+        return _solve(problem, scopes)
+    options = dict(problem.options)
+    for name, old in recorded.items():
+        here = next(o for o in options[name] if o.site == old.site)
+        extra = move_threshold(here.cost)
+        options[name] = [
+            o if o is here else Option(o.site, o.cost + extra, o.payload) for o in options[name]
+        ]
+    chosen = _solve(replace(problem, options=options), scopes).choice
+    real = {
+        name: next(o for o in problem.options[name] if o.site == option.site)
+        for name, option in chosen.items()
+    }
+    return evaluate(problem, real)
+
+
 def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> PlacementProblem:
     # Only a flow between compute groups on one network asks for a link (peering/links.py).
     flows = [
@@ -334,12 +418,30 @@ def _moves(
     }
 
 
-def _move_warning(decision: Decision, old: Site, new: Site, replicas: list[str]) -> str:
+def _move_warning(decision: Decision, old: Site, new: Site, replicas: list[str]) -> str | None:
+    """What a move destroys; None for a move that loses no data (the report lists every move)."""
     if decision.stateful:
         return f"{decision.name}: moves {old.stack} -> {new.stack}: the bucket is DESTROYED there and created EMPTY here (replicate or copy its data first)"
     if replicas:
         return f"{decision.name}: moves {old.stack} -> {new.stack}: the replicas of {', '.join(replicas)} next to it are DESTROYED there and refilled from scratch here"
-    return f"{decision.name}: moves {old.stack} -> {new.stack}"
+    return None
+
+
+def _unreplicated(spec: Spec, decisions: Mapping[str, Decision]) -> list[str]:
+    """`replicate_to` targets placed on their bucket's own site: no replica is made for them.
+
+    Said rather than prevented: `replicate_to` asks for the data *next to* a resource, which
+    the bucket itself then is; a copy on another site for safety needs the two placed apart.
+    """
+    return [
+        f"buckets.{name}.replicate_to: {target} runs on {name}'s own site "
+        f"{decisions[name].site.stack}, so no replica is made for it (no copy elsewhere); to "
+        f"keep one on another site, place them apart (`avoid: [{name}]` on {target} for "
+        "another cloud, or regions that differ)"
+        for name, bucket in spec.buckets.items()
+        for target in dict.fromkeys(bucket.replicate_to)
+        if decisions[target].site == decisions[name].site
+    ]
 
 
 def arch_of(cloud: Cloud, instance_type: str) -> str:

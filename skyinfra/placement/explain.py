@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from skyinfra.money import usd_delta
-from skyinfra.placement import Placement
+from skyinfra.placement import Placement, move_threshold
 from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible, flow_cost
 from skyinfra.topology import Site
 
@@ -61,6 +61,9 @@ def _alternative(
         reason = _broken_constraint(problem, moved, name)
     elif delta < 0 and sticky:
         reason = f"cheaper, but {name} is locked to its site: plan --replan {name} to move it"
+    elif round(delta, 2) < 0:  # the optimum is exact: only the move threshold kept it
+        threshold = move_threshold(choice[name].cost)
+        reason = f"saves ${-delta:,.2f}/month, not more than the ${threshold:,.2f} a move must save"
     else:
         worst = max(parts, key=lambda k: parts[k])
         reason = f"{worst} {usd_delta(parts[worst])}/month"

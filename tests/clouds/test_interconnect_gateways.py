@@ -12,7 +12,7 @@ from skyinfra.components import GATEWAY_TOKEN
 from skyinfra.errors import UnsupportedError
 from skyinfra.preview import StackPreview
 from skyinfra.topology import StackPlan
-from tests.stacks import run, stack_plan, with_gateway
+from tests.stacks import in_region, run, stack_plan, with_gateway
 
 
 def interconnect_only(stack: StackPlan) -> StackPlan:
@@ -56,6 +56,22 @@ def test_azure_expressroute_gateway_beside_the_vpn_gateway() -> None:
     out = p.outputs["gateways"]["core"]
     assert out["expressroute_gateway_id"] == gateways["ExpressRoute"].id
     assert out["gateway_id"] == gateways["Vpn"].id
+
+
+@pytest.mark.parametrize(
+    ("region", "sku", "zones"),
+    [("westeurope", "ErGw1AZ", ["1", "2", "3"]), ("westus", "Standard", None)],
+)
+def test_azure_expressroute_gateway_is_zonal_only_where_the_region_has_zones(
+    region: str, sku: str, zones: list[str] | None
+) -> None:
+    p = run(in_region(interconnect_only(stack_plan("azure")), region))
+    gateway = p.one("azure-native:network:VirtualNetworkGateway")
+    assert gateway.inputs["gatewayType"] == "ExpressRoute"
+    assert gateway.inputs["sku"] == {"name": sku, "tier": sku}
+    ip = p.one("azure-native:network:PublicIPAddress")
+    assert ip.inputs.get("zones") == zones
+    assert gateway.inputs["ipConfigurations"][0]["publicIPAddress"] == {"id": ip.id}
 
 
 @pytest.mark.parametrize("cidr", ["10.1.255.0/28", "10.1.255.0/29", None])

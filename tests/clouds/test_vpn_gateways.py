@@ -8,7 +8,7 @@ import pytest
 
 from skyinfra.components import GATEWAY_TOKEN
 from skyinfra.preview import StackPreview
-from tests.stacks import BGP_ADDRESSES, GATEWAY_ASN, run, stack_plan, with_gateway
+from tests.stacks import BGP_ADDRESSES, GATEWAY_ASN, in_region, run, stack_plan, with_gateway
 
 
 @cache
@@ -97,6 +97,25 @@ def test_azure_active_active_zone_redundant_gateway_with_every_apipa_address() -
     out = p.outputs["gateways"]["core"]
     assert out["gateway_id"] == vng.id and out["ip_configuration_ids"] == expected_ids
     assert out["public_ips"] == [ip.outputs["ipAddress"] for ip in ips]
+
+
+@pytest.mark.parametrize("region", ["westus", "northcentralus", "ukwest"])
+def test_azure_region_without_zones_gets_regional_ips_and_still_an_az_sku(region: str) -> None:
+    """Zones on a public IP are refused where the region has none; the VPN gateway keeps its
+    AZ SKU (non-AZ VpnGw1-5 cannot be created since 2025; AZ SKUs deploy regionally there)."""
+    p = run(in_region(with_gateway(stack_plan("azure")), region))
+    ips = p.by_type("azure-native:network:PublicIPAddress")
+    assert len(ips) == 2
+    for ip in ips:
+        assert "zones" not in ip.inputs
+        assert ip.inputs["sku"] == {"name": "Standard", "tier": "Regional"}
+        assert ip.inputs["publicIPAllocationMethod"] == "Static"
+        assert ip.inputs["location"] == region
+    vng = p.one("azure-native:network:VirtualNetworkGateway")
+    assert vng.inputs["sku"] == {"name": "VpnGw1AZ", "tier": "VpnGw1AZ"}
+    # the same table decides the storage redundancy
+    account = p.one("azure-native:storage:StorageAccount")
+    assert account.inputs["sku"] == {"name": "Standard_LRS"}
 
 
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])

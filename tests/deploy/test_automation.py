@@ -47,6 +47,7 @@ class RecordingCommand(auto.PulumiCommand):
         self.calls: list[Call] = []
         self.existing = set() if existing is None else existing
         self.failing = failing or set()
+        self.listed: list[str] = []  # what `stack ls` prints
 
     def run(
         self,
@@ -65,6 +66,9 @@ class RecordingCommand(auto.PulumiCommand):
             self.existing.add(args[2])
         elif args[:2] == ["stack", "output"]:
             return _ok("{}")
+        elif args[:2] == ["stack", "ls"]:
+            listed = [{"name": n, "current": False, "resourceCount": 4} for n in self.listed]
+            return _ok(json.dumps(listed))
         elif args[:2] == ["stack", "history"]:
             return _ok(json.dumps([HISTORY]))
         elif args[0] in ("up", "preview", "refresh", "destroy"):
@@ -245,3 +249,31 @@ def test_a_pulumi_cli_that_does_not_run_is_a_tool_error(
     with pytest.raises(ToolError, match="`pulumi version` failed") as caught:
         AutomationWorkspace(tmp_path, FILE_BACKEND)
     assert caught.value.exit_code == 1
+
+
+def test_deployed_lists_the_projects_stacks_as_named_in_the_project(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: tiny\nruntime: python\n")
+    ws, command = workspace(tmp_path)
+    command.listed = ["aws-us-east-1", "organization/tiny/gcp-us-central1", "acme/other/x"]
+    assert ws.deployed() == {"aws-us-east-1": 4, "gcp-us-central1": 4}
+    assert command.calls[0].args == ["stack", "ls", "--json"]
+    assert command.calls[0].env["PULUMI_BACKEND_URL"] == "file:///state/dir"
+
+
+def test_a_retired_stack_is_removed_once_destroyed_and_may_use_the_states_secrets(
+    tmp_path: Path,
+) -> None:
+    ws, command = workspace(tmp_path, existing={"gcp-asia-east1"}, retiring=True)
+    ws.stack("gcp-asia-east1", Operation.DESTROY).run(Operation.DESTROY, lambda line: None)
+    assert [c.args[:2] for c in command.calls][-2:] == [["stack", "history"], ["stack", "rm"]]
+    assert command.calls[-1].args == ["stack", "rm", "--yes", "gcp-asia-east1"]
+    assert {c.env.get("PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER") for c in command.calls} == {
+        "true"
+    }
+
+
+def test_a_stack_of_the_plan_is_never_removed(tmp_path: Path) -> None:
+    ws, command = workspace(tmp_path, existing={"gcp-us-central1"})
+    ws.stack("gcp-us-central1", Operation.DESTROY).run(Operation.DESTROY, lambda line: None)
+    assert not [c for c in command.calls if c.args[:2] == ["stack", "rm"]]
+    assert all("PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER" not in c.env for c in command.calls)

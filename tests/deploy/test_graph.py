@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from skyinfra.deploy.graph import StackGraph, StackKind
+from skyinfra.deploy.graph import StackGraph, StackKind, retired_graph
 from tests.deploy.fakes import tiny_graph
 
 PEER = "peer-aws-us-east-1--gcp-us-central1"
@@ -86,3 +86,27 @@ def test_needs_are_exactly_the_stack_references_each_program_makes(
     for name, deps in graph.needs.items():
         assert read.get(name, set()) == {f"{ORGANIZATION}/tiny/{d}" for d in deps}, name
     assert read  # the references were seen at all
+
+
+def test_retired_stacks_are_destroyed_in_the_order_their_old_project_had(
+    tmp_path: Path,
+) -> None:
+    previous = tiny_graph(tmp_path)
+    retired = retired_graph(["gcp-us-central1", "gcp-europe-west4", PEER], previous)
+    # gcp-us-central1 shares the network gcp-europe-west4 owns: it goes first
+    assert retired.reversed().order() == [PEER, "gcp-us-central1", "gcp-europe-west4"]
+
+
+def test_without_the_old_project_peering_and_replication_stacks_go_first() -> None:
+    retired = retired_graph(["aws-us-east-1", PEER, REPL, "gcp-europe-west4"], None)
+    assert retired.kinds == {
+        "aws-us-east-1": StackKind.CLOUD,
+        PEER: StackKind.PEERING,
+        REPL: StackKind.REPLICATION,
+        "gcp-europe-west4": StackKind.CLOUD,
+    }
+    order = retired.reversed().order()
+    assert set(order[:2]) == {PEER, REPL} and set(order[2:]) == {
+        "aws-us-east-1",
+        "gcp-europe-west4",
+    }

@@ -14,6 +14,9 @@ from skyinfra.deploy.project import (
     choose_backend,
     default_root,
     prepare,
+    restore_settings,
+    retired_project,
+    set_aside_settings,
 )
 from tests.deploy.fakes import tiny_spec
 
@@ -62,3 +65,56 @@ def test_recompiling_keeps_the_state_and_each_stacks_encryption_salt(tmp_path: P
     assert state.read_text() == "{}"
     other = project.project_dir / "Pulumi.gcp-us-central1.yaml"
     assert "encryptionsalt" not in other.read_text()
+
+
+def test_a_stack_leaving_the_plan_keeps_its_settings_aside_and_gets_them_back(
+    tmp_path: Path,
+) -> None:
+    """The salt of a stack that left the plan is what destroying it needs; should the stack
+    come back, its settings come back with it."""
+    project = tmp_path / "project"
+    retired = tmp_path / "retired"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: tiny\n")
+    (project / "Pulumi.gone.yaml").write_text("config: {}\nencryptionsalt: v1:gone\n")
+    (project / "Pulumi.kept.yaml").write_text("config: {}\nencryptionsalt: v1:kept\n")
+
+    set_aside_settings(project, retired, {"kept"})
+    assert sorted(p.name for p in retired.iterdir()) == ["Pulumi.gone.yaml"]
+    assert "v1:gone" in (retired / "Pulumi.gone.yaml").read_text()
+
+    (project / "Pulumi.gone.yaml").write_text("config:\n  skyinfra:cloud: gcp\n")  # recompiled
+    restore_settings(project, retired, {"kept", "gone"})
+    assert (project / "Pulumi.gone.yaml").read_text() == (
+        'config:\n  skyinfra:cloud: gcp\nencryptionsalt: "v1:gone"\n'
+    )
+    assert not (retired / "Pulumi.gone.yaml").exists()
+
+
+def test_prepare_sets_aside_the_settings_of_retired_stacks_and_records_the_old_order(
+    tmp_path: Path,
+) -> None:
+    spec = tiny_spec(tmp_path)
+    root = tmp_path / "deploy"
+    backend = choose_backend(None, {}, root)
+    first = prepare(spec, root, backend)
+    assert first.previous is None
+    stack_file = first.project_dir / "Pulumi.repl-data--gcp-europe-west4.yaml"
+    stack_file.write_text(stack_file.read_text() + "encryptionsalt: v1:repl\n")
+    spec.write_text(spec.read_text().replace("    replicate_to: [eu]\n", ""))
+
+    second = prepare(spec, root, backend)
+    assert not stack_file.exists()
+    kept = second.retired_dir / stack_file.name
+    assert "encryptionsalt: v1:repl" in kept.read_text()
+    assert second.previous is not None
+    assert second.previous.needs["repl-data--gcp-europe-west4"] == {
+        "aws-us-east-1",
+        "gcp-europe-west4",
+    }
+
+    where = retired_project(second, {"repl-data--gcp-europe-west4": 3})
+    assert where == second.retired_dir
+    assert (where / "Pulumi.yaml").read_text() == (second.project_dir / "Pulumi.yaml").read_text()
+    retired_project(second, {})  # the backend no longer holds it: its settings go
+    assert not kept.exists()

@@ -15,6 +15,8 @@ from collections import Counter
 import pytest
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.gcp import ike as gcp_ike
+from skyinfra.peering.ipsec import PROPOSAL
 from skyinfra.preview import Registered, StackPreview
 from tests.peering.linkspec import AWS, AZURE, GCP
 from tests.peering.vpnpairs import PORT, host, ordered, vpn_previews, vpn_topology
@@ -168,7 +170,6 @@ def test_aws_azure_gateways_asns_and_tunnel_addresses_agree() -> None:
     for (conn, n), lng in zip(_aws_tunnels(p), ordered(p, LNG), strict=True):
         assert lng.inputs["gatewayIpAddress"] == conn.outputs[f"tunnel{n}Address"]
         assert lng.inputs["bgpSettings"]["asn"] == int(aws_asn)
-        assert conn.inputs[f"tunnel{n}StartupAction"] == "start"  # Azure only responds
 
 
 def test_aws_azure_inside_addresses_in_the_apipa_band() -> None:
@@ -266,6 +267,115 @@ def test_gcp_azure_keys_are_secret_and_equal_at_both_ends() -> None:
     assert all("sharedKey" in c.secret_inputs for c in ordered(p, CONNECTION))
     assert [c.inputs["sharedKey"] for c in ordered(p, CONNECTION)] == gcp_keys
     _check_secret_keys(p, gcp_keys)
+
+
+# -- IKE/IPsec proposal: both ends agree ------------------------------------------------------
+
+# One row per cipher role: the AWS tunnel option (after `tunnelN`) and the Azure IpsecPolicy
+# key that carry it. Each cloud's spelling is read back to IKEv2 transform names / IANA DH
+# group numbers through its own table below, so the two ends are compared in one language.
+ROLES = {
+    "ike_encryption": ("Phase1EncryptionAlgorithms", "ikeEncryption"),
+    "ike_integrity": ("Phase1IntegrityAlgorithms", "ikeIntegrity"),
+    "dh_group": ("Phase1DhGroupNumbers", "dhGroup"),
+    "esp_encryption": ("Phase2EncryptionAlgorithms", "ipsecEncryption"),
+    "esp_integrity": ("Phase2IntegrityAlgorithms", "ipsecIntegrity"),
+    "pfs_group": ("Phase2DhGroupNumbers", "pfsGroup"),
+    "child_lifetime_seconds": ("Phase2LifetimeSeconds", "saLifeTimeSeconds"),
+}
+AWS_NAMES: dict[str, str | int] = {"AES256": "AES-CBC-256", "SHA2-256": "HMAC-SHA2-256-128"}
+AZURE_NAMES: dict[str, str | int] = {
+    "AES256": "AES-CBC-256",
+    "SHA256": "HMAC-SHA2-256-128",
+    "ECP384": 20,  # Azure's name for DH group 20 in both the DH and the PFS role
+}
+AZURE_IKE_LIFETIME = 28_800  # fixed on Azure VPN gateways (not configurable)
+# AWS and Azure take the PRF from the IKE integrity algorithm; GCP lists PRFs separately.
+PRF_OF = {"HMAC-SHA2-256-128": "PRF-HMAC-SHA2-256"}
+
+
+def _neutral(value: object, names: dict[str, str | int]) -> str | int:
+    """A wire value in neutral terms: one-element AWS lists unwrapped, mock floats made ints."""
+    if isinstance(value, list):
+        (value,) = value  # exactly one algorithm per role on AWS
+    if isinstance(value, float | int):
+        return int(value)
+    return names[str(value)]
+
+
+def _aws_proposal(conn: Registered, n: int) -> dict[str, str | int]:
+    inputs = conn.inputs
+    proposal = {
+        role: _neutral(inputs[f"tunnel{n}{aws}"], AWS_NAMES) for role, (aws, _) in ROLES.items()
+    }
+    proposal["ike_lifetime_seconds"] = int(inputs[f"tunnel{n}Phase1LifetimeSeconds"])
+    proposal["ike_prf"] = PRF_OF[str(proposal["ike_integrity"])]
+    return proposal
+
+
+def _azure_proposal(connection: Registered) -> dict[str, str | int]:
+    (policy,) = connection.inputs["ipsecPolicies"]  # Azure takes exactly one policy
+    proposal = {role: _neutral(policy[azure], AZURE_NAMES) for role, (_, azure) in ROLES.items()}
+    proposal["ike_lifetime_seconds"] = AZURE_IKE_LIFETIME
+    proposal["ike_prf"] = PRF_OF[str(proposal["ike_integrity"])]
+    return proposal
+
+
+def test_aws_azure_tunnels_propose_the_same_ciphers_and_lifetimes_field_by_field() -> None:
+    """Azure's default policy offers DH group 2, which AWS (pinned to 20) refuses: every
+    Azure connection pins the exact proposal of the AWS tunnel it faces."""
+    p = _peering(AWS, AZURE)
+    connections = ordered(p, CONNECTION)
+    for (conn, n), connection in zip(_aws_tunnels(p), connections, strict=True):
+        aws, azure = _aws_proposal(conn, n), _azure_proposal(connection)
+        for role in aws:
+            assert aws[role] == azure[role], role
+        assert aws["dh_group"] == aws["pfs_group"] == 20
+        (policy,) = connection.inputs["ipsecPolicies"]
+        # Data-volume rekey: Azure only (AWS rekeys on time alone); at least Azure's minimum.
+        assert policy["saDataSizeKilobytes"] >= 1024
+        assert not any("Kilobytes" in key for key in conn.inputs)
+    assert _aws_proposal(*_aws_tunnels(p)[0]) == {
+        "ike_encryption": PROPOSAL.ike_encryption,
+        "ike_integrity": PROPOSAL.ike_integrity,
+        "ike_prf": PROPOSAL.ike_prf,
+        "dh_group": PROPOSAL.dh_group,
+        "esp_encryption": PROPOSAL.esp_encryption,
+        "esp_integrity": PROPOSAL.esp_integrity,
+        "pfs_group": PROPOSAL.pfs_group,
+        "ike_lifetime_seconds": PROPOSAL.ike_lifetime_seconds,
+        "child_lifetime_seconds": PROPOSAL.child_lifetime_seconds,
+    }
+
+
+def _check_google_accepts(proposal: dict[str, str | int]) -> None:
+    """GCP's ciphers are fixed by Google: every role's single choice must be among them."""
+    for role, accepted in gcp_ike.ACCEPTS.items():
+        assert proposal[role] in accepted, role
+
+
+def test_aws_gcp_proposal_is_one_cloud_vpn_accepts() -> None:
+    p = _peering(AWS, GCP)
+    for conn, n in _aws_tunnels(p):
+        _check_google_accepts(_aws_proposal(conn, n))
+    assert {t.inputs["ikeVersion"] for t in ordered(p, TUNNEL)} == {2}
+
+
+def test_gcp_azure_proposal_is_pinned_and_one_cloud_vpn_accepts() -> None:
+    p = _peering(AZURE, GCP)
+    for connection in ordered(p, CONNECTION):
+        assert connection.inputs["connectionProtocol"] == "IKEv2"
+        _check_google_accepts(_azure_proposal(connection))
+    assert {t.inputs["ikeVersion"] for t in ordered(p, TUNNEL)} == {2}
+
+
+@pytest.mark.parametrize("peer", [AZURE, GCP])
+def test_aws_tunnels_start_and_restart_after_a_dead_peer_timeout(peer: object) -> None:
+    """AWS brings every tunnel up and, on a DPD timeout, renegotiates itself (the default
+    `clear` would wait for the peer, and Azure never initiates)."""
+    for conn, n in _aws_tunnels(_peering(AWS, peer)):
+        assert conn.inputs[f"tunnel{n}StartupAction"] == "start"
+        assert conn.inputs[f"tunnel{n}DpdTimeoutAction"] == "restart"
 
 
 # -- shared -----------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import pytest
 from skyinfra.errors import SpecError
 from skyinfra.peering.model import NetworkRecord
 from skyinfra.placement import Decision, Placement
-from skyinfra.placement.lock import dump_lock, load_lock
+from skyinfra.placement.lock import dump_lock, load_history, load_lock
+from skyinfra.placement.retired import RetiredStack
 from skyinfra.topology import Site
 
 AWS = Site("aws", "us-east-1")
@@ -70,3 +71,26 @@ def test_text_is_sorted_one_line_per_resource() -> None:
 def test_broken_lock_files_are_spec_errors(text: str) -> None:
     with pytest.raises(SpecError):
         load_lock(text)
+
+
+def test_history_round_trips_project_stacks_and_retired_stacks() -> None:
+    stacks = {"aws-us-east-1": ["core", "web"], "gcp-us-central1": ["data"]}
+    retired = [RetiredStack("demo", "azure-westeurope", "moved", ("core", "web"))]
+    text = dump_lock(PLACEMENT, RECORD, "demo", stacks, retired)
+    assert text.splitlines()[-1] == (
+        "- {project: demo, stack: azure-westeurope, reason: moved, resources: [core, web]}"
+    )
+    history = load_history(text)
+    assert (history.project, history.placement, history.record) == ("demo", PLACEMENT, RECORD)
+    assert history.stacks == {k: tuple(v) for k, v in stacks.items()}
+    assert history.retired == tuple(retired)
+    assert load_lock(text) == (PLACEMENT, RECORD)  # what compiled stacks read is unchanged
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["retired: [{stack: x}]\n", "retired: 3\n", "stacks: [a, b]\n"],
+)
+def test_broken_history_sections_are_spec_errors(tail: str) -> None:
+    with pytest.raises(SpecError, match="not valid"):
+        load_history(dump_lock(PLACEMENT, RECORD) + tail)

@@ -115,3 +115,24 @@ def test_a_replication_target_the_policy_no_longer_allows_needs_replan_by_name(
     with pytest.raises(SpecError, match="locked to gcp-us-east1") as err:
         plan_spec(spec)
     assert "--replan web" in str(err.value) and "replicas of data" in str(err.value)
+
+
+def test_a_target_on_the_buckets_own_site_is_said_not_silently_skipped(tmp_path: Path) -> None:
+    """Nothing keeps data and web apart, so both land on one site: no replica is made."""
+    text = SPEC.replace("    placement: {cloud: aws, region: us-east-1}\n", "", 1)
+    result = CliRunner().invoke(main, ["plan", str(write(tmp_path, text)), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["placements"]["data"]["stack"] == doc["placements"]["web"]["stack"]
+    assert doc["replications"] == []
+    (warning,) = [w for w in doc["warnings"] if "replicate_to" in w]
+    assert warning.startswith("buckets.data.replicate_to: web runs on data's own site")
+    assert "no replica is made" in warning
+    text_output = CliRunner().invoke(main, ["plan", str(write(tmp_path, text)), "--dry-run"])
+    assert "no replica is made" in " ".join(text_output.output.split())
+
+
+def test_a_target_on_another_site_gets_no_such_warning(tmp_path: Path) -> None:
+    doc = json.loads(CliRunner().invoke(main, ["plan", str(write(tmp_path)), "--json"]).output)
+    assert doc["replications"]
+    assert not [w for w in doc["warnings"] if "replicate_to" in w]

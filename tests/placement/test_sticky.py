@@ -9,7 +9,9 @@ from click.testing import CliRunner
 
 from skyinfra.api import lock_path, plan_spec, save_lock
 from skyinfra.cli import main
+from skyinfra.placement import MOVE_MIN_SAVING, move_threshold
 from skyinfra.placement.lock import load_lock
+from skyinfra.report import plan_report
 
 SPEC = """\
 name: demo
@@ -132,3 +134,95 @@ def test_plan_json_has_the_contract_keys(tmp_path: Path, flag: str) -> None:
     } <= set(web)
     assert len(web["alternatives"]) == 3
     assert all(a["delta_monthly_cost"] >= 0 and a["reason"] for a in web["alternatives"])
+
+
+def placed(text: str) -> str:
+    """SPEC with web's placement set to `text`."""
+    return SPEC.replace('"16+"}\n', '"16+"}\n    placement: ' + text + "\n")
+
+
+def recorded_at(tmp_path: Path, region: str, regions: str) -> Path:
+    """A spec whose web may run in `regions` of GCP, planned earlier while pinned to `region`."""
+    spec = write(tmp_path, placed(f"{{cloud: gcp, region: {region}}}"))
+    save_lock(spec, plan_spec(spec))
+    spec.write_text(placed(f"{{cloud: gcp, regions: {regions}}}"))
+    return spec
+
+
+def test_a_tie_keeps_the_recorded_site(tmp_path: Path) -> None:
+    # the four regions offer e2-standard-4 at one price; the optimiser alone picks us-central1
+    spec = recorded_at(tmp_path, "us-west1", '["us-*"]')
+    lock_path(spec).unlink()
+    assert plan_spec(spec).placement.site_of("web").stack == "gcp-us-central1"
+    spec = recorded_at(tmp_path, "us-west1", '["us-*"]')
+    for replan in (["web"], ["*"]):
+        result = plan_spec(spec, replan=replan)
+        assert result.placement.site_of("web").stack == "gcp-us-west1"
+        assert result.placement.moves == {} and plan_report(result)["moves"] == []
+
+
+def test_a_saving_below_the_threshold_moves_nothing(tmp_path: Path) -> None:
+    # europe-west4 costs $0.08/month more than europe-west1: less than MOVE_MIN_SAVING
+    spec = recorded_at(tmp_path, "europe-west4", "[europe-west1, europe-west4]")
+    lock_path(spec).unlink()
+    assert plan_spec(spec).placement.site_of("web").stack == "gcp-europe-west1"
+    spec = recorded_at(tmp_path, "europe-west4", "[europe-west1, europe-west4]")
+    result = plan_spec(spec, replan=["web"])
+    assert result.placement.site_of("web").stack == "gcp-europe-west4"
+    report = plan_report(result)
+    assert report["moves"] == []
+    (west1,) = report["placements"]["web"]["alternatives"]
+    assert west1["delta_monthly_cost"] == -0.08
+    assert west1["reason"] == "saves $0.08/month, not more than the $1.08 a move must save"
+
+
+def test_a_saving_above_the_threshold_moves_and_is_listed(tmp_path: Path) -> None:
+    spec = write(tmp_path)
+    save_lock(spec, plan_spec(spec))
+    lock_site(spec, "web", "gcp-asia-south1")  # $48.64/month dearer than the best site
+    report = plan_report(plan_spec(spec, replan=["web"]))
+    assert [(m["resource"], m["from"]) for m in report["moves"]] == [("web", "gcp-asia-south1")]
+
+
+def test_move_threshold_is_a_dollar_or_one_percent() -> None:
+    assert move_threshold(20.0) == MOVE_MIN_SAVING == 1.0
+    assert move_threshold(500.0) == pytest.approx(5.0)
+
+
+def lock_instance_type(spec: Path, instance_type: str) -> None:
+    path = lock_path(spec)
+    text = path.read_text()
+    recorded = load_lock(text)[0].decisions["web"].instance_type
+    path.write_text(text.replace(f"instance_type: {recorded},", f"instance_type: {instance_type},"))
+
+
+@pytest.mark.parametrize(
+    ("recorded", "after_replan"),
+    [
+        ("Standard_DC4as_cc_v5", "Standard_DC4as_cc_v5"),  # same price: kept
+        ("Standard_D4as_v6", "Standard_D4as_v5"),  # $4.38/month dearer: replaced
+    ],
+)
+def test_replan_keeps_the_recorded_instance_type_unless_it_saves(
+    tmp_path: Path, recorded: str, after_replan: str
+) -> None:
+    spec = write(tmp_path, placed("{cloud: azure, region: centralindia}"))
+    save_lock(spec, plan_spec(spec))
+    lock_instance_type(spec, recorded)
+    assert plan_spec(spec).placement.decisions["web"].instance_type == recorded
+    assert plan_spec(spec, replan=["web"]).placement.decisions["web"].instance_type == after_replan
+
+
+@pytest.mark.parametrize("flag", ["--dry-run", "--no-lock"])
+def test_plan_dry_run_leaves_the_lock_file_untouched(tmp_path: Path, flag: str) -> None:
+    spec = write(tmp_path)
+    assert CliRunner().invoke(main, ["plan", str(spec), flag]).exit_code == 0
+    assert not lock_path(spec).exists()
+    save_lock(spec, plan_spec(spec))
+    lock_site(spec, "web", "gcp-asia-south1")
+    before = lock_path(spec).read_bytes()
+    result = CliRunner().invoke(main, ["plan", str(spec), "--replan", "web", flag])
+    assert result.exit_code == 0, result.output
+    assert "move compute web: gcp-asia-south1 ->" in result.output
+    assert "not recorded" in result.output
+    assert lock_path(spec).read_bytes() == before

@@ -3,9 +3,10 @@
 Site (cloud stack): one virtual private gateway attached to the VPC, with the BGP ASN the
 planner gave the site, and route propagation into the VPC's route table, so prefixes learned
 over BGP reach the subnets. Per link (peering stack): a customer gateway per peer public IP
-and one two-tunnel VPN connection to each, with the planned inside /30s, the link's keys,
-IKEv2 and one algorithm per IKE phase (larger AWS proposal sets fragment on rekey and GCP
-drops the fragments). Two regions of AWS: VPC peering and a route each way (peering stack).
+and one two-tunnel VPN connection to each, with the planned inside /30s, the link's keys and
+the one IKEv2 proposal of `skyinfra.peering.ipsec` (one algorithm per role); AWS initiates
+and restarts its tunnels itself. Two regions of AWS: VPC peering and a route each way
+(peering stack).
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from skyinfra.clouds import get_cloud
 from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
+from skyinfra.peering.ipsec import PROPOSAL, IpsecProposal
 from skyinfra.peering.model import NativePeering, Tunnel, TunnelEnd, VpnGateway
 from skyinfra.topology import Site
 
-__all__ = ["lower_gateway", "lower_half", "lower_peering", "provider"]
+__all__ = ["lower_gateway", "lower_half", "lower_peering", "provider", "tunnel_options"]
 
 _MAX_BGP_ASN = 2147483647  # larger peer ASNs go into `bgp_asn_extended`
-_PHASE = {
-    "encryption_algorithms": ["AES256"],
-    "integrity_algorithms": ["SHA2-256"],
-    "dh_group_numbers": [20],
+# Neutral (IKEv2 transform) names -> AWS tunnel option values (VpnTunnelOptionsSpecification).
+_ENCRYPTION = {"AES-CBC-128": "AES128", "AES-CBC-256": "AES256"}
+_INTEGRITY = {
+    "HMAC-SHA1-96": "SHA1",
+    "HMAC-SHA2-256-128": "SHA2-256",
+    "HMAC-SHA2-384-192": "SHA2-384",
+    "HMAC-SHA2-512-256": "SHA2-512",
 }
 
 
@@ -99,6 +103,33 @@ def _asn(asn: int) -> dict[str, str]:
     return {"bgp_asn": str(asn)} if asn <= _MAX_BGP_ASN else {"bgp_asn_extended": str(asn)}
 
 
+def tunnel_options(proposal: IpsecProposal) -> dict[str, Any]:
+    """One tunnel's IKE options (without the `tunnelN_` prefix): the proposal, one value per
+    role, and who brings the tunnel up.
+
+    AWS initiates (`startup_action: start`) and, on a dead-peer-detection timeout, restarts
+    the negotiation itself (`dpd_timeout_action: restart`; the default `clear` ends the IKE
+    session and waits for the peer). Needed for a responder-only peer (Azure never initiates,
+    so a cleared tunnel would stay down), and set for every peer: GCP initiates and responds,
+    so AWS initiating too costs nothing, and recovery never depends on the peer. `start`
+    needs IKEv2, which every tunnel uses. EC2 API VpnTunnelOptionsSpecification:
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpnTunnelOptionsSpecification.html
+    """
+    return {
+        "ike_versions": ["ikev2"],
+        "phase1_encryption_algorithms": [_ENCRYPTION[proposal.ike_encryption]],
+        "phase1_integrity_algorithms": [_INTEGRITY[proposal.ike_integrity]],
+        "phase1_dh_group_numbers": [proposal.dh_group],
+        "phase1_lifetime_seconds": proposal.ike_lifetime_seconds,
+        "phase2_encryption_algorithms": [_ENCRYPTION[proposal.esp_encryption]],
+        "phase2_integrity_algorithms": [_INTEGRITY[proposal.esp_integrity]],
+        "phase2_dh_group_numbers": [proposal.pfs_group],
+        "phase2_lifetime_seconds": proposal.child_lifetime_seconds,
+        "startup_action": "start",
+        "dpd_timeout_action": "restart",
+    }
+
+
 def _connection(
     side: LinkSide,
     ctx: Context,
@@ -106,19 +137,14 @@ def _connection(
     cgw: aws.ec2.CustomerGateway,
     tunnels: Grouped,
 ) -> aws.ec2.VpnConnection:
-    """Two BGP tunnels; a responder-only peer (Azure) needs AWS to start the negotiation."""
-    starts = get_cloud(side.peer.cloud).vpn_responder_only
+    """Two BGP tunnels with the planned inside /30s, the link's keys and the proposal."""
     options: dict[str, Any] = {}
     for tunnel, own, _ in tunnels:
         prefix = f"tunnel{own.slot + 1}_"
         options[prefix + "inside_cidr"] = tunnel.inside_cidr
         options[prefix + "preshared_key"] = side.keys[tunnel.index]
-        options[prefix + "ike_versions"] = ["ikev2"]
-        for phase in ("phase1", "phase2"):
-            for key, value in _PHASE.items():
-                options[f"{prefix}{phase}_{key}"] = value
-        if starts:
-            options[prefix + "startup_action"] = "start"
+        for key, value in tunnel_options(PROPOSAL).items():
+            options[prefix + key] = value
     return aws.ec2.VpnConnection(
         ctx.child(f"vpn-{interface}"),
         type="ipsec.1",

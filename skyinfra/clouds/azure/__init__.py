@@ -9,6 +9,28 @@ from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
 from skyinfra.errors import Problem
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
+# Regions with availability zones: the one table behind every zonal choice on Azure.
+# Zone-redundant storage (ZRS; elsewhere LRS), gateway public IPs in zones 1-3 and the
+# zone-redundant ExpressRoute gateway SKU exist only there: elsewhere Azure refuses zones
+# with `LocationNotSupportAvailabilityZones`. Source: "Azure regions with availability zones"
+# (https://learn.microsoft.com/azure/reliability/availability-zones-region-support).
+ZONAL_REGIONS = frozenset(
+    {
+        "australiaeast", "brazilsouth", "canadacentral", "centralindia", "centralus",
+        "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral",
+        "israelcentral", "italynorth", "japaneast", "koreacentral", "mexicocentral",
+        "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
+        "southafricanorth", "southcentralus", "southeastasia", "spaincentral",
+        "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "westeurope",
+        "westus2", "westus3",
+    }
+)  # fmt: skip
+
+
+def has_zones(region: str) -> bool:
+    """Whether `region` has availability zones (zonal resources are refused elsewhere)."""
+    return region in ZONAL_REGIONS
+
 
 def _image(publisher: str, offer: str, sku: str) -> dict[str, str]:
     return {"publisher": publisher, "offer": offer, "sku": sku, "version": "latest"}
@@ -22,7 +44,6 @@ class Azure(Cloud):
     cross_region_link = "azure-vnet-peering"
     bgp_inside_ranges = ("169.254.21.0/24", "169.254.22.0/24")  # custom BGP (APIPA) band
     inside_first_host_rank = 1
-    vpn_responder_only = True  # no BGP from APIPA addresses: the peer must initiate
     reserved_asns = frozenset({8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520})
     gateway_subnet_prefix = 27  # `GatewaySubnet`: /27 is what Azure recommends
     interconnect = InterconnectSide(

@@ -17,6 +17,7 @@ import ipaddress
 import pulumi
 from pulumi_azure_native import network
 
+from skyinfra.clouds.azure import has_zones
 from skyinfra.clouds.azure.public_ip import gateway_public_ip
 from skyinfra.clouds.base import Context, InterconnectHalf, Outputs
 from skyinfra.errors import UnsupportedError
@@ -24,7 +25,12 @@ from skyinfra.peering.model import VpnGateway
 
 __all__ = ["check_gateway_subnet", "lower_expressroute_gateway", "lower_half"]
 
-SKU = "ErGw1AZ"
+# Zone-redundant ErGw1AZ where the region has zones; elsewhere its non-zonal equivalent
+# Standard (same tier: 4 circuit connections, coexists with a VPN gateway), which Azure still
+# lists for new ExpressRoute gateways ("About ExpressRoute virtual network gateways", gateway
+# SKUs: https://learn.microsoft.com/azure/expressroute/expressroute-about-virtual-network-gateways).
+ZONAL_SKU = "ErGw1AZ"
+REGIONAL_SKU = "Standard"
 LARGEST_SHARED_PREFIX = 27  # ExpressRoute + VPN gateways share a GatewaySubnet of /27 or more
 PORT_GBPS = 10
 _CREATE_TIMEOUT = "90m"
@@ -45,13 +51,14 @@ def lower_expressroute_gateway(plan: VpnGateway, ctx: Context, net: Outputs) -> 
     check_gateway_subnet(ctx.stack.network(plan.network).gateway_subnet, plan.network)
     name = ctx.child("er-gateway")
     ip = gateway_public_ip(ctx, net, "er-ip")
+    sku = ZONAL_SKU if has_zones(ctx.stack.site.region) else REGIONAL_SKU
     gateway = network.VirtualNetworkGateway(
         name,
         virtual_network_gateway_name=name,
         resource_group_name=net["resource_group_name"],
         location=net["location"],
         gateway_type="ExpressRoute",
-        sku={"name": SKU, "tier": SKU},
+        sku={"name": sku, "tier": sku},
         ip_configurations=[
             {
                 "name": "default",

@@ -16,6 +16,7 @@ import pulumi_random as random
 from pulumi_azure_native import compute, network, resources, storage
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.azure import has_zones
 from skyinfra.clouds.azure.vpn import lower_gateway
 from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
 from skyinfra.peering.model import VpnGateway
@@ -171,19 +172,6 @@ def _allow(
 _ACCOUNT_NAME_MAX = 24
 _ACCOUNT_SUFFIX = 8  # 36**8 names: a clash with another tenant's account is negligible
 _RETENTION_DAYS = 7
-# Regions with availability zones, where zone-redundant (ZRS) storage exists. Elsewhere the
-# account falls back to LRS (S3 and regional GCS buckets also span zones where they can).
-_ZONAL_REGIONS = frozenset(
-    {
-        "australiaeast", "brazilsouth", "canadacentral", "centralindia", "centralus",
-        "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral",
-        "israelcentral", "italynorth", "japaneast", "koreacentral", "mexicocentral",
-        "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
-        "southafricanorth", "southcentralus", "southeastasia", "spaincentral",
-        "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "westeurope",
-        "westus2", "westus3",
-    }
-)  # fmt: skip
 
 
 def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
@@ -241,7 +229,7 @@ def _account(plan: BucketPlan, ctx: Context, rg: resources.ResourceGroup) -> sto
         opts=ctx.opts(),
     )
     prefix = re.sub(r"[^a-z0-9]", "", ctx.name.lower())[: _ACCOUNT_NAME_MAX - _ACCOUNT_SUFFIX]
-    zonal = plan.site.region in _ZONAL_REGIONS
+    zonal = has_zones(plan.site.region)  # ZRS exists only where the region has zones
     return storage.StorageAccount(
         ctx.child("account"),
         account_name=pulumi.Output.concat(prefix, suffix.result),

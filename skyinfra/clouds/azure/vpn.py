@@ -1,13 +1,14 @@
 """Azure side of cross-cloud VPN links (peering reference sections 1.6, 2, 4 and 5).
 
-Site (cloud stack): two Standard static zone-redundant public IPs (their addresses exist at
-creation, so peers need not wait for the gateway) and one active-active, zone-redundant VPN
-gateway with BGP. A VNet has a single VPN gateway, so its custom BGP (APIPA) addresses list
-this side's inside address of every tunnel of ALL its links, as the planner decided them.
-Per link (peering stack): per tunnel, a local network gateway for the peer's tunnel address
-and BGP address, and a connection using this side's planned APIPA address. Azure does not
-open BGP from APIPA addresses: connections are responder-only and the peer initiates.
-Two regions of Azure: global VNet peering in both directions (peering stack).
+Site (cloud stack): two Standard static public IPs (their addresses exist at creation, so
+peers need not wait for the gateway) and one active-active VPN gateway with BGP, both
+zone-redundant where the region has zones. A VNet has a single VPN gateway, so its custom
+BGP (APIPA) addresses list this side's inside address of every tunnel of ALL its links, as
+the planner decided them. Per link (peering stack): per tunnel, a local network gateway for
+the peer's tunnel address and BGP address, and a connection using this side's planned APIPA
+address and the one IKEv2 proposal of `skyinfra.peering.ipsec` as its IPsec/IKE policy.
+Azure does not open BGP from APIPA addresses: connections are responder-only and the peer
+initiates. Two regions of Azure: global VNet peering in both directions (peering stack).
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ from pulumi_azure_native import authorization, network
 from skyinfra.clouds.azure.interconnect import lower_expressroute_gateway
 from skyinfra.clouds.azure.public_ip import gateway_public_ip
 from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
+from skyinfra.peering.ipsec import PROPOSAL, IpsecProposal
 from skyinfra.peering.model import GATEWAY_IPS, NativePeering, VpnGateway
 from skyinfra.topology import Site
 
-__all__ = ["lower_gateway", "lower_half", "lower_peering", "provider"]
+__all__ = ["ipsec_policy", "lower_gateway", "lower_half", "lower_peering", "provider"]
 
-_SKU = "VpnGw1AZ"  # non-AZ VpnGw SKUs cannot be created since 2025-01-01
+# VpnGw1AZ in every region, zones or not. Microsoft, "VPN Gateway SKU consolidation and
+# migration" (https://learn.microsoft.com/azure/vpn-gateway/gateway-sku-consolidation): new
+# gateways with the non-AZ VpnGw1-5 SKUs cannot be created since 2025-01-01 (existing ones are
+# migrated to the AZ SKUs, non-AZ retired 2026-09), and the AZ SKUs deploy in all regions: in
+# one without zones the gateway is regional. Only its public IPs must drop their zones there.
+_SKU = "VpnGw1AZ"
 _CREATE_TIMEOUT = "90m"  # gateways take 45 minutes or more
 
 
@@ -131,6 +138,7 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
             connection_type="IPsec",
             connection_protocol="IKEv2",
             connection_mode="ResponderOnly",
+            ipsec_policies=[ipsec_policy(PROPOSAL)],
             enable_bgp=True,
             virtual_network_gateway1={"id": gateway["gateway_id"]},
             local_network_gateway2={"id": local.id},
@@ -147,6 +155,33 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
         )
         connections.append(connection.id)
     return {"tunnels": connections, "bgp_peers": [peer.inside_ip for _, peer in side.ends]}
+
+
+# Neutral (IKEv2 transform) names and IANA DH groups -> Azure IpsecPolicy values. Azure names
+# DH group 20 "ECP384" in both roles, group 14 "DHGroup14"/"PFS2048" ("Configure custom
+# IPsec/IKE connection policies", Diffie-Hellman groups table:
+# https://learn.microsoft.com/azure/vpn-gateway/ipsec-ike-policy-howto).
+_ENCRYPTION = {"AES-CBC-128": "AES128", "AES-CBC-192": "AES192", "AES-CBC-256": "AES256"}
+_INTEGRITY = {"HMAC-SHA1-96": "SHA1", "HMAC-SHA2-256-128": "SHA256"}
+_IKE_INTEGRITY = {**_INTEGRITY, "HMAC-SHA2-384-192": "SHA384"}
+_DH_GROUP = {2: "DHGroup2", 14: "DHGroup14", 19: "ECP256", 20: "ECP384", 24: "DHGroup24"}
+_PFS_GROUP = {2: "PFS2", 14: "PFS2048", 19: "ECP256", 20: "ECP384", 24: "PFS24"}
+
+
+def ipsec_policy(proposal: IpsecProposal) -> network.IpsecPolicyArgsDict:
+    """The connection's custom IPsec/IKE policy: Azure then proposes and accepts only this
+    (all fields are required). Its IKE SA lifetime is fixed at 28,800 s, which the proposal
+    uses too; the SA lifetimes here are the IPsec (child) SA's."""
+    return {
+        "ike_encryption": _ENCRYPTION[proposal.ike_encryption],
+        "ike_integrity": _IKE_INTEGRITY[proposal.ike_integrity],
+        "dh_group": _DH_GROUP[proposal.dh_group],
+        "ipsec_encryption": _ENCRYPTION[proposal.esp_encryption],
+        "ipsec_integrity": _INTEGRITY[proposal.esp_integrity],
+        "pfs_group": _PFS_GROUP[proposal.pfs_group],
+        "sa_life_time_seconds": proposal.child_lifetime_seconds,
+        "sa_data_size_kilobytes": proposal.child_lifetime_kilobytes,
+    }
 
 
 def _custom_address(side: LinkSide, instance: int, used: int, address: str) -> str:
