@@ -167,21 +167,29 @@ def compile_project(
 def preview_project(
     spec_path: str | Path,
     catalog: Catalog | None = None,
-    stack: str | None = None,
+    stacks: str | Collection[str] = (),
     project_dir: str | Path | None = None,
 ) -> list[StackPreview]:
-    """Run every stack (or `stack`) of the spec under the mock engine; with the config users
-    set in the stack files of the compiled project in `project_dir`, if there is one."""
+    """Run every stack of the spec (or only `stacks`) under the mock engine; with the config
+    users set in the stack files of the compiled project in `project_dir`, if there is one."""
     from skyinfra.preview import preview_topology
     from skyinfra.render import with_user_config
+    from skyinfra.suggest import did_you_mean
 
+    wanted = [stacks] if isinstance(stacks, str) else list(stacks)
     plan = plan_spec(spec_path, catalog)
     configs = plan.stack_configs()
-    if stack is not None and stack not in configs:
-        raise SpecError(f"no stack named {stack!r}; stacks: {', '.join(configs)}")
+    for stack in wanted:
+        if stack not in configs:
+            hint = did_you_mean(stack, list(configs))
+            raise SpecError(
+                f"no stack named {stack!r}"
+                + (f" ({hint})" if hint else "")
+                + f"; stacks: {', '.join(configs)}"
+            )
     if project_dir is not None:
         configs = with_user_config(Path(project_dir), configs)
-    return preview_topology(plan.topology, configs, only=stack)
+    return preview_topology(plan.topology, configs, only=wanted or None)
 
 
 def load_project_topology(project_dir: Path) -> Topology:

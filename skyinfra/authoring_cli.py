@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
-from skyinfra.schema import schema_text
-from skyinfra.starter import write_starter
+from skyinfra.cliutil import DEFAULT_SPEC
 
 
 @click.command("schema")
 def schema() -> None:
     """Print the JSON Schema of the spec (editors autocomplete specs that name it)."""
+    from skyinfra.schema import schema_text
+
     click.echo(schema_text(), nl=False)
 
 
@@ -20,12 +21,14 @@ def schema() -> None:
 @click.argument(
     "path",
     required=False,
-    default="skyinfra.yaml",
+    default=DEFAULT_SPEC,
     type=click.Path(dir_okay=False, path_type=Path),
 )
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def init(path: Path, force: bool) -> None:
     """Write a commented starter spec to PATH (default: ./skyinfra.yaml)."""
+    from skyinfra.starter import write_starter
+
     try:
         spec, schema_file = write_starter(path, force)
     except (FileExistsError, IsADirectoryError) as err:

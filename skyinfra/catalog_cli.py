@@ -10,19 +10,49 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
 
-from skyinfra.catalog import Catalog, Offer, describe, load_catalog
 from skyinfra.cliutil import catalog_option, json_option, make_console, reports_errors
-from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.errors import SpecError
-from skyinfra.spec import Accelerator, Quantity, Resources
 from skyinfra.suggest import did_you_mean
 
+if TYPE_CHECKING:
+    from skyinfra.catalog import Catalog, Offer
+    from skyinfra.spec import Accelerator, Quantity, Resources
+
 HOURS_PER_MONTH = 730
+
+
+def _accelerator(text: str) -> Accelerator:
+    from skyinfra.spec import Accelerator
+
+    return Accelerator.parse(text)
+
+
+def _quantity(text: str) -> Quantity:
+    from skyinfra.spec import Quantity
+
+    return Quantity.parse(text)
+
+
+def _cloud(name: str) -> str:
+    from skyinfra.clouds import get_cloud
+
+    return get_cloud(name).name
+
+
+class CloudOption(click.Option):
+    """`--cloud`, whose help lists the clouds when it is shown: the registry loads the cloud
+    modules, which `skyinfra --help` and completion should not wait for."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from skyinfra.clouds import cloud_names
+
+        self.help = f"Only this cloud ({', '.join(cloud_names())}); repeatable."
+        return super().get_help_record(ctx)
 
 
 class Parsed(click.ParamType):
@@ -60,6 +90,8 @@ def catalog() -> None:
 @reports_errors
 def info_command(catalog_dir: Path | None, as_json: bool) -> None:
     """Snapshot date, data sources and per-cloud region / offer counts."""
+    from skyinfra.catalog import load_catalog
+
     doc = info_document(load_catalog(catalog_dir), catalog_dir)
     if as_json:
         click.echo(json.dumps(doc, indent=2))
@@ -115,17 +147,17 @@ def _clouds_table(clouds: dict[str, dict[str, Any]]) -> Table:
 @click.option(
     "--accelerators",
     "-a",
-    type=Parsed("NAME:COUNT", Accelerator.parse),
+    type=Parsed("NAME:COUNT", _accelerator),
     help="Accelerators per VM, e.g. A100:8 (exact count).",
 )
-@click.option("--cpus", type=Parsed("N[+]", Quantity.parse), help="vCPUs: 8 exactly, 8+ at least.")
-@click.option("--memory", type=Parsed("GIB[+]", Quantity.parse), help="Memory in GiB: 32 or 32+.")
+@click.option("--cpus", type=Parsed("N[+]", _quantity), help="vCPUs: 8 exactly, 8+ at least.")
+@click.option("--memory", type=Parsed("GIB[+]", _quantity), help="Memory in GiB: 32 or 32+.")
 @click.option(
     "--cloud",
     "clouds",
     multiple=True,
-    type=Parsed("CLOUD", lambda name: get_cloud(name).name),
-    help=f"Only this cloud ({', '.join(cloud_names())}); repeatable.",
+    type=Parsed("CLOUD", _cloud),
+    cls=CloudOption,
 )
 @click.option(
     "--geo",
@@ -156,6 +188,9 @@ def find_command(
     as_json: bool,
 ) -> None:
     """Offers matching a request across clouds and regions, cheapest first."""
+    from skyinfra.catalog import describe, load_catalog
+    from skyinfra.spec import Resources
+
     cat = load_catalog(catalog_dir)
     _check_geo(cat, geo)
     if accelerators is not None:
@@ -209,6 +244,8 @@ def find_document(
     shown: Sequence[Offer],
 ) -> dict[str, Any]:
     """The `catalog find --json` document: the query, the match count, the rows shown."""
+    from skyinfra.clouds import cloud_names
+
     query: dict[str, Any] = {
         key: _text(getattr(resources, key)) for key in ("accelerators", "cpus", "memory")
     }

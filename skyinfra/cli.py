@@ -6,9 +6,10 @@ code (2 for bad input); anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -16,25 +17,41 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from skyinfra import api
-from skyinfra.catalog import Catalog, load_catalog
-from skyinfra.cliutil import catalog_option, make_console, reports_errors, spec_argument
-from skyinfra.deploy.cli import deploy_options, run_operation
+from skyinfra.cliutil import (
+    SkyinfraGroup,
+    catalog_option,
+    make_console,
+    print_wrapped,
+    reports_errors,
+    spec_argument,
+)
+from skyinfra.deploy.cli import deploy_options
 from skyinfra.deploy.orchestrator import Operation
 from skyinfra.deploy.project import PROJECT_DIR, default_root
-from skyinfra.peering.model import InterconnectLink
-from skyinfra.placement import REPLAN_ALL
-from skyinfra.report import plan_report
+from skyinfra.money import usd_delta
+
+if TYPE_CHECKING:
+    from skyinfra.catalog import Catalog
+    from skyinfra.preview import Registered, StackPreview
+
+REPLAN_ALL = "*"  # skyinfra.placement.REPLAN_ALL, without importing the optimiser for --help
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 
 def _catalog(catalog_dir: Path | None) -> Catalog:
+    from skyinfra.catalog import load_catalog
+
     return load_catalog(catalog_dir)
 
 
-@click.group()
+@click.group(cls=SkyinfraGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="skyinfra")
 def main() -> None:
-    """skyinfra: one neutral spec, placed across AWS, GCP and Azure, compiled to Pulumi."""
+    """skyinfra: one neutral spec, placed across AWS, GCP and Azure, compiled to Pulumi.
+
+    SPEC, where a command takes one, defaults to ./skyinfra.yaml (what `skyinfra init`
+    writes).
+    """
 
 
 @main.command()
@@ -62,6 +79,9 @@ def plan(
     spec: Path, catalog_dir: Path | None, as_json: bool, replan: tuple[str, ...], dry_run: bool
 ) -> None:
     """Decide where every resource runs, at what cost; record it in SPEC's lock file."""
+    from skyinfra import api
+    from skyinfra.report import plan_report
+
     result = api.plan_spec(spec, _catalog(catalog_dir), replan)
     lock = None if dry_run else api.save_lock(spec, result)
     report = plan_report(result)
@@ -69,22 +89,34 @@ def plan(
         click.echo(json.dumps(report, indent=2))
         return
     console = make_console()
-    console.print(_placements_table(result.spec.name, report))
+    table = _placements_table(result.spec.name, report)
+    # Too wide for the console ($/hour goes first; $/month stays)? Console.measure would clamp.
+    if table.__rich_measure__(console, console.options).maximum > console.width:
+        table = _placements_table(result.spec.name, report, hourly=False)
+    console.print(table)
+    if any(row["locked"] for row in report["placements"].values()):
+        print_wrapped(
+            console, f"{LOCKED} kept where the lock file records it (--replan to re-plan)"
+        )
+    alternatives = _alternatives_table(report)
+    if alternatives.row_count:
+        console.print(alternatives)
     _print_details(console, report)
     _print_lifecycle(console, report)
-    console.print(
+    recorded = (
         f"decisions recorded in {lock}"
         if lock
         else f"dry run: decisions not recorded ({api.lock_path(spec)} left as it was)"
     )
+    print_wrapped(console, escape(recorded))
 
 
 def _print_lifecycle(console: Console, report: dict[str, Any]) -> None:
     """Every move, and the stacks that left the plan but still run until destroyed."""
     for move in report["moves"]:
-        console.print(escape(_move_line(move)))
+        print_wrapped(console, escape(_move_line(move)))
     for stack in report["retired_stacks"]:
-        console.print(f"[bold yellow]warning:[/] {escape(_retired_line(stack))}")
+        print_wrapped(console, f"[bold yellow]warning:[/] {escape(_retired_line(stack))}")
 
 
 def _move_line(move: dict[str, Any]) -> str:
@@ -101,59 +133,84 @@ def _retired_line(stack: dict[str, Any]) -> str:
     )
 
 
-def _placements_table(project: str, report: dict[str, Any]) -> Table:
-    table = Table(title=f"{project}: placement")
-    for column in (
-        "resource",
-        "kind",
-        "stack",
-        "instance type",
-        "count",
-        "$/hour",
-        "$/month",
-        "best alternatives",
-    ):
-        table.add_column(column, justify="right" if column.startswith(("$", "count")) else "left")
+# The plan's text is read in 80 columns: stacks, instance types and amounts are never split
+# (no_wrap columns; other lines wrap at spaces only), and commands to copy stay on one line.
+LOCKED = "*"  # after a resource's name: its site comes from the lock file
+
+
+def _placements_table(project: str, report: dict[str, Any], hourly: bool = True) -> Table:
+    table = _table(f"{project}: placement")
+    table.add_column("resource", overflow="fold")
+    table.add_column("kind")
+    for column in ("stack", "instance type"):
+        table.add_column(column, no_wrap=True)
+    for column in ("count", "$/hour", "$/month") if hourly else ("count", "$/month"):
+        table.add_column(column, justify="right", no_wrap=True)
     for name, row in report["placements"].items():
-        alts = (
-            "\n".join(
-                f"{a['stack']} +${a['delta_monthly_cost']:,.2f}: {a['reason']}"
-                for a in row["alternatives"]
-            )
-            or "-"
-        )
-        table.add_row(
-            name + (" (locked)" if row["locked"] else ""),
+        cells = [
+            escape(name) + (LOCKED if row["locked"] else ""),
             row["kind"],
             row["stack"],
             row.get("instance_type") or "-",
             str(row.get("count", "-")),
             _money(row.get("hourly_cost")),
             _money(row["monthly_cost"]),
-            alts,
-        )
+        ]
+        table.add_row(*(cells if hourly else cells[:5] + cells[6:]))
     return table
 
 
+def _alternatives_table(report: dict[str, Any]) -> Table:
+    """Per resource, the best other stacks: what each would add to the month, and why not."""
+    table = _table("best alternatives")
+    table.add_column("resource", overflow="fold")
+    table.add_column("stack", no_wrap=True)
+    table.add_column("vs plan", justify="right", no_wrap=True)
+    table.add_column("why not")
+    for name, row in report["placements"].items():
+        for n, alt in enumerate(row["alternatives"]):
+            delta = usd_delta(alt["delta_monthly_cost"])
+            table.add_row("" if n else escape(name), alt["stack"], delta, escape(alt["reason"]))
+    return table
+
+
+def _table(title: str) -> Table:
+    """A table without rules: the columns, not the frame, get the 80 columns."""
+    return Table(title=title, box=None, pad_edge=False, header_style="bold")
+
+
 def _print_details(console: Console, report: dict[str, Any]) -> None:
+    say = functools.partial(print_wrapped, console)
     for flow in report["flows"]:
-        console.print(
+        say(
             f"flow {flow['from']} -> {flow['to']}: {flow['gb_per_month']:,.0f} GB/month, {flow['from_stack']} -> {flow['to_stack']}, egress ${flow['monthly_cost']:,.2f}/month"
         )
     for link in report["links"]:
-        console.print(f"link {escape(_link_line(link))}")
+        say(f"link {escape(_link_line(link))}")
+        for step in link.get("out_of_band", []):
+            say(f"  order: {escape(step)}")
+        for item in link.get("config", []):  # a command to copy: one line, however long
+            console.print(
+                f"  config: pulumi config set -s {link['stack']} {item['key']} VALUE  # {item['what']}",
+                soft_wrap=True,
+                markup=False,
+                highlight=False,
+            )
+        for phase in link.get("phases", []):  # phase 2's line holds a command to copy
+            console.print(f"  {_phase_line(phase)}", soft_wrap=True, markup=False, highlight=False)
     for row in report["replications"]:
-        console.print(f"replication {escape(_replication_line(row))}")
+        say(f"replication {escape(_replication_line(row))}")
         for step in row["post_deploy"]:
-            console.print(f"  after pulumi up: {escape(step['action'])}: `{step['how']}`")
+            say(f"  after pulumi up: {escape(step['action'])}:")
+            console.print(f"    {step['how']}", soft_wrap=True, markup=False, highlight=False)
     for gateway in report["gateways"]:
         cost = gateway["monthly_cost"]
         money = "cost n/a (not in the catalog)" if cost is None else f"${cost:,.2f}/month"
-        console.print(
+        say(
             f"{gateway['kind']} of {gateway['network']} in {gateway['stack']} (BGP {gateway['asn']}): {money}"
         )
     for warning in report["warnings"]:
-        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
+        say(f"[bold yellow]warning:[/] {escape(warning)}")
     breakdown = report.get("cost_breakdown")
     parts = (
         f" (compute and storage ${breakdown['resources']:,.2f}, egress ${breakdown['egress']:,.2f}, links ${breakdown['links']:,.2f}"
@@ -165,7 +222,7 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
     unpriced = [f"{x['a']} <-> {x['b']}" for x in report["links"] if x["monthly_cost"] is None]
     if unpriced:  # never let a missing price read as free
         parts += f", not counted: {', '.join(unpriced)} (prices n/a)"
-    console.print(f"[bold]total ${report['total_monthly_cost']:,.2f}/month[/]{parts}")
+    say(f"[bold]total ${report['total_monthly_cost']:,.2f}/month[/]{escape(parts)}")
 
 
 def _replication_line(row: dict[str, Any]) -> str:
@@ -201,14 +258,7 @@ def _link_line(link: dict[str, Any]) -> str:
         if cost is None
         else f"${cost:,.2f}/month"
     )
-    text = f"{link['a']} <-> {link['b']}: {', '.join(parts)}"
-    for step in link.get("out_of_band", []):
-        text += f"\n  order: {step}"
-    for item in link.get("config", []):
-        text += f"\n  config: pulumi config set -s {link['stack']} {item['key']} VALUE  # {item['what']}"
-    for phase in link.get("phases", []):
-        text += f"\n  {_phase_line(phase)}"
-    return text
+    return f"{link['a']} <-> {link['b']}: {', '.join(parts)}"
 
 
 def _phase_line(phase: dict[str, Any]) -> str:
@@ -237,6 +287,9 @@ def _money(value: float | None) -> str:
 @reports_errors
 def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None:
     """Write the Pulumi project (one stack per cloud-region) for SPEC."""
+    from skyinfra import api
+    from skyinfra.peering.model import InterconnectLink
+
     result, files = api.compile_project(spec, out_dir, _catalog(catalog_dir))
     click.echo(f"wrote {len(files)} files to {out_dir}")
     topology = result.topology
@@ -271,9 +324,13 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
 @main.command()
 @spec_argument
 @catalog_option
-@click.option("--stack", help="Preview only this stack.")
+@click.option("--stack", "stacks", multiple=True, help="Only this stack (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--show-secrets", is_flag=True, help="Show secret values (marked as secret).")
+@click.option(
+    "--show-secrets",
+    is_flag=True,
+    help='Show secret input values (text: under their resource; JSON: as {"secret": value}).',
+)
 @click.option(
     "--live",
     is_flag=True,
@@ -284,7 +341,7 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
 def preview(
     spec: Path,
     catalog_dir: Path | None,
-    stack: str | None,
+    stacks: tuple[str, ...],
     as_json: bool,
     show_secrets: bool,
     live: bool,
@@ -296,14 +353,17 @@ def preview(
     directory's stack files (-o), such as an interconnect's `skyinfra:interconnect-ready`.
     With --live, run `pulumi preview` on every stack through the Automation API instead
     (options as for `skyinfra up`)."""
+    from skyinfra import api
+
     if live:
+        from skyinfra.deploy.cli import run_operation
+
         if as_json or show_secrets:
             raise click.UsageError("--json and --show-secrets are for the offline preview")
-        stacks = () if stack is None else (stack,)
         run_operation(Operation.PREVIEW, spec, catalog_dir=catalog_dir, stacks=stacks, **deploy)
         return
     project_dir = (deploy["out_dir"] or default_root(spec)) / PROJECT_DIR
-    previews = api.preview_project(spec, _catalog(catalog_dir), stack, project_dir)
+    previews = api.preview_project(spec, _catalog(catalog_dir), stacks, project_dir)
     if as_json:
         click.echo(
             json.dumps(
@@ -313,20 +373,20 @@ def preview(
         return
     console = make_console()
     for p in previews:
-        console.print(_tree(p))
+        console.print(_tree(p, show_secrets))
     total = sum(1 for p in previews for r in p.resources if r.custom)
     console.print(f"[bold]{total}[/] resources in {len(previews)} stack(s) would be created.")
 
 
-def _tree(preview: Any) -> Tree:
+def _tree(preview: StackPreview, show_secrets: bool = False) -> Tree:
     sites = [preview.site] if preview.peer is None else [preview.site, preview.peer]
     where = " <-> ".join(f"{s.cloud}, {s.region}" for s in sites)
     root = Tree(f"[bold]{preview.name}[/] ({where})")
     urns = {r.urn for r in preview.resources}
-    by_parent: dict[str, list[Any]] = {}
+    by_parent: dict[str, list[Registered]] = {}
     for r in preview.resources:
         by_parent.setdefault(r.parent if r.parent in urns else "", []).append(r)
-    _add_children(root, "", by_parent)
+    _add_children(root, "", by_parent, show_secrets)
     if preview.invokes:  # what a deploy looks up before it creates anything
         lookups = root.add("[bold]lookups[/]")
         for call in preview.invokes:
@@ -335,12 +395,18 @@ def _tree(preview: Any) -> Tree:
     return root
 
 
-def _add_children(node: Tree, parent: str, by_parent: dict[str, list[Any]]) -> None:
+def _add_children(
+    node: Tree, parent: str, by_parent: dict[str, list[Registered]], show_secrets: bool
+) -> None:
     """Children under their component, whatever order they were registered in."""
     for r in by_parent.get(parent, []):
         label = f"{r.type} [cyan]{r.name}[/]" + (" [yellow](protected)[/]" if r.protect else "")
         child = node.add(label if r.custom else f"[bold]{r.type}[/] [cyan]{r.name}[/]")
-        _add_children(child, r.urn, by_parent)
+        if show_secrets:
+            for key in sorted(r.secret_inputs):
+                value = json.dumps(r.inputs.get(key), sort_keys=True, default=str)
+                child.add(f"[magenta]secret[/] {escape(key)} = {escape(value)}", highlight=False)
+        _add_children(child, r.urn, by_parent, show_secrets)
 
 
 from skyinfra.authoring_cli import init, schema  # noqa: E402

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -447,11 +447,14 @@ def _run(
 
 
 def preview_topology(
-    topology: Topology, configs: Mapping[str, Mapping[str, str]], only: str | None = None
+    topology: Topology,
+    configs: Mapping[str, Mapping[str, str]],
+    only: str | Collection[str] | None = None,
 ) -> list[StackPreview]:
-    """Preview every stack (or just `only`): cloud stacks in name order (a network's home
-    stack sorts first), then peering stacks; the stacks `only` reads are run, not returned."""
-    needed = None if only is None else _needed(topology, only)
+    """Preview every stack (or just those in `only`): cloud stacks in name order (a network's
+    home stack sorts first), then peering stacks; the stacks `only` reads are run, not returned."""
+    chosen = None if only is None else {only} if isinstance(only, str) else set(only)
+    needed = None if chosen is None else set().union(*(_needed(topology, s) for s in chosen))
     references: dict[str, dict[str, Any]] = {}
     ips: set[str] = set()
     previews = []
@@ -469,7 +472,7 @@ def preview_topology(
         if needed is None or r.stack in needed:
             config = _merged_config((r.source_site, r.target), r.stack, configs)
             previews.append(preview_replication(topology.project, r, config, references, ips))
-    return [p for p in previews if only is None or p.name == only]
+    return [p for p in previews if chosen is None or p.name in chosen]
 
 
 def final_phase(

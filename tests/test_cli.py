@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
+import click
+import pytest
+from click.testing import CliRunner, Result
 
 from skyinfra.cli import main
 
@@ -306,3 +308,244 @@ def test_preview_lists_each_stacks_lookups_with_their_arguments(tmp_path: Path) 
     lookups = text[text.index("lookups") :]
     assert "aws:ec2/getAmi:getAmi" in lookups and "099720109477" in lookups
     assert "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*" in lookups
+
+
+# -- conventions: -h, the default SPEC, --json errors, layout, startup -----------------------
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The path of every command under `group` (`("catalog", "find")`, ...)."""
+    found = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _commands(command, (*path, name))
+        else:
+            found.append((*path, name))
+    return found
+
+
+def _command(path: tuple[str, ...]) -> click.Command:
+    command: click.Command = main
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
+
+
+COMMANDS = _commands(main)
+SPEC_COMMANDS = [path for path in COMMANDS if any(p.name == "spec" for p in _command(path).params)]
+JSON_COMMANDS = [
+    path for path in COMMANDS if any(p.name == "as_json" for p in _command(path).params)
+]
+
+
+def test_every_command_is_listed() -> None:  # the lists below are not vacuous
+    assert ("plan",) in SPEC_COMMANDS and ("up",) in SPEC_COMMANDS and ("check",) in SPEC_COMMANDS
+    assert ("catalog", "find") in JSON_COMMANDS and ("preview",) in JSON_COMMANDS
+
+
+@pytest.mark.parametrize("path", [(), *COMMANDS, ("catalog",)], ids=" ".join)
+def test_dash_h_is_help(path: tuple[str, ...]) -> None:
+    code, out = invoke(*path, "-h")
+    assert code == 0 and out.startswith("Usage: ")
+    assert invoke(*path, "--help") == (code, out)
+
+
+@pytest.mark.parametrize("path", SPEC_COMMANDS, ids=" ".join)
+def test_without_spec_or_skyinfra_yaml_is_a_usage_error(
+    path: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = [*path, "-o", "out.svg"] if path == ("graph",) else list(path)
+    args += ["-o", "out"] if path == ("compile",) else []
+    code, out = invoke(*args, "--yes") if path == ("destroy",) else invoke(*args)
+    assert code == 2
+    assert "no SPEC given and no ./skyinfra.yaml here" in out and "skyinfra init" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written
+
+
+def test_spec_defaults_to_skyinfra_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(EXAMPLES / "minimal.yaml", tmp_path / "skyinfra.yaml")
+    monkeypatch.chdir(tmp_path)
+    code, out = invoke("plan", "--json")
+    assert code == 0, out
+    assert json.loads(out)["placements"]["app"]["stack"] == "aws-eu-west-1"
+    assert (tmp_path / "skyinfra.lock").is_file()
+    code, out = invoke("check")
+    assert code == 0 and "no violations" in out
+
+
+def test_replan_all_is_the_placement_constant() -> None:  # cli.py keeps a copy, for --help
+    from skyinfra import cli, placement
+
+    assert cli.REPLAN_ALL == placement.REPLAN_ALL
+
+
+def test_catalog_find_help_lists_the_clouds() -> None:
+    from skyinfra.clouds import cloud_names
+
+    code, out = invoke("catalog", "find", "-h")
+    assert code == 0 and f"({', '.join(cloud_names())})" in " ".join(out.split())
+
+
+HEAVY = ("pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "highspy", "numpy")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["plan", "-h"], ["up", "--help"]])
+def test_help_imports_no_sdk_nor_solver(args: list[str]) -> None:
+    """`--help` stays fast by importing the library lazily (benchmarks/cli_startup.py times it)."""
+    probe = (
+        "import json, sys\n"
+        "from skyinfra.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert "Usage:" in done.stdout
+    assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+def _json_error(result: Result) -> dict[str, Any]:
+    assert result.stdout == ""  # nothing a script would parse as output
+    doc: dict[str, Any] = json.loads(result.stderr)
+    return doc
+
+
+def test_json_spec_errors_go_to_stderr_as_json(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(
+        "name: bad\nnetworks: {main: {}}\ncompute:\n  app:\n    instance_type: m6i.large\n"
+        "    placement: {cloud: azure, region: west-europe}\n"
+    )
+    for path in (("plan",), ("preview",), ("check",)):
+        result = CliRunner().invoke(main, [*path, str(spec), "--json"])
+        assert result.exit_code == 2
+        doc = _json_error(result)
+        (problem,) = doc["problems"]
+        assert problem["key"] == "compute.app.placement.region"
+        assert problem["path"] == ["compute", "app", "placement", "region"]
+        assert (problem["file"], problem["line"]) == (str(spec), 6)
+        assert problem["column"] > 0 and "westeurope" in problem["hint"]
+        assert doc["error"] == problem["message"]
+
+
+@pytest.mark.parametrize("path", JSON_COMMANDS, ids=" ".join)
+def test_json_usage_errors_go_to_stderr_as_json(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(main, [*path, "--json", "--no-such-flag"])
+    assert result.exit_code == 2
+    assert "--no-such-flag" in _json_error(result)["error"]
+
+
+def test_json_bad_option_value_names_the_option() -> None:
+    result = CliRunner().invoke(main, ["catalog", "find", "--geo", "atlantis", "--json"])
+    assert result.exit_code == 2
+    (problem,) = _json_error(result)["problems"]
+    assert problem["key"] == "'--geo'" and "atlantis" in problem["message"]
+
+
+def test_json_missing_spec_is_json(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["plan", str(tmp_path / "nope.yaml"), "--json"])
+    assert result.exit_code == 2
+    assert "cannot read spec" in json.dumps(_json_error(result))
+
+
+def test_preview_stack_is_repeatable(tmp_path: Path) -> None:
+    spec = str(example("three-clouds", tmp_path))
+    code, out = invoke("preview", spec, "--stack", "gcp-us-central1", "--stack", "aws-us-east-1")
+    assert code == 0, out
+    assert "gcp-us-central1 (gcp" in out and "aws-us-east-1 (aws" in out
+    assert "azure-westeurope" not in out and "in 2 stack(s)" in out
+    code, out = invoke("preview", spec, "--stack", "aws-us-east-1", "--stack", "gcp-us-centrl1")
+    assert code == 2 and "no stack named 'gcp-us-centrl1'" in out and "gcp-us-central1" in out
+
+
+def test_show_secrets_shows_secret_values_in_the_text_preview(tmp_path: Path) -> None:
+    spec = tmp_path / "pw.yaml"
+    spec.write_text(AZURE_WITHOUT_KEY)
+    code, out = invoke("preview", str(spec), "--json", "--show-secrets")
+    vmss = next(
+        r
+        for r in json.loads(out)["stacks"][0]["resources"]
+        if r["type"].endswith("VirtualMachineScaleSet")
+    )
+    password = vmss["inputs"]["virtualMachineProfile"]["secret"]["osProfile"]["adminPassword"]
+    code, text = invoke("preview", str(spec), "--show-secrets")
+    assert code == 0 and password in text and "secret virtualMachineProfile = " in text
+    code, text = invoke("preview", str(spec))
+    assert code == 0 and password not in text and "secret " not in text
+
+
+def test_negative_deltas_print_as_minus_dollars(tmp_path: Path) -> None:
+    """A locked resource whose alternatives are cheaper: `-$8.03`, never `+$-8.03`."""
+    spec = tmp_path / "neg.yaml"
+    pinned = "    placement: {cloud: aws, region: eu-west-1}\n"
+    head = "name: neg\nnetworks: {main: {}}\ncompute:\n  app:\n    resources: {cpus: '2+', memory: '8+'}\n"
+    spec.write_text(head + pinned)
+    assert invoke("plan", str(spec))[0] == 0
+    spec.write_text(head + pinned.replace(", region: eu-west-1", ""))  # the lock keeps eu-west-1
+    code, doc = invoke("plan", str(spec), "--json")
+    deltas = [a["delta_monthly_cost"] for a in json.loads(doc)["placements"]["app"]["alternatives"]]
+    assert code == 0 and min(deltas) < 0
+    code, out = invoke("plan", str(spec))
+    assert code == 0 and f"-${-min(deltas):,.2f}" in out and "$-" not in out
+
+
+def test_money_deltas_carry_their_sign_in_front() -> None:
+    from skyinfra.money import usd, usd_delta
+
+    assert (usd_delta(-43.41), usd_delta(13.94), usd_delta(-0.001)) == (
+        "-$43.41",
+        "+$13.94",
+        "+$0.00",
+    )
+    assert (usd(-1234.5), usd(2.0)) == ("-$1,234.50", "$2.00")
+
+
+def _plan_text(spec: Path, columns: str | None) -> tuple[str, dict[str, Any]]:
+    env = {"COLUMNS": columns} if columns else {}
+    result = CliRunner().invoke(main, ["plan", str(spec)], env=env)
+    assert result.exit_code == 0, result.output
+    return result.output, json.loads(invoke("plan", str(spec), "--json")[1])
+
+
+@pytest.mark.parametrize("name", ["interconnect", "replication", "ml-platform"])
+def test_plan_reads_in_80_columns(name: str, tmp_path: Path) -> None:
+    text, doc = _plan_text(example(name, tmp_path), "80")
+    commands = [line for line in text.splitlines() if "pulumi " in line and "# " in line]
+    commands += [line for line in text.splitlines() if line.startswith("    pulumi stack output")]
+    long_words = [line for line in text.splitlines() if " " not in line.strip()]  # a tmp path
+    wrapped = [line for line in text.splitlines() if line not in commands + long_words]
+    assert all(len(line) <= 80 for line in wrapped), text
+    for row in doc["placements"].values():  # never split, never cut
+        assert row["stack"] in text and (row.get("instance_type") or "") in text
+    for link in doc["links"]:  # the commands to copy: one line each, whole
+        for item in link.get("config", []):
+            assert f"  config: pulumi config set -s {link['stack']} {item['key']} VALUE" in text
+    for row in doc["replications"]:
+        for step in row["post_deploy"]:
+            assert f"\n    {step['how']}\n" in text
+
+
+def test_plan_in_a_pipe_keeps_a_row_per_line(tmp_path: Path) -> None:
+    text, doc = _plan_text(example("replication", tmp_path), None)
+    lines = text.splitlines()
+    for name, row in doc["placements"].items():
+        assert any(
+            line.startswith(name) and row["stack"] in line and "$/hour" not in line
+            for line in lines
+        )
+    assert "$/hour" in text  # wide enough for every column
+
+
+def test_plan_drops_the_hourly_column_before_splitting_names(tmp_path: Path) -> None:
+    text, _ = _plan_text(example("replication", tmp_path), "80")
+    assert "$/hour" not in text and "dashboards-backup*" in text
+
+
+def test_shell_completion_completes_commands_and_options() -> None:
+    env = {"_SKYINFRA_COMPLETE": "bash_complete", "COMP_WORDS": "skyinfra preview --st"}
+    result = CliRunner().invoke(main, [], prog_name="skyinfra", env={**env, "COMP_CWORD": "2"})
+    assert result.output.splitlines() == ["plain,--stack"]
+    env = {"_SKYINFRA_COMPLETE": "bash_source"}
+    script = CliRunner().invoke(main, [], prog_name="skyinfra", env=env).output
+    assert "complete -o nosort -F _skyinfra_completion skyinfra" in script

@@ -32,8 +32,6 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from skyinfra import api
-from skyinfra.catalog import load_catalog
 from skyinfra.cliutil import catalog_option, make_console, reports_errors, spec_argument
 from skyinfra.deploy.graph import StackGraph, retired_graph, stack_graph
 from skyinfra.deploy.orchestrator import (
@@ -183,6 +181,8 @@ def open_session(
 ) -> Session:
     """Check everything that can be checked (the CLI, backend, passphrase, spec, `--stack`),
     then compile: a setup error leaves nothing written."""
+    from skyinfra import api
+    from skyinfra.catalog import load_catalog
     from skyinfra.deploy.automation import require_pulumi_cli
 
     require_pulumi_cli()
@@ -348,6 +348,8 @@ def _forget_gone(
     """The lock keeps listing stacks that left the plan (`plan` warns about them) until they
     are gone from the backend: destroyed now, or never deployed there. Stacks of another
     project name (a renamed spec) live under that project and stay listed."""
+    from skyinfra import api
+
     if session.narrowed:
         return
     destroyed = set() if report is None else {r.name for r in report.with_status(Status.SUCCEEDED)}

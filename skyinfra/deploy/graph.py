@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from skyinfra.peering.replica import STACK_PREFIX as REPLICATION_PREFIX
-from skyinfra.topology import Topology
+if TYPE_CHECKING:
+    from skyinfra.topology import Topology
 
 PEERING_PREFIX = "peer-"  # peering.model.peering_stack_name
 
@@ -98,6 +99,8 @@ def kind_of(name: str) -> StackKind:
     """A stack's kind from its name alone (for stacks no plan describes any more)."""
     if name.startswith(PEERING_PREFIX):
         return StackKind.PEERING
+    from skyinfra.peering.replica import STACK_PREFIX as REPLICATION_PREFIX  # loads the spec
+
     if name.startswith(REPLICATION_PREFIX):
         return StackKind.REPLICATION
     return StackKind.CLOUD

@@ -33,11 +33,14 @@ import shutil
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from skyinfra import api
-from skyinfra.catalog import Catalog
 from skyinfra.deploy.graph import StackGraph, stack_graph
 from skyinfra.errors import SkyinfraError
+
+if TYPE_CHECKING:  # planning loads pydantic and numpy: on use, not for `skyinfra --help`
+    from skyinfra import api
+    from skyinfra.catalog import Catalog
 
 PROJECT_DIR = "project"
 STATE_DIR = ".pulumi-state"
@@ -135,6 +138,8 @@ def prepare(
     """Compile `spec` (or its `plan`, made and checked beforehand) into `root/project`, the
     settings of stacks leaving the plan set aside, and make sure a file backend's directory
     exists."""
+    from skyinfra import api
+
     project_dir = root / PROJECT_DIR
     plan = plan or api.plan_spec(spec, catalog)
     stacks = set(plan.stack_configs())
@@ -196,6 +201,8 @@ def retired_project(project: DeployProject, deployed: Collection[str]) -> Path:
 
 def previous_graph(project_dir: Path) -> StackGraph | None:
     """The stack graph of an already compiled project, None when there is none to read."""
+    from skyinfra import api
+
     if not (project_dir / api.SPEC_FILE).is_file():
         return None
     try:

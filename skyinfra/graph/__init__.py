@@ -8,15 +8,18 @@ Graphviz. `graph_spec` is the library call behind the command (`cli.py`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from skyinfra.catalog import Catalog
 from skyinfra.errors import SpecError
-from skyinfra.graph.build import build_graph
 from skyinfra.graph.dot import to_dot
 from skyinfra.graph.mermaid import to_mermaid
 from skyinfra.graph.model import Cluster, Edge, Graph, Node
 from skyinfra.graph.output import FORMATS, output_format, render, write_atomically
 from skyinfra.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from skyinfra.catalog import Catalog
+    from skyinfra.graph.build import build_graph
 
 __all__ = [
     "FORMATS",
@@ -47,6 +50,7 @@ def suffix_problem(path: Path) -> str | None:
 def graph_spec(spec_path: Path, out: Path, catalog: Catalog | None = None) -> Graph:
     """Plan the spec (its lock file is read, not written) and write its picture to `out`."""
     from skyinfra import api
+    from skyinfra.graph.build import build_graph
 
     fmt = output_format(out)
     if fmt is None:
@@ -54,3 +58,13 @@ def graph_spec(spec_path: Path, out: Path, catalog: Catalog | None = None) -> Gr
     graph = build_graph(api.plan_spec(spec_path, catalog))
     write_atomically(out, render(graph, fmt))
     return graph
+
+
+def __getattr__(name: str) -> Any:
+    """`build_graph` on first use: it plans (pydantic, numpy), which `skyinfra --help` and
+    the suffix check of `skyinfra graph -o` do not need."""
+    if name == "build_graph":
+        from skyinfra.graph.build import build_graph
+
+        return build_graph
+    raise AttributeError(f"module 'skyinfra.graph' has no attribute {name!r}")

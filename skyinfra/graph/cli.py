@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from skyinfra.catalog import load_catalog
 from skyinfra.cliutil import catalog_option, reports_errors, spec_argument
 from skyinfra.graph import FORMATS, graph_spec, suffix_problem
 
@@ -38,5 +37,7 @@ def _known_suffix(ctx: click.Context, param: click.Parameter, value: Path) -> Pa
 @reports_errors
 def graph(spec: Path, out: Path, catalog_dir: Path | None) -> None:
     """Draw SPEC's plan: clouds, sites, networks, resources, links, flows, replicas, costs."""
+    from skyinfra.catalog import load_catalog
+
     drawn = graph_spec(spec, out, load_catalog(catalog_dir))
     click.echo(f"wrote {out}: {len(drawn.nodes)} nodes, {len(drawn.edges)} edges ({drawn.title})")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 
-from skyinfra.catalog import load_catalog
 from skyinfra.cliutil import (
     catalog_option,
     json_option,
@@ -17,7 +17,9 @@ from skyinfra.cliutil import (
     reports_errors,
     spec_argument,
 )
-from skyinfra.guardrails.check import CheckReport, check_project
+
+if TYPE_CHECKING:
+    from skyinfra.guardrails.check import CheckReport
 
 VIOLATIONS_EXIT = 1  # 0: clean, 1: violations found, 2: bad input (as every command)
 
@@ -32,6 +34,9 @@ def check(spec: Path, catalog_dir: Path | None, as_json: bool) -> None:
 
     Exit codes: 0 no violation, 1 violations found, 2 bad input.
     """
+    from skyinfra.catalog import load_catalog
+    from skyinfra.guardrails.check import check_project
+
     report = check_project(spec, load_catalog(catalog_dir))
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skyinfra.money import usd_delta
 from skyinfra.placement import Placement, move_threshold
 from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible, flow_cost
 from skyinfra.topology import Site
@@ -65,7 +66,7 @@ def _alternative(
         reason = f"saves ${-delta:,.2f}/month, not more than the ${threshold:,.2f} a move must save"
     else:
         worst = max(parts, key=lambda k: parts[k])
-        reason = f"{worst} +${parts[worst]:,.2f}/month"
+        reason = f"{worst} {usd_delta(parts[worst])}/month"
     return Alternative(option.site, instance_type, round(delta, 2), reason)
 
 
