@@ -21,7 +21,7 @@ from skyinfra.build import (
 )
 from skyinfra.catalog import Catalog, load_catalog
 from skyinfra.errors import SpecError, located
-from skyinfra.loader import load_spec, parse_spec, source_of
+from skyinfra.loader import load_spec, parse_spec, read_spec_text, source_of
 from skyinfra.peering.model import NetworkRecord
 from skyinfra.placement import Placement, place
 from skyinfra.placement.lock import dump_lock, load_lock
@@ -76,7 +76,7 @@ def plan_spec(
     with located(source_of(spec)):
         placement = place(spec, catalog, locked, replan)
         topology = build_topology(spec, placement, recorded)
-    text = path.read_text(encoding="utf-8")
+    text = read_spec_text(path)
     return Plan(spec, text, path.name, placement, topology, catalog)
 
 
@@ -126,6 +126,11 @@ def load_project_topology(project_dir: Path) -> Topology:
     """The Topology of a compiled project, from its spec copy and lock file (no catalog)."""
     spec_path = project_dir / SPEC_FILE
     spec = parse_spec(spec_path.read_text(encoding="utf-8"), str(spec_path))
-    placement, recorded = load_lock((project_dir / LOCK_FILE).read_text(encoding="utf-8"))
+    lock = project_dir / LOCK_FILE
+    placement, recorded = load_lock(
+        lock.read_text(encoding="utf-8"),
+        str(lock),
+        recover="this is the compiled project's copy: recompile the project (`skyinfra compile`)",
+    )
     with located(source_of(spec)):
         return build_topology(spec, placement, recorded)

@@ -34,6 +34,9 @@ class Scope:
     geo: tuple[tuple[str, ...], ...]  # a region must carry one tag of each
     max_hourly_price: float | None
     pin: Site | None
+    # Why `clouds` is what it is, for messages: "policy.clouds [aws]", "placement.cloud gcp".
+    policy_clouds: str = "every cloud"
+    own_clouds: str | None = None
 
     def words(self) -> str:
         """`on [aws, gcp] in regions [eu-*] in geo [ch]`, for messages."""
@@ -49,10 +52,17 @@ def scope_of(spec: Spec, section: str, name: str, catalog: Catalog) -> Scope:
     path: KeyPath = (section, name, "placement")
     policy = spec.policy
     clouds = _clouds(policy.clouds, ("policy", "clouds"))
+    policy_words = (
+        "every cloud" if policy.clouds is None else f"policy.clouds [{', '.join(clouds)}]"
+    )
+    own_words = None
     if own.cloud is not None or own.clouds is not None:
         key = "cloud" if own.cloud is not None else "clouds"
         mine = _clouds([own.cloud] if own.cloud else own.clouds, (*path, key))
         clouds = [c for c in clouds if c in mine]
+        own_words = (
+            f"placement.cloud {own.cloud}" if own.cloud else f"placement.clouds [{', '.join(mine)}]"
+        )
     patterns = [tuple(policy.regions)]
     if own.region is not None or own.regions is not None:
         patterns.append((own.region,) if own.region else tuple(own.regions or ()))
@@ -68,7 +78,16 @@ def scope_of(spec: Spec, section: str, name: str, catalog: Catalog) -> Scope:
         catalog.check_region(own.cloud, own.region, (*path, "region"))
         pin = Site(own.cloud, own.region)
     limits = [p for p in (policy.max_hourly_price, own.max_hourly_price) if p is not None]
-    return Scope(path, tuple(clouds), tuple(patterns), tuple(geo), min(limits, default=None), pin)
+    return Scope(
+        path,
+        tuple(clouds),
+        tuple(patterns),
+        tuple(geo),
+        min(limits, default=None),
+        pin,
+        policy_words,
+        own_words,
+    )
 
 
 def _clouds(names: Iterable[str | None] | None, path: KeyPath) -> list[str]:
@@ -90,17 +109,10 @@ SiteFilter = tuple[str, Callable[[Site], bool]]
 
 def sites_in_scope(scope: Scope, catalog: Catalog) -> list[Site]:
     """Sites passing every site filter; a `SpecError` naming the filter that emptied them."""
-    if scope.pin is not None:
-        return (
-            [scope.pin]
-            if scope.pin.cloud in scope.clouds
-            else _empty(
-                scope,
-                f"{scope.pin.cloud} is not among the allowed clouds [{', '.join(scope.clouds)}]",
-            )
-        )
+    if scope.pin is not None and scope.pin.cloud in scope.clouds:
+        return [scope.pin]
     if not scope.clouds:
-        _empty(scope, "the resource's clouds and the policy's clouds have none in common")
+        raise SpecError([_no_cloud(scope)])
     sites = [Site(c, r) for c in scope.clouds for r in catalog.regions(c)]
     filters: list[SiteFilter] = [
         (
@@ -117,6 +129,18 @@ def sites_in_scope(scope: Scope, catalog: Catalog) -> list[Site]:
         if not sites:
             _empty(scope, message)
     return sites
+
+
+def _no_cloud(scope: Scope) -> Problem:
+    """Which lists left no cloud: the policy's alone, or the policy's and the resource's."""
+    if scope.own_clouds is None:
+        return Problem("policy.clouds is empty, so no cloud is allowed", ("policy", "clouds"))
+    key = scope.own_clouds.partition(" ")[0].removeprefix("placement.")
+    return Problem(
+        f"{scope.own_clouds} and {scope.policy_clouds} have no cloud in common",
+        (*scope.path, key),
+        "allow the cloud in the policy, or place the resource on a cloud the policy allows",
+    )
 
 
 def _matches(region: str, patterns: tuple[str, ...]) -> bool:

@@ -10,11 +10,12 @@ per resource, in name order.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import yaml
 
-from skyinfra.errors import SpecError
+from skyinfra.errors import LockError, Problem
 from skyinfra.peering.model import NetworkRecord
 from skyinfra.placement import Decision, Placement
 from skyinfra.topology import Site
@@ -63,40 +64,77 @@ def _decision(d: Decision) -> dict[str, Any]:
     return entry
 
 
-def load_lock(text: str, filename: str = "skyinfra.lock") -> tuple[Placement, NetworkRecord]:
-    """Parse a lock file written by `dump_lock`."""
+def load_lock(
+    text: str, filename: str = "skyinfra.lock", recover: str | None = None
+) -> tuple[Placement, NetworkRecord]:
+    """Parse a lock file written by `dump_lock`; a `LockError` (hint: `recover`, or how to
+    get a spec's lock back) says what is wrong with it."""
+    hint = recover or (
+        f"restore it from version control (`git checkout -- {filename}`), or delete it and run "
+        "`skyinfra plan` to decide every placement afresh (deployed resources may then move)"
+    )
     try:
-        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        if doc.get("version") != LOCK_VERSION:
-            raise SpecError(f"{filename}: unsupported lock version {doc.get('version')!r}")
-        decisions = {
-            name: Decision(
-                name,
-                entry["kind"],
-                Site(entry["cloud"], entry["region"]),
-                instance_type=entry.get("instance_type"),
-                hourly_cost=entry.get("hourly_cost"),
-                storage_monthly=entry.get("storage_monthly"),
-            )
-            for name, entry in (doc.get("resources") or {}).items()
-        }
-        record = NetworkRecord(
-            cidrs={k: str(v) for k, v in _from_network(doc.get("networks")).items()},
-            asns={k: int(v) for k, v in _from_network(doc.get("bgp_asns")).items()},
-            inside={
-                str(name): tuple(str(c) for c in cidrs)
-                for name, cidrs in (doc.get("tunnels") or {}).items()
-            },
-            homes={
-                str(name): tuple(str(s) for s in stacks)
-                for name, stacks in (doc.get("homes") or {}).items()
-            },
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = {"line": mark.line + 1, "column": mark.column + 1} if mark else {}
+        problem = Problem(f"not valid YAML: {err.problem or err}", hint=hint, **where)
+        raise LockError([replace(problem, file=filename)]) from None
+    except yaml.YAMLError as err:
+        raise LockError([Problem(f"not valid YAML ({err})", hint=hint, file=filename)]) from None
+    if not isinstance(doc, dict):
+        what = "it is empty" if doc is None else "expected a mapping with `version: 1`"
+        raise LockError([Problem(f"not a skyinfra lock file: {what}", hint=hint, file=filename)])
+    if doc.get("version") != LOCK_VERSION:
+        raise LockError(
+            [
+                Problem(
+                    f"unsupported lock version {doc.get('version')!r} (this skyinfra reads "
+                    f"version {LOCK_VERSION})",
+                    hint=hint,
+                    file=filename,
+                )
+            ]
         )
-    except (yaml.YAMLError, AttributeError, KeyError, TypeError, ValueError) as err:
-        raise SpecError(
-            f"{filename} is not a valid skyinfra lock file ({err}); recompile the project"
-        ) from None
-    return Placement(decisions), record
+    try:
+        return _placement(doc), _record(doc)
+    except KeyError as err:
+        message = f"an entry lacks the key {err}"
+    except (AttributeError, TypeError, ValueError) as err:
+        message = f"an entry is malformed ({err})"
+    raise LockError(
+        [Problem(f"not a valid skyinfra lock file: {message}", hint=hint, file=filename)]
+    )
+
+
+def _placement(doc: Mapping[str, Any]) -> Placement:
+    decisions = {
+        name: Decision(
+            name,
+            entry["kind"],
+            Site(entry["cloud"], entry["region"]),
+            instance_type=entry.get("instance_type"),
+            hourly_cost=entry.get("hourly_cost"),
+            storage_monthly=entry.get("storage_monthly"),
+        )
+        for name, entry in (doc.get("resources") or {}).items()
+    }
+    return Placement(decisions)
+
+
+def _record(doc: Mapping[str, Any]) -> NetworkRecord:
+    return NetworkRecord(
+        cidrs={k: str(v) for k, v in _from_network(doc.get("networks")).items()},
+        asns={k: int(v) for k, v in _from_network(doc.get("bgp_asns")).items()},
+        inside={
+            str(name): tuple(str(c) for c in cidrs)
+            for name, cidrs in (doc.get("tunnels") or {}).items()
+        },
+        homes={
+            str(name): tuple(str(s) for s in stacks)
+            for name, stacks in (doc.get("homes") or {}).items()
+        },
+    )
 
 
 def _from_network(section: Any) -> dict[tuple[str, Site], Any]:
