@@ -103,8 +103,11 @@ def compile_project(
     """
     from skyinfra.render import kept_stack_settings, render_project, write_tree
 
+    # Absolute first: when the spec lives in the project directory (`-o .` in a compiled
+    # project), the directory is swapped for a new one and relative paths would dangle.
+    spec_path, out_dir = Path(spec_path).resolve(), Path(out_dir).resolve()
     plan = plan_spec(spec_path, catalog)
-    files = write_tree(Path(out_dir), kept_stack_settings(Path(out_dir), render_project(plan)))
+    files = write_tree(out_dir, kept_stack_settings(out_dir, render_project(plan)))
     save_lock(spec_path, plan)
     return plan, files
 

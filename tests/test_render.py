@@ -148,3 +148,20 @@ def test_compile_over_a_file_refuses(tmp_path: Path) -> None:
     (tmp_path / "out").write_text("a file\n")
     with pytest.raises(InputError, match="not a directory"):
         compile_project(spec, tmp_path / "out")
+
+
+def test_recompiling_the_directory_that_holds_the_spec(tmp_path: Path) -> None:
+    """`-o .` in a compiled project that also holds the spec: the directory is swapped
+    under the working directory, and the spec, its lock and .git stay in the new one."""
+    spec = _spec(tmp_path)
+    compile_project(spec, tmp_path / "p")
+    project = tmp_path / "p"
+    shutil.move(spec, project / "prod.yaml")
+    (project / ".git").mkdir()
+    (project / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    with chdir(project):
+        result = CliRunner().invoke(main, ["compile", "prod.yaml", "-o", "."])
+    assert result.exit_code == 0, result.output
+    assert (project / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+    assert (project / "prod.yaml").is_file() and (project / "prod.lock").is_file()
+    assert (project / MARKER).is_file()
