@@ -187,6 +187,22 @@ CASES = [
         "region us-east-1 matches none of regions [eu-*]",
     ),
     (
+        "regions-ruled-out-by-the-policy",
+        BASE.replace(
+            '"8+"}\n    placement: {cloud: aws, region: us-east-1}',
+            '"8+"}\n    placement:\n      regions: ["us-*"]',
+        )
+        + 'policy:\n  regions: ["eu-*"]\n',
+        14,  # the resource's own regions, below its placement
+        "no region on [aws, gcp, azure] in regions [eu-*] in regions [us-*]",
+    ),
+    (
+        "pinned-region-ruled-out-by-the-policy",
+        BASE + 'policy:\n  regions: ["eu-*"]\n',
+        8,
+        "no region on [aws] in regions [eu-*] in regions [us-east-1]",
+    ),
+    (
         "colocate-with-and-avoid-one-resource",
         BASE.replace(
             '"8+"}\n    placement: {cloud: aws, region: us-east-1}',

@@ -37,6 +37,10 @@ class Scope:
     # Why `clouds` is what it is, for messages: "policy.clouds [aws]", "placement.cloud gcp".
     policy_clouds: str = "every cloud"
     own_clouds: str | None = None
+    # Where the region patterns and each geo list are written (the resource's own key
+    # when it has one), so that a filter that leaves no site points at its line.
+    regions_path: KeyPath = ()
+    geo_paths: tuple[KeyPath, ...] = ()
 
     def words(self) -> str:
         """`on [aws, gcp] in regions [eu-*] in geo [ch]`, for messages."""
@@ -64,13 +68,16 @@ def scope_of(spec: Spec, section: str, name: str, catalog: Catalog) -> Scope:
             f"placement.cloud {own.cloud}" if own.cloud else f"placement.clouds [{', '.join(mine)}]"
         )
     patterns = [tuple(policy.regions)]
+    regions_path: KeyPath = ("policy", "regions") if policy.regions != ["*"] else path
     if own.region is not None or own.regions is not None:
         patterns.append((own.region,) if own.region else tuple(own.regions or ()))
-    geo = [
-        tuple(g)
+        regions_path = (*path, "region" if own.region is not None else "regions")
+    geo_lists = [
+        (tuple(g), p)
         for g, p in ((policy.geo, ("policy", "geo")), (own.geo, (*path, "geo")))
         if g is not None and _geo(g, p, catalog)
     ]
+    geo = [g for g, _ in geo_lists]
     pin = None
     if own.pinned:
         assert own.cloud is not None and own.region is not None
@@ -87,6 +94,8 @@ def scope_of(spec: Spec, section: str, name: str, catalog: Catalog) -> Scope:
         pin,
         policy_words,
         own_words,
+        regions_path,
+        tuple(p for _, p in geo_lists),
     )
 
 
@@ -104,30 +113,40 @@ def _geo(codes: list[str], path: KeyPath, catalog: Catalog) -> bool:
 
 # -- sites ----------------------------------------------------------------------------------
 
-SiteFilter = tuple[str, Callable[[Site], bool]]
+SiteFilter = tuple[str, KeyPath, Callable[[Site], bool]]  # message, where written, keep
 
 
 def sites_in_scope(scope: Scope, catalog: Catalog) -> list[Site]:
     """Sites passing every site filter; a `SpecError` naming the filter that emptied them."""
-    if scope.pin is not None and scope.pin.cloud in scope.clouds:
-        return [scope.pin]
     if not scope.clouds:
         raise SpecError([_no_cloud(scope)])
-    sites = [Site(c, r) for c in scope.clouds for r in catalog.regions(c)]
+    # A pinned site must still be one the policy's regions and geo allow.
+    sites = (
+        [scope.pin]
+        if scope.pin is not None
+        else [Site(c, r) for c in scope.clouds for r in catalog.regions(c)]
+    )
     filters: list[SiteFilter] = [
         (
             f"no region {scope.words()}",
+            scope.regions_path or scope.path,
             lambda s: all(_matches(s.region, p) for p in scope.region_patterns),
         ),
     ]
     filters += [
-        (f"no region in geo [{', '.join(g)}] on [{', '.join(scope.clouds)}]", _in_geo(g, catalog))
-        for g in scope.geo
+        (
+            f"no region in geo [{', '.join(g)}] on [{', '.join(scope.clouds)}]",
+            where,
+            _in_geo(g, catalog),
+        )
+        for g, where in zip(
+            scope.geo, scope.geo_paths or [scope.path] * len(scope.geo), strict=True
+        )
     ]
-    for message, keep in filters:
+    for message, where, keep in filters:
         sites = [s for s in sites if keep(s)]
         if not sites:
-            _empty(scope, message)
+            raise SpecError([Problem(message, where)])
     return sites
 
 
