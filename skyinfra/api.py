@@ -8,7 +8,7 @@ the spec file through the loader's source map.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,11 +20,11 @@ from skyinfra.build import (
     stack_config,
 )
 from skyinfra.catalog import Catalog, load_catalog
-from skyinfra.errors import SpecError, located
+from skyinfra.errors import LockError, Problem, SpecError, located
 from skyinfra.loader import load_spec, parse_spec, read_spec_text, source_of
 from skyinfra.peering.model import NetworkRecord
-from skyinfra.placement import Placement, place
-from skyinfra.placement.lock import dump_lock, load_lock
+from skyinfra.placement import REPLAN_ALL, Placement, place
+from skyinfra.placement.lock import dump_lock, load_lock, recovery_hint
 from skyinfra.spec import Spec
 from skyinfra.topology import Topology
 
@@ -72,10 +72,23 @@ def plan_spec(
     path = Path(spec_path)
     spec = load_spec(path)
     catalog = catalog or load_catalog(None)
-    locked, recorded = _read_lock(lock_path(path))
+    try:
+        locked, recorded = _read_lock(lock_path(path))
+        unreadable = None
+    except LockError as err:
+        if REPLAN_ALL not in replan:
+            raise
+        # `plan --replan` is a way out of a corrupt lock: plan afresh, then rewrite it.
+        locked, recorded, unreadable = None, NetworkRecord(), err.problems[0]
     with located(source_of(spec)):
         placement = place(spec, catalog, locked, replan)
         topology = build_topology(spec, placement, recorded)
+    if unreadable is not None:
+        warning = (
+            f"{lock_path(path)} could not be read ({unreadable.message}): every placement and "
+            "address range was decided afresh"
+        )
+        placement = replace(placement, warnings=(warning, *placement.warnings))
     text = read_spec_text(path)
     return Plan(spec, text, path.name, placement, topology, catalog)
 
@@ -83,7 +96,13 @@ def plan_spec(
 def _read_lock(path: Path) -> tuple[Placement | None, NetworkRecord]:
     if not path.is_file():
         return None, NetworkRecord()
-    return load_lock(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise LockError(
+            [Problem(f"unreadable ({err})", hint=recovery_hint(str(path)), file=str(path))]
+        ) from None
+    return load_lock(text, str(path))
 
 
 def save_lock(spec_path: str | Path, plan: Plan) -> Path:
