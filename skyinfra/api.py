@@ -21,11 +21,11 @@ from skyinfra.build import (
     stack_config,
 )
 from skyinfra.catalog import Catalog, load_catalog
-from skyinfra.errors import SpecError, located
-from skyinfra.loader import load_spec, parse_spec, source_of
+from skyinfra.errors import LockError, Problem, SpecError, located
+from skyinfra.loader import load_spec, parse_spec, read_spec_text, source_of
 from skyinfra.peering.model import NetworkRecord
-from skyinfra.placement import Placement, place
-from skyinfra.placement.lock import dump_lock, load_history, load_lock
+from skyinfra.placement import REPLAN_ALL, Placement, place
+from skyinfra.placement.lock import dump_lock, load_history, load_lock, recovery_hint
 from skyinfra.placement.retired import Lifecycle, RetiredStack, lifecycle, stack_contents
 from skyinfra.spec import Spec
 from skyinfra.topology import Topology
@@ -88,17 +88,38 @@ def plan_spec(
     path = Path(spec_path)
     spec = load_spec(path)
     catalog = catalog or load_catalog(None)
-    previous = _read_text(lock_path(path))
-    locked, recorded = _read_lock(previous, lock_path(path))
+    try:
+        previous = _read_text(lock_path(path))
+        locked, recorded = _read_lock(previous, lock_path(path))
+        unreadable = None
+    except LockError as err:
+        if REPLAN_ALL not in replan:
+            raise
+        # `plan --replan` is a way out of a corrupt lock: plan afresh, then rewrite it.
+        previous, locked, recorded, unreadable = None, None, NetworkRecord(), err.problems[0]
     with located(source_of(spec)):
         placement = place(spec, catalog, locked, replan)
         topology = build_topology(spec, placement, recorded)
-    text = path.read_text(encoding="utf-8")
+    if unreadable is not None:
+        warning = (
+            f"{lock_path(path)} could not be read ({unreadable.message}): every placement and "
+            "address range was decided afresh"
+        )
+        placement = replace(placement, warnings=(warning, *placement.warnings))
+    text = read_spec_text(path)
     return Plan(spec, text, path.name, placement, topology, catalog, previous)
 
 
 def _read_text(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    """A lock file's text, or None when there is none; unreadable is a `LockError`."""
+    if not path.is_file():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise LockError(
+            [Problem(f"unreadable ({err})", hint=recovery_hint(str(path)), file=str(path))]
+        ) from None
 
 
 def _read_lock(text: str | None, path: Path) -> tuple[Placement | None, NetworkRecord]:
@@ -158,8 +179,11 @@ def compile_project(
     """
     from skyinfra.render import kept_stack_settings, render_project, write_tree
 
+    # Absolute first: when the spec lives in the project directory (`-o .` in a compiled
+    # project), the directory is swapped for a new one and relative paths would dangle.
+    spec_path, out_dir = Path(spec_path).resolve(), Path(out_dir).resolve()
     plan = plan or plan_spec(spec_path, catalog)
-    files = write_tree(Path(out_dir), kept_stack_settings(Path(out_dir), render_project(plan)))
+    files = write_tree(out_dir, kept_stack_settings(out_dir, render_project(plan)))
     save_lock(spec_path, plan)
     return plan, files
 
@@ -196,6 +220,11 @@ def load_project_topology(project_dir: Path) -> Topology:
     """The Topology of a compiled project, from its spec copy and lock file (no catalog)."""
     spec_path = project_dir / SPEC_FILE
     spec = parse_spec(spec_path.read_text(encoding="utf-8"), str(spec_path))
-    placement, recorded = load_lock((project_dir / LOCK_FILE).read_text(encoding="utf-8"))
+    lock = project_dir / LOCK_FILE
+    placement, recorded = load_lock(
+        lock.read_text(encoding="utf-8"),
+        str(lock),
+        recover="this is the compiled project's copy: recompile the project (`skyinfra compile`)",
+    )
     with located(source_of(spec)):
         return build_topology(spec, placement, recorded)

@@ -42,7 +42,7 @@ def build_topology(
     Addresses, ASNs and tunnel addresses in `recorded` (the lock file) are kept.
     """
     recorded = recorded or NetworkRecord()
-    check_accounts(spec, placement.sites)
+    check_accounts(spec, placement)
     cidrs = plan_addresses(spec, placement, recorded.cidrs)
     links = plan_links(spec, placement, list(cidrs), recorded)
     replications = plan_replications(spec, placement)
@@ -200,8 +200,12 @@ def _compute(spec: Spec, name: str, site: Site, placement: Placement) -> Compute
     )
 
 
-def check_accounts(spec: Spec, sites: list[Site]) -> None:
-    """`accounts:` names known clouds and keys; clouds in use have their required keys."""
+def check_accounts(spec: Spec, placement: Placement) -> None:
+    """`accounts:` names known clouds and keys; clouds in use have their required keys.
+
+    A missing key is reported at the first resource placed on that cloud: that is the line
+    which made the account necessary.
+    """
     problems: list[Problem] = []
     for cloud_name, settings in spec.accounts.items():
         try:
@@ -222,18 +226,29 @@ def check_accounts(spec: Spec, sites: list[Site]) -> None:
                         hint,
                     )
                 )
-    for cloud_name in sorted({s.cloud for s in sites}):
+    for cloud_name in sorted({s.cloud for s in placement.sites}):
         cloud = get_cloud(cloud_name)
+        on_cloud = [n for n in spec.workloads if placement.site_of(n).cloud == cloud_name]
+        others = f" (and {len(on_cloud) - 1} more)" if len(on_cloud) > 1 else ""
         for key in sorted(cloud.required_account_keys - set(spec.accounts.get(cloud_name, {}))):
             problems.append(
                 Problem(
-                    f"resources are placed on {cloud_name}, which needs accounts.{cloud_name}.{key}",
-                    ("accounts",),
+                    f"{on_cloud[0]!r}{others} is placed on {cloud_name}, which needs "
+                    f"accounts.{cloud_name}.{key}",
+                    _placed_at(spec, on_cloud[0]),
                     f"accounts: {{{cloud_name}: {{{key}: ...}}}} ({cloud.account_keys[key]})",
                 )
             )
     if problems:
         raise SpecError(problems)
+
+
+def _placed_at(spec: Spec, name: str) -> tuple[str, ...]:
+    """Key path of what chose a resource's cloud: its `placement.cloud`, else the resource."""
+    section = spec.kind_of(name) or "compute"
+    if spec.workloads[name].placement.cloud is not None:
+        return (section, name, "placement", "cloud")
+    return (section, name)
 
 
 def replication_config(topology: Topology, replication: Replication) -> dict[str, str]:

@@ -3,7 +3,10 @@
 ```
 SkyinfraError                 exit 1: something outside the user's spec went wrong
 ├── SpecError                 exit 2: the spec (or a flag) is wrong; carries located Problems
-│   └── UnsupportedError      exit 2: valid request that skyinfra cannot honour (yet); says why
+│   ├── UnsupportedError      exit 2: valid request that skyinfra cannot honour (yet); says why
+│   ├── CatalogError          exit 2: the price catalog (--catalog) cannot be read
+│   └── LockError             exit 2: the spec's lock file cannot be read
+├── InputError                exit 2: another input is unusable (such as compile's -o DIR)
 └── ToolError                 exit 1: an external tool (Pulumi CLI, ...) is missing or failed
 ```
 
@@ -24,6 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_PROBLEMS_SHOWN",
+    "CatalogError",
+    "InputError",
+    "LockError",
     "Problem",
     "SkyinfraError",
     "SpecError",
@@ -74,6 +80,12 @@ class SkyinfraError(Exception):
     exit_code = 1
 
 
+class InputError(SkyinfraError):
+    """An input other than the spec is unusable (an output directory, ...): exit 2."""
+
+    exit_code = 2
+
+
 class ToolError(SkyinfraError):
     """An external tool is missing or failed (exit 1)."""
 
@@ -82,13 +94,16 @@ class SpecError(SkyinfraError):
     """The user's input is wrong (exit 2); holds every problem found, not just the first."""
 
     exit_code = 2
+    about = "spec"  # what the problems are in: "error in spec:"
+    in_spec = True  # problems without a position are located in the spec (`with_source`)
 
     def __init__(
         self, problems: Sequence[Problem] | str, *, path: KeyPath = (), hint: str | None = None
     ):
         if isinstance(problems, str):
             problems = [Problem(problems, path, hint)]
-        self.problems: tuple[Problem, ...] = tuple(problems)
+        # The same problem found twice (once per resource, say) is shown once.
+        self.problems: tuple[Problem, ...] = tuple(dict.fromkeys(problems))
         super().__init__(self.render())
 
     def render(self) -> str:
@@ -98,19 +113,35 @@ class SpecError(SkyinfraError):
             lines.append(f"... and {len(self.problems) - len(shown)} more problem(s)")
         count = len(self.problems)
         title = "error" if count == 1 else f"{count} errors"
-        return f"{title} in spec:\n" + "\n".join(f"  {line}" for line in lines)
+        return f"{title} in {self.about}:\n" + "\n".join(f"  {line}" for line in lines)
 
     def __str__(self) -> str:
         return self.render()
 
     def with_source(self, source: SourceMap) -> SpecError:
         """A copy of this error whose problems carry file/line/column from `source`."""
+        if not self.in_spec:
+            return self
         problems = [p if p.line is not None else source.locate(p) for p in self.problems]
         return type(self)(problems)
 
 
 class UnsupportedError(SpecError):
     """A well-formed request that skyinfra does not implement; the message says why."""
+
+
+class CatalogError(SpecError):
+    """The price catalog is unusable (a missing file, a column, an unreadable line)."""
+
+    about = "price catalog"
+    in_spec = False
+
+
+class LockError(SpecError):
+    """The lock file beside the spec cannot be read; the hint says how to recover."""
+
+    about = "lock file"
+    in_spec = False
 
 
 @contextmanager

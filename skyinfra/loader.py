@@ -7,6 +7,8 @@ a key path. Problems found later (placement, catalog) are located through the sa
 
 from __future__ import annotations
 
+import codecs
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -17,11 +19,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from skyinfra.errors import KeyPath, Problem, SpecError
-from skyinfra.spec import Spec, check_references
+from skyinfra.spec import NAME_MAX, NAME_PATTERN, NAME_RULE, Spec, check_references
 from skyinfra.suggest import did_you_mean
 from skyinfra.yamlsource import load_yaml
 
-__all__ = ["SourceMap", "load_spec", "parse_spec"]
+__all__ = ["EXTENSION_PREFIX", "SourceMap", "load_spec", "parse_spec", "read_spec_text"]
 
 
 @dataclass
@@ -47,11 +49,36 @@ class SourceMap:
 def load_spec(path: str | Path) -> Spec:
     """Read and validate the spec at `path`; raise `SpecError` listing every problem found."""
     path = Path(path)
+    return parse_spec(read_spec_text(path), str(path))
+
+
+def read_spec_text(path: Path) -> str:
+    """The text of the spec file at `path`: UTF-8 (a byte-order mark is dropped).
+
+    A directory, an unreadable file or another encoding is a `SpecError` that says what
+    to do; UTF-16 is what PowerShell's `>` and `Out-File` write by default.
+    """
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.y*ml"))
+        hint = f"spec files there: {', '.join(found[:5])}" if found else None
+        raise SpecError([Problem(f"{path} is a directory, not a spec file", hint=hint)])
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as err:
         raise SpecError(f"cannot read spec {path}: {err.strerror or err}") from None
-    return parse_spec(text, str(path))
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:200]:
+        problem = Problem(
+            "the file is UTF-16 (PowerShell's `>` writes that), not UTF-8",
+            hint="save it as UTF-8, e.g. `Get-Content IN | Set-Content -Encoding utf8 OUT`",
+        )
+        raise SpecError([replace(problem, file=str(path), line=1, column=1)])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        before = data[: err.start]
+        line, column = before.count(b"\n") + 1, err.start - (before.rfind(b"\n") + 1) + 1
+        problem = Problem(f"not UTF-8 text (byte 0x{data[err.start]:02x})", hint="save it as UTF-8")
+        raise SpecError([replace(problem, file=str(path), line=line, column=column)]) from None
 
 
 def parse_spec(text: str, filename: str = "<spec>") -> Spec:
@@ -77,6 +104,10 @@ def source_of(spec: Spec) -> SourceMap | None:
 
 # -- YAML ---------------------------------------------------------------------------------
 
+# Top-level keys skyinfra ignores, as in Compose and OpenAPI: a home for YAML anchors
+# (`x-defaults: &defaults ...`, merged with `<<: *defaults`) and for other tools' settings.
+EXTENSION_PREFIX = "x-"
+
 
 def _parse_yaml(text: str, source: SourceMap) -> dict[str, Any]:
     data, positions = load_yaml(text, source.file)
@@ -87,7 +118,7 @@ def _parse_yaml(text: str, source: SourceMap) -> dict[str, Any]:
     if not isinstance(data, dict):
         problem = Problem("the spec must be a mapping of keys (name, networks, ...)")
         raise SpecError([replace(problem, file=source.file, line=1, column=1)])
-    return data
+    return {k: v for k, v in data.items() if not str(k).startswith(EXTENSION_PREFIX)}
 
 
 # -- validation errors --------------------------------------------------------------------
@@ -135,13 +166,21 @@ def _problem_for(error: Any, path: KeyPath, data: Any) -> Problem:
         return Problem(
             f"invalid name {path[-1]!r}: {_clean(error['msg'])}",
             path,
-            "names are lowercase letters, digits and '-', starting with a letter",
+            NAME_RULE,
         )
     got = _value_at(data, path)
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NAME_PATTERN:
+        return Problem(f"invalid name {got!r}: {NAME_RULE}", path, _name_hint(str(got)))
     shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
     if isinstance(got, str) and "PRIVATE KEY" in got:  # never echo a pasted private key
         shown = ""
     return Problem(f"{_clean(error['msg'])}{shown}", path)
+
+
+def _name_hint(name: str) -> str | None:
+    """`My_Project` -> "try 'my-project'", when the name can be fixed that simply."""
+    fixed = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:NAME_MAX]
+    return f"try {fixed!r}" if re.fullmatch(NAME_PATTERN, fixed) else None
 
 
 def _clean(msg: str) -> str:

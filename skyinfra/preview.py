@@ -21,10 +21,12 @@ which zones, which client config).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -313,7 +315,21 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.recorded: list[Registered] = []
 
+    # The SDK calls the monitor from worker threads, where the stock monitor would make
+    # each thread an event loop that is never closed (see `_own_event_loop`).
+    def Invoke(self, request: Any) -> Any:
+        with _own_event_loop():
+            return super().Invoke(request)
+
+    def ReadResource(self, request: Any) -> Any:
+        with _own_event_loop():
+            return super().ReadResource(request)
+
     def RegisterResource(self, request: Any) -> Any:
+        with _own_event_loop():
+            return self._register(request)
+
+    def _register(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -425,6 +441,17 @@ def _run(
     config: Mapping[str, str],
     lower: Callable[[], dict[str, Any]],
 ) -> tuple[list[Registered], dict[str, Any]]:
+    with _own_event_loop():
+        return _run_program(project, stack, mocks, config, lower)
+
+
+def _run_program(
+    project: str,
+    stack: str,
+    mocks: SkyMocks,
+    config: Mapping[str, str],
+    lower: Callable[[], dict[str, Any]],
+) -> tuple[list[Registered], dict[str, Any]]:
     monitor = _RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=stack, preview=False, monitor=monitor,
@@ -444,6 +471,36 @@ def _run(
     # starts with its component's, so parents still come first).
     resources = sorted(monitor.recorded, key=lambda r: (r.name, r.type))
     return resources, _plain(outputs)
+
+
+@contextmanager
+def _own_event_loop() -> Iterator[None]:
+    """Run the block on an event loop of our own, closed (with its worker threads) after it.
+
+    Pulumi's `_sync_await` and mock monitor otherwise take or make the thread's implicit
+    loop, which nobody closes: at interpreter exit such a loop may be collected after its
+    self-pipe socket, and its `__del__` then prints "Exception ignored ... Invalid file
+    descriptor: -1" (depending on the order of collection, so only in some runs). Inside
+    a running loop, that loop is used.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        yield
+        return
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 def preview_topology(

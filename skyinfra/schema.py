@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from skyinfra.loader import EXTENSION_PREFIX
 from skyinfra.spec import Spec
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -22,6 +23,8 @@ def spec_schema() -> dict[str, Any]:
     """The schema of a spec document as the loader reads it (aliases such as `from`)."""
     generated = Spec.model_json_schema(by_alias=True, mode="validation")
     generated.pop("title", None)
+    # Top-level `x-*` keys are extensions the loader ignores (a place for YAML anchors).
+    generated["patternProperties"] = {f"^{EXTENSION_PREFIX}": {}}
     return {"$schema": DIALECT, "$id": SCHEMA_ID, "title": TITLE, **generated}
 
 

@@ -8,6 +8,7 @@ Cross-references (a compute group's network, flow endpoints, ...) are checked by
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -28,7 +29,12 @@ from skyinfra.errors import KeyPath, Problem
 from skyinfra.ssh_keys import check_public_key
 from skyinfra.suggest import did_you_mean
 
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
+NAME_MAX = 31
+NAME_PATTERN = rf"^[a-z][a-z0-9-]{{0,{NAME_MAX - 1}}}$"
+NAME_RULE = (
+    f"a name is lowercase letters, digits and '-', starts with a letter and has at most "
+    f"{NAME_MAX} characters"
+)
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -399,7 +405,45 @@ def _placement_refs(spec: Spec) -> list[Problem]:
                     problems.append(_missing("resource", ref, known, path))
                 elif ref == name:
                     problems.append(Problem("a resource cannot refer to itself", path))
+            problems += _contradictions(res.placement, base)
     return problems
+
+
+def _contradictions(placement: PlacementSpec, base: KeyPath) -> list[Problem]:
+    """Keys of one placement that exclude each other, reported at the second one."""
+    found = []
+    cloud, clouds = placement.cloud, placement.clouds
+    if cloud is not None and clouds is not None and cloud not in clouds:
+        found.append(
+            Problem(
+                f"cloud {cloud} is not among clouds [{', '.join(clouds)}]",
+                (*base, "clouds"),
+                "give `cloud` to pin one cloud or `clouds` to allow several, not both",
+            )
+        )
+    region, regions = placement.region, placement.regions
+    if (
+        region is not None
+        and regions is not None
+        and not any(fnmatch.fnmatchcase(region, p) for p in regions)
+    ):
+        found.append(
+            Problem(
+                f"region {region} matches none of regions [{', '.join(regions)}]",
+                (*base, "regions"),
+                "give `region` to pin one region or `regions` to allow several, not both",
+            )
+        )
+    if placement.colocate_with is not None and placement.colocate_with in placement.avoid:
+        i = placement.avoid.index(placement.colocate_with)
+        found.append(
+            Problem(
+                f"{placement.colocate_with!r} is both in colocate_with (same site) and in avoid "
+                "(another cloud)",
+                (*base, "avoid", i),
+            )
+        )
+    return found
 
 
 def _replica_refs(spec: Spec) -> list[Problem]:

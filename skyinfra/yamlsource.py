@@ -25,7 +25,8 @@ def load_yaml(text: str, filename: str) -> tuple[Any, Positions]:
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as err:
-        raise SpecError([_syntax_problem(err, filename)]) from None
+        problem = _syntax_problem(err, filename)
+        raise SpecError([_tab_problem(text, filename, problem.line) or problem]) from None
     builder = _Builder(filename)
     data = None if node is None else builder.build(node, ())
     if builder.problems:
@@ -39,6 +40,23 @@ def _syntax_problem(err: yaml.MarkedYAMLError, filename: str) -> Problem:
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
     return Problem(f"invalid YAML: {what}", file=filename, line=line, column=column)
+
+
+def _tab_problem(text: str, filename: str, until: int | None) -> Problem | None:
+    """The first line up to the error's (`until`) indented with a tab: YAML forbids tabs in
+    indentation, and the parser's own message does not say so."""
+    lines = text.splitlines()[:until]
+    for number, line in enumerate(lines, start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            return Problem(
+                "a tab in the indentation: YAML indents with spaces only",
+                hint="replace the tabs with spaces (most editors: convert indentation to spaces)",
+                file=filename,
+                line=number,
+                column=indent.index("\t") + 1,
+            )
+    return None
 
 
 def _at(node: yaml.Node) -> tuple[int, int]:

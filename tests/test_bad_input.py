@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from skyinfra.cli import main
+from skyinfra.errors import SpecError
+from skyinfra.loader import load_spec
 
 BASE = """\
 name: demo
@@ -64,7 +67,12 @@ CASES = [
         "less than or equal to 65535",
     ),
     ("missing-name", BASE.replace("name: demo\n", ""), None, "missing required key 'name'"),
-    ("bad-project-name", BASE.replace("name: demo", "name: My_Project"), 1, "should match pattern"),
+    (
+        "bad-project-name",
+        BASE.replace("name: demo", "name: My_Project"),
+        1,
+        "lowercase letters, digits and '-', starts with a letter",
+    ),
     ("bad-resource-name", BASE.replace("  web:", "  Web_1:"), 10, "invalid name 'Web_1'"),
     ("duplicate-across-kinds", BASE.replace("  web:", "  data:"), 10, "already used in buckets"),
     ("dangling-network", BASE.replace("network: core", "network: cor"), 11, "did you mean 'core'?"),
@@ -146,8 +154,62 @@ CASES = [
         BASE.replace("accounts:\n  gcp: {project: demo-project}\n", "").replace(
             "cloud: aws, region: us-east-1}\ncompute", "cloud: gcp, region: us-central1}\ncompute"
         ),
-        None,
-        "needs accounts.gcp.project",
+        6,  # the placement that put a resource on gcp
+        "'data' is placed on gcp, which needs accounts.gcp.project",
+    ),
+    (
+        "tab-indentation",
+        BASE.replace("    network: core", "\tnetwork: core"),
+        11,
+        "a tab in the indentation",
+    ),
+    (
+        "pin-outside-policy-clouds",
+        BASE + "policy:\n  clouds: [gcp]\n",
+        8,
+        "placement.cloud aws and policy.clouds [gcp] have no cloud in common",
+    ),
+    (
+        "cloud-and-clouds-contradict",
+        BASE.replace(
+            "{cloud: aws, region: us-east-1}\ncompute", "{cloud: aws, clouds: [gcp]}\ncompute"
+        ),
+        8,
+        "cloud aws is not among clouds [gcp]",
+    ),
+    (
+        "region-and-regions-contradict",
+        BASE.replace(
+            "{cloud: aws, region: us-east-1}\ncompute",
+            '{cloud: aws, region: us-east-1, regions: ["eu-*"]}\ncompute',
+        ),
+        8,
+        "region us-east-1 matches none of regions [eu-*]",
+    ),
+    (
+        "regions-ruled-out-by-the-policy",
+        BASE.replace(
+            '"8+"}\n    placement: {cloud: aws, region: us-east-1}',
+            '"8+"}\n    placement:\n      regions: ["us-*"]',
+        )
+        + 'policy:\n  regions: ["eu-*"]\n',
+        14,  # the resource's own regions, below its placement
+        "no region on [aws, gcp, azure] in regions [eu-*] in regions [us-*]",
+    ),
+    (
+        "pinned-region-ruled-out-by-the-policy",
+        BASE + 'policy:\n  regions: ["eu-*"]\n',
+        8,
+        "no region on [aws] in regions [eu-*] in regions [us-east-1]",
+    ),
+    (
+        "colocate-with-and-avoid-one-resource",
+        BASE.replace(
+            '"8+"}\n    placement: {cloud: aws, region: us-east-1}',
+            '"8+"}\n    placement: {colocate_with: data, avoid: [data]}',
+        ),
+        13,
+        "'data' is both in colocate_with (same site) and in avoid",
     ),
     (
         "unknown-account-key",
@@ -347,3 +409,136 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "errors in spec" in result.output
     assert f"{spec}:1:" in result.output and f"{spec}:12:" in result.output
+
+
+def _compile(spec: Path, *extra: str) -> tuple[int, str]:
+    out = spec.parent / "out"
+    result = CliRunner().invoke(main, ["compile", str(spec), "-o", str(out), *extra])
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-16", "utf-16-le"], ids=["with-byte-order-mark", "without"]
+)
+def test_a_utf16_spec_is_named_as_such(tmp_path: Path, encoding: str) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(BASE, encoding=encoding)  # what PowerShell's `>` writes
+    code, message = _compile(spec)
+    assert code == 2
+    assert f"{spec}:1:1: the file is UTF-16" in message and "save it as UTF-8" in message
+
+
+def test_a_spec_in_another_encoding_is_located(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_bytes(BASE.replace("core: {}", "# café\n  core: {}").encode("latin-1"))
+    code, message = _compile(spec)
+    assert code == 2
+    assert f"{spec}:5:8: not UTF-8 text (byte 0xe9)" in message
+
+
+def test_a_utf8_byte_order_mark_is_fine(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(BASE, encoding="utf-8-sig")
+    result = CliRunner().invoke(main, ["plan", str(spec), "--json"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_spec_path_that_is_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "sky.yaml").write_text(BASE)
+    result = CliRunner().invoke(main, ["plan", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is a directory" in result.output and "Traceback" not in result.output
+    with pytest.raises(SpecError, match=r"is a directory, not a spec file") as err:
+        load_spec(tmp_path)
+    assert err.value.problems[0].hint == "spec files there: sky.yaml"
+
+
+def test_an_empty_policy_clouds_list_is_named(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: demo\npolicy:\n  clouds: []\nnetworks: {core: {}}\nbuckets: {b: {}}\n")
+    code, message = _compile(spec)
+    assert code == 2
+    assert f"{spec}:3:3: policy.clouds: policy.clouds is empty, so no cloud is allowed" in message
+
+
+def test_extension_keys_may_hold_anchors_for_merge_keys(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "x-vm: &vm\n  resources: {cpus: '2+', memory: '8+'}\n  placement: {cloud: aws}\n"
+        + BASE.replace('    resources: {cpus: "2+", memory: "8+"}\n', "    <<: *vm\n")
+    )
+    result = CliRunner().invoke(main, ["plan", str(spec), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["placements"]["web"]["cloud"] == "aws"
+
+
+BROKEN_CATALOG = "InstanceType,vCPUs,MemoryGiB,AcceleratorName,AcceleratorCount,Price,SpotPrice,Region\nm5.large,2,8,,,abc,,us-east-1\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("region,instance_type\n", "aws/vms.csv is not a VM price catalog: no column vCPUs"),
+        (BROKEN_CATALOG, "aws/vms.csv: unreadable line 'm5.large,2,8,,,abc,,us-east-1'"),
+    ],
+    ids=["missing-columns", "bad-price"],
+)
+def test_catalog_errors_are_labelled_and_printed_once(
+    tmp_path: Path, content: str, needle: str
+) -> None:
+    (tmp_path / "catalog" / "aws").mkdir(parents=True)
+    (tmp_path / "catalog" / "aws" / "vms.csv").write_text(content)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(BASE)  # a bucket and a compute group: both read the aws prices
+    code, message = _compile(spec, "--catalog", str(tmp_path / "catalog"))
+    assert code == 2
+    assert message.startswith("error: error in price catalog:\n")
+    assert message.count(needle) == 1, message
+    assert str(spec) not in message  # not a problem of the spec
+
+
+def test_a_corrupt_lock_says_how_to_recover(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(BASE)
+    lock = tmp_path / "spec.lock"
+    lock.write_text("version: 1\nresources: {web: [}\n")
+    code, message = _compile(spec)
+    assert code == 2
+    assert f"error in lock file:\n  {lock}:2:" in message
+    assert "`skyinfra plan SPEC --replan` (or delete it)" in message
+    assert "recompile" not in message
+    assert lock.read_text() == "version: 1\nresources: {web: [}\n"
+    # the way out the hint names: plan afresh, say so, rewrite the lock
+    result = CliRunner().invoke(main, ["plan", str(spec), "--replan", "--json"])
+    assert result.exit_code == 0, result.output
+    [warning] = [w for w in json.loads(result.output)["warnings"] if "could not be read" in w]
+    assert "every placement and address range was decided afresh" in warning
+    assert lock.read_text().startswith("# generated by skyinfra")
+
+
+def test_a_lock_that_is_not_text_is_a_lock_error(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(BASE)
+    (tmp_path / "spec.lock").write_bytes(b"\xff\xfe\x00garbage")
+    code, message = _compile(spec)
+    assert code == 2 and "error in lock file:" in message and "unreadable" in message
+
+
+def test_hints_name_the_command_that_takes_replan(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(BASE)
+    assert CliRunner().invoke(main, ["plan", str(spec)]).exit_code == 0
+    lock = tmp_path / "spec.lock"
+    lock.write_text(
+        lock.read_text().replace(
+            "data: {kind: bucket, cloud: aws", "data: {kind: bucket, cloud: gcp"
+        )
+    )
+    for command in (["compile"], ["preview"], ["plan"]):
+        extra = ["-o", str(tmp_path / "out")] if command == ["compile"] else []
+        result = CliRunner().invoke(main, [*command, str(spec), *extra])
+        assert result.exit_code == 2, result.output
+        assert "re-plan it with `skyinfra plan SPEC --replan data`" in result.output
+        assert "pass --replan" not in result.output

@@ -83,6 +83,7 @@ WRONG: list[tuple[str, dict[str, Any]]] = [
     ("port out of range", {"name": "x", "compute": {"app": {"ports": [70000]}}}),
     ("flow without volume", {"name": "x", "flows": [{"from": "a", "to": "b"}]}),
     ("unknown peering mode", {"name": "x", "peering": {"mode": "carrier-pigeon"}}),
+    ("extension key below the top", {"name": "x", "compute": {"app": {"x-note": 1}}}),
 ]
 
 
@@ -99,3 +100,22 @@ def test_a_wrong_document_fails_validation(why: str, document: dict[str, Any]) -
 def test_schema_and_loader_agree_on_the_valid_document() -> None:
     spec = parse_spec(VALID)
     assert spec.compute["app"].count == 2 and spec.flows[0].source == "logs"
+
+
+EXTENDED = """\
+name: demo
+x-defaults: &vm
+  count: 2
+  resources: {cpus: "2+"}
+networks: {main: {}}
+compute:
+  app:
+    <<: *vm
+    count: 3
+"""
+
+
+def test_top_level_extension_keys_pass_the_schema_and_the_loader_ignores_them() -> None:
+    _validator().validate(yaml.safe_load(EXTENDED))
+    app = parse_spec(EXTENDED).compute["app"]
+    assert (app.count, str(app.resources.cpus)) == (3, "2+")

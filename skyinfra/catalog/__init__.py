@@ -30,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from skyinfra.catalog.matching import OfferArrays
 from skyinfra.catalog.model import Offer, Row
-from skyinfra.errors import KeyPath, SpecError
+from skyinfra.errors import CatalogError, KeyPath, SpecError
 from skyinfra.spec import Resources
 from skyinfra.suggest import did_you_mean
 from skyinfra.topology import Site
@@ -112,7 +112,7 @@ class Catalog:
         sources = {cloud: _directory_source(root, cloud) for cloud in _cloud_names()}
         if not any(source.file for source in sources.values()):
             expected = ", ".join(n for c in _cloud_names() for n in _candidates(c))
-            raise SpecError(
+            raise CatalogError(
                 f"no catalog file found in {str(root)!r}",
                 hint=f"expected one of: {expected}",
             )
@@ -474,29 +474,37 @@ class _Table:
     def read(cls, cloud: str, source: _Source) -> _Table:
         """Split `source` by region, skipping blank, short and repeated-header lines."""
         assert source.file is not None
-        with source.file.open("rb") as raw:
-            binary: IO[bytes] | gzip.GzipFile = (
-                gzip.GzipFile(fileobj=raw) if source.file.name.endswith(".gz") else raw
-            )
-            reader = csv.reader(io.TextIOWrapper(binary, encoding="utf-8", newline=""))
-            index = _column_index(next(reader, []), source.label)
-            width, at = max(index) + 1, index[0]
-            records: dict[str, list[list[str]]] = defaultdict(list)
-            for record in reader:
-                region = record[at].strip() if len(record) >= width else ""
-                if region and region not in COLUMNS["region"]:
-                    records[region].append(record)
+        try:
+            with source.file.open("rb") as raw:
+                binary: IO[bytes] | gzip.GzipFile = (
+                    gzip.GzipFile(fileobj=raw) if source.file.name.endswith(".gz") else raw
+                )
+                reader = csv.reader(io.TextIOWrapper(binary, encoding="utf-8", newline=""))
+                index = _column_index(next(reader, []), source.label)
+                width, at = max(index) + 1, index[0]
+                records: dict[str, list[list[str]]] = defaultdict(list)
+                for record in reader:
+                    region = record[at].strip() if len(record) >= width else ""
+                    if region and region not in COLUMNS["region"]:
+                        records[region].append(record)
+        except (OSError, EOFError, UnicodeDecodeError, csv.Error) as err:
+            raise CatalogError(f"{source.label}: unreadable ({err})") from None
         return cls(cloud, source.label, index, dict(records))
 
     def rows(self, region: str) -> list[Row]:
         """`region`'s rows, one per (instance type, accelerator, count), converted once."""
         if region not in self._rows:
             lines = self.records.get(region, [])
-            try:
-                self._rows[region] = _collapse(_row(self.cloud, ln, self.index) for ln in lines)
-            except ValueError as err:
-                raise SpecError(f"{self.label}: unreadable {region} line ({err})") from None
+            self._rows[region] = _collapse(self._row(ln) for ln in lines)
         return self._rows[region]
+
+    def _row(self, line: list[str]) -> Row:
+        try:
+            return _row(self.cloud, line, self.index)
+        except ValueError as err:
+            raise CatalogError(
+                f"{self.label}: unreadable line {','.join(line)!r} ({err})"
+            ) from None
 
     def accelerator_regions(self) -> dict[str, set[str]]:
         """Accelerator name -> regions whose lines name it, without converting any line."""
@@ -522,7 +530,7 @@ def _column_index(header: list[str], label: str) -> list[int]:
     ]
     missing = [names[-1] for names, i in zip(COLUMNS.values(), index, strict=True) if i < 0]
     if missing:
-        raise SpecError(f"{label} is not a VM price catalog: no column {', '.join(missing)}")
+        raise CatalogError(f"{label} is not a VM price catalog: no column {', '.join(missing)}")
     return index
 
 
@@ -732,7 +740,7 @@ class NetworkPrices:
                 },
             )
         except (KeyError, TypeError, ValueError) as err:
-            raise SpecError(f"{source.label}: malformed network prices ({err!r})") from None
+            raise CatalogError(f"{source.label}: malformed network prices ({err!r})") from None
         prices._check_items()
         return prices
 
@@ -740,7 +748,7 @@ class NetworkPrices:
         """`name`'s prices; a `SpecError` for an unknown cloud or one without prices."""
         _cloud(name)
         if name not in self.clouds:
-            raise SpecError(f"no network prices for {name} in {self.label}")
+            raise CatalogError(f"no network prices for {name} in {self.label}")
         return self.clouds[name]
 
     def link_kind(self, a: str, b: str) -> LinkKind:
@@ -749,7 +757,7 @@ class NetworkPrices:
             return self.same_cloud
         kind = self.between.get(frozenset((a, b)))
         if kind is None:
-            raise SpecError(f"no {a} <-> {b} link prices in {self.label}")
+            raise CatalogError(f"no {a} <-> {b} link prices in {self.label}")
         return kind
 
     def hourly(self, uses: Mapping[str, Mapping[str, int]]) -> float:
@@ -769,7 +777,7 @@ class NetworkPrices:
                 priced = self.clouds[cloud].vpn if cloud in self.clouds else {}
                 missing = sorted(set(items) - set(priced))
                 if missing:
-                    raise SpecError(f"{self.label}: {cloud} VPN items {missing} have no price")
+                    raise CatalogError(f"{self.label}: {cloud} VPN items {missing} have no price")
 
 
 class Egress:
@@ -876,11 +884,11 @@ class Geo:
                 tags,
             )
         except (KeyError, TypeError) as err:
-            raise SpecError(f"{source.label}: malformed geo table ({err!r})") from None
+            raise CatalogError(f"{source.label}: malformed geo table ({err!r})") from None
         unknown = {t for found in tags.values() for t in found} - set(geo.codes)
         unknown |= set(geo.area_order) - set(geo.codes)
         if unknown:
-            raise SpecError(f"{source.label}: tags {sorted(unknown)} are not listed under codes")
+            raise CatalogError(f"{source.label}: tags {sorted(unknown)} are not listed under codes")
         return geo
 
     def area(self, cloud: str, region: str) -> str | None:
@@ -894,7 +902,7 @@ def _read_json(source: _Source) -> dict[str, Any]:
     try:
         data = json.loads(source.file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise SpecError(f"{source.label}: unreadable ({err})") from None
+        raise CatalogError(f"{source.label}: unreadable ({err})") from None
     if not isinstance(data, dict):
-        raise SpecError(f"{source.label}: expected a JSON object")
+        raise CatalogError(f"{source.label}: expected a JSON object")
     return data

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from skyinfra.catalog import Catalog
 from skyinfra.catalog.model import Offer
 from skyinfra.clouds import Cloud, get_cloud
-from skyinfra.errors import KeyPath, Problem, SpecError
+from skyinfra.errors import CatalogError, KeyPath, Problem, SpecError
 from skyinfra.placement.candidates import (
     HOURS_PER_MONTH,
     Scope,
@@ -178,6 +178,8 @@ def _options(spec: Spec, catalog: Catalog) -> tuple[dict[str, Scope], dict[str, 
         try:
             scopes[name] = scope_of(spec, section, name, catalog)
             options[name] = make(scopes[name])
+        except CatalogError:
+            raise  # the same for every resource: say it once
         except SpecError as err:
             problems.extend(err.problems)
     if problems:
@@ -212,7 +214,8 @@ def _sticky(
             raise SpecError(
                 f"{what} {name!r} is locked to {old.site.stack}, which its placement no longer allows",
                 path=(_section(old), name, "placement"),
-                hint=f"moving a bucket destroys it and creates an empty one elsewhere; to do that, pass --replan {name}",
+                # Every command plans, but only `plan` takes --replan: name the command.
+                hint=f"moving a bucket destroys it and creates an empty one elsewhere; to do that, re-plan it with `skyinfra plan SPEC --replan {name}`",
             )
         else:
             warnings.append(

@@ -34,6 +34,13 @@ class Scope:
     geo: tuple[tuple[str, ...], ...]  # a region must carry one tag of each
     max_hourly_price: float | None
     pin: Site | None
+    # Why `clouds` is what it is, for messages: "policy.clouds [aws]", "placement.cloud gcp".
+    policy_clouds: str = "every cloud"
+    own_clouds: str | None = None
+    # Where the region patterns and each geo list are written (the resource's own key
+    # when it has one), so that a filter that leaves no site points at its line.
+    regions_path: KeyPath = ()
+    geo_paths: tuple[KeyPath, ...] = ()
 
     def words(self) -> str:
         """`on [aws, gcp] in regions [eu-*] in geo [ch]`, for messages."""
@@ -49,18 +56,28 @@ def scope_of(spec: Spec, section: str, name: str, catalog: Catalog) -> Scope:
     path: KeyPath = (section, name, "placement")
     policy = spec.policy
     clouds = _clouds(policy.clouds, ("policy", "clouds"))
+    policy_words = (
+        "every cloud" if policy.clouds is None else f"policy.clouds [{', '.join(clouds)}]"
+    )
+    own_words = None
     if own.cloud is not None or own.clouds is not None:
         key = "cloud" if own.cloud is not None else "clouds"
         mine = _clouds([own.cloud] if own.cloud else own.clouds, (*path, key))
         clouds = [c for c in clouds if c in mine]
+        own_words = (
+            f"placement.cloud {own.cloud}" if own.cloud else f"placement.clouds [{', '.join(mine)}]"
+        )
     patterns = [tuple(policy.regions)]
+    regions_path: KeyPath = ("policy", "regions") if policy.regions != ["*"] else path
     if own.region is not None or own.regions is not None:
         patterns.append((own.region,) if own.region else tuple(own.regions or ()))
-    geo = [
-        tuple(g)
+        regions_path = (*path, "region" if own.region is not None else "regions")
+    geo_lists = [
+        (tuple(g), p)
         for g, p in ((policy.geo, ("policy", "geo")), (own.geo, (*path, "geo")))
         if g is not None and _geo(g, p, catalog)
     ]
+    geo = [g for g, _ in geo_lists]
     pin = None
     if own.pinned:
         assert own.cloud is not None and own.region is not None
@@ -68,7 +85,18 @@ def scope_of(spec: Spec, section: str, name: str, catalog: Catalog) -> Scope:
         catalog.check_region(own.cloud, own.region, (*path, "region"))
         pin = Site(own.cloud, own.region)
     limits = [p for p in (policy.max_hourly_price, own.max_hourly_price) if p is not None]
-    return Scope(path, tuple(clouds), tuple(patterns), tuple(geo), min(limits, default=None), pin)
+    return Scope(
+        path,
+        tuple(clouds),
+        tuple(patterns),
+        tuple(geo),
+        min(limits, default=None),
+        pin,
+        policy_words,
+        own_words,
+        regions_path,
+        tuple(p for _, p in geo_lists),
+    )
 
 
 def _clouds(names: Iterable[str | None] | None, path: KeyPath) -> list[str]:
@@ -85,38 +113,53 @@ def _geo(codes: list[str], path: KeyPath, catalog: Catalog) -> bool:
 
 # -- sites ----------------------------------------------------------------------------------
 
-SiteFilter = tuple[str, Callable[[Site], bool]]
+SiteFilter = tuple[str, KeyPath, Callable[[Site], bool]]  # message, where written, keep
 
 
 def sites_in_scope(scope: Scope, catalog: Catalog) -> list[Site]:
     """Sites passing every site filter; a `SpecError` naming the filter that emptied them."""
-    if scope.pin is not None:
-        return (
-            [scope.pin]
-            if scope.pin.cloud in scope.clouds
-            else _empty(
-                scope,
-                f"{scope.pin.cloud} is not among the allowed clouds [{', '.join(scope.clouds)}]",
-            )
-        )
     if not scope.clouds:
-        _empty(scope, "the resource's clouds and the policy's clouds have none in common")
-    sites = [Site(c, r) for c in scope.clouds for r in catalog.regions(c)]
+        raise SpecError([_no_cloud(scope)])
+    # A pinned site must still be one the policy's regions and geo allow.
+    sites = (
+        [scope.pin]
+        if scope.pin is not None
+        else [Site(c, r) for c in scope.clouds for r in catalog.regions(c)]
+    )
     filters: list[SiteFilter] = [
         (
             f"no region {scope.words()}",
+            scope.regions_path or scope.path,
             lambda s: all(_matches(s.region, p) for p in scope.region_patterns),
         ),
     ]
     filters += [
-        (f"no region in geo [{', '.join(g)}] on [{', '.join(scope.clouds)}]", _in_geo(g, catalog))
-        for g in scope.geo
+        (
+            f"no region in geo [{', '.join(g)}] on [{', '.join(scope.clouds)}]",
+            where,
+            _in_geo(g, catalog),
+        )
+        for g, where in zip(
+            scope.geo, scope.geo_paths or [scope.path] * len(scope.geo), strict=True
+        )
     ]
-    for message, keep in filters:
+    for message, where, keep in filters:
         sites = [s for s in sites if keep(s)]
         if not sites:
-            _empty(scope, message)
+            raise SpecError([Problem(message, where)])
     return sites
+
+
+def _no_cloud(scope: Scope) -> Problem:
+    """Which lists left no cloud: the policy's alone, or the policy's and the resource's."""
+    if scope.own_clouds is None:
+        return Problem("policy.clouds is empty, so no cloud is allowed", ("policy", "clouds"))
+    key = scope.own_clouds.partition(" ")[0].removeprefix("placement.")
+    return Problem(
+        f"{scope.own_clouds} and {scope.policy_clouds} have no cloud in common",
+        (*scope.path, key),
+        "allow the cloud in the policy, or place the resource on a cloud the policy allows",
+    )
 
 
 def _matches(region: str, patterns: tuple[str, ...]) -> bool:

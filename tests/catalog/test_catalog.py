@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from skyinfra.catalog import Catalog, load_catalog
-from skyinfra.errors import SpecError
+from skyinfra.errors import CatalogError, SpecError
 from skyinfra.spec import Resources
 
 
@@ -299,5 +299,7 @@ def test_a_file_without_price_columns_is_an_error(tmp_path: Path) -> None:
 def test_a_garbled_price_is_an_error_naming_the_file(tmp_path: Path) -> None:
     write(tmp_path / "aws" / "vms.csv", SKYPILOT_HEADER + "c5.large,,,2,4,,cheap,,us-east-1,a\n")
     catalog = Catalog.from_directory(tmp_path)
-    with pytest.raises(SpecError, match=r"aws/vms\.csv: unreadable us-east-1 line"):
+    with pytest.raises(
+        CatalogError, match=r"aws/vms\.csv: unreadable line 'c5\.large,,,2,4,,cheap"
+    ):
         catalog.offers("aws", "us-east-1")
