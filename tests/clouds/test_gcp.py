@@ -255,3 +255,17 @@ def test_gpus_the_machine_type_cannot_carry_are_refused(
         run(plan)
     (problem,) = caught.value.problems
     assert problem.path == ("compute", "api", "resources", "accelerators")
+
+
+def test_long_group_names_get_distinct_network_tags() -> None:
+    """A tag is at most 63 characters: two groups whose names only differ past that must not
+    share one, or each group's firewall rules would reach the other's VMs."""
+    from types import SimpleNamespace
+
+    from skyinfra.clouds.gcp.lowering import _target_tag
+
+    stem = "demo-" + "a" * 70
+    tags = {_target_tag(SimpleNamespace(name=f"{stem}{end}")) for end in ("x", "y")}  # type: ignore[arg-type]
+    assert len(tags) == 2
+    assert all(len(t) <= 63 and t[0].isalpha() and not t.endswith("-") for t in tags)
+    assert _target_tag(SimpleNamespace(name="demo-api")) == "demo-api-vm"  # type: ignore[arg-type]

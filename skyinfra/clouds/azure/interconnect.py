@@ -1,10 +1,11 @@
 """Azure side of dedicated interconnects: ExpressRoute Direct facing GCP's Cross-Cloud
 Interconnect for Azure (peering reference section 7).
 
-Site (cloud stack): an ExpressRoute virtual network gateway (zone-redundant `ErGw1AZ`, one
-Standard static public IP) in the VNet's `GatewaySubnet`, which it can share with a VPN
-gateway when the subnet is a /27 or larger. Per link (peering stack): an ExpressRoute Direct
-port pair (its two links, on two Microsoft routers, are the two redundant connections).
+Site (cloud stack): an ExpressRoute virtual network gateway (zone-redundant `ErGw1AZ` where
+the region has zones, `Standard` elsewhere; one Standard static public IP) in the VNet's
+`GatewaySubnet`, which it can share with a VPN gateway when the subnet is a /27 or larger.
+Per link (peering stack): an ExpressRoute Direct port pair (its two links, on two Microsoft
+routers, are the two redundant connections).
 Phase 2, once both links are patched: the port's links enabled (a disabled link passes no
 traffic), a circuit on it, Azure private peering with GCP's ASN, the link's VLAN, the two
 planned /30s (primary, secondary: the Cloud Router on host 1, Microsoft on host 2) and the

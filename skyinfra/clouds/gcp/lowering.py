@@ -9,6 +9,7 @@ accelerator-optimised families) and a distribution shape that tolerates zones wi
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -168,8 +169,14 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
 def _target_tag(ctx: Context) -> str:
     """The group's network tag: `<project>-<group>-vm` (a network tag is a 1-63 character
     RFC 1035 label). Group names are unique in a spec and a group runs at one site, so no
-    other VM of the project carries it."""
-    return _dns_label(f"{ctx.name}-vm", 63)
+    other VM of the project carries it. A name too long for a label is cut and given a hash of
+    the whole, so two long group names sharing their first 63 characters get different tags."""
+    full = f"{ctx.name}-vm"
+    label = _dns_label(full, 63)
+    if label == full:
+        return label
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return f"{_dns_label(full, 63 - len(digest) - 1)}-{digest}"
 
 
 def _template(plan: ComputePlan, ctx: Context, tag: str) -> gcp.compute.InstanceTemplate:
