@@ -196,8 +196,9 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
                 markup=False,
                 highlight=False,
             )
-        for phase in link.get("phases", []):  # phase 2's line holds a command to copy
-            console.print(f"  {_phase_line(phase)}", soft_wrap=True, markup=False, highlight=False)
+        for phase in link.get("phases", []):
+            say(f"  {escape(_phase_line(phase))}")
+            console.print(f"    {phase['command']}", soft_wrap=True, markup=False, highlight=False)
     for row in report["replications"]:
         say(f"replication {escape(_replication_line(row))}")
         for step in row["post_deploy"]:
@@ -262,11 +263,10 @@ def _link_line(link: dict[str, Any]) -> str:
 
 
 def _phase_line(phase: dict[str, Any]) -> str:
-    """`phase 1: ... orders the ports (aws: ...; gcp: ...)` / `phase 2 after ...: `cmd` adds`."""
+    """`phase 1, now: it orders the ports, declaring aws: ...; gcp: ...; with:` (the command
+    follows on a line of its own, unwrapped, to copy)."""
     declares = "; ".join(phase["declares"])
-    if "command" not in phase:
-        return f"phase {phase['phase']}: {phase['when']} ({declares})"
-    return f"phase {phase['phase']} {phase['when']}: `{phase['command']}` adds {declares}"
+    return f"phase {phase['phase']}, {phase['when']}, declaring {declares}; with:"
 
 
 def _money(value: float | None) -> str:

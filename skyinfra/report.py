@@ -170,7 +170,8 @@ def _phases(link: InterconnectLink) -> list[dict[str, Any]]:
         {
             "phase": 1,
             "declares": list(link.phase_one),
-            "when": f"`pulumi up -s {link.stack}` orders the ports",
+            "when": "now: it orders the ports",
+            "command": f"pulumi up -s {link.stack}",
         },
         {
             "phase": 2,

@@ -218,7 +218,8 @@ def test_plan_lists_what_to_order_and_the_config_of_an_interconnect(tmp_path: Pa
     ]
     assert [x["vlan"] for x in azure["attachments"]] == [100, 100]
     first, second = azure["phases"]
-    assert (first["phase"], second["phase"]) == (1, 2) and "command" not in first
+    assert (first["phase"], second["phase"]) == (1, 2)
+    assert first["command"] == f"pulumi up -s {azure['stack']}"
     assert any("port pair" in x for x in first["declares"])
     assert second["command"] == (
         f"pulumi config set -s {azure['stack']} skyinfra:interconnect-ready true"
@@ -234,12 +235,14 @@ def test_plan_lists_what_to_order_and_the_config_of_an_interconnect(tmp_path: Pa
             in text
         )
     flat = " ".join(text.split())
-    assert f"phase 1: `pulumi up -s {stack}` orders the ports (aws: " in flat
+    assert "phase 1, now: it orders the ports, declaring aws: " in flat
+    assert f"\n    pulumi up -s {stack}\n" in text  # a command to copy: a line of its own
     assert (
-        f"phase 2 after the providers report both connections provisioned: `pulumi config set "
-        f"-s {stack} skyinfra:interconnect-ready true && pulumi up -s {stack}` adds aws: 2 "
+        "phase 2, after the providers report both connections provisioned, declaring aws: 2 "
         "private virtual interfaces" in flat
     )
+    ready = f"pulumi config set -s {stack} skyinfra:interconnect-ready true && pulumi up -s {stack}"
+    assert f"\n    {ready}\n" in text
     assert "interconnect gateway of core in azure-westeurope" in text
     total = next(line for line in text.splitlines() if line.startswith("total $"))
     flat = " ".join(text.split())
@@ -512,7 +515,7 @@ def _plan_text(spec: Path, columns: str | None) -> tuple[str, dict[str, Any]]:
 def test_plan_reads_in_80_columns(name: str, tmp_path: Path) -> None:
     text, doc = _plan_text(example(name, tmp_path), "80")
     commands = [line for line in text.splitlines() if "pulumi " in line and "# " in line]
-    commands += [line for line in text.splitlines() if line.startswith("    pulumi stack output")]
+    commands += [line for line in text.splitlines() if line.startswith("    pulumi ")]
     long_words = [line for line in text.splitlines() if " " not in line.strip()]  # a tmp path
     wrapped = [line for line in text.splitlines() if line not in commands + long_words]
     assert all(len(line) <= 80 for line in wrapped), text
