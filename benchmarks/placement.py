@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from skyinfra.catalog import Catalog
+from skyinfra.catalog.vms import Catalog
 from skyinfra.loader import parse_spec
 from skyinfra.placement import problem_of
 from skyinfra.placement.optimizer import greedy, solve_with_stats

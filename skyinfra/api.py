@@ -20,7 +20,7 @@ from skyinfra.build import (
     replication_config,
     stack_config,
 )
-from skyinfra.catalog import Catalog, load_catalog
+from skyinfra.catalog.vms import Catalog, load_catalog
 from skyinfra.errors import LockError, Problem, SpecError, located
 from skyinfra.loader import load_spec, parse_spec, read_spec_text, source_of
 from skyinfra.peering.model import NetworkRecord

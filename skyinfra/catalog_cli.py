@@ -20,7 +20,8 @@ from skyinfra.errors import SpecError
 from skyinfra.suggest import did_you_mean
 
 if TYPE_CHECKING:
-    from skyinfra.catalog import Catalog, Offer
+    from skyinfra.catalog.model import Offer
+    from skyinfra.catalog.vms import Catalog
     from skyinfra.spec import Accelerator, Quantity, Resources
 
 HOURS_PER_MONTH = 730
@@ -90,7 +91,7 @@ def catalog() -> None:
 @reports_errors
 def info_command(catalog_dir: Path | None, as_json: bool) -> None:
     """Snapshot date, data sources and per-cloud region / offer counts."""
-    from skyinfra.catalog import load_catalog
+    from skyinfra.catalog.vms import load_catalog
 
     doc = info_document(load_catalog(catalog_dir), catalog_dir)
     if as_json:
@@ -188,7 +189,7 @@ def find_command(
     as_json: bool,
 ) -> None:
     """Offers matching a request across clouds and regions, cheapest first."""
-    from skyinfra.catalog import describe, load_catalog
+    from skyinfra.catalog.vms import describe, load_catalog
     from skyinfra.spec import Resources
 
     cat = load_catalog(catalog_dir)

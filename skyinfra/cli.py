@@ -31,7 +31,7 @@ from skyinfra.deploy.project import PROJECT_DIR, default_root
 from skyinfra.money import usd_delta
 
 if TYPE_CHECKING:
-    from skyinfra.catalog import Catalog
+    from skyinfra.catalog.vms import Catalog
     from skyinfra.preview import Registered, StackPreview
 
 REPLAN_ALL = "*"  # skyinfra.placement.REPLAN_ALL, without importing the optimiser for --help
@@ -39,7 +39,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 
 def _catalog(catalog_dir: Path | None) -> Catalog:
-    from skyinfra.catalog import load_catalog
+    from skyinfra.catalog.vms import load_catalog
 
     return load_catalog(catalog_dir)
 

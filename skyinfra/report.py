@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from skyinfra.catalog import Links
+from skyinfra.catalog.network import Links
 from skyinfra.peering.model import InterconnectLink, Link, NativePeering, VpnLink, link_name
 from skyinfra.placement.explain import alternatives, flow_costs
 from skyinfra.placement.problem import flow_cost

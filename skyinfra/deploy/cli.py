@@ -182,7 +182,7 @@ def open_session(
     """Check everything that can be checked (the CLI, backend, passphrase, spec, `--stack`),
     then compile: a setup error leaves nothing written."""
     from skyinfra import api
-    from skyinfra.catalog import load_catalog
+    from skyinfra.catalog.vms import load_catalog
     from skyinfra.deploy.automation import require_pulumi_cli
 
     require_pulumi_cli()

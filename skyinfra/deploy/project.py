@@ -40,7 +40,7 @@ from skyinfra.errors import SkyinfraError
 
 if TYPE_CHECKING:  # planning loads pydantic and numpy: on use, not for `skyinfra --help`
     from skyinfra import api
-    from skyinfra.catalog import Catalog
+    from skyinfra.catalog.vms import Catalog
 
 PROJECT_DIR = "project"
 STATE_DIR = ".pulumi-state"

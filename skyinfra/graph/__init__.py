@@ -18,7 +18,7 @@ from skyinfra.graph.output import FORMATS, output_format, render, write_atomical
 from skyinfra.suggest import did_you_mean
 
 if TYPE_CHECKING:
-    from skyinfra.catalog import Catalog
+    from skyinfra.catalog.vms import Catalog
     from skyinfra.graph.build import build_graph
 
 __all__ = [

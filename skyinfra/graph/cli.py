@@ -37,7 +37,7 @@ def _known_suffix(ctx: click.Context, param: click.Parameter, value: Path) -> Pa
 @reports_errors
 def graph(spec: Path, out: Path, catalog_dir: Path | None) -> None:
     """Draw SPEC's plan: clouds, sites, networks, resources, links, flows, replicas, costs."""
-    from skyinfra.catalog import load_catalog
+    from skyinfra.catalog.vms import load_catalog
 
     drawn = graph_spec(spec, out, load_catalog(catalog_dir))
     click.echo(f"wrote {out}: {len(drawn.nodes)} nodes, {len(drawn.edges)} edges ({drawn.title})")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from skyinfra.api import plan_spec
-from skyinfra.catalog import Catalog
+from skyinfra.catalog.vms import Catalog
 from skyinfra.guardrails.rules import RULES, Finding, Resource, check_resources, intent_of
 from skyinfra.preview import Registered, StackPreview, final_phase, preview_topology
 from skyinfra.topology import Topology

@@ -34,7 +34,7 @@ def check(spec: Path, catalog_dir: Path | None, as_json: bool) -> None:
 
     Exit codes: 0 no violation, 1 violations found, 2 bad input.
     """
-    from skyinfra.catalog import load_catalog
+    from skyinfra.catalog.vms import load_catalog
     from skyinfra.guardrails.check import check_project
 
     report = check_project(spec, load_catalog(catalog_dir))

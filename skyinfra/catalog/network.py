@@ -1,0 +1,282 @@
+"""Network prices (`data/network.json`): storage, egress, and what VPN links and gateways cost.
+
+Hand-made package data, every number with its source and confidence, read on first use.
+Per-cloud differences (tiers, rates, what a VPN link is made of) are data keyed by cloud name:
+`Egress` and `Links` interpret them without knowing any provider.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from skyinfra.catalog.geo import Geo
+from skyinfra.catalog.source import Source, lookup_cloud, read_json
+from skyinfra.errors import CatalogError
+from skyinfra.topology import Site
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """Up to `up_to_gb` (inclusive): `per_gb` for this slice, or for the whole volume."""
+
+    up_to_gb: float
+    per_gb: float
+    whole_volume: bool = False
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """Volume pricing in one shape for every cloud's encoding.
+
+    A graduated bracket charges the slice of the volume inside it; a whole-volume bracket,
+    when the volume ends in it, prices all of it at its rate (SkyPilot's GCP tiers, and its
+    "above 150 TB" rule for AWS and Azure). Graduated brackets never follow whole-volume ones.
+    """
+
+    brackets: tuple[Bracket, ...]
+
+    def cost(self, gb: float) -> float:
+        """USD for `gb` (>= 0)."""
+        below = charged = 0.0
+        for bracket in self.brackets:
+            if gb <= bracket.up_to_gb:
+                if bracket.whole_volume:
+                    return gb * bracket.per_gb
+                return charged + (gb - below) * bracket.per_gb
+            charged += (bracket.up_to_gb - below) * bracket.per_gb
+            below = bracket.up_to_gb
+        raise AssertionError("the last bracket is unbounded (checked on load)")
+
+    @classmethod
+    def parse(cls, data: Any, where: str) -> Tiers:
+        """From `[{"up_to_gb": 1024 | null, "per_gb": 0.12, "whole_volume": true}, ...]`."""
+        brackets = tuple(
+            Bracket(
+                math.inf if b["up_to_gb"] is None else float(b["up_to_gb"]),
+                float(b["per_gb"]),
+                bool(b.get("whole_volume", False)),
+            )
+            for b in data
+        )
+        limits = [b.up_to_gb for b in brackets]
+        wholes = [b.whole_volume for b in brackets]
+        if not brackets or limits[-1] != math.inf or limits != sorted(set(limits)):
+            raise ValueError(f"{where}: brackets must rise strictly and end with up_to_gb null")
+        if wholes != sorted(wholes):
+            raise ValueError(f"{where}: a graduated bracket follows a whole-volume one")
+        return cls(brackets)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A per-GB rate for a source region: its own, else its area's, else the cloud default."""
+
+    default: float
+    by_area: Mapping[str, float]
+    by_region: Mapping[str, float]
+
+    def of(self, region: str, area: str | None) -> float:
+        if region in self.by_region:
+            return self.by_region[region]
+        return self.by_area.get(area or "", self.default)
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Rates:
+        floats = {
+            k: {r: float(v) for r, v in data.get(k, {}).items()} for k in ("by_area", "by_region")
+        }
+        return cls(float(data["default"]), floats["by_area"], floats["by_region"])
+
+
+@dataclass(frozen=True)
+class VpnItem:
+    """Something a VPN link or gateway is billed for (a connection, a tunnel, a gateway)."""
+
+    unit: str
+    per_hour: float
+
+
+@dataclass(frozen=True)
+class CloudPrices:
+    """One cloud's section of network.json."""
+
+    storage: Tiers
+    internet: Tiers
+    internet_reference: float  # the per-GB rate `internet` tiers were written for
+    internet_rates: Rates
+    inter_region_rates: Rates
+    vpn: Mapping[str, VpnItem]
+    gateway: Mapping[str, int]  # item -> count, for one site's VPN gateway
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], where: str) -> CloudPrices:
+        internet, vpn = data["internet"], data["vpn"]
+        return cls(
+            storage=Tiers.parse(data["storage"]["tiers"], f"{where}.storage"),
+            internet=Tiers.parse(internet["tiers"], f"{where}.internet"),
+            internet_reference=float(internet["reference_per_gb"]),
+            internet_rates=Rates.parse(internet["rates"]),
+            inter_region_rates=Rates.parse(data["inter_region"]["rates"]),
+            vpn={k: VpnItem(v["unit"], float(v["per_hour"])) for k, v in vpn["prices"].items()},
+            gateway={k: int(n) for k, n in vpn["gateway"].items()},
+        )
+
+
+@dataclass(frozen=True)
+class LinkKind:
+    """What one link between two sites is made of: items per cloud, and tunnels in all."""
+
+    kind: str
+    tunnels: int
+    uses: Mapping[str, Mapping[str, int]]  # cloud -> VPN item -> count
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> LinkKind:
+        uses = {c: {k: int(n) for k, n in items.items()} for c, items in data["uses"].items()}
+        return cls(str(data["kind"]), int(data["tunnels"]), uses)
+
+
+@dataclass(frozen=True)
+class NetworkPrices:
+    """network.json, parsed and checked once (a typo in the data fails on load, not mid-plan)."""
+
+    label: str
+    snapshot: str
+    units: Mapping[str, str]
+    sources: Mapping[str, str]
+    hours_per_month: float
+    clouds: Mapping[str, CloudPrices]
+    same_cloud: LinkKind
+    between: Mapping[frozenset[str], LinkKind]
+
+    @classmethod
+    def read(cls, source: Source) -> NetworkPrices:
+        data = read_json(source)
+        try:
+            prices = cls(
+                label=source.label,
+                snapshot=str(data["snapshot"]),
+                units=dict(data["units"]),
+                sources=dict(data["sources"]),
+                hours_per_month=float(data["hours_per_month"]),
+                clouds={c: CloudPrices.parse(d, f"clouds.{c}") for c, d in data["clouds"].items()},
+                same_cloud=LinkKind.parse(data["links"]["same_cloud"]),
+                between={
+                    frozenset(d["clouds"]): LinkKind.parse(d)
+                    for d in data["links"]["between_clouds"]
+                },
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise CatalogError(f"{source.label}: malformed network prices ({err!r})") from None
+        prices._check_items()
+        return prices
+
+    def cloud(self, name: str) -> CloudPrices:
+        """`name`'s prices; a `SpecError` for an unknown cloud or one without prices."""
+        lookup_cloud(name)
+        if name not in self.clouds:
+            raise CatalogError(f"no network prices for {name} in {self.label}")
+        return self.clouds[name]
+
+    def link_kind(self, a: str, b: str) -> LinkKind:
+        """How clouds `a` and `b` are linked (the same cloud: native peering)."""
+        if a == b:
+            return self.same_cloud
+        kind = self.between.get(frozenset((a, b)))
+        if kind is None:
+            raise CatalogError(f"no {a} <-> {b} link prices in {self.label}")
+        return kind
+
+    def hourly(self, uses: Mapping[str, Mapping[str, int]]) -> float:
+        """USD per hour of `uses` (cloud -> item -> count)."""
+        return sum(
+            count * self.cloud(c).vpn[item].per_hour
+            for c, items in uses.items()
+            for item, count in items.items()
+        )
+
+    def _check_items(self) -> None:
+        """Every link and gateway names VPN items its cloud prices."""
+        uses = [kind.uses for kind in (self.same_cloud, *self.between.values())]
+        uses += [{cloud: prices.gateway} for cloud, prices in self.clouds.items()]
+        for use in uses:
+            for cloud, items in use.items():
+                priced = self.clouds[cloud].vpn if cloud in self.clouds else {}
+                missing = sorted(set(items) - set(priced))
+                if missing:
+                    raise CatalogError(f"{self.label}: {cloud} VPN items {missing} have no price")
+
+
+class Egress:
+    """Monthly USD to move a flow's volume out of a site (`placement.problem.EgressModel`).
+
+    `internet` scales the cloud's volume tiers by the source region's base rate over the rate
+    the tiers were written for, and never goes below `inter_region`: the optimiser's exact
+    linearisation needs internet >= inter-region >= 0 for every volume, which raw tiers would
+    break at the edges (AWS's free first GB; whole-volume discounts above 150 TB).
+    """
+
+    def __init__(self, prices: NetworkPrices, geo: Geo) -> None:
+        self._prices = prices
+        self._geo = geo
+        self._rates: dict[Site, tuple[float, float]] = {}
+
+    def inter_region(self, src: Site, gb: float) -> float:
+        """`gb` from `src` to another region of its cloud, at the source's intra-area rate."""
+        return self.rates(src)[0] * gb
+
+    def internet(self, src: Site, gb: float) -> float:
+        """`gb` from `src` to another cloud or the internet, tiered by volume."""
+        cloud = self._prices.cloud(src.cloud)
+        scale = self.rates(src)[1] / cloud.internet_reference
+        return max(cloud.internet.cost(gb) * scale, self.inter_region(src, gb))
+
+    def rates(self, src: Site) -> tuple[float, float]:
+        """(inter-region, internet first-tier) USD per GB from `src` (cached: the optimiser
+        prices every flow at every candidate site)."""
+        if src not in self._rates:
+            cloud = self._prices.cloud(src.cloud)
+            area = self._geo.area(src.cloud, src.region)
+            self._rates[src] = (
+                cloud.inter_region_rates.of(src.region, area),
+                cloud.internet_rates.of(src.region, area),
+            )
+        return self._rates[src]
+
+
+class Links:
+    """Monthly USD of VPN links and gateways (`placement.problem.LinkModel`), plus display."""
+
+    def __init__(self, prices: NetworkPrices) -> None:
+        self._prices = prices
+
+    def link(self, a: Site, b: Site) -> float:
+        """The tunnels / connections of one link (symmetric; 0 for native peering)."""
+        return self._monthly(self._prices.link_kind(a.cloud, b.cloud).uses)
+
+    def gateway(self, site: Site) -> float:
+        """The site's VPN gateway, shared by all its cross-cloud links."""
+        return self._monthly({site.cloud: self._prices.cloud(site.cloud).gateway})
+
+    def tunnels(self, a: Site, b: Site) -> int:
+        return self._prices.link_kind(a.cloud, b.cloud).tunnels
+
+    def kind(self, a: Site, b: Site) -> str:
+        """`"HA VPN"`: what the catalog calls a link between these sites' clouds."""
+        return self._prices.link_kind(a.cloud, b.cloud).kind
+
+    def describe(self, a: Site, b: Site) -> str:
+        """`"HA VPN (2 aws Site-to-Site VPN connections, 4 gcp HA VPN tunnels)"`."""
+        kind = self._prices.link_kind(a.cloud, b.cloud)
+        parts = [
+            f"{n} {cloud} {self._prices.cloud(cloud).vpn[item].unit}{'s' if n != 1 else ''}"
+            for cloud in sorted(kind.uses)
+            for item, n in kind.uses[cloud].items()
+        ]
+        return f"{kind.kind} ({', '.join(parts)})" if parts else kind.kind
+
+    def _monthly(self, uses: Mapping[str, Mapping[str, int]]) -> float:
+        return self._prices.hourly(uses) * self._prices.hours_per_month
