@@ -2,7 +2,7 @@
 
 The intercloud layer: candidates per resource under its policies (`candidates.py`), one
 exact optimisation over all of them that counts compute, storage, egress of every flow and
-the fixed cost of the peering links the placement implies (`optimizer.py`), and sticky
+the fixed cost of the peering links the placement implies (`solver/`), and sticky
 decisions: what the lock file recorded stays where it is unless the user asks to re-plan,
 and stateful resources (buckets) never move without being named.
 """
@@ -343,7 +343,7 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
 
 
 def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
-    from skyinfra.placement.optimizer import Infeasible, solve
+    from skyinfra.placement.solver import Infeasible, solve
 
     if all(len(opts) == 1 for opts in problem.options.values()):
         return (

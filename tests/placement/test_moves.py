@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skyinfra.placement.optimizer import Infeasible, _Moves, _reduce
 from skyinfra.placement.problem import PlacementProblem, evaluate, feasible
+from skyinfra.placement.solver.moves import _Moves
+from skyinfra.placement.solver.presolve import Infeasible, _reduce
 from tests.placement.test_optimality import problems
 
 

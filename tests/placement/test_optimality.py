@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from skyinfra.catalog import Catalog
 from skyinfra.loader import parse_spec
 from skyinfra.placement import problem_of
-from skyinfra.placement.optimizer import Infeasible, brute_force, greedy, solve, solve_with_stats
 from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible
+from skyinfra.placement.solver import Infeasible, brute_force, greedy, solve, solve_with_stats
 from skyinfra.topology import Site
 
 SITES = [
@@ -168,24 +168,24 @@ def test_a_solve_that_misreports_after_a_start_is_redone(
     # HiGHS 1.16 was seen reporting, after a start with presolve on, an objective that was
     # not its returned solution's: the round is redone with the start and presolve off, and
     # cold (no start) if that misreports too.
-    from skyinfra.placement import optimizer
+    from skyinfra.placement.solver import highs
 
     problem = problem_of(parse_spec(SPEC_OF_SIX), Catalog.bundled())
     expected = solve(problem).total
     checks: list[str] = []
     cold: list[bool] = []
-    real_cold = optimizer._Model._solve_cold
+    real_cold = highs._Program._solve_cold
 
-    def misreports(self: optimizer._Model) -> bool:
+    def misreports(self: highs._Program) -> bool:
         checks.append(self.h.getOptionValue("presolve")[1])
         return len(checks) > honest_after
 
-    def solve_cold(self: optimizer._Model, deadline: float | None) -> None:
+    def solve_cold(self: highs._Program, deadline: float | None) -> None:
         cold.append(True)
         real_cold(self, deadline)
 
-    monkeypatch.setattr(optimizer._Model, "_reports_its_solution", misreports)
-    monkeypatch.setattr(optimizer._Model, "_solve_cold", solve_cold)
+    monkeypatch.setattr(highs._Program, "_reports_its_solution", misreports)
+    monkeypatch.setattr(highs._Program, "_solve_cold", solve_cold)
     assert solve(problem).total == pytest.approx(expected, rel=1e-9)
     assert checks[:2] == ["choose", "off"]  # the started round, then again without presolve
     assert bool(cold) == (honest_after == 2)

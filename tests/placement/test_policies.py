@@ -11,8 +11,8 @@ from skyinfra.catalog import load_catalog
 from skyinfra.errors import SpecError
 from skyinfra.loader import load_spec, parse_spec
 from skyinfra.placement import place
-from skyinfra.placement.optimizer import brute_force
 from skyinfra.placement.problem import evaluate
+from skyinfra.placement.solver import brute_force
 
 CATALOG = load_catalog(None)
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -1,0 +1,349 @@
+"""Presolve: the problem over groups of colocated resources, with dominated options pruned.
+
+Everything here is exact: the reduced problem has the same optimum as the original.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from skyinfra.placement.problem import LinkModel, Option, PlacementProblem
+from skyinfra.topology import Site
+
+PRUNE_ROUNDS = 4  # each round prunes against the previous round's (smaller) option sets
+
+
+_Cut = tuple[int, int, Site, Site]  # linked groups i < j on sites s (of i) and t (of j)
+_SetCut = tuple[int, int, Site, str]  # linked group g on site s, its partner h in cloud k
+
+
+class Infeasible(Exception):
+    """The colocate / avoid constraints cannot all be met with the options offered."""
+
+
+# --- reduction: groups of colocated resources, summed flows --------------------------------
+
+
+@dataclass
+class _Group:
+    """Colocated resources: they run on one site, so they are one decision."""
+
+    members: tuple[str, ...]
+    costs: dict[Site, float]  # site -> the members' summed cost there; pruning shrinks it
+
+
+@dataclass
+class _Edge:
+    """All flows from group `a` to group `b`, egress prices summed per source site."""
+
+    a: int
+    b: int
+    inter: dict[Site, float]  # to another region of the same cloud
+    net: dict[Site, float]  # to another cloud
+
+    def price(self, src: Site, dst: Site) -> float:
+        if src == dst:
+            return 0.0
+        return self.inter[src] if src.cloud == dst.cloud else self.net[src]
+
+
+class _Prices:
+    """Link and gateway prices, cached: pruning and the model ask for the same ones often."""
+
+    def __init__(self, links: LinkModel) -> None:
+        self._model = links
+        self._links: dict[tuple[Site, Site], float] = {}
+        self._gateways: dict[Site, float] = {}
+
+    def link(self, a: Site, b: Site) -> float:
+        key = _key(a, b)
+        if key not in self._links:
+            self._links[key] = _non_negative(self._model.link(*key), f"link {a}-{b}")
+        return self._links[key]
+
+    def gateway(self, site: Site) -> float:
+        if site not in self._gateways:
+            self._gateways[site] = _non_negative(self._model.gateway(site), f"gateway {site}")
+        return self._gateways[site]
+
+    def free(self, a: Site, b: Site) -> bool:
+        """A link that costs nothing and implies no gateway needs no cut."""
+        return a.cloud == b.cloud and self.link(a, b) == 0
+
+
+def _non_negative(price: float, what: str) -> float:
+    # A negative fixed price would make "pay for a link you do not use" profitable: the lazy
+    # cuts only bound links from below, so the model would no longer be exact.
+    if price < 0:
+        raise ValueError(f"{what} has a negative price ({price})")
+    return price
+
+
+@dataclass
+class _Reduced:
+    """The problem over groups: what the model and the pruning work on."""
+
+    problem: PlacementProblem
+    groups: list[_Group]
+    group_of: dict[str, int]
+    edges: list[_Edge]
+    linked: set[tuple[int, int]]  # (i, j), i < j: groups joined by a linked flow
+    avoid: set[tuple[int, int]]  # (i, j), i < j
+    prices: _Prices
+
+    def choice(self, sites: list[Site]) -> dict[str, Option]:
+        return _choice_of(self.problem, self.groups, sites)
+
+
+def _choice_of(
+    problem: PlacementProblem, groups: list[_Group], sites: list[Site]
+) -> dict[str, Option]:
+    by_site = {n: {o.site: o for o in opts} for n, opts in problem.options.items()}
+    return {m: by_site[m][site] for g, site in zip(groups, sites, strict=True) for m in g.members}
+
+
+def _merge(problem: PlacementProblem) -> tuple[list[_Group], dict[str, int]]:
+    """Union colocated resources; a group's options are the sites all its members offer."""
+    _check_names(problem)
+    parent = {n: n for n in problem.options}
+
+    def root(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for a, b in problem.colocate:
+        parent[root(a)] = root(b)
+    members: dict[str, list[str]] = defaultdict(list)
+    for n in sorted(problem.options):
+        members[root(n)].append(n)
+    groups = [_group(problem, tuple(ms)) for ms in members.values()]
+    group_of = {m: g for g, group in enumerate(groups) for m in group.members}
+    return groups, group_of
+
+
+def _group(problem: PlacementProblem, members: tuple[str, ...]) -> _Group:
+    per_member = [{o.site: o.cost for o in problem.options[m]} for m in members]
+    common = set.intersection(*(set(costs) for costs in per_member))
+    if not common:
+        what = (
+            "has no options" if len(members) == 1 else "must share a site but have none in common"
+        )
+        raise Infeasible(f"{', '.join(map(repr, members))} {what}")
+    return _Group(members, {s: sum(c[s] for c in per_member) for s in sorted(common)})
+
+
+def _check_names(problem: PlacementProblem) -> None:
+    named = [n for f in problem.flows for n in (f.source, f.target)]
+    named += [n for pair in (*problem.colocate, *problem.avoid) for n in pair]
+    unknown = sorted(set(named) - set(problem.options))
+    if unknown:
+        raise ValueError(f"flows or constraints name unknown resources: {', '.join(unknown)}")
+    for name, opts in problem.options.items():
+        if len({o.site for o in opts}) != len(opts):
+            raise ValueError(f"{name!r} has two options on one site")
+
+
+def _reduce(problem: PlacementProblem) -> _Reduced:
+    groups, group_of = _merge(problem)
+    avoid = set()
+    for a, b in problem.avoid:
+        i, j = group_of[a], group_of[b]
+        _check_avoid(groups, i, j, a, b)
+        avoid.add(_pair(i, j))
+    edges: dict[tuple[int, int], _Edge] = {}
+    linked: set[tuple[int, int]] = set()
+    for f in problem.flows:
+        src, dst = group_of[f.source], group_of[f.target]
+        if src == dst:
+            continue  # one site: no egress, no link
+        if (src, dst) not in edges:
+            zero = dict.fromkeys(groups[src].costs, 0.0)
+            edges[(src, dst)] = _Edge(src, dst, zero, dict(zero))
+        edge = edges[(src, dst)]
+        for s in groups[src].costs:
+            edge.inter[s] += problem.egress.inter_region(s, f.gb)
+            edge.net[s] += problem.egress.internet(s, f.gb)
+        if f.linked:
+            linked.add(_pair(src, dst))
+    prices = _Prices(problem.links)
+    return _Reduced(problem, groups, group_of, list(edges.values()), linked, avoid, prices)
+
+
+def _check_avoid(groups: list[_Group], i: int, j: int, a: str, b: str) -> None:
+    if i == j:
+        raise Infeasible(f"{a!r} must avoid {b!r}'s cloud but must share its site")
+    clouds = {s.cloud for s in groups[i].costs} | {s.cloud for s in groups[j].costs}
+    if len(clouds) == 1:
+        raise Infeasible(f"{a!r} must avoid {b!r}'s cloud but both can only run on {clouds.pop()}")
+
+
+def _pair(i: int, j: int) -> tuple[int, int]:
+    return (i, j) if i < j else (j, i)
+
+
+def _key(s: Site, t: Site) -> tuple[Site, Site]:
+    return (s, t) if s < t else (t, s)
+
+
+# --- pruning: drop options another option of the same group dominates ---------------------
+#
+# Moving group A from site s to t, another site of the same cloud, changes only A's cost,
+# the egress of A's flows and the links of A's linked flows (links can only be added at t:
+# those at s may vanish, which, with non-negative prices, never costs). With the partner on
+# u, a flow A->B changes by inter(t) if u = s, -inter(s) if u = t, inter(t) - inter(s)
+# elsewhere in the cloud, net(t) - net(s) in another cloud; a flow B->A by inter(s) if u = s,
+# -inter(t) if u = t, 0 elsewhere (prices by the source's site). A linked partner on v may
+# need the new link (t, v), plus v's gateway across clouds, and t may need its gateway. If
+#     cost(t) - cost(s) + (the most all of that adds, over the partners' options) <= 0,
+# moving A from s to t never costs more wherever the others are, so some optimum avoids s.
+# t is the cheapest site of s's cloud (its anchor), never dropped itself, so every move
+# ends at a kept site, and a move within a cloud keeps every avoid rule. A round bounds
+# against the option sets it started with (supersets of where the partners end up).
+# Arrays over (group or edge) x site keep a round to a few numpy passes.
+
+
+@dataclass
+class _Dense:
+    """The reduced problem as arrays over the sites any group may use."""
+
+    sites: list[Site]
+    cloud: np.ndarray  # site -> cloud number
+    cost: np.ndarray  # group x site, inf where not an option
+    inter: np.ndarray  # edge x source site (0 where not an option)
+    net: np.ndarray
+    a: np.ndarray  # edge -> source group
+    b: np.ndarray  # edge -> target group
+    link: np.ndarray  # site x site: link price, plus the far site's gateway across clouds
+    gateway: np.ndarray  # site -> gateway price
+
+    @classmethod
+    def of(cls, red: _Reduced) -> _Dense:
+        sites = sorted({s for g in red.groups for s in g.costs})
+        index = {s: i for i, s in enumerate(sites)}
+        names = sorted({s.cloud for s in sites})
+        cloud = np.array([names.index(s.cloud) for s in sites], dtype=np.int64)
+        cost = np.full((len(red.groups), len(sites)), np.inf)
+        for g, group in enumerate(red.groups):
+            cost[g, [index[s] for s in group.costs]] = list(group.costs.values())
+        inter = np.zeros((len(red.edges), len(sites)))
+        net = np.zeros_like(inter)
+        for e, edge in enumerate(red.edges):
+            cols = [index[s] for s in edge.inter]
+            inter[e, cols] = list(edge.inter.values())
+            net[e, cols] = list(edge.net.values())
+        gateway = np.zeros(len(sites))
+        link = np.zeros((len(sites), len(sites)))
+        if red.linked:
+            gateway = np.array([red.prices.gateway(s) for s in sites])
+            for i, j in itertools.combinations(range(len(sites)), 2):
+                link[i, j] = link[j, i] = red.prices.link(sites[i], sites[j])
+            link += np.where(cloud[:, None] != cloud[None, :], gateway[None, :], 0.0)
+        a = np.array([e.a for e in red.edges], dtype=np.int64)
+        b = np.array([e.b for e in red.edges], dtype=np.int64)
+        return cls(sites, cloud, cost, inter, net, a, b, link, gateway)
+
+
+def _prune(red: _Reduced) -> None:
+    """Drop dominated options until a round drops nothing (or `PRUNE_ROUNDS`)."""
+    _prune_isolated(red)
+    dense = _Dense.of(red)
+    partners: list[list[int]] = [[] for _ in red.groups]
+    for i, j in sorted(red.linked):
+        partners[i].append(j)
+        partners[j].append(i)
+    for _ in range(PRUNE_ROUNDS):
+        dropped = _dominated(dense, partners)
+        if not dropped.any():
+            break
+        dense.cost[dropped] = np.inf
+    index = {s: i for i, s in enumerate(dense.sites)}
+    for g, group in enumerate(red.groups):
+        kept = np.isfinite(dense.cost[g])
+        group.costs = {s: c for s, c in group.costs.items() if kept[index[s]]}
+
+
+def _cheapest(costs: dict[Site, float]) -> Site:
+    return min(costs, key=lambda s: (costs[s], s))
+
+
+def _prune_isolated(red: _Reduced) -> None:
+    """A group no flow, link or avoid rule touches costs the same wherever the others are:
+    only its cheapest option matters (ties: the first site)."""
+    touched = {g for e in red.edges for g in (e.a, e.b)}
+    touched |= {g for pair in (*red.linked, *red.avoid) for g in pair}
+    for g, group in enumerate(red.groups):
+        if g not in touched:
+            best = _cheapest(group.costs)
+            group.costs = {best: group.costs[best]}
+
+
+def _dominated(d: _Dense, partners: list[list[int]]) -> np.ndarray:
+    """group x site: the options this round drops."""
+    offered = np.isfinite(d.cost)
+    n_groups, n_sites = d.cost.shape
+    n_clouds = int(d.cloud.max()) + 1
+    per_cloud = np.stack([offered[:, d.cloud == k].sum(axis=1) for k in range(n_clouds)], 1)
+    anchor = np.zeros((n_groups, n_clouds), dtype=np.int64)  # cheapest site per cloud
+    for k in range(n_clouds):
+        in_k = np.flatnonzero(d.cloud == k)
+        anchor[:, k] = in_k[np.argmin(d.cost[:, in_k], axis=1)]  # ties: the first site
+    t = anchor[:, d.cloud]  # group x site: the anchor of the site's cloud
+    grow = _link_growth(d, offered, anchor, partners)
+    if len(d.a):
+        np.add.at(grow, d.a, _out_growth(d, offered, per_cloud, t[d.a]))
+        np.add.at(grow, d.b, _in_growth(d, offered, per_cloud, t[d.b]))
+    rows = np.arange(n_groups)[:, None]
+    moved = t != np.arange(n_sites)[None, :]
+    with np.errstate(invalid="ignore"):
+        gain = d.cost - d.cost[rows, t] - grow
+    return offered & moved & (gain >= 0)
+
+
+def _out_growth(d: _Dense, offered: np.ndarray, per_cloud: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """edge x s: the most moving the source from s to t adds to the edge's egress."""
+    rows = np.arange(len(d.a))[:, None]
+    at_s, at_t = offered[d.b], offered[d.b][rows, t]
+    moved = t != np.arange(t.shape[1])[None, :]
+    same = per_cloud[d.b][:, d.cloud] - at_s - (at_t & moved)
+    other = per_cloud[d.b].sum(axis=1)[:, None] - per_cloud[d.b][:, d.cloud]
+    inter_t, net_t = d.inter[rows, t], d.net[rows, t]
+    out = np.full(t.shape, -np.inf)
+    out = np.where(at_s, np.maximum(out, inter_t), out)
+    out = np.where(at_t, np.maximum(out, -d.inter), out)
+    out = np.where(same > 0, np.maximum(out, inter_t - d.inter), out)
+    out = np.where(other > 0, np.maximum(out, net_t - d.net), out)
+    return np.where(moved, out, 0.0)
+
+
+def _in_growth(d: _Dense, offered: np.ndarray, per_cloud: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """edge x s: the most moving the target from s to t adds to the edge's egress."""
+    rows = np.arange(len(d.a))[:, None]
+    at_s, at_t = offered[d.a], offered[d.a][rows, t]
+    moved = t != np.arange(t.shape[1])[None, :]
+    elsewhere = per_cloud[d.a].sum(axis=1)[:, None] - at_s - (at_t & moved)
+    out = np.where(elsewhere > 0, 0.0, -np.inf)
+    out = np.where(at_s, np.maximum(out, d.inter), out)
+    out = np.where(at_t, np.maximum(out, -d.inter[rows, t]), out)
+    return np.where(moved, out, 0.0)
+
+
+def _link_growth(
+    d: _Dense, offered: np.ndarray, anchor: np.ndarray, partners: list[list[int]]
+) -> np.ndarray:
+    """group x site: the most moving to the anchor of the site's cloud adds in links."""
+    grow = np.zeros(d.cost.shape)
+    for g, mine in enumerate(partners):
+        if not mine:
+            continue
+        for k, t in enumerate(anchor[g]):
+            total = sum(float(d.link[t, offered[p]].max()) for p in mine)
+            if any((d.cloud[offered[p]] != k).any() for p in mine):
+                total += d.gateway[t]
+            grow[g, d.cloud == k] = total
+    return grow
