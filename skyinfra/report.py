@@ -42,8 +42,6 @@ from skyinfra.topology import Site
 if TYPE_CHECKING:
     from skyinfra.api import Plan
 
-HOURS_PER_MONTH = 730
-
 
 def plan_report(plan: Plan) -> dict[str, Any]:
     placement, solution = plan.placement, plan.placement.solution
