@@ -21,6 +21,7 @@ from skyinfra.clouds import get_cloud
 from skyinfra.clouds.base import ReplicationContext
 from skyinfra.peering.replica import Replication
 from skyinfra.references import output, stack_reference
+from skyinfra.topology import component_name
 
 REPLICATION_TOKEN = "skyinfra:peering:Replication"
 
@@ -29,7 +30,7 @@ class ReplicationComponent(pulumi.ComponentResource):
     """One replication; `outputs` is what its lowering returned."""
 
     def __init__(self, project: str, replication: Replication, source: Any, replica: Any) -> None:
-        name = f"{project}-{replication.name}"
+        name = component_name(project, replication.name)
         super().__init__(REPLICATION_TOKEN, name, None, None)
         ctx = ReplicationContext(self, name, project, replication, source, replica)
         self.outputs = _lower(ctx)
