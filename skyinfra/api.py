@@ -22,6 +22,7 @@ from skyinfra.build import (
 )
 from skyinfra.catalog.vms import Catalog, load_catalog
 from skyinfra.errors import LockError, Problem, SpecError, located
+from skyinfra.files import write_file
 from skyinfra.loader import load_spec, parse_spec, read_spec_text, source_of
 from skyinfra.peering.model import NetworkRecord
 from skyinfra.placement import REPLAN_ALL, Placement, place
@@ -152,15 +153,11 @@ def forget_retired(spec_path: str | Path, done: Iterable[RetiredStack]) -> Path 
     gone = {(r.project, r.stack) for r in done}
     kept = [r for r in history.retired if (r.project, r.stack) not in gone]
     lock = dump_lock(history.placement, history.record, history.project, history.stacks, kept)
-    from skyinfra.render import write_file
-
     return write_file(path, lock)
 
 
 def save_lock(spec_path: str | Path, plan: Plan) -> Path:
     """Record the plan's decisions next to the spec (rewritten only when they changed)."""
-    from skyinfra.render import write_file
-
     return write_file(lock_path(spec_path), plan.lock_text)
 
 

@@ -18,13 +18,12 @@ from rich.table import Table
 from skyinfra.cliutil import catalog_option, json_option, make_console, reports_errors
 from skyinfra.errors import SpecError
 from skyinfra.suggest import did_you_mean
+from skyinfra.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from skyinfra.catalog.model import Offer
     from skyinfra.catalog.vms import Catalog
     from skyinfra.spec import Accelerator, Quantity, Resources
-
-HOURS_PER_MONTH = 730
 
 
 def _accelerator(text: str) -> Accelerator:

@@ -12,7 +12,7 @@ import pulumi
 
 from skyinfra.clouds import Cloud, Context
 from skyinfra.peering.model import VpnGateway
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan, component_name
 
 NETWORK_TOKEN = "skyinfra:network:Network"
 BUCKET_TOKEN = "skyinfra:storage:Bucket"
@@ -36,7 +36,7 @@ class _Neutral(pulumi.ComponentResource):
         network: Any = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        name = f"{stack.project}-{self.suffix(plan)}"
+        name = component_name(stack.project, self.suffix(plan))
         super().__init__(self.token, name, None, opts)
         self.outputs = cloud.lower(plan, Context(self, name, stack, network))
         self.register_outputs(self.outputs)

@@ -34,7 +34,7 @@ from skyinfra.peering.model import (
     VpnLink,
 )
 from skyinfra.references import output, stack_reference
-from skyinfra.topology import Site, StackPlan, Topology
+from skyinfra.topology import Site, StackPlan, Topology, component_name
 
 KEY_LENGTH = 32  # a letter, then 31 letters or digits: what AWS, GCP and Azure all accept
 BGP_KEY_LENGTH = 24  # BGP MD5 keys: ExpressRoute takes at most 25 characters
@@ -123,7 +123,7 @@ class NativePeeringComponent(pulumi.ComponentResource):
         refs: dict[Site, pulumi.StackReference],
         providers: dict[Site, pulumi.ProviderResource],
     ) -> None:
-        name = f"{topology.project}-{link.name}"
+        name = component_name(topology.project, link.name)
         super().__init__(NATIVE_PEERING_TOKEN, name, None, None)
         sides = tuple(
             PeeringSide(
@@ -150,7 +150,7 @@ class VpnLinkComponent(pulumi.ComponentResource):
         refs: dict[Site, pulumi.StackReference],
         providers: list[pulumi.ProviderResource],
     ) -> None:
-        name = f"{topology.project}-{link.name}"
+        name = component_name(topology.project, link.name)
         super().__init__(VPN_LINK_TOKEN, name, None, pulumi.ResourceOptions(providers=providers))
         keys = tuple(_key(self, t) for t in link.tunnels)
         gateways = {s: output(refs[s], "gateways", link.network) for s in (link.a, link.b)}
@@ -199,7 +199,7 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
         refs: dict[Site, pulumi.StackReference],
         providers: list[pulumi.ProviderResource],
     ) -> None:
-        name = f"{topology.project}-{link.name}"
+        name = component_name(topology.project, link.name)
         opts = pulumi.ResourceOptions(providers=providers)
         super().__init__(INTERCONNECT_LINK_TOKEN, name, None, opts)
         config, ready = interconnect_config(link), interconnect_ready(link)

@@ -20,6 +20,8 @@ import pulumi
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.base import ReplicationContext
 from skyinfra.peering.replica import Replication
+from skyinfra.references import output, stack_reference
+from skyinfra.topology import component_name
 
 REPLICATION_TOKEN = "skyinfra:peering:Replication"
 
@@ -28,7 +30,7 @@ class ReplicationComponent(pulumi.ComponentResource):
     """One replication; `outputs` is what its lowering returned."""
 
     def __init__(self, project: str, replication: Replication, source: Any, replica: Any) -> None:
-        name = f"{project}-{replication.name}"
+        name = component_name(project, replication.name)
         super().__init__(REPLICATION_TOKEN, name, None, None)
         ctx = ReplicationContext(self, name, project, replication, source, replica)
         self.outputs = _lower(ctx)
@@ -45,18 +47,17 @@ def _lower(ctx: ReplicationContext) -> dict[str, Any]:
     return dict(mover.MOVERS[replication.credential](ctx, credential))
 
 
-def bucket_outputs(project: str, stack: str, bucket: str) -> Any:
-    """`buckets.<bucket>` of cloud stack `stack` of this project, read by StackReference."""
-    # The mock engine has no organization; self-managed backends call theirs "organization".
-    org = pulumi.get_organization() or "organization"
-    ref = pulumi.StackReference(f"{org}/{project}/{stack}")
-    return ref.get_output("buckets")[bucket]
+def bucket_outputs(stack: str, bucket: str) -> pulumi.Output[Any]:
+    """`buckets.<bucket>` of cloud stack `stack` of this project, read by StackReference
+    (`references`: the one place that names sibling stacks, honouring `skyinfra:organization`
+    as a peering stack does)."""
+    return output(stack_reference(stack), "buckets", bucket)
 
 
 def lower_replication(project: str, replication: Replication) -> dict[str, Any]:
     """Register the replication; return the stack outputs."""
-    source = bucket_outputs(project, replication.source_site.stack, replication.source)
-    replica = bucket_outputs(project, replication.target.stack, replication.replica)
+    source = bucket_outputs(replication.source_site.stack, replication.source)
+    replica = bucket_outputs(replication.target.stack, replication.replica)
     component = ReplicationComponent(project, replication, source, replica)
     return {
         "replication": {

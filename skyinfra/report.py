@@ -35,14 +35,12 @@ from typing import TYPE_CHECKING, Any
 from skyinfra.catalog.network import Links
 from skyinfra.peering.model import InterconnectLink, Link, NativePeering, VpnLink, link_name
 from skyinfra.placement.explain import alternatives, flow_costs
-from skyinfra.placement.problem import flow_cost
+from skyinfra.placement.problem import egress_cost, flow_cost
 from skyinfra.placement.retired import Move, RetiredStack
 from skyinfra.topology import Site
 
 if TYPE_CHECKING:
     from skyinfra.api import Plan
-
-HOURS_PER_MONTH = 730
 
 
 def plan_report(plan: Plan) -> dict[str, Any]:
@@ -249,15 +247,9 @@ def _replications(plan: Plan) -> list[dict[str, Any]]:
 
 
 def _egress(plan: Plan, source: Site, target: Site, gb: float) -> float:
-    """Managed movers use public endpoints: internet egress across clouds, inter-region
-    egress within one (the same model as flows, `placement/problem.py`)."""
+    """Managed movers use public endpoints: priced as a flow is (`problem.egress_cost`)."""
     assert plan.catalog is not None
-    egress = plan.catalog.egress
-    return (
-        egress.inter_region(source, gb)
-        if source.cloud == target.cloud
-        else egress.internet(source, gb)
-    )
+    return egress_cost(plan.catalog.egress, source, target, gb)
 
 
 def _replication_flows_cost(plan: Plan) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from skyinfra.render import write_file
+from skyinfra.files import write_file
 from skyinfra.schema import modeline, schema_text
 
 SCHEMA_FILE = "skyinfra.schema.json"

@@ -14,7 +14,21 @@ from skyinfra.peering.replica import Replication
 from skyinfra.site import Site
 from skyinfra.spec import Accelerator
 
-__all__ = ["BucketPlan", "ComputePlan", "NetworkPlan", "Site", "StackPlan", "Topology"]
+__all__ = [
+    "BucketPlan",
+    "ComputePlan",
+    "NetworkPlan",
+    "Site",
+    "StackPlan",
+    "Topology",
+    "component_name",
+]
+
+
+def component_name(project: str, name: str) -> str:
+    """The logical name of the component of a neutral resource, link or replication:
+    it is in the URN of every resource under it, so it must never change."""
+    return f"{project}-{name}"
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,14 @@ class ReplicationPreview:
 
     def depends_on(self, resource: Registered) -> set[str]:
         """Logical names (or stack names, for StackReferences) `resource` waits for."""
-        return {urn.rsplit("::", 1)[-1].rsplit("/", 1)[-1] for urn in resource.dependencies}
+        return {_dependency(urn) for urn in resource.dependencies}
+
+
+def _dependency(urn: str) -> str:
+    """A URN's logical name; a StackReference's (`ref-<stack>`, `references.stack_reference`)
+    as the stack it reads."""
+    name = urn.rsplit("::", 1)[-1]
+    return name.removeprefix("ref-") if "pulumi:pulumi:StackReference::" in urn else name
 
 
 @cache

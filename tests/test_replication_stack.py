@@ -60,7 +60,7 @@ def test_the_program_lowers_a_replication_stack_from_stack_references(tmp_path: 
     assert location["bucketName"] == p.source.outputs["buckets"]["src"]["name"]
     (grant,) = [r for r in monitor.recorded if r.name.endswith("-factory-writer")]
     assert grant.inputs["scope"] == p.target.outputs["buckets"]["src-replica"]["id"]
-    assert {u.rsplit("/", 1)[-1] for u in data.dependencies} >= {"gcp-us-central1"}
+    assert {u.rsplit("::", 1)[-1] for u in data.dependencies} >= {"ref-gcp-us-central1"}
 
 
 def test_preview_of_one_replication_stack(tmp_path: Path) -> None:
@@ -81,3 +81,25 @@ def test_plan_refuses_azure_to_s3_with_exit_code_2(tmp_path: Path) -> None:
     assert "sky.yaml:" in output and "buckets.src.replicate_to[0]" in output
     assert "replicating src from azure-westeurope to aws-us-east-1 is not supported" in output
     assert "DataSync agent" in output
+
+
+def test_the_stack_references_honour_the_organization_config(tmp_path: Path) -> None:
+    """`skyinfra:organization` names the cloud stacks' organization, as in a peering stack
+    (`references.qualified`); the deployment's own organization is only the default."""
+    compile_project(write(tmp_path), tmp_path / "p")
+    p = preview("gcp", "azure")
+    outputs = {p.source.name: p.source.outputs, p.target.name: p.target.outputs}
+    mocks = SkyMocks(Site("azure", "westeurope"), references=outputs)
+    monitor = _RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(
+        mocks, project="demo", stack=STACK, monitor=monitor, organization="deployer"
+    )
+    pulumi.runtime.set_all_config({"gcp:project": "demo-project", "skyinfra:organization": "acme"})
+
+    @pulumi.runtime.test
+    def program() -> None:
+        run(tmp_path / "p")
+
+    program()
+    refs = [r for r in monitor.resources.values() if "StackReference" in r.urn]
+    assert sorted(r.id for r in refs) == ["acme/demo/azure-westeurope", "acme/demo/gcp-us-central1"]

@@ -34,7 +34,7 @@ from pulumi import automation as auto
 from skyinfra.deploy.orchestrator import Operation, Outcome, StackFailure, StackRunner
 from skyinfra.deploy.project import Backend
 from skyinfra.errors import ToolError
-from skyinfra.render import write_file
+from skyinfra.files import write_file
 
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
 INSTALL_SCRIPT = "curl -fsSL https://get.pulumi.com | sh"

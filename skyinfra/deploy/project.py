@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from skyinfra.deploy.graph import StackGraph, stack_graph
 from skyinfra.errors import SkyinfraError
+from skyinfra.files import write_file
 
 if TYPE_CHECKING:  # planning loads pydantic and numpy: on use, not for `skyinfra --help`
     from skyinfra import api
@@ -175,7 +176,7 @@ def set_aside_settings(project_dir: Path, retired_dir: Path, stacks: Collection[
 
 def restore_settings(project_dir: Path, retired_dir: Path, stacks: Collection[str]) -> None:
     """A stack back in the plan gets what Pulumi had added to its set-aside settings file."""
-    from skyinfra.render import kept_stack_settings, write_file
+    from skyinfra.render import kept_stack_settings
 
     for name, path in _stack_files(retired_dir).items():
         if name not in stacks:

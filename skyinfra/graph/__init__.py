@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from skyinfra.errors import SpecError
+from skyinfra.files import write_atomically
 from skyinfra.graph.dot import to_dot
 from skyinfra.graph.mermaid import to_mermaid
 from skyinfra.graph.model import Cluster, Edge, Graph, Node
-from skyinfra.graph.output import FORMATS, output_format, render, write_atomically
+from skyinfra.graph.output import FORMATS, output_format, render
 from skyinfra.suggest import did_you_mean
 
 if TYPE_CHECKING:

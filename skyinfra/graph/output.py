@@ -6,10 +6,8 @@ subprocess with the DOT text on stdin; without it only `.dot` and `.mmd` can be 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,20 +66,3 @@ def run_dot(text: str, renderer: str) -> bytes:
             f"Graphviz's `dot -T{renderer}` failed (exit {result.returncode}): {stderr}"
         )
     return result.stdout
-
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` through a temporary sibling and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temp, 0o666 & ~mask)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from skyinfra.topology import Topology
+from skyinfra.topology import Topology, component_name
 
 __all__ = [
     "BUCKET_COMPONENT",
@@ -23,7 +23,6 @@ __all__ = [
     "Rule",
     "StackCheck",
     "as_list",
-    "component_name",
     "intent_of",
     "is_true",
     "lookup",
@@ -87,11 +86,6 @@ class Intent:
     unprotected: frozenset[tuple[str, str]] = frozenset()  # (stack, bucket component)
     networks: tuple[PlannedNetwork, ...] = ()
     members: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
-
-
-def component_name(project: str, name: str) -> str:
-    """The logical name `components._Neutral` gives a neutral resource's component."""
-    return f"{project}-{name}"
 
 
 def intent_of(topology: Topology) -> Intent:

@@ -17,7 +17,6 @@ from skyinfra.catalog.model import Offer
 from skyinfra.clouds import Cloud, get_cloud
 from skyinfra.errors import CatalogError, KeyPath, Problem, SpecError
 from skyinfra.placement.candidates import (
-    HOURS_PER_MONTH,
     Scope,
     bucket_options,
     compute_options,
@@ -28,9 +27,9 @@ from skyinfra.placement.problem import Flow, Option, PlacementProblem, Solution,
 from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
 from skyinfra.topology import Site
+from skyinfra.units import HOURS_PER_MONTH
 
 __all__ = [
-    "HOURS_PER_MONTH",
     "MOVE_MIN_SAVING",
     "MOVE_MIN_SHARE",
     "REPLAN_ALL",

@@ -20,8 +20,7 @@ from skyinfra.errors import KeyPath, Problem, SpecError
 from skyinfra.placement.problem import Option
 from skyinfra.spec import Bucket, Compute, PlacementSpec, Spec
 from skyinfra.topology import Site
-
-HOURS_PER_MONTH = 730
+from skyinfra.units import HOURS_PER_MONTH
 
 
 @dataclass(frozen=True)

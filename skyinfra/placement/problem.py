@@ -99,12 +99,20 @@ class Solution:
         return self.resources_cost + self.egress_cost + self.links_cost
 
 
-def flow_cost(problem: PlacementProblem, flow: Flow, src: Site, dst: Site) -> float:
+def egress_cost(egress: EgressModel, src: Site, dst: Site, gb: float) -> float:
+    """Monthly cost of moving `gb` from `src` to `dst`: nothing within a site, inter-region
+    egress within a cloud, internet egress across clouds (managed replication movers use
+    public endpoints, so the same rule prices them). The optimiser's MIP linearises this
+    same rule over both prices (the flow edges of `placement/optimizer.py`)."""
     if src == dst:
         return 0.0
     if src.cloud == dst.cloud:
-        return problem.egress.inter_region(src, flow.gb)
-    return problem.egress.internet(src, flow.gb)
+        return egress.inter_region(src, gb)
+    return egress.internet(src, gb)
+
+
+def flow_cost(problem: PlacementProblem, flow: Flow, src: Site, dst: Site) -> float:
+    return egress_cost(problem.egress, src, dst, flow.gb)
 
 
 def feasible(problem: PlacementProblem, choice: Mapping[str, Option]) -> bool:

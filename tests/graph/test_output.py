@@ -11,7 +11,7 @@ import pytest
 from skyinfra.api import plan_spec
 from skyinfra.errors import ToolError
 from skyinfra.graph import Graph, build_graph
-from skyinfra.graph.output import FORMATS, output_format, render, write_atomically
+from skyinfra.graph.output import FORMATS, output_format, render
 from tests.graph.specs import VPN_AND_REPLICA, planned
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
@@ -71,14 +71,6 @@ def test_a_failing_renderer_is_a_tool_error(
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ToolError, match=r"dot -Tsvg` failed \(exit 3\): syntax error in line 1"):
         render(_graph(), FORMATS[".svg"])
-
-
-def test_write_atomically_replaces_and_leaves_no_temporary(tmp_path: Path) -> None:
-    target = tmp_path / "deep" / "topology.dot"
-    write_atomically(target, b"one")
-    write_atomically(target, b"two")
-    assert target.read_bytes() == b"two"
-    assert [p.name for p in target.parent.iterdir()] == ["topology.dot"]
 
 
 def _texts(svg: ElementTree.Element) -> list[str]:
