@@ -8,73 +8,39 @@ the spec file through the loader's source map.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skyinfra.build import (
-    build_topology,
-    network_record,
-    peering_config,
-    replication_config,
-    stack_config,
-)
+from skyinfra.build import build_topology
 from skyinfra.catalog.vms import Catalog, load_catalog
 from skyinfra.errors import LockError, Problem, SpecError, located
 from skyinfra.files import write_file
-from skyinfra.loader import load_spec, parse_spec, read_spec_text, source_of
+from skyinfra.loader import load_spec, read_spec_text, source_of
 from skyinfra.peering.model import NetworkRecord
 from skyinfra.placement import REPLAN_ALL, Placement, place
-from skyinfra.placement.lock import dump_lock, load_history, load_lock, recovery_hint
-from skyinfra.placement.retired import Lifecycle, RetiredStack, lifecycle, stack_contents
-from skyinfra.spec import Spec
-from skyinfra.topology import Topology
+from skyinfra.placement.lock import RetiredStack, dump_lock, load_history, recovery_hint
+from skyinfra.plan import LOCK_FILE, SPEC_FILE, Plan, load_project_topology
+from skyinfra.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from skyinfra.preview import StackPreview
 
-SPEC_FILE = "skyinfra.yaml"
-LOCK_FILE = "skyinfra.lock"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Everything decided for a spec: placement, and the per-stack topology with its links."""
-
-    spec: Spec
-    spec_text: str
-    spec_name: str
-    placement: Placement
-    topology: Topology
-    catalog: Catalog | None = None
-    previous_lock: str | None = None  # the lock file this plan started from, as it was read
-
-    @property
-    def lock_text(self) -> str:
-        return dump_lock(
-            self.placement,
-            network_record(self.topology),
-            self.spec.name,
-            stack_contents(self.topology),
-            self.lifecycle.retired,
-        )
-
-    @cached_property
-    def lifecycle(self) -> Lifecycle:
-        """Retired stacks and moves against the previous lock, with their warnings."""
-        previous = None if self.previous_lock is None else load_history(self.previous_lock)
-        homes = network_record(self.topology).homes
-        return lifecycle(previous, self.spec, self.placement, self.topology, homes)
-
-    def stack_configs(self) -> dict[str, dict[str, str]]:
-        """Config of every stack: cloud stacks, then peering and replication stacks."""
-        configs = {s.name: stack_config(s) for s in self.topology.stacks}
-        for name in self.topology.peering_stack_names:
-            configs[name] = peering_config(self.topology, name)
-        for r in self.topology.replications:
-            configs[r.stack] = replication_config(self.topology, r)
-        return configs
+# Re-exported: `Plan`, the compiled project's file names and `load_project_topology` live in
+# `skyinfra.plan` (below the stages that use them), and are reached through this module too.
+__all__ = [
+    "LOCK_FILE",
+    "SPEC_FILE",
+    "Plan",
+    "compile_project",
+    "forget_retired",
+    "load_project_topology",
+    "lock_path",
+    "plan_spec",
+    "preview_project",
+    "retired_stacks",
+    "save_lock",
+]
 
 
 def lock_path(spec_path: str | Path) -> Path:
@@ -174,7 +140,7 @@ def compile_project(
     `plan`, when given, is `plan_spec(spec_path, catalog)` already made (a deploy checks it
     before anything is written).
     """
-    from skyinfra.render import kept_stack_settings, render_project, write_tree
+    from skyinfra.render import kept_stack_settings, render_project, write_tree  # jinja2
 
     # Absolute first: when the spec lives in the project directory (`-o .` in a compiled
     # project), the directory is swapped for a new one and relative paths would dangle.
@@ -193,9 +159,8 @@ def preview_project(
 ) -> list[StackPreview]:
     """Run every stack of the spec (or only `stacks`) under the mock engine; with the config
     users set in the stack files of the compiled project in `project_dir`, if there is one."""
-    from skyinfra.preview import preview_topology
-    from skyinfra.render import with_user_config
-    from skyinfra.suggest import did_you_mean
+    from skyinfra.preview import preview_topology  # lazily: pulumi
+    from skyinfra.render import with_user_config  # jinja2
 
     wanted = [stacks] if isinstance(stacks, str) else list(stacks)
     plan = plan_spec(spec_path, catalog)
@@ -211,17 +176,3 @@ def preview_project(
     if project_dir is not None:
         configs = with_user_config(Path(project_dir), configs)
     return preview_topology(plan.topology, configs, only=wanted or None)
-
-
-def load_project_topology(project_dir: Path) -> Topology:
-    """The Topology of a compiled project, from its spec copy and lock file (no catalog)."""
-    spec_path = project_dir / SPEC_FILE
-    spec = parse_spec(spec_path.read_text(encoding="utf-8"), str(spec_path))
-    lock = project_dir / LOCK_FILE
-    placement, recorded = load_lock(
-        lock.read_text(encoding="utf-8"),
-        str(lock),
-        recover="this is the compiled project's copy: recompile the project (`skyinfra compile`)",
-    )
-    with located(source_of(spec)):
-        return build_topology(spec, placement, recorded)

@@ -12,9 +12,10 @@ from skyinfra.peering.model import LinkPlan, NetworkRecord
 from skyinfra.peering.replica import Replication
 from skyinfra.peering.replication import plan_replications
 from skyinfra.placement import Placement, arch_of
+from skyinfra.site import Site
 from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan, Topology
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan, Topology
 
 
 def concrete_networks(spec: Spec, placement: Placement) -> list[ConcreteNetwork]:

@@ -21,8 +21,8 @@ from skyinfra.suggest import did_you_mean
 from skyinfra.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
-    from skyinfra.catalog.model import Offer
     from skyinfra.catalog.vms import Catalog
+    from skyinfra.offer import Offer
     from skyinfra.spec import Accelerator, Quantity, Resources
 
 

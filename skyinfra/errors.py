@@ -19,11 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from skyinfra.loader import SourceMap
+from dataclasses import dataclass, field, replace
 
 __all__ = [
     "MAX_PROBLEMS_SHOWN",
@@ -32,6 +28,7 @@ __all__ = [
     "LockError",
     "Problem",
     "SkyinfraError",
+    "SourceMap",
     "SpecError",
     "ToolError",
     "UnsupportedError",
@@ -88,6 +85,26 @@ class InputError(SkyinfraError):
 
 class ToolError(SkyinfraError):
     """An external tool is missing or failed (exit 1)."""
+
+
+@dataclass
+class SourceMap:
+    """Where each key path of a spec came from (1-based line and column)."""
+
+    file: str
+    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: KeyPath) -> tuple[int, int] | None:
+        """Position of `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.positions:
+                return self.positions[path[:end]]
+        return None
+
+    def locate(self, problem: Problem) -> Problem:
+        pos = self.position(problem.path)
+        line, column = pos if pos else (None, None)
+        return replace(problem, file=self.file, line=line, column=column)
 
 
 class SpecError(SkyinfraError):

@@ -12,38 +12,18 @@ import re
 import types
 import typing
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from skyinfra.errors import KeyPath, Problem, SpecError
+from skyinfra.errors import KeyPath, Problem, SourceMap, SpecError
 from skyinfra.spec import NAME_MAX, NAME_PATTERN, NAME_RULE, Spec, check_references
 from skyinfra.suggest import did_you_mean
 from skyinfra.yamlsource import load_yaml
 
 __all__ = ["EXTENSION_PREFIX", "SourceMap", "load_spec", "parse_spec", "read_spec_text"]
-
-
-@dataclass
-class SourceMap:
-    """Where each key path of a spec came from (1-based line and column)."""
-
-    file: str
-    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
-
-    def position(self, path: KeyPath) -> tuple[int, int] | None:
-        """Position of `path`, or of its nearest ancestor that has one."""
-        for end in range(len(path), -1, -1):
-            if path[:end] in self.positions:
-                return self.positions[path[:end]]
-        return None
-
-    def locate(self, problem: Problem) -> Problem:
-        pos = self.position(problem.path)
-        line, column = pos if pos else (None, None)
-        return replace(problem, file=self.file, line=line, column=column)
 
 
 def load_spec(path: str | Path) -> Spec:

@@ -34,7 +34,8 @@ from skyinfra.peering.model import (
     VpnLink,
 )
 from skyinfra.references import output, stack_reference
-from skyinfra.topology import Site, StackPlan, Topology, component_name
+from skyinfra.site import Site
+from skyinfra.topology import StackPlan, Topology, component_name
 
 KEY_LENGTH = 32  # a letter, then 31 letters or digits: what AWS, GCP and Azure all accept
 BGP_KEY_LENGTH = 24  # BGP MD5 keys: ExpressRoute takes at most 25 characters

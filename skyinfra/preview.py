@@ -22,8 +22,6 @@ which zones, which client config).
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import ipaddress
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -39,11 +37,14 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from skyinfra.clouds import cloud_names, get_cloud
+from skyinfra.clouds.fakes import Fakes, InvokeFake, ResourceFake
 from skyinfra.peering.model import INTERCONNECT_READY_KEY, InterconnectLink
 from skyinfra.peering.replica import Replication
 from skyinfra.peering_stack import lower_peering_stack
 from skyinfra.program import lower_stack
-from skyinfra.topology import Site, StackPlan, Topology
+from skyinfra.replication_stack import lower_replication
+from skyinfra.site import Site
+from skyinfra.topology import StackPlan, Topology
 
 SECRET = "[secret]"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -139,51 +140,6 @@ def _mask(values: Mapping[str, Any], secret: frozenset[str], show: bool) -> dict
 
 
 # -- fake provider ------------------------------------------------------------------------
-
-
-@dataclass
-class Fakes:
-    """Deterministic fake values, derived from a seed string (usually the logical name)."""
-
-    site: Site
-    _ips: set[str] = field(default_factory=set)  # shared by every stack of one preview
-
-    def hex(self, seed: str, length: int = 17) -> str:
-        return hashlib.sha256(seed.encode()).hexdigest()[:length]
-
-    def number(self, seed: str, digits: int = 12) -> str:
-        return str(int(self.hex(seed, 16), 16))[:digits].rjust(digits, "0")
-
-    def uuid(self, seed: str) -> str:
-        h = self.hex(seed, 32)
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-    def public_ip(self, seed: str) -> str:
-        """A distinct address from the documentation ranges (never a real host)."""
-        pools = [
-            ipaddress.IPv4Network(n) for n in ("203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24")
-        ]
-        start = int(self.hex(seed, 8), 16)
-        for i in range(768):
-            k = (start + i) % 768
-            ip = str(pools[k // 256][k % 256])
-            if ip not in self._ips and not ip.endswith((".0", ".255")):
-                self._ips.add(ip)
-                return ip
-        raise RuntimeError("fake public IP pool exhausted")
-
-
-ResourceFake = Callable[[str, dict[str, Any], Fakes], tuple[str | None, dict[str, Any]]]
-InvokeFake = Callable[[dict[str, Any], Fakes], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class CloudFakes:
-    """What one cloud's mocks add: per type token, an (id, extra outputs) function; invokes."""
-
-    resources: Mapping[str, ResourceFake] = field(default_factory=dict)
-    invokes: Mapping[str, InvokeFake] = field(default_factory=dict)
-    default_id: Callable[[str, str, Fakes], str] | None = None
 
 
 def _random_string(logical: str, state: dict[str, Any], fakes: Fakes) -> tuple[str, dict[str, Any]]:
@@ -424,8 +380,6 @@ def preview_replication(
 ) -> StackPreview:
     """Run a replication stack's program, its StackReferences answered from `references`
     (the cloud stacks' previewed outputs)."""
-    from skyinfra.replication_stack import lower_replication
-
     r = replication
     mocks = SkyMocks(r.target, r.source_site, references=references, ips=ips)
     resources, outputs = _run(

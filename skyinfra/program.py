@@ -15,7 +15,10 @@ import pulumi
 
 from skyinfra.clouds import get_cloud
 from skyinfra.components import Bucket, ComputeGroup, Gateway, Network
+from skyinfra.peering_stack import lower_peering_stack
+from skyinfra.plan import load_project_topology
 from skyinfra.references import output, stack_reference
+from skyinfra.replication_stack import lower_replication
 from skyinfra.topology import NetworkPlan, StackPlan, Topology
 
 
@@ -51,9 +54,6 @@ def _home(plan: NetworkPlan) -> pulumi.Output[Any] | None:
 
 def run(project_dir: str | Path = ".") -> None:
     """Entry point of a compiled project: lower the stack named by `pulumi stack select`."""
-    from skyinfra.api import load_project_topology
-    from skyinfra.peering_stack import lower_peering_stack
-
     topology = load_project_topology(Path(project_dir))
     stack_name = pulumi.get_stack()
     if stack_name in topology.stack_names:
@@ -69,8 +69,6 @@ def run(project_dir: str | Path = ".") -> None:
 def _lower_other(topology: Topology, stack_name: str) -> dict[str, Any]:
     """A stack that is neither a cloud nor a peering stack: a replication stack, or an error
     naming them all."""
-    from skyinfra.replication_stack import lower_replication
-
     try:
         replication = topology.replication(stack_name)
     except KeyError:

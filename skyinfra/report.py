@@ -35,12 +35,13 @@ from typing import TYPE_CHECKING, Any
 from skyinfra.catalog.network import Links
 from skyinfra.peering.model import InterconnectLink, Link, NativePeering, VpnLink, link_name
 from skyinfra.placement.explain import alternatives, flow_costs
+from skyinfra.placement.lock import RetiredStack
 from skyinfra.placement.problem import egress_cost, flow_cost
-from skyinfra.placement.retired import Move, RetiredStack
-from skyinfra.topology import Site
+from skyinfra.placement.retired import Move
+from skyinfra.site import Site
 
 if TYPE_CHECKING:
-    from skyinfra.api import Plan
+    from skyinfra.plan import Plan
 
 
 def plan_report(plan: Plan) -> dict[str, Any]:

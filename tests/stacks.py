@@ -6,8 +6,9 @@ from dataclasses import replace
 
 from skyinfra.peering.model import VpnGateway
 from skyinfra.preview import StackPreview, preview_stack
+from skyinfra.site import Site
 from skyinfra.spec import Accelerator
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan
 
 REGIONS = {"aws": "us-east-1", "gcp": "us-central1", "azure": "westeurope"}
 SETTINGS = {"gcp": {"project": "demo-project"}}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from skyinfra.api import plan_spec
+from skyinfra.site import Site
 from skyinfra.spec import Accelerator
-from skyinfra.topology import Site
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

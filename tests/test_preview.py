@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from skyinfra.preview import Invoke, SkyMocks, _run
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import pulumi
 from skyinfra.api import compile_project, load_project_topology
 from skyinfra.preview import SkyMocks, _RecordingMonitor
 from skyinfra.program import run
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -13,7 +13,7 @@ from skyinfra.cli import main
 from skyinfra.preview import SkyMocks, _RecordingMonitor
 from skyinfra.program import run
 from skyinfra.replication_stack import REPLICATION_TOKEN
-from skyinfra.topology import Site
+from skyinfra.site import Site
 from tests.replicas import preview, spec_text
 
 STACK = "repl-src--azure-westeurope"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from skyinfra.catalog.model import Offer
+from skyinfra.offer import Offer
 from skyinfra.spec import Quantity, Resources
 
 

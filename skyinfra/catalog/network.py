@@ -15,7 +15,7 @@ from typing import Any
 from skyinfra.catalog.geo import Geo
 from skyinfra.catalog.source import Source, lookup_cloud, read_json
 from skyinfra.errors import CatalogError
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ import json
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from skyinfra.clouds import Cloud, get_cloud
+from skyinfra.clouds import cloud_names as names
 from skyinfra.errors import CatalogError
-
-if TYPE_CHECKING:
-    from skyinfra.clouds.base import Cloud
 
 _PACKAGE = "skyinfra.catalog"  # the package holding `data/`, whichever module asks
 
@@ -49,13 +48,8 @@ def read_json(source: Source) -> dict[str, Any]:
 
 
 def lookup_cloud(name: str) -> Cloud:
-    # Imported late: the cloud modules import `skyinfra.catalog.model`, which runs this package.
-    from skyinfra.clouds import get_cloud
-
     return get_cloud(name)
 
 
 def cloud_names() -> list[str]:
-    from skyinfra.clouds import cloud_names as names
-
     return names()

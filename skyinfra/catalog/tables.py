@@ -17,9 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
-from skyinfra.catalog.model import Row
 from skyinfra.catalog.source import Source
 from skyinfra.errors import CatalogError
+from skyinfra.offer import Row
 
 # Row field -> accepted column names: ours (bundled), the normalised snapshot's, SkyPilot v8's.
 COLUMNS: dict[str, tuple[str, ...]] = {

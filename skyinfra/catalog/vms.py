@@ -18,11 +18,11 @@ from typing import Any
 from skyinfra.catalog.geo import Geo, did_you_mean_code
 from skyinfra.catalog.info import cloud_entry, summary
 from skyinfra.catalog.matching import OfferArrays
-from skyinfra.catalog.model import Offer
 from skyinfra.catalog.network import Egress, Links, NetworkPrices
 from skyinfra.catalog.source import Source, bundled, cloud_names, lookup_cloud, package_data
 from skyinfra.catalog.tables import VmTable, directory_source, file_candidates
 from skyinfra.errors import CatalogError, KeyPath, SpecError
+from skyinfra.offer import Offer
 from skyinfra.spec import Resources
 from skyinfra.suggest import did_you_mean
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from skyinfra.catalog.model import Offer, Row
 from skyinfra.errors import Problem
+from skyinfra.offer import Offer, Row
 from skyinfra.peering.model import (
     Attachment,
     InterconnectLink,
@@ -25,14 +25,15 @@ from skyinfra.peering.model import (
     VpnLink,
 )
 from skyinfra.peering.replica import Replication
+from skyinfra.site import Site
 from skyinfra.spec import Accelerator
 from skyinfra.ssh_keys import KEY_TYPES
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan
 
 if TYPE_CHECKING:
     import pulumi
 
-    from skyinfra.preview import CloudFakes
+    from skyinfra.clouds.fakes import CloudFakes
 
 # What a lowering returns: the component's outputs (plain values or pulumi Outputs).
 Outputs = dict[str, Any]
@@ -242,7 +243,7 @@ class Cloud:
     #: Features this cloud cannot provide, with the reason shown to users.
     UNSUPPORTED: ClassVar[Mapping[str, str]] = {}
     #: Modules (relative to this cloud's package) holding LOWERINGS and the preview's
-    #: FAKES (a `skyinfra.preview.CloudFakes`); imported lazily.
+    #: FAKES (a `skyinfra.clouds.fakes.CloudFakes`); imported lazily.
     lowering_module: ClassVar[str] = "lowering"
     mocks_module: ClassVar[str] = "mocks"
     #: How many workload subnets a concrete network gets (AWS spreads over 2 zones).

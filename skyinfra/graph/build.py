@@ -13,10 +13,11 @@ from skyinfra.clouds import get_cloud
 from skyinfra.graph.model import Cluster, Edge, EdgeKind, Graph, Node
 from skyinfra.peering.model import link_name
 from skyinfra.report import plan_report
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackPlan
+from skyinfra.site import Site
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan
 
 if TYPE_CHECKING:
-    from skyinfra.api import Plan
+    from skyinfra.plan import Plan
 
 TIMES = "\N{MULTIPLICATION SIGN}"  # instance type times count
 # `plan_report` link modes -> edge kinds (a routed pair without a link is "global": one

@@ -41,6 +41,7 @@ from skyinfra.guardrails.rules import (
     check_stack,
     intent_of,
 )
+from skyinfra.plan import load_project_topology
 
 PACK_NAME = "skyinfra-guardrails"
 SECRETS_UNSEEN = (
@@ -51,8 +52,6 @@ SECRETS_UNSEEN = (
 
 def policies(project_dir: str | Path) -> list[Policy]:
     """One mandatory policy per rule part, for the compiled project in `project_dir`."""
-    from skyinfra.api import load_project_topology
-
     intent = intent_of(load_project_topology(Path(project_dir)))
     found: list[Policy] = []
     for rule in RULES:

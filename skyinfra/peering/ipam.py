@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
 
 from skyinfra.errors import Problem, SpecError
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 DEFAULT_SUPERNET = "10.0.0.0/8"
 AUTO_PREFIX = 16

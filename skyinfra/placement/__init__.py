@@ -13,9 +13,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from skyinfra.catalog import Catalog
-from skyinfra.catalog.model import Offer
 from skyinfra.clouds import Cloud, get_cloud
 from skyinfra.errors import CatalogError, KeyPath, Problem, SpecError
+from skyinfra.offer import Offer
 from skyinfra.placement.candidates import (
     Scope,
     bucket_options,
@@ -23,10 +23,17 @@ from skyinfra.placement.candidates import (
     monthly_cost,
     scope_of,
 )
-from skyinfra.placement.problem import Flow, Option, PlacementProblem, Solution, evaluate
+from skyinfra.placement.problem import (
+    Flow,
+    Option,
+    PlacementProblem,
+    Solution,
+    evaluate,
+    feasible,
+)
+from skyinfra.site import Site
 from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
-from skyinfra.topology import Site
 from skyinfra.units import HOURS_PER_MONTH
 
 __all__ = [
@@ -342,7 +349,7 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
 
 
 def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
-    from skyinfra.placement.solver import Infeasible, solve
+    from skyinfra.placement.solver import Infeasible, solve  # lazily: it imports highspy
 
     if all(len(opts) == 1 for opts in problem.options.values()):
         return (
@@ -357,8 +364,6 @@ def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
 
 
 def _consistent(problem: PlacementProblem) -> bool:
-    from skyinfra.placement.problem import feasible
-
     return feasible(problem, {n: opts[0] for n, opts in problem.options.items()})
 
 

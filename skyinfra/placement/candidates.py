@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from skyinfra.catalog import Catalog, describe
-from skyinfra.catalog.model import Offer
 from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.errors import KeyPath, Problem, SpecError
+from skyinfra.offer import Offer
 from skyinfra.placement.problem import Option
+from skyinfra.site import Site
 from skyinfra.spec import Bucket, Compute, PlacementSpec, Spec
-from skyinfra.topology import Site
 from skyinfra.units import HOURS_PER_MONTH
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from skyinfra.money import usd_delta
 from skyinfra.placement import Placement, move_threshold
 from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible, flow_cost
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 
 @dataclass(frozen=True)

@@ -26,25 +26,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from skyinfra.peering.replica import STACK_PREFIX as REPLICATION_PREFIX
+from skyinfra.placement import Placement, replicas_by_target
+from skyinfra.placement.lock import LockHistory, RetiredStack
 
 if TYPE_CHECKING:
-    from skyinfra.placement import Placement
-    from skyinfra.placement.lock import LockHistory
     from skyinfra.spec import Spec
     from skyinfra.topology import Topology
 
+
 MOVED, REMOVED, RENAMED = "moved", "removed", "renamed"
 PEERING_PREFIX = "peer-"  # `peering.model.peering_stack`: peer-<stack a>--<stack b>
-
-
-@dataclass(frozen=True, order=True)
-class RetiredStack:
-    """A stack of `project` that the plan no longer has, and what it still holds."""
-
-    project: str
-    stack: str
-    reason: str  # MOVED | REMOVED | RENAMED
-    resources: tuple[str, ...]  # what it holds: networks, buckets, groups, links, replications
 
 
 @dataclass(frozen=True)
@@ -150,8 +141,6 @@ def _served(stack: str, old: Placement) -> set[str]:
 
 
 def _resource_moves(spec: Spec, placement: Placement) -> tuple[Move, ...]:
-    from skyinfra.placement import replicas_by_target
-
     replicas = replicas_by_target(spec)
     return tuple(
         Move(

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from skyinfra.catalog import load_catalog
 from skyinfra.catalog.matching import OfferArrays
-from skyinfra.catalog.model import Offer
+from skyinfra.offer import Offer
 from skyinfra.spec import Resources
 
 CATALOG = load_catalog(None)

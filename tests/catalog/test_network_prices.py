@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from skyinfra.catalog import Catalog, Tiers
 from skyinfra.errors import SpecError
 from skyinfra.placement.problem import EgressModel, LinkModel
+from skyinfra.site import Site
 from skyinfra.spec import Resources
-from skyinfra.topology import Site
 
 CATALOG = Catalog.bundled()
 DATA: dict[str, Any] = json.loads(

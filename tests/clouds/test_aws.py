@@ -7,10 +7,11 @@ from functools import cache
 from typing import Any
 
 from skyinfra.clouds.aws.mocks import FAKES
+from skyinfra.clouds.fakes import Fakes
 from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
-from skyinfra.preview import Fakes, Registered, StackPreview
+from skyinfra.preview import Registered, StackPreview
+from skyinfra.site import Site
 from skyinfra.spec import Accelerator
-from skyinfra.topology import Site
 from tests.stacks import SSH_KEY, run, stack_plan
 
 VPC = "aws:ec2/vpc:Vpc"

@@ -12,8 +12,9 @@ import pytest
 from pulumi.runtime import rpc
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.fakes import Fakes
 from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
-from skyinfra.preview import Fakes, Registered, StackPreview
+from skyinfra.preview import Registered, StackPreview
 from skyinfra.spec import Accelerator
 from skyinfra.topology import StackPlan
 from tests.stacks import SSH_KEY, run, stack_plan

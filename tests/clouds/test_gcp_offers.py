@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from skyinfra.catalog import Catalog
-from skyinfra.catalog.model import Offer, Row
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.gcp.offers import join_gpu_offers
+from skyinfra.offer import Offer, Row
 
 
 def host(name: str, vcpus: float, price: float | None = 1.0, region: str = "r1") -> Row:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from skyinfra.loader import parse_spec
 from skyinfra.placement import Decision, Placement
+from skyinfra.site import Site
 from skyinfra.spec import Spec
-from skyinfra.topology import Site
 
 AWS = Site("aws", "us-east-1")
 AWS2 = Site("aws", "eu-west-1")

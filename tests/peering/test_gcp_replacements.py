@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from skyinfra.topology import Site
+from skyinfra.site import Site
 from tests.peering.linkspec import AWS, AZURE, GCP
 from tests.peering.vpnpairs import vpn_previews
 

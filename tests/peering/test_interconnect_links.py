@@ -33,7 +33,8 @@ from skyinfra.preview import (
     preview_peering_stack,
     preview_topology,
 )
-from skyinfra.topology import Site, Topology
+from skyinfra.site import Site
+from skyinfra.topology import Topology
 from tests.peering.linkspec import AWS, AZURE, GCP, linked_spec
 
 KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]{23}$")  # ExpressRoute takes at most 25 characters

@@ -16,7 +16,7 @@ from skyinfra.peering.ipam import (
     gateway_subnet,
     subnet_cidrs,
 )
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 AWS = Site("aws", "us-east-1")
 GCP = Site("gcp", "us-central1")

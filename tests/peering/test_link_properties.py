@@ -12,7 +12,7 @@ from skyinfra.build import concrete_networks
 from skyinfra.peering.bgp import IANA_RESERVED
 from skyinfra.peering.links import plan_links
 from skyinfra.peering.model import LinkPlan, NetworkRecord, VpnLink
-from skyinfra.topology import Site
+from skyinfra.site import Site
 from tests.peering.linkspec import AWS, AWS2, AZURE, AZURE2, GCP, GCP2, linked_spec
 
 SITES = [AWS, AWS2, GCP, GCP2, AZURE, AZURE2]

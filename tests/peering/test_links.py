@@ -14,7 +14,7 @@ from skyinfra.loader import parse_spec
 from skyinfra.peering.links import plan_links, tunnel_count
 from skyinfra.peering.model import InterconnectLink, NativePeering, NetworkRecord, VpnLink
 from skyinfra.placement import Decision, Placement
-from skyinfra.topology import Site
+from skyinfra.site import Site
 from tests.peering.linkspec import AWS, AWS2, AZURE, GCP, GCP2, group, linked_spec
 
 APIPA = (ipaddress.IPv4Network("169.254.21.0/24"), ipaddress.IPv4Network("169.254.22.0/24"))

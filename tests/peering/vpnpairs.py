@@ -7,7 +7,8 @@ from functools import cache
 
 from skyinfra.build import build_topology, stack_config
 from skyinfra.preview import Registered, StackPreview, preview_topology
-from skyinfra.topology import Site, Topology
+from skyinfra.site import Site
+from skyinfra.topology import Topology
 from tests.peering.linkspec import linked_spec
 
 PORT = 22

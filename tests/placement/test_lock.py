@@ -7,9 +7,8 @@ import pytest
 from skyinfra.errors import SpecError
 from skyinfra.peering.model import NetworkRecord
 from skyinfra.placement import Decision, Placement
-from skyinfra.placement.lock import dump_lock, load_history, load_lock
-from skyinfra.placement.retired import RetiredStack
-from skyinfra.topology import Site
+from skyinfra.placement.lock import RetiredStack, dump_lock, load_history, load_lock
+from skyinfra.site import Site
 
 AWS = Site("aws", "us-east-1")
 PLACEMENT = Placement(

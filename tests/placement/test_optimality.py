@@ -13,7 +13,7 @@ from skyinfra.loader import parse_spec
 from skyinfra.placement import problem_of
 from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible
 from skyinfra.placement.solver import Infeasible, brute_force, greedy, solve, solve_with_stats
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 SITES = [
     Site("aws", "us-east-1"),

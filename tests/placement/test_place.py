@@ -8,7 +8,7 @@ from skyinfra.catalog import load_catalog
 from skyinfra.errors import SpecError
 from skyinfra.loader import parse_spec
 from skyinfra.placement import place
-from skyinfra.topology import Site
+from skyinfra.site import Site
 from skyinfra.units import HOURS_PER_MONTH
 
 CATALOG = load_catalog(None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skyinfra.placement.problem import egress_cost
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 
 class Rates:

@@ -9,8 +9,7 @@ from click.testing import CliRunner
 
 from skyinfra.api import forget_retired, lock_path, plan_spec, retired_stacks, save_lock
 from skyinfra.cli import main
-from skyinfra.placement.lock import load_history
-from skyinfra.placement.retired import RetiredStack
+from skyinfra.placement.lock import RetiredStack, load_history
 
 # web's pin keeps it off the cheapest site (azure-newzealandnorth for this shape), so
 # dropping the pin and re-planning web moves it; api has a site of its own.

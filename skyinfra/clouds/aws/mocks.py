@@ -12,7 +12,7 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
-from skyinfra.preview import CloudFakes, Fakes
+from skyinfra.clouds.fakes import CloudFakes, Fakes
 
 ACCOUNT = "123456789012"
 

@@ -20,7 +20,7 @@ import pulumi_aws as aws
 from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
 from skyinfra.peering.ipsec import PROPOSAL, IpsecProposal
 from skyinfra.peering.model import NativePeering, Tunnel, TunnelEnd, VpnGateway
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 __all__ = ["lower_gateway", "lower_half", "lower_peering", "provider", "tunnel_options"]
 

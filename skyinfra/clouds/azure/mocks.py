@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 
-from skyinfra.preview import CloudFakes, Fakes
+from skyinfra.clouds.fakes import CloudFakes, Fakes
 
 ZERO_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 ZERO_TENANT = "00000000-0000-0000-0000-000000000001"

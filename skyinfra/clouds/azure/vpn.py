@@ -24,7 +24,7 @@ from skyinfra.clouds.azure.public_ip import gateway_public_ip
 from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
 from skyinfra.peering.ipsec import PROPOSAL, IpsecProposal
 from skyinfra.peering.model import GATEWAY_IPS, NativePeering, VpnGateway
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 __all__ = ["ipsec_policy", "lower_gateway", "lower_half", "lower_peering", "provider"]
 

@@ -9,10 +9,11 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
-from skyinfra.catalog.model import Offer, Row
 from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
 from skyinfra.clouds.gcp import gpus
+from skyinfra.clouds.gcp.offers import join_gpu_offers
 from skyinfra.errors import Problem
+from skyinfra.offer import Offer, Row
 from skyinfra.spec import Accelerator
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
@@ -133,6 +134,4 @@ class Gcp(Cloud):
         return []
 
     def offers_from_rows(self, rows: Iterable[Row]) -> Iterator[Offer]:
-        from skyinfra.clouds.gcp.offers import join_gpu_offers
-
         return join_gpu_offers(self, list(rows))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from skyinfra.preview import CloudFakes, Fakes
+from skyinfra.clouds.fakes import CloudFakes, Fakes
 
 COMPUTE_API = "https://www.googleapis.com/compute/v1/"
 STORAGE_API = "https://www.googleapis.com/storage/v1/b/"

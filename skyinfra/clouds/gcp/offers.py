@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from skyinfra.catalog.model import Offer, Row
 from skyinfra.clouds.base import Cloud
 from skyinfra.clouds.gcp.gpus import FIXED_HOSTS, GPU_BOUND, N1_HOST, N1_MAX_VCPUS
+from skyinfra.offer import Offer, Row
 
 __all__ = ["join_gpu_offers"]
 

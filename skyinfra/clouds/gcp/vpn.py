@@ -23,7 +23,7 @@ import pulumi_gcp as gcp
 
 from skyinfra.clouds.base import Context, LinkSide, Outputs
 from skyinfra.peering.model import VpnGateway
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 __all__ = ["bgp_session", "gcp_name", "lower_gateway", "lower_half", "provider"]
 

@@ -61,7 +61,7 @@ from skyinfra.placement.solver.presolve import (
     _prune,
     _reduce,
 )
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 __all__ = [
     "BRUTE_FORCE_LIMIT",

@@ -13,7 +13,7 @@ from skyinfra.placement.problem import evaluate, feasible
 from skyinfra.placement.solver.model import _Model
 from skyinfra.placement.solver.moves import _descended
 from skyinfra.placement.solver.presolve import _Cut, _Reduced, _SetCut
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 #
 # The LP relaxation of the model, with the link cuts its own solutions violate added until

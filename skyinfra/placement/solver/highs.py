@@ -12,7 +12,7 @@ import highspy
 import numpy as np
 
 from skyinfra.placement.solver.presolve import Infeasible
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 MIP_REL_GAP = 1e-7  # HiGHS stops within this relative gap of the proven bound
 

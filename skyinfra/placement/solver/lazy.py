@@ -10,7 +10,7 @@ from skyinfra.placement.solver.highs import MIP_REL_GAP
 from skyinfra.placement.solver.model import _Model
 from skyinfra.placement.solver.moves import _descended
 from skyinfra.placement.solver.presolve import Infeasible, _Reduced
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 
 def _check_priced(objective: float, total: float) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from skyinfra.placement.solver.highs import _Program
 from skyinfra.placement.solver.presolve import _Cut, _Edge, _Group, _key, _pair, _Reduced, _SetCut
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 EAGER_LINK_PAIRS = 16  # linked groups with at most this many site pairs get every cut upfront
 EAGER_CUT_BUDGET = 100_000  # ... and every linked pair does when all of them need no more cuts

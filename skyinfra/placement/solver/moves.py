@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 
 from skyinfra.placement.solver.presolve import _Edge, _key, _Reduced
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 
 def _descended(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from skyinfra.placement.problem import LinkModel, Option, PlacementProblem
-from skyinfra.topology import Site
+from skyinfra.site import Site
 
 PRUNE_ROUNDS = 4  # each round prunes against the previous round's (smaller) option sets
 

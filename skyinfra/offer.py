@@ -1,4 +1,5 @@
-"""Catalog records: a raw price row, and an `Offer` (something a compute group can run on)."""
+"""Price records, below the catalog and the clouds: a raw price row, and an `Offer` (something a
+compute group can run on). The catalog reads them, each cloud turns rows into offers."""
 
 from __future__ import annotations
 
