@@ -32,6 +32,7 @@ from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, Site, StackP
 if TYPE_CHECKING:
     import pulumi
 
+    from skyinfra.guardrails.table import CloudGuardrails
     from skyinfra.preview import CloudFakes
 
 # What a lowering returns: the component's outputs (plain values or pulumi Outputs).
@@ -289,6 +290,9 @@ class Cloud:
     vpn_module: ClassVar[str] = "vpn"
     #: Module (relative to the cloud's package) holding this cloud's interconnect `lower_half`.
     interconnect_module: ClassVar[str] = "interconnect"
+    #: Module (relative to the cloud's package) holding `GUARDRAILS`, this cloud's rows of
+    #: the guardrail tables; without it every guardrail check fails closed.
+    guardrails_module: ClassVar[str] = "guardrails"
 
     @property
     def network_spans_regions(self) -> bool:
@@ -306,6 +310,19 @@ class Cloud:
         """Fake provider behaviour for the offline preview (ids, computed outputs, invokes)."""
         fakes: CloudFakes = self._module(self.mocks_module).FAKES
         return fakes
+
+    def guardrails(self) -> CloudGuardrails | None:
+        """This cloud's guardrail table; None if it declares none (the rules then refuse)."""
+        module = f"{type(self).__module__}.{self.guardrails_module}"
+        try:
+            table: CloudGuardrails | None = getattr(
+                importlib.import_module(module), "GUARDRAILS", None
+            )
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+            return None
+        return table
 
     def replication_lowering(self) -> Any:
         """This cloud's replication module (imports the Pulumi SDK on first use)."""
