@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import pulumi
 
     from skyinfra.clouds.fakes import CloudFakes
+    from skyinfra.guardrails.table import CloudGuardrails
 
 # What a lowering returns: the component's outputs (plain values or pulumi Outputs).
 Outputs = dict[str, Any]
@@ -290,6 +291,9 @@ class Cloud:
     vpn_module: ClassVar[str] = "vpn"
     #: Module (relative to the cloud's package) holding this cloud's interconnect `lower_half`.
     interconnect_module: ClassVar[str] = "interconnect"
+    #: Module (relative to the cloud's package) holding `GUARDRAILS`, this cloud's rows of
+    #: the guardrail tables; without it every guardrail check fails closed.
+    guardrails_module: ClassVar[str] = "guardrails"
 
     @property
     def network_spans_regions(self) -> bool:
@@ -307,6 +311,19 @@ class Cloud:
         """Fake provider behaviour for the offline preview (ids, computed outputs, invokes)."""
         fakes: CloudFakes = self._module(self.mocks_module).FAKES
         return fakes
+
+    def guardrails(self) -> CloudGuardrails | None:
+        """This cloud's guardrail table; None if it declares none (the rules then refuse)."""
+        module = f"{type(self).__module__}.{self.guardrails_module}"
+        try:
+            table: CloudGuardrails | None = getattr(
+                importlib.import_module(module), "GUARDRAILS", None
+            )
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+            return None
+        return table
 
     def replication_lowering(self) -> Any:
         """This cloud's replication module (imports the Pulumi SDK on first use)."""

@@ -2,25 +2,9 @@
 
 `rules.py` holds the rules (pure functions, the one source of truth); `check.py` runs them over
 the offline preview (`skyinfra check`); `pack.py` adapts them to a Pulumi CrossGuard policy
-pack, which `skyinfra compile` ships in the project's `policy/` directory.
+pack, which `skyinfra compile` ships in the project's `policy/` directory. Each cloud's rows
+(`table.CloudGuardrails`) live with the cloud, in `skyinfra/clouds/<cloud>/guardrails.py`.
 
-The names below are imported on first use: `skyinfra --help` imports this package (for the
-`check` command) and should not load the spec model the rules read.
+The package imports nothing itself: the clouds import `table` and `ingress` from it, and
+`skyinfra --help` imports it (for the `check` command) without loading the rules.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from skyinfra.guardrails.rules import RULES, Finding, Intent, Resource, Rule
-
-__all__ = ["RULES", "Finding", "Intent", "Resource", "Rule"]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module 'skyinfra.guardrails' has no attribute {name!r}")
-    from skyinfra.guardrails import rules
-
-    return getattr(rules, name)

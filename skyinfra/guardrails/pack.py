@@ -39,6 +39,7 @@ from skyinfra.guardrails.rules import (
     Rule,
     check_resource,
     check_stack,
+    cloud_guardrails,
     intent_of,
 )
 from skyinfra.plan import load_project_topology
@@ -52,6 +53,7 @@ SECRETS_UNSEEN = (
 
 def policies(project_dir: str | Path) -> list[Policy]:
     """One mandatory policy per rule part, for the compiled project in `project_dir`."""
+    cloud_guardrails()  # fail closed at load when a registered cloud declares no table
     intent = intent_of(load_project_topology(Path(project_dir)))
     found: list[Policy] = []
     for rule in RULES:

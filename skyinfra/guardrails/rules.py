@@ -3,7 +3,9 @@
 Each rule is a pure function of `Resource` records (type token, camelCase inputs, which
 top-level inputs are secret, protect, parent and dependency URNs), so `skyinfra check` (the
 mock engine's records) and the CrossGuard pack (pulumi_policy's argument objects) run the
-same code. Per-cloud knowledge is data: one table per rule, keyed by type token.
+same code. Per-cloud knowledge is data: each registered cloud's `CloudGuardrails` (in
+`skyinfra/clouds/<cloud>/guardrails.py`), keyed by type token; a cloud without one fails
+closed (`MissingGuardrails`).
 
 What the spec deliberately asks for is not a violation: ports a `public: true` group opens
 to the internet, buckets with `protect: false`. `Intent` carries those exceptions, keyed by
@@ -15,9 +17,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from functools import cache
 
-from skyinfra.guardrails.ingress import PORT_PROTOCOLS, Ingress, ingress_rules
+from skyinfra.clouds import cloud_names, get_cloud
+from skyinfra.guardrails.ingress import PORT_PROTOCOLS, Ingress
 from skyinfra.guardrails.model import (
     BUCKET_COMPONENT,
     Finding,
@@ -26,90 +29,85 @@ from skyinfra.guardrails.model import (
     Resource,
     ResourceCheck,
     Rule,
-    as_list,
     intent_of,
-    is_true,
     lookup,
 )
+from skyinfra.guardrails.table import CloudGuardrails, Companion, KeyPaths
 
 __all__ = [
     "ADMIN_PORTS",
     "RULES",
     "Finding",
     "Intent",
+    "MissingGuardrails",
     "PlannedNetwork",
     "Resource",
     "Rule",
     "check_resource",
     "check_resources",
     "check_stack",
+    "cloud_guardrails",
+    "ingress_rules",
     "intent_of",
 ]
 
 ADMIN_PORTS = (22, 3389)  # SSH, RDP
 
-# -- no-public-bucket -----------------------------------------------------------------------
 
-_S3_BUCKET = "aws:s3/bucket:Bucket"
-_S3_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-_S3_ENCRYPTION = (
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-)
-_PUBLIC_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
-_BLOCK_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+class MissingGuardrails(LookupError):
+    """A registered cloud declares no guardrail table: its resources would go unchecked."""
 
-
-def _s3_acl(r: Resource, _: Intent) -> Iterator[str]:
-    acl = r.inputs.get("acl")
-    if acl in _PUBLIC_ACLS:
-        yield f"canned ACL {acl!r} grants public access"
+    def __init__(self, cloud: str) -> None:
+        super().__init__(
+            f"cloud {cloud!r} has no guardrail table (GUARDRAILS in its guardrails module): "
+            "refusing to check, since its resources would pass every rule unexamined"
+        )
+        self.cloud = cloud
 
 
-def _s3_block(r: Resource, _: Intent) -> Iterator[str]:
-    off = [flag for flag in _BLOCK_FLAGS if not is_true(r.inputs.get(flag))]
-    if off:
-        yield f"public access block leaves {', '.join(off)} off"
+def cloud_guardrails() -> CloudGuardrails:
+    """Every registered cloud's guardrail rows, merged; `MissingGuardrails` if one has none."""
+    return _merged(tuple(cloud_names()))
 
 
-def _gcs_private(r: Resource, _: Intent) -> Iterator[str]:
-    if r.inputs.get("publicAccessPrevention") != "enforced":
-        yield "public access prevention is not enforced"
-    if not is_true(r.inputs.get("uniformBucketLevelAccess")):
-        yield "uniform bucket-level access is off (object ACLs may grant public reads)"
+@cache
+def _merged(names: tuple[str, ...]) -> CloudGuardrails:
+    tables = []
+    for name in names:
+        table = get_cloud(name).guardrails()
+        if table is None:
+            raise MissingGuardrails(name)
+        tables.append(table)
+    return CloudGuardrails(
+        public_bucket={k: v for t in tables for k, v in t.public_bucket.items()},
+        public_bucket_companions=tuple(c for t in tables for c in t.public_bucket_companions),
+        encryption={k: v for t in tables for k, v in t.encryption.items()},
+        encryption_companions=tuple(c for t in tables for c in t.encryption_companions),
+        ingress={k: v for t in tables for k, v in t.ingress.items()},
+        vms=frozenset(v for t in tables for v in t.vms),
+        vpn_keys={k: v for t in tables for k, v in t.vpn_keys.items()},
+        credentials={k: v for t in tables for k, v in t.credentials.items()},
+        stateful=frozenset(v for t in tables for v in t.stateful),
+        stateful_under_bucket=frozenset(v for t in tables for v in t.stateful_under_bucket),
+        ranges={k: v for t in tables for k, v in t.ranges.items()},
+    )
 
 
-def _account_private(r: Resource, _: Intent) -> Iterator[str]:
-    if r.inputs.get("allowBlobPublicAccess") is not False:
-        yield "allowBlobPublicAccess is not false"
-
-
-def _container_private(r: Resource, _: Intent) -> Iterator[str]:
-    access = r.inputs.get("publicAccess")
-    if access not in (None, "None"):
-        yield f"container public access is {access!r}"
-
-
-_PUBLIC_BUCKET: dict[str, ResourceCheck] = {
-    _S3_BUCKET: _s3_acl,
-    "aws:s3/bucketAcl:BucketAcl": _s3_acl,
-    _S3_BLOCK: _s3_block,
-    "gcp:storage/bucket:Bucket": _gcs_private,
-    "azure-native:storage:StorageAccount": _account_private,
-    "azure-native:storage:BlobContainer": _container_private,
-}
+# -- no-public-bucket, encryption-on: companions --------------------------------------------
 
 
 def _companions(
-    resources: Sequence[Resource], token: str, missing: str
+    resources: Sequence[Resource], companions: Iterable[Companion]
 ) -> Iterator[tuple[Resource, str]]:
-    """Every S3 bucket needs a `token` resource for it (the per-resource part of the rule
-    checks that resource's settings): one that depends on it, or, should the engine not pass
-    dependencies, one in the same skyinfra bucket component (it holds one bucket)."""
-    for bucket in resources:
-        if bucket.type == _S3_BUCKET and not any(
-            r.type == token and _belongs_to(r, bucket) for r in resources
-        ):
-            yield bucket, missing
+    """Every owner (an S3 bucket) needs a companion resource for it (the per-resource part of
+    the rule checks that resource's settings): one that depends on it, or, should the engine
+    not pass dependencies, one in the same skyinfra bucket component (it holds one bucket)."""
+    for companion in companions:
+        for owner in resources:
+            if owner.type == companion.owner and not any(
+                r.type == companion.token and _belongs_to(r, owner) for r in resources
+            ):
+                yield owner, companion.missing
 
 
 def _belongs_to(setting: Resource, bucket: Resource) -> bool:
@@ -119,61 +117,11 @@ def _belongs_to(setting: Resource, bucket: Resource) -> bool:
 
 
 def _blocked_buckets(resources: Sequence[Resource], _: Intent) -> Iterator[tuple[Resource, str]]:
-    return _companions(resources, _S3_BLOCK, "no public access block")
-
-
-# -- encryption-on --------------------------------------------------------------------------
-
-_SSE_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse", "AES256"})
-_TLS_OK = frozenset({"TLS1_2", "TLS1_3"})
-
-
-def _sse_algorithms(r: Resource) -> list[Any]:
-    return [
-        lookup(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
-        for rule in as_list(r.inputs.get("rules"))
-    ]
-
-
-def _sse_rules(r: Resource, _: Intent) -> Iterator[str]:
-    algorithms = _sse_algorithms(r)
-    if not algorithms or any(a not in _SSE_ALGORITHMS for a in algorithms):
-        yield f"server-side encryption algorithm {algorithms or 'unset'} is not KMS or AES256"
-
-
-def _launch_template_disks(r: Resource, _: Intent) -> Iterator[str]:
-    disks = [
-        m for m in as_list(r.inputs.get("blockDeviceMappings")) if lookup(m, "ebs") is not None
-    ]
-    if not disks:
-        yield "no EBS block device mapping: the root volume's encryption is left to the AMI"
-    for mapping in disks:
-        if not is_true(lookup(mapping, "ebs", "encrypted")):
-            yield f"EBS volume {lookup(mapping, 'deviceName')!r} is not encrypted"
-
-
-def _ebs_volume(r: Resource, _: Intent) -> Iterator[str]:
-    if not is_true(r.inputs.get("encrypted")):
-        yield "EBS volume is not encrypted"
-
-
-def _account_transport(r: Resource, _: Intent) -> Iterator[str]:
-    if r.inputs.get("enableHttpsTrafficOnly") is not True:
-        yield "enableHttpsTrafficOnly is not true"
-    if r.inputs.get("minimumTlsVersion") not in _TLS_OK:
-        yield f"minimumTlsVersion is {r.inputs.get('minimumTlsVersion')!r}, not TLS1_2 or later"
-
-
-_ENCRYPTION: dict[str, ResourceCheck] = {
-    _S3_ENCRYPTION: _sse_rules,
-    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template_disks,
-    "aws:ebs/volume:Volume": _ebs_volume,
-    "azure-native:storage:StorageAccount": _account_transport,
-}
+    return _companions(resources, cloud_guardrails().public_bucket_companions)
 
 
 def _encrypted_buckets(resources: Sequence[Resource], _: Intent) -> Iterator[tuple[Resource, str]]:
-    return _companions(resources, _S3_ENCRYPTION, "no server-side encryption configuration")
+    return _companions(resources, cloud_guardrails().encryption_companions)
 
 
 # -- no-open-admin-ports --------------------------------------------------------------------
@@ -184,17 +132,6 @@ def _encrypted_buckets(resources: Sequence[Resource], _: Intent) -> Iterator[tup
 # target (a tag, an ASG) the ports some group of the network opens, and untargeted ones only
 # ports every group of it opens. Across a stack, a rule is judged by the VMs it reaches.
 # Resources of neither kind may not open SSH or RDP.
-
-_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-_SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
-_GCE_VMS = frozenset(
-    {"gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance"}
-)
-_VMS = frozenset({_TEMPLATE, "aws:ec2/instance:Instance", _SCALE_SET, *_GCE_VMS})
-# Resources whose rules apply to every VM that names them (directly or through a subnet).
-_RULE_HOLDERS = frozenset(
-    {"aws:ec2/securityGroup:SecurityGroup", "azure-native:network:NetworkSecurityGroup"}
-)
 
 
 def _allowed_here(r: Resource, rule: Ingress, intent: Intent) -> frozenset[int] | None:
@@ -223,6 +160,12 @@ def _unasked(rule: Ingress, allowed: frozenset[int] | None) -> list[str]:
     return [f"port {low}" if low == high else f"ports {low}-{high}"]
 
 
+def ingress_rules(r: Resource) -> Iterable[Ingress]:
+    """`r`'s allow-ingress rules, or none for a type that holds none."""
+    kind = cloud_guardrails().ingress.get(r.type)
+    return kind.parse(r) if kind is not None else ()
+
+
 def _internet_rules(r: Resource) -> Iterator[Ingress]:
     return (i for i in ingress_rules(r) if i.internet and i.protocol in PORT_PROTOCOLS)
 
@@ -238,10 +181,11 @@ def _exposed_groups(
 ) -> Iterator[tuple[Resource, str]]:
     """Internet rules that reach VMs of a group on ports that group does not open publicly
     (those the per-resource part already reports are left to it)."""
+    types = cloud_guardrails().vms
     vms = [
         vm
         for vm in resources
-        if vm.type in _VMS and (vm.stack, vm.component) in intent.public_ports
+        if vm.type in types and (vm.stack, vm.component) in intent.public_ports
     ]
     by_urn = {r.urn: r for r in resources}
     for r in resources:
@@ -268,97 +212,18 @@ def _ports(ports: frozenset[int]) -> str:
 
 
 def _reaches(r: Resource, rule: Ingress, vm: Resource, by_urn: Mapping[str, Resource]) -> bool:
-    """Whether `rule` of `r` applies to `vm` (a launch template, instance, instance template
-    or scale set)."""
-    if r.type == "gcp:compute/firewall:Firewall":
-        return vm.type in _GCE_VMS and _gce_targets(rule, r, vm)
-    if rule.targets is not None:  # Azure: to the NICs in the named ASGs
-        asgs = {str(lookup(asg, "id")) for asg in rule.targets}
-        return vm.type == _SCALE_SET and bool(asgs & _scale_set_asgs(vm))
-    holders = (
-        {r.urn}
-        if r.type in _RULE_HOLDERS
-        else {d for d in r.dependencies if _type_of(d) in _RULE_HOLDERS}
-    )
-    return any(_governs(h, vm, by_urn) for h in holders)
-
-
-def _governs(holder: str, vm: Resource, by_urn: Mapping[str, Resource]) -> bool:
-    """A security group or NSG applies to `vm` if `vm` names it, or names a subnet that does."""
-    if holder in vm.dependencies:
-        return True
-    subnets = (by_urn[d] for d in vm.dependencies if d in by_urn)
-    return any(holder in s.dependencies for s in subnets if s.type == "azure-native:network:Subnet")
-
-
-def _gce_targets(rule: Ingress, firewall: Resource, vm: Resource) -> bool:
-    """GCP: a firewall applies to the VMs of its network carrying one of its target tags or
-    service accounts; without targets, to all of them."""
-    nics = as_list(vm.inputs.get("networkInterfaces"))
-    networks = {_network_name(lookup(n, "network")) for n in nics}
-    if _network_name(firewall.inputs.get("network")) not in networks:
-        return False
-    if rule.targets is None:
-        return True
-    account = lookup(vm.inputs, "serviceAccount", "email")  # one per template or instance
-    named = {str(t) for t in [*as_list(vm.inputs.get("tags")), account] if t}
-    return bool(set(rule.targets) & named)
-
-
-def _network_name(ref: Any) -> str:
-    """`projects/p/global/networks/n`, its self link, or a bare name -> `n`."""
-    return str(ref).rsplit("/networks/", 1)[-1]
-
-
-def _scale_set_asgs(vm: Resource) -> set[str]:
-    nics = lookup(
-        vm.inputs, "virtualMachineProfile", "networkProfile", "networkInterfaceConfigurations"
-    )
-    return {
-        str(lookup(asg, "id"))
-        for nic in as_list(nics)
-        for ip in as_list(lookup(nic, "ipConfigurations"))
-        for asg in as_list(lookup(ip, "applicationSecurityGroups"))
-    }
-
-
-def _type_of(urn: str) -> str:
-    """`urn:pulumi:<stack>::<project>::<parent types$type>::<name>` -> `<type>`."""
-    parts = urn.split("::")
-    return parts[2].rsplit("$", 1)[-1] if len(parts) > 3 else ""
+    """Whether `rule` of `r` applies to `vm` (as `r`'s cloud says)."""
+    kind = cloud_guardrails().ingress.get(r.type)
+    return kind is not None and kind.reaches(r, rule, vm, by_urn)
 
 
 # -- vpn-keys-secret, credentials-secret ---------------------------------------------------
 
-# Where a key sits in a resource's inputs. The SDK marks a whole top-level input secret when
-# a secret is nested anywhere inside it, so the first key of the path is what must be secret.
-KeyPaths = dict[str, tuple[tuple[str, ...], ...]]
 
-_VPN_KEYS: KeyPaths = {
-    "aws:ec2/vpnConnection:VpnConnection": (("tunnel1PresharedKey",), ("tunnel2PresharedKey",)),
-    "gcp:compute/vPNTunnel:VPNTunnel": (("sharedSecret",),),
-    "azure-native:network:VirtualNetworkGatewayConnection": (("sharedKey",),),
-    # the BGP MD5 keys of dedicated interconnects: the same kind of link secret
-    "aws:directconnect/privateVirtualInterface:PrivateVirtualInterface": (("bgpAuthKey",),),
-    "gcp:compute/routerPeer:RouterPeer": (("md5AuthenticationKey",),),
-    "azure-native:network:ExpressRouteCircuitPeering": (("sharedKey",),),
-}
-_CREDENTIALS: KeyPaths = {
-    "aws:datasync/locationObjectStorage:LocationObjectStorage": (("secretKey",),),
-    "gcp:storage/transferJob:TransferJob": (
-        ("transferSpec", "azureBlobStorageDataSource", "azureCredentials", "sasToken"),
-    ),
-    "azure-native:datafactory:LinkedService": (("properties", "secretAccessKey"),),
-    "azure-native:compute:VirtualMachineScaleSet": (
-        ("virtualMachineProfile", "osProfile", "adminPassword"),
-    ),
-}
-
-
-def _plaintext(table: KeyPaths, what: str) -> ResourceCheck:
+def _plaintext(table: Callable[[CloudGuardrails], KeyPaths], what: str) -> ResourceCheck:
     def check(r: Resource, _: Intent) -> Iterator[str]:
         secret = r.secret_keys or frozenset()
-        for path in table.get(r.type, ()):
+        for path in table(cloud_guardrails()).get(r.type, ()):
             if lookup(r.inputs, *path) is not None and path[0] not in secret:
                 where = ".".join(path)
                 yield f"{what} {where} is not a secret (it would be stored in plain text)"
@@ -368,50 +233,17 @@ def _plaintext(table: KeyPaths, what: str) -> ResourceCheck:
 
 # -- stateful-protected ---------------------------------------------------------------------
 
-_STATEFUL = frozenset(
-    {
-        _S3_BUCKET,
-        "gcp:storage/bucket:Bucket",
-        "azure-native:storage:StorageAccount",
-        "azure-native:storage:BlobContainer",
-        "aws:rds/instance:Instance",
-        "aws:rds/cluster:Cluster",
-        "gcp:sql/databaseInstance:DatabaseInstance",
-    }
-)
-# Deleting an Azure resource group deletes everything in it: a bucket's group is stateful.
-_STATEFUL_UNDER_BUCKET = frozenset({"azure-native:resources:ResourceGroup"})
-
 
 def _unprotected(r: Resource, intent: Intent) -> Iterator[str]:
-    stateful = r.type in _STATEFUL or (
-        r.type in _STATEFUL_UNDER_BUCKET and r.component_type == BUCKET_COMPONENT
+    tables = cloud_guardrails()
+    stateful = r.type in tables.stateful or (
+        r.type in tables.stateful_under_bucket and r.component_type == BUCKET_COMPONENT
     )
     if stateful and not r.protect and (r.stack, r.component) not in intent.unprotected:
         yield "holds data but is not protected: `pulumi destroy` or a replacement would delete it"
 
 
 # -- cidrs-disjoint -------------------------------------------------------------------------
-
-
-def _vpc_ranges(r: Resource) -> list[str]:
-    return [str(r.inputs["cidrBlock"])] if r.inputs.get("cidrBlock") else []
-
-
-def _vnet_ranges(r: Resource) -> list[str]:
-    return [str(p) for p in as_list(lookup(r.inputs, "addressSpace", "addressPrefixes"))]
-
-
-def _subnetwork_ranges(r: Resource) -> list[str]:
-    return [str(r.inputs["ipCidrRange"])] if r.inputs.get("ipCidrRange") else []
-
-
-# A network's own address ranges (GCP networks have none: their regional subnetworks do).
-_RANGES: dict[str, Callable[[Resource], list[str]]] = {
-    "aws:ec2/vpc:Vpc": _vpc_ranges,
-    "azure-native:network:VirtualNetwork": _vnet_ranges,
-    "gcp:compute/subnetwork:Subnetwork": _subnetwork_ranges,
-}
 
 
 def _overlapping(resources: Sequence[Resource], intent: Intent) -> Iterator[tuple[Resource, str]]:
@@ -425,7 +257,8 @@ def _overlapping(resources: Sequence[Resource], intent: Intent) -> Iterator[tupl
             label = f"planned network {p.component} in {p.stack}"
             seen.append(((p.stack, p.component), label, ipaddress.ip_network(p.cidr, strict=False)))
     for r in resources:
-        for cidr in _RANGES.get(r.type, lambda _: [])(r):
+        ranges = cloud_guardrails().ranges.get(r.type)
+        for cidr in ranges(r) if ranges is not None else []:
             net = ipaddress.ip_network(cidr, strict=False)
             owner = (r.stack, r.component)
             for other, label, taken in seen:
@@ -437,9 +270,9 @@ def _overlapping(resources: Sequence[Resource], intent: Intent) -> Iterator[tupl
 # -- the table ------------------------------------------------------------------------------
 
 
-def _by_type(table: Mapping[str, ResourceCheck]) -> ResourceCheck:
+def _by_type(table: Callable[[CloudGuardrails], Mapping[str, ResourceCheck]]) -> ResourceCheck:
     def check(r: Resource, intent: Intent) -> Iterable[str]:
-        found = table.get(r.type)
+        found = table(cloud_guardrails()).get(r.type)
         return found(r, intent) if found is not None else ()
 
     return check
@@ -452,7 +285,7 @@ RULES: tuple[Rule, ...] = (
         "access prevention enforced with uniform access; Azure accounts and containers private",
         "keep skyinfra's bucket settings: set the flags above back on (S3 block flags true, "
         "GCS publicAccessPrevention=enforced, Azure allowBlobPublicAccess=false)",
-        resource=_by_type(_PUBLIC_BUCKET),
+        resource=_by_type(lambda t: t.public_bucket),
         stack=_blocked_buckets,
     ),
     Rule(
@@ -461,7 +294,7 @@ RULES: tuple[Rule, ...] = (
         "over HTTPS only with TLS 1.2 or later",
         "use SSE-KMS (or AES256) on S3, encrypted=true on EBS mappings, and "
         "enableHttpsTrafficOnly=true with minimumTlsVersion=TLS1_2 on Azure storage accounts",
-        resource=_by_type(_ENCRYPTION),
+        resource=_by_type(lambda t: t.encryption),
         stack=_encrypted_buckets,
     ),
     Rule(
@@ -479,7 +312,7 @@ RULES: tuple[Rule, ...] = (
         "vpn-keys-secret",
         "VPN pre-shared keys and interconnect BGP keys are Pulumi secrets (encrypted in state, masked in output)",
         "wrap the key in pulumi.Output.secret(...) (or pass additional_secret_outputs)",
-        resource=_plaintext(_VPN_KEYS, "pre-shared key"),
+        resource=_plaintext(lambda t: t.vpn_keys, "pre-shared key"),
         needs_secrets=True,
     ),
     Rule(
@@ -487,7 +320,7 @@ RULES: tuple[Rule, ...] = (
         "Credentials skyinfra creates (replication keys and SAS tokens, generated VM "
         "passwords) are Pulumi secrets",
         "wrap the credential in pulumi.Output.secret(...) before passing it to the resource",
-        resource=_plaintext(_CREDENTIALS, "credential"),
+        resource=_plaintext(lambda t: t.credentials, "credential"),
         needs_secrets=True,
     ),
     Rule(
@@ -526,6 +359,7 @@ def check_resources(
     resources: Sequence[Resource], intent: Intent, rules: Sequence[Rule] = RULES
 ) -> list[Finding]:
     """Every finding of every rule, resource by resource, then stack-wide."""
+    cloud_guardrails()  # fail closed before any rule, even with no resources
     findings = [f for rule in rules for r in resources for f in check_resource(rule, r, intent)]
     findings += [f for rule in rules for f in check_stack(rule, resources, intent)]
     return findings

@@ -1,0 +1,86 @@
+"""GCP's rows of the guardrail tables (`skyinfra.guardrails.table.CloudGuardrails`).
+
+GCS buckets are private by their own flags; firewalls hold ingress and reach the VMs of
+their network that carry a target tag or service account (all of them without targets);
+networks have no ranges of their own, their regional subnetworks do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from skyinfra.guardrails.ingress import Ingress, port_range
+from skyinfra.guardrails.model import Intent, Resource, as_list, is_true, lookup
+from skyinfra.guardrails.table import CloudGuardrails, IngressType
+
+__all__ = ["GUARDRAILS"]
+
+_BUCKET = "gcp:storage/bucket:Bucket"
+_VMS = frozenset({"gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance"})
+
+
+def _gcs_private(r: Resource, _: Intent) -> Iterator[str]:
+    if r.inputs.get("publicAccessPrevention") != "enforced":
+        yield "public access prevention is not enforced"
+    if not is_true(r.inputs.get("uniformBucketLevelAccess")):
+        yield "uniform bucket-level access is off (object ACLs may grant public reads)"
+
+
+def _firewall(r: Resource) -> Iterator[Ingress]:
+    if r.inputs.get("direction", "INGRESS") != "INGRESS" or is_true(r.inputs.get("disabled")):
+        return
+    sources = tuple(str(s) for s in as_list(r.inputs.get("sourceRanges")))
+    named = [*as_list(r.inputs.get("targetTags")), *as_list(r.inputs.get("targetServiceAccounts"))]
+    targets = tuple(str(t) for t in named) or None
+    for allow in as_list(r.inputs.get("allows")):
+        protocol = str(lookup(allow, "protocol") or "").lower()
+        ports = as_list(lookup(allow, "ports")) or ["*"]
+        for port in ports:
+            yield Ingress(protocol, port_range(port), sources, targets)
+
+
+def _firewall_reaches(
+    firewall: Resource, rule: Ingress, vm: Resource, _: Mapping[str, Resource]
+) -> bool:
+    """A firewall applies to the VMs of its network carrying one of its target tags or
+    service accounts; without targets, to all of them."""
+    if vm.type not in _VMS:
+        return False
+    nics = as_list(vm.inputs.get("networkInterfaces"))
+    networks = {_network_name(lookup(n, "network")) for n in nics}
+    if _network_name(firewall.inputs.get("network")) not in networks:
+        return False
+    if rule.targets is None:
+        return True
+    account = lookup(vm.inputs, "serviceAccount", "email")  # one per template or instance
+    named = {str(t) for t in [*as_list(vm.inputs.get("tags")), account] if t}
+    return bool(set(rule.targets) & named)
+
+
+def _network_name(ref: Any) -> str:
+    """`projects/p/global/networks/n`, its self link, or a bare name -> `n`."""
+    return str(ref).rsplit("/networks/", 1)[-1]
+
+
+def _subnetwork_ranges(r: Resource) -> list[str]:
+    return [str(r.inputs["ipCidrRange"])] if r.inputs.get("ipCidrRange") else []
+
+
+GUARDRAILS = CloudGuardrails(
+    public_bucket={_BUCKET: _gcs_private},
+    ingress={"gcp:compute/firewall:Firewall": IngressType(_firewall, _firewall_reaches)},
+    vms=_VMS,
+    vpn_keys={
+        "gcp:compute/vPNTunnel:VPNTunnel": (("sharedSecret",),),
+        # the BGP MD5 key of an interconnect's router peer: the same kind of link secret
+        "gcp:compute/routerPeer:RouterPeer": (("md5AuthenticationKey",),),
+    },
+    credentials={
+        "gcp:storage/transferJob:TransferJob": (
+            ("transferSpec", "azureBlobStorageDataSource", "azureCredentials", "sasToken"),
+        ),
+    },
+    stateful=frozenset({_BUCKET, "gcp:sql/databaseInstance:DatabaseInstance"}),
+    ranges={"gcp:compute/subnetwork:Subnetwork": _subnetwork_ranges},
+)
