@@ -1,7 +1,6 @@
 """Neutral Pulumi components: one per neutral resource kind, children are a cloud's resources.
 
-The type tokens are part of every URN (and so of users' state): they are frozen. Renaming one
-would make Pulumi replace every deployed resource under it; such a change needs `aliases`.
+Their type tokens are frozen (they are part of every URN) and live in `tokens.py`.
 """
 
 from __future__ import annotations
@@ -12,15 +11,30 @@ import pulumi
 
 from skyinfra.clouds import Cloud, Context
 from skyinfra.peering.model import VpnGateway
+from skyinfra.tokens import (
+    BUCKET_TOKEN,
+    COMPUTE_TOKEN,
+    GATEWAY_TOKEN,
+    INTERCONNECT_LINK_TOKEN,
+    NATIVE_PEERING_TOKEN,
+    NETWORK_TOKEN,
+    VPN_LINK_TOKEN,
+)
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan, component_name
 
-NETWORK_TOKEN = "skyinfra:network:Network"
-BUCKET_TOKEN = "skyinfra:storage:Bucket"
-COMPUTE_TOKEN = "skyinfra:compute:ComputeGroup"
-GATEWAY_TOKEN = "skyinfra:peering:VpnGateway"
-VPN_LINK_TOKEN = "skyinfra:peering:VpnLink"
-NATIVE_PEERING_TOKEN = "skyinfra:peering:NativePeering"
-INTERCONNECT_LINK_TOKEN = "skyinfra:peering:InterconnectLink"
+__all__ = [
+    "BUCKET_TOKEN",
+    "COMPUTE_TOKEN",
+    "GATEWAY_TOKEN",
+    "INTERCONNECT_LINK_TOKEN",
+    "NATIVE_PEERING_TOKEN",
+    "NETWORK_TOKEN",
+    "VPN_LINK_TOKEN",
+    "Bucket",
+    "ComputeGroup",
+    "Gateway",
+    "Network",
+]
 
 
 class _Neutral(pulumi.ComponentResource):

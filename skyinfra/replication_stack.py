@@ -21,9 +21,8 @@ from skyinfra.clouds import get_cloud
 from skyinfra.clouds.base import ReplicationContext
 from skyinfra.peering.replica import Replication
 from skyinfra.references import output, stack_reference
+from skyinfra.tokens import REPLICATION_TOKEN
 from skyinfra.topology import component_name
-
-REPLICATION_TOKEN = "skyinfra:peering:Replication"
 
 
 class ReplicationComponent(pulumi.ComponentResource):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from skyinfra.tokens import BUCKET_TOKEN
 from skyinfra.topology import Topology, component_name
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
     "lookup",
 ]
 
-BUCKET_COMPONENT = "skyinfra:storage:Bucket"
+BUCKET_COMPONENT = BUCKET_TOKEN  # the component a bucket's cloud resources are children of
 
 
 @dataclass(frozen=True)
