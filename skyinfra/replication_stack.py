@@ -21,7 +21,7 @@ from skyinfra.clouds import get_cloud
 from skyinfra.clouds.base import ReplicationContext
 from skyinfra.peering.replica import Replication
 from skyinfra.references import output, stack_reference
-from skyinfra.topology import component_name
+from skyinfra.topology import Topology, component_name
 
 REPLICATION_TOKEN = "skyinfra:peering:Replication"
 
@@ -69,3 +69,8 @@ def lower_replication(project: str, replication: Replication) -> dict[str, Any]:
         },
         "post_deploy": component.outputs.get("post_deploy", []),
     }
+
+
+def lower_replication_stack(topology: Topology, name: str) -> dict[str, Any]:
+    """The program of replication stack `name` (`skyinfra.stacks.REPLICATION`)."""
+    return lower_replication(topology.project, topology.replication(name))
