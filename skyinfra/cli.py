@@ -289,16 +289,15 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
     """Write the Pulumi project (one stack per cloud-region) for SPEC."""
     from skyinfra import api
     from skyinfra.peering.model import InterconnectLink
+    from skyinfra.stacks import CLOUD, STACK_KINDS
 
     result, files = api.compile_project(spec, out_dir, _catalog(catalog_dir))
     click.echo(f"wrote {len(files)} files to {out_dir}")
     topology = result.topology
-    click.echo(f"stacks: {', '.join(topology.stack_names)}")
-    if topology.peering_stack_names:
-        click.echo(f"peering stacks: {', '.join(topology.peering_stack_names)}")
-    replications = [r.stack for r in topology.replications]
-    if replications:
-        click.echo(f"replication stacks (deploy after the cloud stacks): {', '.join(replications)}")
+    for kind in STACK_KINDS:
+        names = kind.names(topology)
+        if names or kind is CLOUD:
+            click.echo(f"{kind.listing}: {', '.join(names)}")
     click.echo(f"deploy: cd {out_dir} && pulumi stack init <stack> && pulumi up -s <stack>")
     if topology.peering_stack_names:
         click.echo("deploy the cloud stacks first (in the order listed), then the peering stacks")

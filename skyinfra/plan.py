@@ -10,13 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from skyinfra.build import (
-    build_topology,
-    network_record,
-    peering_config,
-    replication_config,
-    stack_config,
-)
+from skyinfra.build import build_topology, network_record
 from skyinfra.catalog.vms import Catalog
 from skyinfra.errors import located
 from skyinfra.loader import parse_spec, source_of
@@ -24,6 +18,7 @@ from skyinfra.placement import Placement
 from skyinfra.placement.lock import dump_lock, load_history, load_lock
 from skyinfra.placement.retired import Lifecycle, lifecycle, stack_contents
 from skyinfra.spec import Spec
+from skyinfra.stacks import stack_configs
 from skyinfra.topology import Topology
 
 SPEC_FILE = "skyinfra.yaml"
@@ -61,12 +56,7 @@ class Plan:
 
     def stack_configs(self) -> dict[str, dict[str, str]]:
         """Config of every stack: cloud stacks, then peering and replication stacks."""
-        configs = {s.name: stack_config(s) for s in self.topology.stacks}
-        for name in self.topology.peering_stack_names:
-            configs[name] = peering_config(self.topology, name)
-        for r in self.topology.replications:
-            configs[r.stack] = replication_config(self.topology, r)
-        return configs
+        return stack_configs(self.topology)
 
 
 def load_project_topology(project_dir: Path) -> Topology:

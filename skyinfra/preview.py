@@ -22,6 +22,7 @@ which zones, which client config).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -40,10 +41,10 @@ from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.clouds.fakes import Fakes, InvokeFake, ResourceFake
 from skyinfra.peering.model import INTERCONNECT_READY_KEY, InterconnectLink
 from skyinfra.peering.replica import Replication
-from skyinfra.peering_stack import lower_peering_stack
 from skyinfra.program import lower_stack
 from skyinfra.replication_stack import lower_replication
 from skyinfra.site import Site
+from skyinfra.stacks import PEERING, STACK_KINDS, StackKind, reads
 from skyinfra.topology import StackPlan, Topology
 
 SECRET = "[secret]"
@@ -363,12 +364,7 @@ def preview_peering_stack(
 ) -> StackPreview:
     """Run peering stack `name` under the mock engine, its references answered from
     `references` (the cloud stacks' previewed outputs)."""
-    a, b = topology.peering_sites(name)
-    mocks = SkyMocks(a, b, references=references, ips=ips)
-    resources, outputs = _run(
-        topology.project, name, mocks, config, lambda: lower_peering_stack(topology, name)
-    )
-    return StackPreview(name, a, resources, outputs, peer=b, invokes=mocks.invokes())
+    return _preview_kind(PEERING, topology, name, config, references, ips)
 
 
 def preview_replication(
@@ -462,28 +458,40 @@ def preview_topology(
     configs: Mapping[str, Mapping[str, str]],
     only: str | Collection[str] | None = None,
 ) -> list[StackPreview]:
-    """Preview every stack (or just those in `only`): cloud stacks in name order (a network's
-    home stack sorts first), then peering stacks; the stacks `only` reads are run, not returned."""
+    """Preview every stack (or just those in `only`) kind by kind (`STACK_KINDS`: cloud stacks
+    in name order, a network's home stack first, then the stacks reading them); the stacks
+    `only` reads are run, not returned."""
     chosen = None if only is None else {only} if isinstance(only, str) else set(only)
     needed = None if chosen is None else set().union(*(_needed(topology, s) for s in chosen))
     references: dict[str, dict[str, Any]] = {}
     ips: set[str] = set()
     previews = []
-    for stack in topology.stacks:
-        if needed is None or stack.name in needed:
-            p = preview_stack(topology.project, stack, configs.get(stack.name, {}), references, ips)
-            references[stack.name] = p.outputs
-            previews.append(p)
-    for name in topology.peering_stack_names:
-        if needed is None or name in needed:
-            config = _merged_config(topology.peering_sites(name), name, configs)
-            config = {**_ordered_values(topology, name), **config}
-            previews.append(preview_peering_stack(topology, name, config, references, ips))
-    for r in topology.replications:
-        if needed is None or r.stack in needed:
-            config = _merged_config((r.source_site, r.target), r.stack, configs)
-            previews.append(preview_replication(topology.project, r, config, references, ips))
+    for kind in STACK_KINDS:
+        for name in kind.names(topology):
+            if needed is None or name in needed:
+                config = kind.preview_config(topology, name, configs)
+                p = _preview_kind(kind, topology, name, config, references, ips)
+                references[name] = p.outputs
+                previews.append(p)
     return [p for p in previews if chosen is None or p.name in chosen]
+
+
+def _preview_kind(
+    kind: StackKind,
+    topology: Topology,
+    name: str,
+    config: Mapping[str, str],
+    references: Mapping[str, dict[str, Any]],
+    ips: set[str] | None,
+) -> StackPreview:
+    """Run stack `name`'s program (`kind.program`) under the mock engine, its references
+    answered from `references` (the previewed outputs of the stacks it reads)."""
+    site, *more = kind.sites(topology, name)
+    mocks = SkyMocks(site, *more, references=references, ips=ips)
+    lower = functools.partial(kind.lower, topology, name)
+    resources, outputs = _run(topology.project, name, mocks, config, lower)
+    peer = more[0] if kind.shows_peer else None
+    return StackPreview(name, site, resources, outputs, peer=peer, invokes=mocks.invokes())
 
 
 def final_phase(
@@ -499,26 +507,6 @@ def final_phase(
     return out
 
 
-def _ordered_values(topology: Topology, name: str) -> dict[str, str]:
-    """Stand-ins for the config a peering stack's interconnects need from the user (port
-    locations known only once ordered), so the preview runs; they show as `<unset: ...>`."""
-    links = [x for x in topology.links.links if x.stack == name]
-    keys = {key for x in links if isinstance(x, InterconnectLink) for key, _ in x.config}
-    return {f"skyinfra:{key}": f"<unset: skyinfra:{key}>" for key in sorted(keys)}
-
-
 def _needed(topology: Topology, stack: str) -> set[str]:
     """`stack` and every stack it reads, directly or not."""
-    return {stack}.union(*(_needed(topology, r) for r in topology.reads(stack)))
-
-
-def _merged_config(
-    sites: tuple[Site, Site], name: str, configs: Mapping[str, Mapping[str, str]]
-) -> dict[str, str]:
-    """A two-site stack's config plus its sites' provider settings: the program uses explicit
-    providers, but the mocks read `gcp:project` / `azure-native:subscriptionId` for ids."""
-    merged: dict[str, str] = {}
-    for site in sites:
-        merged.update(configs.get(site.stack, {}))
-    merged.update(configs.get(name, {}))
-    return merged
+    return {stack}.union(*(_needed(topology, r) for r in reads(topology, stack)))

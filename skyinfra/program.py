@@ -15,10 +15,9 @@ import pulumi
 
 from skyinfra.clouds import get_cloud
 from skyinfra.components import Bucket, ComputeGroup, Gateway, Network
-from skyinfra.peering_stack import lower_peering_stack
 from skyinfra.plan import load_project_topology
 from skyinfra.references import output, stack_reference
-from skyinfra.replication_stack import lower_replication
+from skyinfra.stacks import kind_in, stack_names
 from skyinfra.topology import NetworkPlan, StackPlan, Topology
 
 
@@ -45,6 +44,11 @@ def lower_stack(stack: StackPlan) -> dict[str, Any]:
     }
 
 
+def lower_cloud_stack(topology: Topology, name: str) -> dict[str, Any]:
+    """The program of cloud stack `name` (`skyinfra.stacks.CLOUD`)."""
+    return lower_stack(topology.stack(name))
+
+
 def _home(plan: NetworkPlan) -> pulumi.Output[Any] | None:
     """The outputs of a network another stack creates (`plan.home`), by StackReference."""
     if plan.home is None:
@@ -56,30 +60,9 @@ def run(project_dir: str | Path = ".") -> None:
     """Entry point of a compiled project: lower the stack named by `pulumi stack select`."""
     topology = load_project_topology(Path(project_dir))
     stack_name = pulumi.get_stack()
-    if stack_name in topology.stack_names:
-        outputs = lower_stack(topology.stack(stack_name))
-    elif stack_name in topology.peering_stack_names:
-        outputs = lower_peering_stack(topology, stack_name)
-    else:
-        outputs = _lower_other(topology, stack_name)
-    for key, value in outputs.items():
+    kind = kind_in(topology, stack_name)
+    if kind is None:
+        known = ", ".join(stack_names(topology))
+        raise pulumi.RunError(f"stack {stack_name!r} is not part of this project (stacks: {known})")
+    for key, value in kind.lower(topology, stack_name).items():
         pulumi.export(key, value)
-
-
-def _lower_other(topology: Topology, stack_name: str) -> dict[str, Any]:
-    """A stack that is neither a cloud nor a peering stack: a replication stack, or an error
-    naming them all."""
-    try:
-        replication = topology.replication(stack_name)
-    except KeyError:
-        known = ", ".join(
-            [
-                *topology.stack_names,
-                *topology.peering_stack_names,
-                *(r.stack for r in topology.replications),
-            ]
-        )
-        raise pulumi.RunError(
-            f"stack {stack_name!r} is not part of this project (stacks: {known})"
-        ) from None
-    return lower_replication(topology.project, replication)

@@ -22,7 +22,7 @@ from skyinfra.clouds.base import ReplicationContext
 from skyinfra.peering.replica import Replication
 from skyinfra.references import output, stack_reference
 from skyinfra.tokens import REPLICATION_TOKEN
-from skyinfra.topology import component_name
+from skyinfra.topology import Topology, component_name
 
 
 class ReplicationComponent(pulumi.ComponentResource):
@@ -68,3 +68,8 @@ def lower_replication(project: str, replication: Replication) -> dict[str, Any]:
         },
         "post_deploy": component.outputs.get("post_deploy", []),
     }
+
+
+def lower_replication_stack(topology: Topology, name: str) -> dict[str, Any]:
+    """The program of replication stack `name` (`skyinfra.stacks.REPLICATION`)."""
+    return lower_replication(topology.project, topology.replication(name))

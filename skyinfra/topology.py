@@ -149,14 +149,3 @@ class Topology:
             if link.stack == name:
                 return link.a, link.b
         raise KeyError(name)
-
-    def reads(self, stack: str) -> set[str]:
-        """The stacks `stack` reads by StackReference (a peering stack its two sites' stacks,
-        a replication stack its bucket's and its target's, a cloud stack the home stack of a
-        network it shares): they must be deployed before it (and destroyed after it)."""
-        if stack in self.peering_stack_names:
-            return {s.stack for s in self.peering_sites(stack)}
-        if stack in {r.stack for r in self.replications}:
-            replication = self.replication(stack)
-            return {replication.source_site.stack, replication.target.stack}
-        return {n.home for n in self.stack(stack).networks if n.home}

@@ -1,6 +1,6 @@
 """The stack dependency graph of a topology: which stacks must be deployed before which.
 
-A stack depends on every stack it reads by StackReference (`Topology.reads`, the same
+A stack depends on every stack it reads by StackReference (`stacks.reads`, the same
 knowledge the offline preview orders itself by): peering and replication stacks on their cloud
 stacks, a GCP stack on the stack owning its global network. Destroying walks the same graph
 backwards (`reversed`): a stack goes only once nothing that reads it is left.
@@ -10,19 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from skyinfra.topology import Topology
-
-PEERING_PREFIX = "peer-"  # peering.model.peering_stack_name
-
-
-class StackKind(StrEnum):
-    CLOUD = "cloud"
-    PEERING = "peering"
-    REPLICATION = "replication"
+from skyinfra.stacks import CLOUD, STACK_KINDS, StackKind, kind_of, reads
+from skyinfra.topology import Topology
 
 
 @dataclass(frozen=True)
@@ -88,22 +78,9 @@ class StackGraph:
 
 def stack_graph(topology: Topology) -> StackGraph:
     """The graph of every stack the compiled project holds."""
-    kinds = {name: StackKind.CLOUD for name in topology.stack_names}
-    kinds.update({name: StackKind.PEERING for name in topology.peering_stack_names})
-    kinds.update({r.stack: StackKind.REPLICATION for r in topology.replications})
-    needs = {name: frozenset(topology.reads(name)) for name in kinds}
+    kinds = {name: kind for kind in STACK_KINDS for name in kind.names(topology)}
+    needs = {name: frozenset(reads(topology, name)) for name in kinds}
     return StackGraph(needs, kinds)
-
-
-def kind_of(name: str) -> StackKind:
-    """A stack's kind from its name alone (for stacks no plan describes any more)."""
-    if name.startswith(PEERING_PREFIX):
-        return StackKind.PEERING
-    from skyinfra.peering.replica import STACK_PREFIX as REPLICATION_PREFIX  # loads the spec
-
-    if name.startswith(REPLICATION_PREFIX):
-        return StackKind.REPLICATION
-    return StackKind.CLOUD
 
 
 def retired_graph(names: Iterable[str], previous: StackGraph | None) -> StackGraph:
@@ -111,11 +88,11 @@ def retired_graph(names: Iterable[str], previous: StackGraph | None) -> StackGra
     they were compiled in recorded them (`previous`), else by kind (a peering or replication
     stack reads cloud stacks, so it goes first)."""
     kinds = {n: kind_of(n) for n in sorted(names)}
-    clouds = frozenset(n for n, k in kinds.items() if k is StackKind.CLOUD)
+    clouds = frozenset(n for n, k in kinds.items() if k is CLOUD)
     needs: dict[str, frozenset[str]] = {}
     for name, kind in kinds.items():
         if previous is not None and name in previous.needs:
             needs[name] = previous.needs[name] & kinds.keys()
         else:
-            needs[name] = frozenset() if kind is StackKind.CLOUD else clouds
+            needs[name] = frozenset() if kind is CLOUD else clouds
     return StackGraph(needs, kinds)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from skyinfra.site import Site
+from skyinfra.site import Site, peering_stack_name
 
 GATEWAY_IPS = 2  # every HA gateway presents two public IPs / instances (GCP, Azure, AWS conns)
 # Peering-stack config key (`skyinfra:` namespace) saying an interconnect's connections are
@@ -32,7 +32,7 @@ def link_name(network: str, a: Site, b: Site) -> str:
 
 def peering_stack(a: Site, b: Site) -> str:
     """The peering stack that holds the per-link resources of every link between a and b."""
-    return f"peer-{a.stack}--{b.stack}"
+    return peering_stack_name(a.stack, b.stack)
 
 
 class _Joins:

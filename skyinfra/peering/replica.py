@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from skyinfra.site import Site
+from skyinfra.site import Site, replication_stack_name
 from skyinfra.spec import replica_name
-
-STACK_PREFIX = "repl-"
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class Replication:
     @property
     def stack(self) -> str:
         """The replication stack: `repl-<bucket>--<target stack>` (unique per replica)."""
-        return f"{STACK_PREFIX}{self.source}--{self.target.stack}"
+        return replication_stack_name(self.source, self.target.stack)
 
     @property
     def name(self) -> str:

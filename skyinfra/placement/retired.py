@@ -25,9 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from skyinfra.peering.replica import STACK_PREFIX as REPLICATION_PREFIX
 from skyinfra.placement import Placement, replicas_by_target
 from skyinfra.placement.lock import LockHistory, RetiredStack
+from skyinfra.site import parse_peering_stack, parse_replication_stack
 
 if TYPE_CHECKING:
     from skyinfra.spec import Spec
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 
 MOVED, REMOVED, RENAMED = "moved", "removed", "renamed"
-PEERING_PREFIX = "peer-"  # `peering.model.peering_stack`: peer-<stack a>--<stack b>
 
 
 @dataclass(frozen=True)
@@ -130,10 +129,10 @@ def _reason(stack: str, old: Placement, new: Placement) -> str:
 def _served(stack: str, old: Placement) -> set[str]:
     """The resources (of the old placement) a stack existed for; see the module docstring."""
     extra: set[str] = set()
-    if stack.startswith(PEERING_PREFIX):
-        sites = set(stack.removeprefix(PEERING_PREFIX).split("--"))
-    elif stack.startswith(REPLICATION_PREFIX):
-        bucket, _, target = stack.removeprefix(REPLICATION_PREFIX).rpartition("--")
+    if (pair := parse_peering_stack(stack)) is not None:
+        sites = set(pair)
+    elif (replica := parse_replication_stack(stack)) is not None:
+        bucket, target = replica
         sites, extra = {target}, {bucket}
     else:
         sites = {stack}

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from skyinfra.deploy.graph import StackGraph, StackKind, retired_graph
+from skyinfra.deploy.graph import StackGraph, retired_graph
+from skyinfra.stacks import CLOUD, PEERING, REPLICATION
 from tests.deploy.fakes import tiny_graph
 
 PEER = "peer-aws-us-east-1--gcp-us-central1"
@@ -23,9 +24,9 @@ def test_every_stack_needs_the_stacks_it_reads(tmp_path: Path) -> None:
         PEER: frozenset({"aws-us-east-1", "gcp-us-central1"}),
         REPL: frozenset({"aws-us-east-1", "gcp-europe-west4"}),
     }
-    assert graph.kinds[PEER] is StackKind.PEERING
-    assert graph.kinds[REPL] is StackKind.REPLICATION
-    assert graph.kinds["gcp-us-central1"] is StackKind.CLOUD
+    assert graph.kinds[PEER] is PEERING
+    assert graph.kinds[REPL] is REPLICATION
+    assert graph.kinds["gcp-us-central1"] is CLOUD
 
 
 def test_order_puts_dependencies_first_and_reversed_puts_readers_first(tmp_path: Path) -> None:
@@ -52,11 +53,11 @@ def test_only_keeps_the_dependencies_among_the_chosen(tmp_path: Path) -> None:
 
 
 def test_cycles_and_unknown_stacks_are_rejected() -> None:
-    kinds = {"a": StackKind.CLOUD, "b": StackKind.CLOUD}
+    kinds = {"a": CLOUD, "b": CLOUD}
     with pytest.raises(ValueError, match="cycle"):
         StackGraph({"a": frozenset({"b"}), "b": frozenset({"a"})}, kinds)
     with pytest.raises(ValueError, match="unknown"):
-        StackGraph({"a": frozenset({"z"})}, {"a": StackKind.CLOUD})
+        StackGraph({"a": frozenset({"z"})}, {"a": CLOUD})
 
 
 def test_needs_are_exactly_the_stack_references_each_program_makes(
@@ -100,10 +101,10 @@ def test_retired_stacks_are_destroyed_in_the_order_their_old_project_had(
 def test_without_the_old_project_peering_and_replication_stacks_go_first() -> None:
     retired = retired_graph(["aws-us-east-1", PEER, REPL, "gcp-europe-west4"], None)
     assert retired.kinds == {
-        "aws-us-east-1": StackKind.CLOUD,
-        PEER: StackKind.PEERING,
-        REPL: StackKind.REPLICATION,
-        "gcp-europe-west4": StackKind.CLOUD,
+        "aws-us-east-1": CLOUD,
+        PEER: PEERING,
+        REPL: REPLICATION,
+        "gcp-europe-west4": CLOUD,
     }
     order = retired.reversed().order()
     assert set(order[:2]) == {PEER, REPL} and set(order[2:]) == {

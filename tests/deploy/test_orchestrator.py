@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from skyinfra.deploy.graph import StackGraph, StackKind
+from skyinfra.deploy.graph import StackGraph
 from skyinfra.deploy.orchestrator import Operation, StackResult, Status, run_stacks
+from skyinfra.stacks import CLOUD
 from tests.deploy.fakes import FakeWorkspace, tiny_graph
 
 PEER = "peer-aws-us-east-1--gcp-us-central1"
@@ -18,7 +19,7 @@ WAIT = 10  # seconds a test waits for an event that must happen (a failure, not 
 
 def flat(*names: str) -> StackGraph:
     """Independent stacks."""
-    return StackGraph(dict.fromkeys(names, frozenset()), dict.fromkeys(names, StackKind.CLOUD))
+    return StackGraph(dict.fromkeys(names, frozenset()), dict.fromkeys(names, CLOUD))
 
 
 class Recorder:
