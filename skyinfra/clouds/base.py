@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from skyinfra.errors import Problem
+from skyinfra.errors import KeyPath, Problem
 from skyinfra.offer import Offer, Row
 from skyinfra.peering.model import (
     Attachment,
@@ -231,6 +231,11 @@ def compute_outputs(plan: ComputePlan, group_id: Any, **extra: Any) -> Outputs:
     return {"group_id": group_id, "instance_type": plan.instance_type, "count": plan.count, **extra}
 
 
+#: `Cloud.UNSUPPORTED` key: a GPU request the group's instance type cannot carry.
+GPU_ATTACH = "compute.accelerators.attach"
+GPU_PATH_TAIL = ("resources", "accelerators")
+
+
 class Cloud:
     """Base class of the three cloud definitions. Subclasses set the class variables."""
 
@@ -241,7 +246,9 @@ class Cloud:
     #: Keys accepted under `accounts.<cloud>` with what they mean; `required` ones must be set.
     account_keys: ClassVar[Mapping[str, str]] = {}
     required_account_keys: ClassVar[frozenset[str]] = frozenset()
-    #: Features this cloud cannot provide, with the reason shown to users.
+    #: Features this cloud cannot provide (neutral key -> the reason shown to users). Each
+    #: entry is refused at plan time by `check` and, as a second line of defence, by the
+    #: lowering; both word it through `unsupported`, so the message has one source.
     UNSUPPORTED: ClassVar[Mapping[str, str]] = {}
     #: Modules (relative to this cloud's package) holding LOWERINGS and the preview's
     #: FAKES (a `skyinfra.clouds.fakes.CloudFakes`); imported lazily.
@@ -360,6 +367,14 @@ class Cloud:
         """An explicit provider for `site` (a peering stack serves two sites at once)."""
         made: pulumi.ProviderResource = self._module(self.vpn_module).provider(name, site, settings)
         return made
+
+    @classmethod
+    def unsupported(cls, feature: str, detail: str, path: KeyPath) -> Problem:
+        """The declared refusal `UNSUPPORTED[feature]`, at `path`, after what hit it (`detail`).
+
+        A KeyError for an undeclared feature: every refusal must be declared (and tested).
+        """
+        return Problem(f"{detail}: {cls.UNSUPPORTED[feature]}", path)
 
     def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
         """Problems this cloud has with a plan, found at compile time (no SDK needed).

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
+from skyinfra.clouds.base import (
+    GPU_ATTACH,
+    GPU_PATH_TAIL,
+    Cloud,
+    InterconnectSide,
+    ReplicationFacts,
+)
 from skyinfra.errors import Problem
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
@@ -45,6 +51,9 @@ class Azure(Cloud):
     bgp_inside_ranges = ("169.254.21.0/24", "169.254.22.0/24")  # custom BGP (APIPA) band
     inside_first_host_rank = 1
     reserved_asns = frozenset({8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520})
+    UNSUPPORTED: ClassVar[dict[str, str]] = {
+        GPU_ATTACH: "Azure cannot attach GPUs to a size: use a GPU size (NC, ND or NV families)",
+    }
     gateway_subnet_prefix = 27  # `GatewaySubnet`: /27 is what Azure recommends
     interconnect = InterconnectSide(
         product="Azure ExpressRoute Direct",
@@ -159,9 +168,7 @@ class Azure(Cloud):
             and plan.accelerator
             and not self._GPU_SIZE.match(plan.instance_type)
         ):
-            message = (
-                f"{plan.instance_type} has no GPU and Azure cannot attach {plan.accelerator} "
-                "to it: use a GPU size (NC, ND or NV families)"
-            )
-            return [Problem(message, ("compute", plan.name, "resources", "accelerators"))]
+            detail = f"{plan.instance_type} has no GPU to provide {plan.accelerator}"
+            path = ("compute", plan.name, *GPU_PATH_TAIL)
+            return [self.unsupported(GPU_ATTACH, detail, path)]
         return []

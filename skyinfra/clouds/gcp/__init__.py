@@ -9,7 +9,13 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
-from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
+from skyinfra.clouds.base import (
+    GPU_ATTACH,
+    GPU_PATH_TAIL,
+    Cloud,
+    InterconnectSide,
+    ReplicationFacts,
+)
 from skyinfra.clouds.gcp import gpus
 from skyinfra.clouds.gcp.offers import join_gpu_offers
 from skyinfra.errors import Problem
@@ -28,6 +34,9 @@ class Gcp(Cloud):
     provider_namespace = "gcp"
     account_keys: ClassVar[dict[str, str]] = {"project": "the GCP project id to deploy into"}
     required_account_keys = frozenset({"project"})
+    UNSUPPORTED: ClassVar[dict[str, str]] = {
+        GPU_ATTACH: "GCP attaches a GPU only to machine types that can carry it",
+    }
     cross_region_link = None  # a VPC network is global: regions are its subnets
     inside_first_host_rank = 2
     interconnect = InterconnectSide(
@@ -130,7 +139,7 @@ class Gcp(Cloud):
         try:
             gpus.guest_accelerator(plan.instance_type, plan.accelerator)
         except ValueError as err:
-            return [Problem(str(err), ("compute", plan.name, "resources", "accelerators"))]
+            return [self.unsupported(GPU_ATTACH, str(err), ("compute", plan.name, *GPU_PATH_TAIL))]
         return []
 
     def offers_from_rows(self, rows: Iterable[Row]) -> Iterator[Offer]:

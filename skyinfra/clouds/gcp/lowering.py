@@ -16,8 +16,15 @@ from typing import Any
 import pulumi_gcp as gcp
 
 from skyinfra.clouds import get_cloud
-from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
-from skyinfra.clouds.gcp import gpus
+from skyinfra.clouds.base import (
+    GPU_ATTACH,
+    GPU_PATH_TAIL,
+    Context,
+    Lowering,
+    Outputs,
+    compute_outputs,
+)
+from skyinfra.clouds.gcp import Gcp, gpus
 from skyinfra.clouds.gcp.vpn import lower_gateway
 from skyinfra.errors import UnsupportedError
 from skyinfra.peering.model import VpnGateway
@@ -278,9 +285,8 @@ def _guest_accelerators(
     try:
         guest = gpus.guest_accelerator(plan.instance_type, plan.accelerator)
     except ValueError as err:
-        raise UnsupportedError(
-            str(err), path=("compute", plan.name, "resources", "accelerators")
-        ) from None
+        path = ("compute", plan.name, *GPU_PATH_TAIL)
+        raise UnsupportedError([Gcp.unsupported(GPU_ATTACH, str(err), path)]) from None
     return None if guest is None else [{"type": guest[0], "count": guest[1]}]
 
 
