@@ -1,6 +1,6 @@
 """Build the bundled price catalog from the normalised snapshot (run by hand, output committed).
 
-    python tools/build_catalog.py [SNAPSHOT_DIR]   # default: /work/shared/catalog
+    python tools/build_catalog.py [SNAPSHOT_DIR]   # default: ../shared/catalog beside the repository
 
 Reads `<cloud>_vms.csv` (header in the snapshot's SOURCE.md) and writes
 `skyinfra/catalog/data/<cloud>.csv.gz` plus `SOURCE.json`. The cloud and zone columns are
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "skyinfra" / "catalog" / "data"
-DEFAULT_SNAPSHOT = Path("/work/shared/catalog")
+DEFAULT_SNAPSHOT = ROOT.parent / "shared" / "catalog"  # shared/ sits beside the checkout
 
 SNAPSHOT_DATE = "2026-11-24"
 HEADER = [

@@ -1,6 +1,6 @@
 """The price catalog: lazy loading, region checks, matching rules and helpful failures.
 
-Expected values were read by hand from the snapshot files (/work/shared/catalog/*_vms.csv).
+Expected values were read by hand from the snapshot files (../shared/catalog/*_vms.csv).
 """
 
 from __future__ import annotations

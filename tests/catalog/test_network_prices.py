@@ -1,7 +1,7 @@
 """Storage, egress and VPN prices: values from network.json, tiers, and the egress invariant.
 
 Expected values are worked out by hand from skyinfra/catalog/data/network.json, whose numbers
-come from /work/shared/catalog/egress_and_storage.md and peering-reference.md section 9.
+come from ../shared/catalog/egress_and_storage.md and peering-reference.md section 9.
 """
 
 from __future__ import annotations
