@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from skyinfra.errors import KeyPath, Problem
 from skyinfra.offer import Offer, Row
 from skyinfra.peering.model import (
+    GATEWAY_IPS,
     Attachment,
     InterconnectLink,
     NativePeering,
@@ -458,3 +459,11 @@ class Cloud:
         }
         fields.update(changes)
         return Offer(**fields)
+
+
+def tunnel_count(a: Cloud, b: Cloud) -> int:
+    """Tunnels of a VPN link between `a` and `b`: each gateway IP of one side to the other's,
+    times the most tunnels either side runs per peer IP (AWS: one 2-tunnel connection per
+    peer IP). One rule for both users: the peering planner builds this many tunnels, the
+    catalog prices this many (so it lives here, below both)."""
+    return GATEWAY_IPS * max(a.vpn_tunnels_per_peer_ip, b.vpn_tunnels_per_peer_ip)

@@ -11,8 +11,8 @@ Which pairs (`peering.links`):
 
 How (`peering.mode` and the clouds' facts): two regions of one cloud use that cloud's
 `cross_region_link` (none at all when its network is global); two clouds a `VpnLink` with
-2 x max(tunnels per peer IP) tunnels, or in `interconnect` mode an `InterconnectLink` when
-one of them is an interconnect hub.
+2 x max(tunnels per peer IP) tunnels (`clouds.base.tunnel_count`, which the catalog prices
+too), or in `interconnect` mode an `InterconnectLink` when one of them is an interconnect hub.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping, Sequence
 
-from skyinfra.clouds import Cloud, cloud_names, get_cloud
+from skyinfra.clouds import cloud_names, get_cloud
+from skyinfra.clouds.base import tunnel_count
 from skyinfra.errors import Problem, SpecError, UnsupportedError
 from skyinfra.peering.bgp import allocate_asns
 from skyinfra.peering.ipam import ConcreteNetwork
 from skyinfra.peering.model import (
-    GATEWAY_IPS,
     Attachment,
     InterconnectLink,
     Link,
@@ -158,12 +158,6 @@ def _inside_request(mode: str, pair: Pair) -> InsideRequest:
     clouds = (get_cloud(a.cloud), get_cloud(b.cloud))
     pool = link_pool(c.bgp_inside_ranges for c in clouds)
     return InsideRequest(link_name(net, a, b), tunnel_count(*clouds), pool)
-
-
-def tunnel_count(a: Cloud, b: Cloud) -> int:
-    """Tunnels of a VPN link: each gateway IP of one side to the other's, times the most
-    tunnels either side runs per peer IP (AWS: one 2-tunnel connection per peer IP)."""
-    return GATEWAY_IPS * max(a.vpn_tunnels_per_peer_ip, b.vpn_tunnels_per_peer_ip)
 
 
 def _reserved_inside() -> list[str]:
