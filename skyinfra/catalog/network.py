@@ -1,8 +1,10 @@
 """Network prices (`data/network.json`): storage, egress, and what VPN links and gateways cost.
 
 Hand-made package data, every number with its source and confidence, read on first use.
-Per-cloud differences (tiers, rates, what a VPN link is made of) are data keyed by cloud name:
-`Egress` and `Links` interpret them without knowing any provider.
+Per-cloud differences (tiers, rates, what a cloud's side of a VPN link is made of) are data
+keyed by cloud name, never by pair of clouds: `Egress` and `Links` interpret them without
+knowing any provider, and a link's tunnel count comes from the rule the peering planner
+builds by (`vpn_tunnels`), so a new cloud adds its own items and nothing else.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from skyinfra.catalog.geo import Geo
-from skyinfra.catalog.source import Source, lookup_cloud, read_json
+from skyinfra.catalog.source import Source, lookup_cloud, read_json, vpn_tunnels
 from skyinfra.errors import CatalogError
 from skyinfra.site import Site
+from skyinfra.units import HOURS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,32 @@ class VpnItem:
 
     unit: str
     per_hour: float
+    confidence: str
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> VpnItem:
+        return cls(str(data["unit"]), float(data["per_hour"]), str(data["confidence"]))
+
+
+@dataclass(frozen=True)
+class LinkSide:
+    """One cloud's side of a cross-cloud VPN link (its `vpn.link`): the items it is billed
+    for, each carrying `tunnels_each` of the link's tunnels, and its name for the link."""
+
+    kind: str
+    kind_precedence: int  # of two sides, the higher one names the link
+    tunnels_each: Mapping[str, int]  # VPN item -> tunnels one of it carries
+
+    def uses(self, tunnels: int) -> dict[str, int]:
+        """Item -> count on this side of a link of `tunnels` (items come whole: rounded up)."""
+        return {item: -(-tunnels // each) for item, each in self.tunnels_each.items()}
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], where: str) -> LinkSide:
+        each = {k: int(v["tunnels_each"]) for k, v in data["items"].items()}
+        if min(each.values(), default=1) < 1:
+            raise ValueError(f"{where}: tunnels_each must be at least 1")
+        return cls(str(data["kind"]), int(data["kind_precedence"]), each)
 
 
 @dataclass(frozen=True)
@@ -110,6 +139,7 @@ class CloudPrices:
     inter_region_rates: Rates
     vpn: Mapping[str, VpnItem]
     gateway: Mapping[str, int]  # item -> count, for one site's VPN gateway
+    link: LinkSide
 
     @classmethod
     def parse(cls, data: Mapping[str, Any], where: str) -> CloudPrices:
@@ -120,8 +150,9 @@ class CloudPrices:
             internet_reference=float(internet["reference_per_gb"]),
             internet_rates=Rates.parse(internet["rates"]),
             inter_region_rates=Rates.parse(data["inter_region"]["rates"]),
-            vpn={k: VpnItem(v["unit"], float(v["per_hour"])) for k, v in vpn["prices"].items()},
+            vpn={k: VpnItem.parse(v) for k, v in vpn["prices"].items()},
             gateway={k: int(n) for k, n in vpn["gateway"].items()},
+            link=LinkSide.parse(vpn["link"], f"{where}.vpn.link"),
         )
 
 
@@ -131,12 +162,14 @@ class LinkKind:
 
     kind: str
     tunnels: int
-    uses: Mapping[str, Mapping[str, int]]  # cloud -> VPN item -> count
+    uses: Mapping[str, Mapping[str, int]]  # cloud -> VPN item -> count, clouds sorted
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> LinkKind:
-        uses = {c: {k: int(n) for k, n in items.items()} for c, items in data["uses"].items()}
-        return cls(str(data["kind"]), int(data["tunnels"]), uses)
+    def between(cls, sides: Mapping[str, LinkSide], tunnels: int) -> LinkKind:
+        """A cross-cloud link of `tunnels`: each side's items, named by the side of higher
+        `kind_precedence` (distinct per kind, checked on load)."""
+        namer = max(sides.values(), key=lambda side: side.kind_precedence)
+        return cls(namer.kind, tunnels, {c: sides[c].uses(tunnels) for c in sorted(sides)})
 
 
 @dataclass(frozen=True)
@@ -147,10 +180,8 @@ class NetworkPrices:
     snapshot: str
     units: Mapping[str, str]
     sources: Mapping[str, str]
-    hours_per_month: float
     clouds: Mapping[str, CloudPrices]
     same_cloud: LinkKind
-    between: Mapping[frozenset[str], LinkKind]
 
     @classmethod
     def read(cls, source: Source) -> NetworkPrices:
@@ -161,17 +192,13 @@ class NetworkPrices:
                 snapshot=str(data["snapshot"]),
                 units=dict(data["units"]),
                 sources=dict(data["sources"]),
-                hours_per_month=float(data["hours_per_month"]),
                 clouds={c: CloudPrices.parse(d, f"clouds.{c}") for c, d in data["clouds"].items()},
-                same_cloud=LinkKind.parse(data["links"]["same_cloud"]),
-                between={
-                    frozenset(d["clouds"]): LinkKind.parse(d)
-                    for d in data["links"]["between_clouds"]
-                },
+                same_cloud=LinkKind(str(data["links"]["same_cloud"]["kind"]), 0, {}),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise CatalogError(f"{source.label}: malformed network prices ({err!r})") from None
         prices._check_items()
+        prices._check_link_names()
         return prices
 
     def cloud(self, name: str) -> CloudPrices:
@@ -182,32 +209,55 @@ class NetworkPrices:
         return self.clouds[name]
 
     def link_kind(self, a: str, b: str) -> LinkKind:
-        """How clouds `a` and `b` are linked (the same cloud: native peering)."""
+        """How clouds `a` and `b` are linked (the same cloud: native peering): both sides'
+        items for the tunnels the peering planner builds between them."""
         if a == b:
             return self.same_cloud
-        kind = self.between.get(frozenset((a, b)))
-        if kind is None:
-            raise CatalogError(f"no {a} <-> {b} link prices in {self.label}")
-        return kind
+        sides = {c: self.cloud(c).link for c in (a, b)}
+        return LinkKind.between(sides, vpn_tunnels(a, b))
 
     def hourly(self, uses: Mapping[str, Mapping[str, int]]) -> float:
         """USD per hour of `uses` (cloud -> item -> count)."""
         return sum(
-            count * self.cloud(c).vpn[item].per_hour
-            for c, items in uses.items()
-            for item, count in items.items()
+            (
+                count * self.cloud(c).vpn[item].per_hour
+                for c, items in uses.items()
+                for item, count in items.items()
+            ),
+            0.0,
+        )
+
+    def monthly(self, uses: Mapping[str, Mapping[str, int]]) -> float:
+        """USD per month of `uses`, billed `HOURS_PER_MONTH` hours."""
+        return self.hourly(uses) * HOURS_PER_MONTH
+
+    def composition(self, uses: Mapping[str, Mapping[str, int]]) -> str:
+        """`"2 aws Site-to-Site VPN connections, 4 gcp HA VPN tunnels"` (clouds sorted)."""
+        return ", ".join(
+            f"{n} {cloud} {self.cloud(cloud).vpn[item].unit}{'s' if n != 1 else ''}"
+            for cloud in sorted(uses)
+            for item, n in uses[cloud].items()
         )
 
     def _check_items(self) -> None:
-        """Every link and gateway names VPN items its cloud prices."""
-        uses = [kind.uses for kind in (self.same_cloud, *self.between.values())]
-        uses += [{cloud: prices.gateway} for cloud, prices in self.clouds.items()]
-        for use in uses:
-            for cloud, items in use.items():
-                priced = self.clouds[cloud].vpn if cloud in self.clouds else {}
-                missing = sorted(set(items) - set(priced))
+        """Every cloud's link side and gateway name VPN items that cloud prices."""
+        for cloud, prices in self.clouds.items():
+            for items in (prices.link.tunnels_each, prices.gateway):
+                missing = sorted(set(items) - set(prices.vpn))
                 if missing:
                     raise CatalogError(f"{self.label}: {cloud} VPN items {missing} have no price")
+
+    def _check_link_names(self) -> None:
+        """Two clouds naming links differently at one precedence: their link has no name."""
+        named: dict[int, tuple[str, str]] = {}
+        for cloud, prices in self.clouds.items():
+            side = prices.link
+            first, kind = named.setdefault(side.kind_precedence, (cloud, side.kind))
+            if kind != side.kind:
+                raise CatalogError(
+                    f"{self.label}: {first} and {cloud} both name links at kind_precedence "
+                    f"{side.kind_precedence} ({kind!r}, {side.kind!r}): make them distinct"
+                )
 
 
 class Egress:
@@ -252,31 +302,32 @@ class Links:
 
     def __init__(self, prices: NetworkPrices) -> None:
         self._prices = prices
+        self._kinds: dict[tuple[str, str], LinkKind] = {}
 
     def link(self, a: Site, b: Site) -> float:
         """The tunnels / connections of one link (symmetric; 0 for native peering)."""
-        return self._monthly(self._prices.link_kind(a.cloud, b.cloud).uses)
+        return self._prices.monthly(self._kind(a, b).uses)
 
     def gateway(self, site: Site) -> float:
         """The site's VPN gateway, shared by all its cross-cloud links."""
-        return self._monthly({site.cloud: self._prices.cloud(site.cloud).gateway})
+        return self._prices.monthly({site.cloud: self._prices.cloud(site.cloud).gateway})
 
     def tunnels(self, a: Site, b: Site) -> int:
-        return self._prices.link_kind(a.cloud, b.cloud).tunnels
+        return self._kind(a, b).tunnels
 
     def kind(self, a: Site, b: Site) -> str:
         """`"HA VPN"`: what the catalog calls a link between these sites' clouds."""
-        return self._prices.link_kind(a.cloud, b.cloud).kind
+        return self._kind(a, b).kind
 
     def describe(self, a: Site, b: Site) -> str:
         """`"HA VPN (2 aws Site-to-Site VPN connections, 4 gcp HA VPN tunnels)"`."""
-        kind = self._prices.link_kind(a.cloud, b.cloud)
-        parts = [
-            f"{n} {cloud} {self._prices.cloud(cloud).vpn[item].unit}{'s' if n != 1 else ''}"
-            for cloud in sorted(kind.uses)
-            for item, n in kind.uses[cloud].items()
-        ]
-        return f"{kind.kind} ({', '.join(parts)})" if parts else kind.kind
+        kind = self._kind(a, b)
+        parts = self._prices.composition(kind.uses)
+        return f"{kind.kind} ({parts})" if parts else kind.kind
 
-    def _monthly(self, uses: Mapping[str, Mapping[str, int]]) -> float:
-        return self._prices.hourly(uses) * self._prices.hours_per_month
+    def _kind(self, a: Site, b: Site) -> LinkKind:
+        """Derived once per pair of clouds: the optimiser asks for every pair of sites."""
+        key = (a.cloud, b.cloud) if a.cloud <= b.cloud else (b.cloud, a.cloud)
+        if key not in self._kinds:
+            self._kinds[key] = self._prices.link_kind(*key)
+        return self._kinds[key]

@@ -1,7 +1,8 @@
-"""Where catalog data comes from: a `Source` per file, the package's bundled data, cloud lookup.
+"""Where catalog data comes from: a `Source` per file, the bundled data, the clouds it asks.
 
 Shared by the VM tables (`tables.py`), the network prices (`network.py`) and the geography
-(`geo.py`), so none of them imports another to read its file.
+(`geo.py`), so none of them imports another to read its file; the one door to the clouds'
+registry and facts (a VPN link's tunnel count) for the whole catalog.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from skyinfra.clouds import Cloud, get_cloud
 from skyinfra.clouds import cloud_names as names
+from skyinfra.clouds.base import tunnel_count
 from skyinfra.errors import CatalogError
 
 _PACKAGE = "skyinfra.catalog"  # the package holding `data/`, whichever module asks
@@ -53,3 +55,8 @@ def lookup_cloud(name: str) -> Cloud:
 
 def cloud_names() -> list[str]:
     return names()
+
+
+def vpn_tunnels(a: str, b: str) -> int:
+    """Tunnels of a VPN link between clouds `a` and `b`, by the peering planner's own rule."""
+    return tunnel_count(get_cloud(a), get_cloud(b))

@@ -1,11 +1,13 @@
 """Storage, egress and VPN prices: values from network.json, tiers, and the egress invariant.
 
 Expected values are worked out by hand from skyinfra/catalog/data/network.json, whose numbers
-come from ../shared/catalog/egress_and_storage.md and peering-reference.md section 9.
+come from ../shared/catalog/egress_and_storage.md and peering-reference.md section 9; link
+prices also against the per-pair table network.json held before its per-cloud link items.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from importlib.resources import files
 from pathlib import Path
@@ -16,6 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skyinfra.catalog import Catalog, Tiers
+from skyinfra.catalog.network import LinkKind, LinkSide, NetworkPrices
+from skyinfra.catalog.source import bundled
+from skyinfra.clouds import cloud_names, get_cloud
+from skyinfra.clouds.base import tunnel_count
 from skyinfra.errors import SpecError
 from skyinfra.placement.problem import EgressModel, LinkModel
 from skyinfra.site import Site
@@ -185,6 +191,88 @@ def test_link_prices(a: str, b: str, usd: float, tunnels: int) -> None:
     assert links.tunnels(site(a), site(b)) == tunnels
 
 
+# Every cross-cloud link as the pair-keyed `links.between_clouds` priced it (computed with that
+# code before the per-cloud items replaced it): plan outputs, README samples and the optimiser's
+# objective carry these, so the per-cloud derivation must give them back bit for bit (==).
+BEFORE_PER_CLOUD_ITEMS = [
+    # (a, b, kind, tunnels, USD/month, describe)
+    (
+        "aws",
+        "gcp",
+        "HA VPN",
+        4,
+        219.00000000000003,  # (2 x 0.05 + 4 x 0.05) x 730 in floating point
+        "HA VPN (2 aws Site-to-Site VPN connections, 4 gcp HA VPN tunnels)",
+    ),
+    (
+        "aws",
+        "azure",
+        "VPN (active-active)",
+        4,
+        73.0,
+        "VPN (active-active) (2 aws Site-to-Site VPN connections, 4 azure site-to-site connections)",
+    ),
+    (
+        "gcp",
+        "azure",
+        "HA VPN",
+        2,
+        73.0,
+        "HA VPN (2 azure site-to-site connections, 2 gcp HA VPN tunnels)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "kind", "tunnels", "usd", "text"), BEFORE_PER_CLOUD_ITEMS)
+def test_per_cloud_items_reproduce_the_per_pair_prices_exactly(
+    a: str, b: str, kind: str, tunnels: int, usd: float, text: str
+) -> None:
+    links = Catalog.bundled().links  # a fresh one: no pair cached by another test
+    for x, y in ((site(f"{a}:r1"), site(f"{b}:r2")), (site(f"{b}:r2"), site(f"{a}:r1"))):
+        assert links.link(x, y) == usd
+        assert (links.kind(x, y), links.tunnels(x, y), links.describe(x, y)) == (
+            kind,
+            tunnels,
+            text,
+        )
+
+
+def test_the_table_covers_every_pair_of_clouds() -> None:
+    pairs = {frozenset(row[:2]) for row in BEFORE_PER_CLOUD_ITEMS}
+    assert pairs == {frozenset(p) for p in itertools.combinations(cloud_names(), 2)}
+
+
+@pytest.mark.parametrize(("a", "b"), list(itertools.combinations(cloud_names(), 2)))
+def test_a_links_tunnels_are_the_peering_planners(a: str, b: str) -> None:
+    links = CATALOG.links
+    expected = tunnel_count(get_cloud(a), get_cloud(b))
+    assert links.tunnels(Site(a, "x"), Site(b, "y")) == expected
+
+
+def test_the_tunnel_count_comes_from_the_clouds_facts_not_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Were GCP to run 3 tunnels per peer IP, an AWS link would have 6 tunnels: 3 AWS
+    # connections (2 tunnels each, rounded up) and 6 GCP tunnels, with no edit to the file.
+    monkeypatch.setattr(type(get_cloud("gcp")), "vpn_tunnels_per_peer_ip", 3)
+    kind = NetworkPrices.read(bundled("network.json")).link_kind("gcp", "aws")
+    assert (kind.tunnels, kind.uses) == (
+        6,
+        {"aws": {"vpn_connection": 3}, "gcp": {"ha_vpn_tunnel": 6}},
+    )
+
+
+def test_a_new_cloud_adds_only_its_own_side() -> None:
+    aws = NetworkPrices.read(bundled("network.json")).clouds["aws"].link
+    other = LinkSide("Fancy VPN", 5, {"fancy_tunnel": 1, "fancy_bundle": 3})
+    kind = LinkKind.between({"othercloud": other, "aws": aws}, 4)
+    assert kind == LinkKind(
+        "Fancy VPN",
+        4,
+        {"aws": {"vpn_connection": 2}, "othercloud": {"fancy_tunnel": 4, "fancy_bundle": 2}},
+    )
+
+
 def test_same_cloud_links_are_native_peering() -> None:
     assert CATALOG.links.describe(Site("gcp", "us-east1"), Site("gcp", "europe-west4")) == (
         "native peering"
@@ -213,10 +301,11 @@ def test_the_catalog_satisfies_the_optimisers_protocols() -> None:
 
 
 def priced_entries(node: Any) -> list[dict[str, Any]]:
-    """Every object in network.json that holds numbers of its own (tiers, rates, prices)."""
+    """Every object in network.json that holds numbers of its own (tiers, rates, prices, the
+    items of a cloud's side of a link)."""
     found = []
     if isinstance(node, dict):
-        if any(k in node for k in ("tiers", "per_hour", "default")):
+        if any(k in node for k in ("tiers", "per_hour", "default", "items")):
             found.append(node)
         for value in node.values():
             found += priced_entries(value)
@@ -237,9 +326,11 @@ def test_every_number_has_a_source_and_a_confidence() -> None:
     assert DATA["snapshot"] == "2026-11-24"
 
 
-def test_every_cloud_pair_has_a_link_kind() -> None:
-    pairs = {frozenset(d["clouds"]) for d in DATA["links"]["between_clouds"]}
-    assert pairs == {frozenset(p) for p in (("aws", "gcp"), ("aws", "azure"), ("gcp", "azure"))}
+def test_link_prices_are_per_cloud_never_per_pair() -> None:
+    # A new cloud adds its own `vpn.link` and gateway; nothing in the file names two clouds.
+    assert set(DATA["links"]) == {"same_cloud"}
+    for cloud in cloud_names():
+        assert set(DATA["clouds"][cloud]["vpn"]) == {"prices", "gateway", "link"}
 
 
 # -- tiers and loading ------------------------------------------------------------------------
@@ -302,7 +393,23 @@ def test_a_user_network_file_replaces_the_bundled_one(tmp_path: Path) -> None:
 
 def test_a_link_naming_an_unpriced_item_is_refused(tmp_path: Path) -> None:
     data = json.loads(json.dumps(DATA))
-    data["links"]["between_clouds"][0]["uses"]["gcp"] = {"classic_vpn_tunnel": 2}
+    data["clouds"]["gcp"]["vpn"]["link"]["items"] = {"classic_vpn_tunnel": {"tunnels_each": 1}}
     catalog = user_catalog(tmp_path, network=json.dumps(data))
     with pytest.raises(SpecError, match=r"gcp VPN items \['classic_vpn_tunnel'\] have no price"):
+        _ = catalog.links
+
+
+def test_two_clouds_naming_links_at_one_precedence_are_refused(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(DATA))
+    data["clouds"]["azure"]["vpn"]["link"]["kind_precedence"] = 2  # GCP's
+    catalog = user_catalog(tmp_path, network=json.dumps(data))
+    with pytest.raises(SpecError, match=r"gcp and azure both name links at kind_precedence 2"):
+        _ = catalog.links
+
+
+def test_a_side_item_carries_at_least_one_tunnel(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(DATA))
+    data["clouds"]["aws"]["vpn"]["link"]["items"]["vpn_connection"]["tunnels_each"] = 0
+    catalog = user_catalog(tmp_path, network=json.dumps(data))
+    with pytest.raises(SpecError, match=r"clouds\.aws\.vpn\.link: tunnels_each must be at least 1"):
         _ = catalog.links
