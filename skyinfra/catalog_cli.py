@@ -89,7 +89,7 @@ def catalog() -> None:
 @json_option
 @reports_errors
 def info_command(catalog_dir: Path | None, as_json: bool) -> None:
-    """Snapshot date, data sources and per-cloud region / offer counts."""
+    """Snapshot date, data sources, per-cloud region / offer counts and VPN link prices."""
     from skyinfra.catalog.vms import load_catalog
 
     doc = info_document(load_catalog(catalog_dir), catalog_dir)
@@ -109,6 +109,7 @@ def info_command(catalog_dir: Path | None, as_json: bool) -> None:
     say(f"network prices: {network['file']}, snapshot {network['snapshot']}")
     for name, text in network["sources"].items():
         say(f"  {name}: {text}")
+    _say_vpn(say, network["vpn"])
     say(f"geo table: {geo['file']}: {geo['regions']} regions, {geo['codes']} codes")
 
 
@@ -126,6 +127,39 @@ def info_document(cat: Catalog, catalog_dir: Path | None) -> dict[str, Any]:
         "network": info["network"],
         "geo": info["geo"],
     }
+
+
+def _say_vpn(say: Callable[[str], None], vpn: dict[str, Any]) -> None:
+    """Each cloud's side of a VPN link and its gateway, then the links those sides compose."""
+    say(f"VPN links: both sides' items for the link's tunnels, {HOURS_PER_MONTH} h/month")
+    for cloud, side in vpn["sides"].items():
+        per_link = [
+            f"1 {x['unit']} per {_plural(x['tunnels_each'], 'tunnel', one='')}{_price(x)}"
+            for x in side["per_link"]
+        ]
+        gateway = [f"{_plural(x['count'], x['unit'])}{_price(x)}" for x in side["gateway"]]
+        say(
+            f"  {cloud} side: {', '.join(per_link)}; "
+            f"names links {side['kind']!r} (precedence {side['kind_precedence']})"
+        )
+        cost = side["gateway_monthly_cost"]
+        say(f"    its gateway, once per site: {', '.join(gateway)}: ${cost:,.2f}/month")
+    for link in vpn["links"]:
+        a, b = link["clouds"]
+        say(
+            f"  {a} <-> {b}: {link['kind']}, {link['tunnels']} tunnels = {link['composition']}:"
+            f" ${link['monthly_cost']:,.2f}/month"
+        )
+
+
+def _plural(n: int, unit: str, one: str | None = None) -> str:
+    """`"2 tunnels"`, `"1 HA VPN gateway"`; `one` replaces the count when it is 1."""
+    count = (str(n) if one is None else one) if n == 1 else str(n)
+    return f"{count} {unit}{'s' if n != 1 else ''}".lstrip()
+
+
+def _price(item: dict[str, Any]) -> str:
+    return f" (${item['per_hour']:.3f}/h, {item['confidence']})"
 
 
 def _clouds_table(clouds: dict[str, dict[str, Any]]) -> Table:

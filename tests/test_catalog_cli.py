@@ -57,6 +57,31 @@ def test_info_json_has_snapshot_sources_and_counts() -> None:
     assert doc["geo"]["file"] == "bundled geo.json" and doc["geo"]["regions"] >= 126
 
 
+def test_info_json_composes_each_link_from_both_clouds_sides() -> None:
+    code, out, _ = invoke("info", "--json")
+    assert code == 0
+    vpn = json.loads(out)["network"]["vpn"]
+    aws = vpn["sides"]["aws"]
+    assert aws["per_link"] == [
+        {
+            "item": "vpn_connection",
+            "unit": "Site-to-Site VPN connection",
+            "tunnels_each": 2,
+            "per_hour": 0.05,
+            "confidence": "unverified",
+        }
+    ]
+    assert vpn["sides"]["azure"]["gateway_monthly_cost"] == 146.0
+    links = {tuple(x["clouds"]): x for x in vpn["links"]}
+    assert set(links) == {("aws", "gcp"), ("aws", "azure"), ("gcp", "azure")}
+    aws_gcp = links[("aws", "gcp")]
+    assert (aws_gcp["kind"], aws_gcp["tunnels"], aws_gcp["monthly_cost"]) == ("HA VPN", 4, 219.0)
+    assert aws_gcp["uses"] == {"aws": {"vpn_connection": 2}, "gcp": {"ha_vpn_tunnel": 4}}
+    assert links[("gcp", "azure")]["composition"] == (
+        "2 azure site-to-site connections, 2 gcp HA VPN tunnels"
+    )
+
+
 def test_info_says_when_a_user_catalog_is_in_use(tmp_path: Path) -> None:
     directory = user_catalog(tmp_path)
     code, out, _ = invoke("info", "--json", env={"SKYINFRA_CATALOG": str(directory)})
@@ -75,6 +100,14 @@ def test_info_text() -> None:
     assert "VM prices: the bundled catalog, snapshot 2026-11-24" in out
     assert "network prices: bundled network.json, snapshot 2026-11-24" in out
     assert "aws coverage: selected families only" in out
+    text = " ".join(out.split())  # the console may wrap long lines at spaces ($COLUMNS)
+    assert "aws side: 1 Site-to-Site VPN connection per 2 tunnels ($0.050/h, unverified)" in text
+    assert "gcp side: 1 HA VPN tunnel per tunnel ($0.050/h, unverified)" in text
+    assert "2 Standard public IPs ($0.005/h, unverified): $146.00/month" in text
+    assert (
+        "aws <-> azure: VPN (active-active), 4 tunnels = 2 aws Site-to-Site VPN connections, "
+        "4 azure site-to-site connections: $73.00/month"
+    ) in text
 
 
 # -- find -------------------------------------------------------------------------------------
