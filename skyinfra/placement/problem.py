@@ -102,8 +102,10 @@ class Solution:
 def egress_cost(egress: EgressModel, src: Site, dst: Site, gb: float) -> float:
     """Monthly cost of moving `gb` from `src` to `dst`: nothing within a site, inter-region
     egress within a cloud, internet egress across clouds (managed replication movers use
-    public endpoints, so the same rule prices them). The optimiser's MIP linearises this
-    same rule over both prices (the flow edges of `placement/optimizer.py`)."""
+    public endpoints, so the same rule prices them). The solver sums both prices per flow
+    edge from this model and applies this same rule to them (`solver.presolve._Edge.price`,
+    linearised in `solver.model`); tests/placement/test_moves.py and test_optimality.py hold
+    it to `evaluate`."""
     if src == dst:
         return 0.0
     if src.cloud == dst.cloud:

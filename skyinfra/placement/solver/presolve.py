@@ -46,6 +46,8 @@ class _Edge:
     net: dict[Site, float]  # to another cloud
 
     def price(self, src: Site, dst: Site) -> float:
+        """`problem.egress_cost`'s rule, on the edge's flows' prices summed per source site
+        (kept apart, not summed through `egress_cost`: the MIP prices both sums)."""
         if src == dst:
             return 0.0
         return self.inter[src] if src.cloud == dst.cloud else self.net[src]
