@@ -121,11 +121,10 @@ class NativePeeringComponent(pulumi.ComponentResource):
     def __init__(
         self,
         topology: Topology,
-        link: Link,
+        link: NativePeering,
         refs: dict[Site, pulumi.StackReference],
         providers: dict[Site, pulumi.ProviderResource],
     ) -> None:
-        assert isinstance(link, NativePeering)
         name = component_name(topology.project, link.name)
         super().__init__(mode_of(link).token, name, None, None)
         sides = tuple(
@@ -149,11 +148,10 @@ class VpnLinkComponent(pulumi.ComponentResource):
     def __init__(
         self,
         topology: Topology,
-        link: Link,
+        link: VpnLink,
         refs: dict[Site, pulumi.StackReference],
         providers: dict[Site, pulumi.ProviderResource],
     ) -> None:
-        assert isinstance(link, VpnLink)
         name = component_name(topology.project, link.name)
         opts = pulumi.ResourceOptions(providers=list(providers.values()))
         super().__init__(mode_of(link).token, name, None, opts)
@@ -200,11 +198,10 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
     def __init__(
         self,
         topology: Topology,
-        link: Link,
+        link: InterconnectLink,
         refs: dict[Site, pulumi.StackReference],
         providers: dict[Site, pulumi.ProviderResource],
     ) -> None:
-        assert isinstance(link, InterconnectLink)
         name = component_name(topology.project, link.name)
         opts = pulumi.ResourceOptions(providers=list(providers.values()))
         super().__init__(mode_of(link).token, name, None, opts)
@@ -236,8 +233,8 @@ class LinkComponent(Protocol):
     outputs: Outputs
 
 
-LinkComponentType = Callable[
-    [Topology, Link, dict[Site, pulumi.StackReference], dict[Site, pulumi.ProviderResource]],
+LinkComponentType = Callable[  # its link: the mode's record type
+    [Topology, Any, dict[Site, pulumi.StackReference], dict[Site, pulumi.ProviderResource]],
     LinkComponent,
 ]
 # One component per link mode (`peering.modes`), by the mode's name; it registers under the

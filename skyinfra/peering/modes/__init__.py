@@ -17,6 +17,8 @@ The rules, decided here once for the optimiser (`placement`) and the link planne
 
 from __future__ import annotations
 
+from typing import Any
+
 from skyinfra.peering.model import Link
 from skyinfra.peering.modes.base import EdgeStyle, LinkMode, Pair
 from skyinfra.peering.modes.interconnect import INTERCONNECT
@@ -42,17 +44,17 @@ __all__ = [
     "selectable_modes",
 ]
 
-MODES: tuple[LinkMode, ...] = (VPN, NATIVE, INTERCONNECT)
+MODES: tuple[LinkMode[Any], ...] = (VPN, NATIVE, INTERCONNECT)
 WITHIN_CLOUD = NATIVE.name  # chosen automatically between two regions of one cloud
 PRICED = VPN.name  # how the optimiser prices a link between clouds, whatever the mode
 
 
-def all_modes() -> tuple[LinkMode, ...]:
+def all_modes() -> tuple[LinkMode[Any], ...]:
     """Every mode, in registry order (read at call time, so a test may register one)."""
     return MODES
 
 
-def mode_named(name: str) -> LinkMode:
+def mode_named(name: str) -> LinkMode[Any]:
     """The mode called `name` (a record's `mode`, a report row's `mode`); KeyError if none."""
     for mode in all_modes():
         if mode.name == name:
@@ -60,7 +62,7 @@ def mode_named(name: str) -> LinkMode:
     raise KeyError(name)
 
 
-def mode_of(link: Link) -> LinkMode:
+def mode_of(link: Link) -> LinkMode[Any]:
     """The descriptor of a planned link record."""
     return mode_named(link.mode)
 
@@ -75,7 +77,7 @@ def gateway_flags() -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.gateway for m in all_modes() if m.gateway))
 
 
-def mode_between(a: Site, b: Site, selected: str) -> LinkMode:
+def mode_between(a: Site, b: Site, selected: str) -> LinkMode[Any]:
     """How sites `a` and `b` are joined: natively within a cloud, else `selected`."""
     return mode_named(WITHIN_CLOUD if a.cloud == b.cloud else selected)
 

@@ -14,13 +14,46 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from skyinfra.peering.model import Link
+from skyinfra.peering.model import Tunnel
 from skyinfra.peering.tunnels import InsideRequest
 from skyinfra.site import Site
 
 Pair = tuple[str, Site, Site]  # (network, a, b) with a < b
+
+
+class Joins(Protocol):
+    """What every link record has (stages read it without knowing the mode): the spec
+    network it joins at sites `a` and `b`, its `name` and peering `stack`, its mode's name,
+    its tunnels (none but a VPN's) and its link-local /30s (what the lock records)."""
+
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def stack(self) -> str: ...
+
+    @property
+    def tunnels(self) -> tuple[Tunnel, ...]: ...
+
+    @property
+    def inside(self) -> tuple[str, ...]: ...
+
+    @property
+    def network(self) -> str: ...
+
+    @property
+    def a(self) -> Site: ...
+
+    @property
+    def b(self) -> Site: ...
+
+
+L = TypeVar("L", bound=Joins)  # the mode's record type
 ConcreteNetwork = tuple[str, Site]  # (spec network, site): as `peering.ipam` names it
 
 
@@ -44,8 +77,9 @@ class EdgeStyle:
     mermaid: str
 
 
-class LinkMode:
-    """One link mode. Subclasses set the class attributes and override what they plan."""
+class LinkMode(Generic[L]):
+    """One link mode, over its record type `L`. Subclasses set the class attributes and
+    override what differs from the defaults."""
 
     name: ClassVar[str]  # the records' `mode`, the report's `mode`, the graph's edge kind
     record: ClassVar[type]  # the neutral record in `peering.model`
@@ -69,24 +103,24 @@ class LinkMode:
         pair: Pair,
         asns: Mapping[ConcreteNetwork, int],
         inside: Mapping[str, tuple[str, ...]],
-    ) -> Link | None:
+    ) -> L | None:
         """The fully decided record of `pair` (None: nothing to build)."""
         raise NotImplementedError
 
-    def bgp_addresses(self, link: Link, site: Site) -> list[tuple[int, str]]:
+    def bgp_addresses(self, link: L, site: Site) -> list[tuple[int, str]]:
         """(gateway interface, inside address) of every BGP session `link` puts on the gateway
         at `site`: a gateway declares them all up front (Azure)."""
         return []
 
-    def kind(self, link: Link, prices: LinkPrices | None) -> str:
+    def kind(self, link: L, prices: LinkPrices | None) -> str:
         """The report's `kind`: what the link is made of."""
         raise NotImplementedError
 
-    def report(self, link: Link) -> dict[str, Any]:
+    def report(self, link: L) -> dict[str, Any]:
         """The report row's mode-specific fields (after `tunnels`, before `monthly_cost`)."""
         return {}
 
-    def monthly_cost(self, link: Link, prices: LinkPrices | None) -> float | None:
+    def monthly_cost(self, link: L, prices: LinkPrices | None) -> float | None:
         """The link's monthly price (None: not in the catalog)."""
         return prices.link(link.a, link.b) if prices else 0.0
 
@@ -94,16 +128,16 @@ class LinkMode:
         """(kind, monthly cost) of a gateway carrying this mode's links."""
         raise NotImplementedError
 
-    def config_keys(self, link: Link) -> tuple[tuple[str, str], ...]:
+    def config_keys(self, link: L) -> tuple[tuple[str, str], ...]:
         """Peering-stack config keys (`skyinfra:<key>`, why) the user sets before `up`."""
         return ()
 
-    def final_phase_config(self, link: Link) -> dict[str, str]:
+    def final_phase_config(self, link: L) -> dict[str, str]:
         """Peering-stack config that puts `link` in its last deployment phase (what the
         guardrails check: everything its stack will hold)."""
         return {}
 
-    def deploy_notes(self, link: Link) -> list[str]:
+    def deploy_notes(self, link: L) -> list[str]:
         """Lines `compile` prints: what to do by hand before and between `pulumi up`s."""
         return []
 

@@ -13,7 +13,6 @@ from skyinfra.peering.model import (
     INTERCONNECT_READY_KEY,
     Attachment,
     InterconnectLink,
-    Link,
     link_name,
 )
 from skyinfra.peering.modes.base import (
@@ -34,7 +33,7 @@ INTERCONNECT_VLAN = 100
 INTERCONNECT_CONNECTIONS = 2  # two ports / attachments: the reference's redundant pair
 
 
-class Interconnect(LinkMode):
+class Interconnect(LinkMode[InterconnectLink]):
     name = InterconnectLink.mode
     record = InterconnectLink
     token = INTERCONNECT_LINK_TOKEN
@@ -65,16 +64,14 @@ class Interconnect(LinkMode):
         pair: Pair,
         asns: Mapping[ConcreteNetwork, int],
         inside: Mapping[str, tuple[str, ...]],
-    ) -> Link:
+    ) -> InterconnectLink:
         net, a, b = pair
         return _interconnect(pair, asns[(net, a)], asns[(net, b)], inside[link_name(*pair)])
 
-    def kind(self, link: Link, prices: LinkPrices | None) -> str:
-        assert isinstance(link, InterconnectLink)
+    def kind(self, link: InterconnectLink, prices: LinkPrices | None) -> str:
         return link.provider
 
-    def report(self, link: Link) -> dict[str, Any]:
-        assert isinstance(link, InterconnectLink)
+    def report(self, link: InterconnectLink) -> dict[str, Any]:
         return {
             "stack": link.stack,
             "bgp_asns": [link.a_asn, link.b_asn],
@@ -84,21 +81,19 @@ class Interconnect(LinkMode):
             "phases": _phases(link),
         }
 
-    def monthly_cost(self, link: Link, prices: LinkPrices | None) -> float | None:
+    def monthly_cost(self, link: InterconnectLink, prices: LinkPrices | None) -> float | None:
         return None  # ports, attachments and interconnect egress are not in the catalog
 
     def gateway_row(self, site: Site, prices: LinkPrices) -> tuple[str, float | None]:
         return "interconnect gateway", None  # Cloud Router / ExpressRoute gateway: unpriced
 
-    def config_keys(self, link: Link) -> tuple[tuple[str, str], ...]:
-        assert isinstance(link, InterconnectLink)
+    def config_keys(self, link: InterconnectLink) -> tuple[tuple[str, str], ...]:
         return link.config
 
-    def final_phase_config(self, link: Link) -> dict[str, str]:
+    def final_phase_config(self, link: InterconnectLink) -> dict[str, str]:
         return {f"skyinfra:{INTERCONNECT_READY_KEY}": "true"}
 
-    def deploy_notes(self, link: Link) -> list[str]:
-        assert isinstance(link, InterconnectLink)
+    def deploy_notes(self, link: InterconnectLink) -> list[str]:
         return [
             f"before `pulumi up -s {link.stack}` (dedicated interconnect {link.name}; "
             "what to order: `skyinfra plan`), set:",

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from skyinfra.clouds import get_cloud
-from skyinfra.peering.model import Link, NativePeering
+from skyinfra.peering.model import NativePeering
 from skyinfra.peering.modes.base import ConcreteNetwork, EdgeStyle, LinkMode, LinkPrices, Pair
 from skyinfra.tokens import NATIVE_PEERING_TOKEN
 
 
-class Native(LinkMode):
+class Native(LinkMode[NativePeering]):
     name = NativePeering.mode
     record = NativePeering
     token = NATIVE_PEERING_TOKEN
@@ -26,14 +26,13 @@ class Native(LinkMode):
         pair: Pair,
         asns: Mapping[ConcreteNetwork, int],
         inside: Mapping[str, tuple[str, ...]],
-    ) -> Link | None:
+    ) -> NativePeering | None:
         """The cloud's `cross_region_link`, or nothing when its network spans regions."""
         net, a, b = pair
         kind = get_cloud(a.cloud).cross_region_link
         return NativePeering(net, a, b, kind) if kind else None
 
-    def kind(self, link: Link, prices: LinkPrices | None) -> str:
-        assert isinstance(link, NativePeering)
+    def kind(self, link: NativePeering, prices: LinkPrices | None) -> str:
         return link.kind
 
 

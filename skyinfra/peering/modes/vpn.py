@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from skyinfra.clouds import Cloud, get_cloud
-from skyinfra.peering.model import GATEWAY_IPS, Link, Tunnel, TunnelEnd, VpnLink, link_name
+from skyinfra.peering.model import GATEWAY_IPS, Tunnel, TunnelEnd, VpnLink, link_name
 from skyinfra.peering.modes.base import (
     ConcreteNetwork,
     EdgeStyle,
@@ -21,7 +21,7 @@ from skyinfra.site import Site
 from skyinfra.tokens import VPN_LINK_TOKEN
 
 
-class Vpn(LinkMode):
+class Vpn(LinkMode[VpnLink]):
     name = VpnLink.mode
     record = VpnLink
     token = VPN_LINK_TOKEN
@@ -45,20 +45,18 @@ class Vpn(LinkMode):
         pair: Pair,
         asns: Mapping[ConcreteNetwork, int],
         inside: Mapping[str, tuple[str, ...]],
-    ) -> Link:
+    ) -> VpnLink:
         net, a, b = pair
         tunnels = _tunnels(pair, inside[link_name(net, a, b)])
         return VpnLink(net, a, b, asns[(net, a)], asns[(net, b)], tunnels)
 
-    def bgp_addresses(self, link: Link, site: Site) -> list[tuple[int, str]]:
-        assert isinstance(link, VpnLink)
+    def bgp_addresses(self, link: VpnLink, site: Site) -> list[tuple[int, str]]:
         return [(own.interface, own.inside_ip) for own, _ in link.ends(site)]
 
-    def kind(self, link: Link, prices: LinkPrices | None) -> str:
+    def kind(self, link: VpnLink, prices: LinkPrices | None) -> str:
         return prices.kind(link.a, link.b) if prices else "VPN"
 
-    def report(self, link: Link) -> dict[str, Any]:
-        assert isinstance(link, VpnLink)
+    def report(self, link: VpnLink) -> dict[str, Any]:
         return {
             "stack": link.stack,
             "bgp_asns": [link.a_asn, link.b_asn],
