@@ -288,7 +288,7 @@ def _money(value: float | None) -> str:
 def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None:
     """Write the Pulumi project (one stack per cloud-region) for SPEC."""
     from skyinfra import api
-    from skyinfra.peering.model import InterconnectLink
+    from skyinfra.peering.modes import mode_of
     from skyinfra.stacks import CLOUD, STACK_KINDS
 
     result, files = api.compile_project(spec, out_dir, _catalog(catalog_dir))
@@ -302,22 +302,8 @@ def compile_command(spec: Path, out_dir: Path, catalog_dir: Path | None) -> None
     if topology.peering_stack_names:
         click.echo("deploy the cloud stacks first (in the order listed), then the peering stacks")
     for link in topology.links.links:
-        if isinstance(link, InterconnectLink):
-            click.echo(
-                f"before `pulumi up -s {link.stack}` (dedicated interconnect {link.name}; "
-                "what to order: `skyinfra plan`), set:"
-            )
-            for key, why in link.config:
-                click.echo(f"  pulumi config set -s {link.stack} skyinfra:{key} VALUE  # {why}")
-            click.echo(
-                f"  phase 1: `pulumi up -s {link.stack}` orders the ports only "
-                f"({'; '.join(link.phase_one)})"
-            )
-            click.echo(
-                "  phase 2 after the providers report both connections provisioned: "
-                f"`{link.ready_command}` then `pulumi up -s {link.stack}` adds "
-                f"{'; '.join(link.phase_two)}"
-            )
+        for line in mode_of(link).deploy_notes(link):
+            click.echo(line)
 
 
 @main.command()

@@ -16,7 +16,8 @@ providers' ordering process knows, so those values come from this stack's config
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_random as random
@@ -24,7 +25,6 @@ import pulumi_random as random
 from skyinfra.build import REFERENCE_KEYS
 from skyinfra.clouds import Context, get_cloud
 from skyinfra.clouds.base import InterconnectHalf, LinkSide, Outputs, PeeringSide
-from skyinfra.components import INTERCONNECT_LINK_TOKEN, NATIVE_PEERING_TOKEN, VPN_LINK_TOKEN
 from skyinfra.peering.model import (
     INTERCONNECT_READY_KEY,
     InterconnectLink,
@@ -33,6 +33,10 @@ from skyinfra.peering.model import (
     Tunnel,
     VpnLink,
 )
+from skyinfra.peering.modes import mode_of
+from skyinfra.peering.modes.interconnect import INTERCONNECT
+from skyinfra.peering.modes.native import NATIVE
+from skyinfra.peering.modes.vpn import VPN
 from skyinfra.references import output, stack_reference
 from skyinfra.site import Site
 from skyinfra.topology import StackPlan, Topology, component_name
@@ -67,11 +71,8 @@ def _lower_link(
     refs: dict[Site, pulumi.StackReference],
     providers: dict[Site, pulumi.ProviderResource],
 ) -> Outputs:
-    if isinstance(link, VpnLink):
-        return VpnLinkComponent(topology, link, refs, list(providers.values())).outputs
-    if isinstance(link, NativePeering):
-        return NativePeeringComponent(topology, link, refs, providers).outputs
-    return InterconnectLinkComponent(topology, link, refs, list(providers.values())).outputs
+    """Lower `link` with its mode's component (`COMPONENTS`, keyed by the mode's name)."""
+    return COMPONENTS[mode_of(link).name](topology, link, refs, providers).outputs
 
 
 def interconnect_config(link: InterconnectLink) -> dict[str, str]:
@@ -125,7 +126,7 @@ class NativePeeringComponent(pulumi.ComponentResource):
         providers: dict[Site, pulumi.ProviderResource],
     ) -> None:
         name = component_name(topology.project, link.name)
-        super().__init__(NATIVE_PEERING_TOKEN, name, None, None)
+        super().__init__(mode_of(link).token, name, None, None)
         sides = tuple(
             PeeringSide(
                 site=site,
@@ -149,10 +150,11 @@ class VpnLinkComponent(pulumi.ComponentResource):
         topology: Topology,
         link: VpnLink,
         refs: dict[Site, pulumi.StackReference],
-        providers: list[pulumi.ProviderResource],
+        providers: dict[Site, pulumi.ProviderResource],
     ) -> None:
         name = component_name(topology.project, link.name)
-        super().__init__(VPN_LINK_TOKEN, name, None, pulumi.ResourceOptions(providers=providers))
+        opts = pulumi.ResourceOptions(providers=list(providers.values()))
+        super().__init__(mode_of(link).token, name, None, opts)
         keys = tuple(_key(self, t) for t in link.tunnels)
         gateways = {s: output(refs[s], "gateways", link.network) for s in (link.a, link.b)}
         addresses = {s: gateways[s]["public_ips"] for s in (link.a, link.b)}
@@ -198,11 +200,11 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
         topology: Topology,
         link: InterconnectLink,
         refs: dict[Site, pulumi.StackReference],
-        providers: list[pulumi.ProviderResource],
+        providers: dict[Site, pulumi.ProviderResource],
     ) -> None:
         name = component_name(topology.project, link.name)
-        opts = pulumi.ResourceOptions(providers=providers)
-        super().__init__(INTERCONNECT_LINK_TOKEN, name, None, opts)
+        opts = pulumi.ResourceOptions(providers=list(providers.values()))
+        super().__init__(mode_of(link).token, name, None, opts)
         config, ready = interconnect_config(link), interconnect_ready(link)
         key = _secret_password(self, link.key_name, BGP_KEY_LENGTH)
         halves: dict[Site, Outputs] = {}
@@ -222,6 +224,26 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
             )
         self.outputs: Outputs = {site.stack: h for site, h in halves.items()}
         self.register_outputs(self.outputs)
+
+
+class LinkComponent(Protocol):
+    """What lowers one mode's link: a component built from the link, the stack references
+    of its two sites' cloud stacks and their explicit providers."""
+
+    outputs: Outputs
+
+
+LinkComponentType = Callable[  # its link: the mode's record type
+    [Topology, Any, dict[Site, pulumi.StackReference], dict[Site, pulumi.ProviderResource]],
+    LinkComponent,
+]
+# One component per link mode (`peering.modes`), by the mode's name; it registers under the
+# mode's token. A test checks every registered mode has one.
+COMPONENTS: dict[str, LinkComponentType] = {
+    NATIVE.name: NativePeeringComponent,
+    VPN.name: VpnLinkComponent,
+    INTERCONNECT.name: InterconnectLinkComponent,
+}
 
 
 def _context(parent: pulumi.Resource, name: str, topology: Topology, site: Site) -> Context:

@@ -39,7 +39,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.clouds.fakes import Fakes, InvokeFake, ResourceFake
-from skyinfra.peering.model import INTERCONNECT_READY_KEY, InterconnectLink
+from skyinfra.peering.modes import mode_of
 from skyinfra.peering.replica import Replication
 from skyinfra.program import lower_stack
 from skyinfra.replication_stack import lower_replication
@@ -497,13 +497,13 @@ def _preview_kind(
 def final_phase(
     topology: Topology, configs: Mapping[str, Mapping[str, str]]
 ) -> dict[str, dict[str, str]]:
-    """`configs` with every interconnect's peering stack in phase 2
-    (`skyinfra:interconnect-ready`): everything its stacks will hold, phase 1's ports among
+    """`configs` with every link's peering stack in its last phase (an interconnect's
+    `skyinfra:interconnect-ready`): everything its stacks will hold, phase 1's ports among
     it, which is what the guardrails check."""
     out = {name: dict(config) for name, config in configs.items()}
     for link in topology.links.links:
-        if isinstance(link, InterconnectLink):
-            out.setdefault(link.stack, {})[f"skyinfra:{INTERCONNECT_READY_KEY}"] = "true"
+        if last := mode_of(link).final_phase_config(link):
+            out.setdefault(link.stack, {}).update(last)
     return out
 
 

@@ -33,7 +33,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from skyinfra.catalog.network import Links
-from skyinfra.peering.model import InterconnectLink, Link, NativePeering, VpnLink, link_name
+from skyinfra.peering.model import link_name
+from skyinfra.peering.modes import WITHIN_CLOUD, all_modes, mode_of
 from skyinfra.placement.explain import alternatives, flow_costs
 from skyinfra.placement.lock import RetiredStack
 from skyinfra.placement.problem import egress_cost, flow_cost
@@ -42,6 +43,8 @@ from skyinfra.site import Site
 
 if TYPE_CHECKING:
     from skyinfra.plan import Plan
+
+GLOBAL = "one global network, no link needed"  # a routed pair without a link
 
 
 def plan_report(plan: Plan) -> dict[str, Any]:
@@ -132,78 +135,43 @@ def _placement(plan: Plan, name: str) -> dict[str, Any]:
 
 
 def _links(plan: Plan, prices: Links | None) -> list[dict[str, Any]]:
-    """One row per routed pair of concrete networks, from the link plan (peering/links.py)."""
+    """One row per routed pair of concrete networks, from the link plan (peering/links.py);
+    each link's mode (peering/modes/) fills in what is particular to it."""
     by_name = {x.name: x for x in plan.topology.links.links}
     rows = []
     for network, a, b in plan.topology.links.pairs:
         link = by_name.get(link_name(network, a, b))
-        row: dict[str, Any] = {
-            "a": a.stack,
-            "b": b.stack,
-            "network": network,
-            "mode": link.mode if link else "peering",
-            "kind": _kind(link, prices, a, b),
-            "tunnels": len(link.tunnels) if link else 0,
-        }
-        if isinstance(link, VpnLink | InterconnectLink):
-            row.update(stack=link.stack, bgp_asns=[link.a_asn, link.b_asn])
-        if isinstance(link, VpnLink):
-            row["inside_cidrs"] = [t.inside_cidr for t in link.tunnels]
-        if isinstance(link, InterconnectLink):
-            row.update(
-                out_of_band=list(link.out_of_band),
-                config=[{"key": f"skyinfra:{k}", "what": why} for k, why in link.config],
-                attachments=[{"vlan": x.vlan, "cidr": x.cidr} for x in link.attachments],
-                phases=_phases(link),
-                monthly_cost=None,
-            )
+        row: dict[str, Any] = {"a": a.stack, "b": b.stack, "network": network}
+        if link is None:  # one network spanning the cloud's regions: nothing to build
+            row.update(mode=WITHIN_CLOUD, kind=GLOBAL, tunnels=0, monthly_cost=0.0)
         else:
-            row["monthly_cost"] = _money(prices.link(a, b)) if prices and link else 0.0
+            mode = mode_of(link)
+            row.update(mode=mode.name, kind=mode.kind(link, prices), tunnels=len(link.tunnels))
+            row.update(mode.report(link))
+            cost = mode.monthly_cost(link, prices)
+            row["monthly_cost"] = None if cost is None else _money(cost)
         rows.append(row)
     return rows
 
 
-def _phases(link: InterconnectLink) -> list[dict[str, Any]]:
-    """Phase 1 orders the ports; phase 2 needs them provisioned (days to weeks later)."""
-    return [
-        {
-            "phase": 1,
-            "declares": list(link.phase_one),
-            "when": "now: it orders the ports",
-            "command": f"pulumi up -s {link.stack}",
-        },
-        {
-            "phase": 2,
-            "declares": list(link.phase_two),
-            "when": "after the providers report both connections provisioned",
-            "command": f"{link.ready_command} && pulumi up -s {link.stack}",
-        },
-    ]
-
-
-def _kind(link: Link | None, prices: Links | None, a: Site, b: Site) -> str:
-    if link is None:
-        return "one global network, no link needed"
-    if isinstance(link, NativePeering):
-        return link.kind
-    if isinstance(link, InterconnectLink):
-        return link.provider
-    return prices.kind(a, b) if prices else "VPN"
-
-
 def _gateways(plan: Plan, prices: Links | None) -> list[dict[str, Any]]:
+    """One row per gateway, named and priced by the first mode (registry order) it carries."""
     if prices is None:
         return []
-    return [
-        {
-            "stack": g.site.stack,
-            "network": g.network,
-            "asn": g.asn,
-            "kind": "VPN gateway" if g.vpn else "interconnect gateway",
-            "monthly_cost": _money(prices.gateway(g.site)) if g.vpn else None,
-        }
-        for g in plan.topology.links.gateways
-    ]
+    rows = []
+    for g in plan.topology.links.gateways:
+        mode = next(m for m in all_modes() if m.gateway and getattr(g, m.gateway))
+        kind, cost = mode.gateway_row(g.site, prices)
+        rows.append(
+            {
+                "stack": g.site.stack,
+                "network": g.network,
+                "asn": g.asn,
+                "kind": kind,
+                "monthly_cost": None if cost is None else _money(cost),
+            }
+        )
+    return rows
 
 
 def _links_cost(report: dict[str, Any]) -> float:

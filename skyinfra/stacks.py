@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from skyinfra.peering.model import InterconnectLink
+from skyinfra.peering.modes import mode_of
 from skyinfra.site import (
     Site,
     cloud_stack_name,
@@ -101,7 +101,7 @@ def _cloud_preview_config(topology: Topology, name: str, configs: Configs) -> di
 
 
 def _peering_preview_config(topology: Topology, name: str, configs: Configs) -> dict[str, str]:
-    """Its sites' settings, plus stand-ins for what its interconnects need from the user."""
+    """Its sites' settings, plus stand-ins for what its links need from the user."""
     config = _merged_config(topology.peering_sites(name), name, configs)
     return {**_ordered_values(topology, name), **config}
 
@@ -122,10 +122,10 @@ def _merged_config(sites: tuple[Site, Site], name: str, configs: Configs) -> dic
 
 
 def _ordered_values(topology: Topology, name: str) -> dict[str, str]:
-    """Stand-ins for the config a peering stack's interconnects need from the user (port
-    locations known only once ordered), so the preview runs; they show as `<unset: ...>`."""
+    """Stand-ins for the config a peering stack's links need from the user (an interconnect's
+    port locations, known only once ordered), so the preview runs; they show as `<unset: ...>`."""
     links = [x for x in topology.links.links if x.stack == name]
-    keys = {key for x in links if isinstance(x, InterconnectLink) for key, _ in x.config}
+    keys = {key for x in links for key, _ in mode_of(x).config_keys(x)}
     return {f"skyinfra:{key}": f"<unset: skyinfra:{key}>" for key in sorted(keys)}
 
 

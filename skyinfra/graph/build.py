@@ -20,13 +20,6 @@ if TYPE_CHECKING:
     from skyinfra.plan import Plan
 
 TIMES = "\N{MULTIPLICATION SIGN}"  # instance type times count
-# `plan_report` link modes -> edge kinds (a routed pair without a link is "global": one
-# network spanning the cloud's regions, nothing to build).
-LINK_EDGES: dict[str, EdgeKind] = {
-    "vpn": "vpn",
-    "peering": "peering",
-    "interconnect": "interconnect",
-}
 
 
 def build_graph(plan: Plan) -> Graph:
@@ -129,14 +122,15 @@ def _replica_node(bucket: BucketPlan, row: dict[str, Any]) -> Node:
 
 
 def _link_edges(plan: Plan, rows: list[dict[str, Any]]) -> list[Edge]:
-    """One edge per routed pair of networks; `plan_report` lists them in the same order."""
+    """One edge per routed pair of networks, of its link mode's kind (a pair without a link is
+    "global": one network spanning the cloud's regions); `plan_report` lists them in order."""
     linked = {x.name for x in plan.topology.links.links}
     return [
         _link_edge(
             network,
             (a, b),
             row,
-            LINK_EDGES[row["mode"]] if link_name(network, a, b) in linked else "global",
+            row["mode"] if link_name(network, a, b) in linked else "global",
         )
         for (network, a, b), row in zip(plan.topology.links.pairs, rows, strict=True)
     ]

@@ -7,6 +7,7 @@ DOT identifiers and no label can break out of its attribute.
 from __future__ import annotations
 
 from skyinfra.graph.model import Cluster, Edge, Graph, Node
+from skyinfra.peering.modes import mode_named
 
 FONT = "Helvetica"
 CLUSTER_STYLES = {
@@ -20,10 +21,8 @@ NODE_STYLES = {
     "bucket": {"shape": "cylinder", "style": "filled", "fillcolor": "#e2f0d9"},
     "replica": {"shape": "cylinder", "style": "filled,dashed", "fillcolor": "#e2f0d9"},
 }
+# Edges that are not links; a link's style is its mode's (`peering.modes`, `edge.dot`).
 EDGE_STYLES = {
-    "vpn": {"color": "#1f5fbf", "penwidth": "2", "dir": "both"},
-    "peering": {"color": "#2e8b57", "penwidth": "2", "dir": "both"},
-    "interconnect": {"color": "#7030a0", "penwidth": "4", "dir": "both"},
     "global": {"color": "#7f7f7f", "style": "dashed", "dir": "none"},
     "flow": {"color": "#404040"},
     "replication": {"color": "#c55a11", "style": "dashed"},
@@ -45,6 +44,13 @@ def to_dot(graph: Graph) -> str:
     lines += [f"  {_edge(e)}" for e in graph.edges]
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def edge_style(kind: str) -> dict[str, str]:
+    """DOT attributes of an edge kind: a link mode's own, else the table above."""
+    if kind in EDGE_STYLES:
+        return EDGE_STYLES[kind]
+    return dict(mode_named(kind).edge.dot)
 
 
 def quote(text: str) -> str:
@@ -75,5 +81,5 @@ def _node(node: Node) -> str:
 
 
 def _edge(edge: Edge) -> str:
-    attrs = {"label": "\n".join(edge.lines), **EDGE_STYLES[edge.kind]}
+    attrs = {"label": "\n".join(edge.lines), **edge_style(edge.kind)}
     return f"{quote(edge.source)} -> {quote(edge.target)} [{_attrs(attrs)}];"

@@ -11,20 +11,16 @@ import json
 import re
 
 from skyinfra.graph.model import Cluster, Graph, Node
+from skyinfra.peering.modes import all_modes, mode_named
 
-# Arrow per edge kind: links join networks both ways, flows and replications point.
+# Arrow and style of the edges that are not links (links join networks both ways, flows
+# and replications point); a link's are its mode's (`peering.modes`, `edge`).
 ARROWS = {
-    "vpn": "<-->",
-    "peering": "<-->",
-    "interconnect": "<==>",
     "global": "-.-",
     "flow": "-->",
     "replication": "-.->",
 }
 LINK_STYLES = {
-    "vpn": "stroke:#1f5fbf,stroke-width:2px",
-    "peering": "stroke:#2e8b57,stroke-width:2px",
-    "interconnect": "stroke:#7030a0,stroke-width:4px",
     "global": "stroke:#7f7f7f",
     "flow": "stroke:#404040",
     "replication": "stroke:#c55a11",
@@ -57,8 +53,9 @@ def to_mermaid(graph: Graph) -> str:
         lines += _subgraph(graph, cluster, ids, "  ")
     for edge in graph.edges:
         label = _label(edge.lines)
-        lines.append(f'  {ids[edge.source]} {ARROWS[edge.kind]}|"{label}"| {ids[edge.target]}')
-    for kind, style in LINK_STYLES.items():
+        arrow = ARROWS.get(edge.kind) or mode_named(edge.kind).edge.arrow
+        lines.append(f'  {ids[edge.source]} {arrow}|"{label}"| {ids[edge.target]}')
+    for kind, style in _link_styles().items():
         indexes = [str(i) for i, e in enumerate(graph.edges) if e.kind == kind]
         if indexes:
             lines.append(f"  linkStyle {','.join(indexes)} {style}")
@@ -67,6 +64,11 @@ def to_mermaid(graph: Graph) -> str:
         if members:
             lines += [f"  classDef {kind} {style}", f"  class {','.join(members)} {kind}"]
     return "\n".join(lines) + "\n"
+
+
+def _link_styles() -> dict[str, str]:
+    """`linkStyle` per edge kind: every link mode's (registry order), then the table's."""
+    return {**{m.name: m.edge.mermaid for m in all_modes()}, **LINK_STYLES}
 
 
 def escape(text: str) -> str:

@@ -11,9 +11,10 @@ from typing import Literal
 
 ClusterKind = Literal["cloud", "site", "network"]
 NodeKind = Literal["compute", "bucket", "replica", "network"]
-# A link's style says how two networks are joined: the cloud's own peering, a VPN over the
-# internet, a dedicated interconnect, or nothing to build (one global network).
-EdgeKind = Literal["peering", "vpn", "interconnect", "global", "flow", "replication"]
+# A link edge's kind is its link mode's name (`peering.modes`: the cloud's own peering, a VPN
+# over the internet, a dedicated interconnect), or "global" (nothing to build: one network
+# spanning the cloud's regions); other edges are "flow" or "replication".
+EdgeKind = str
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,11 @@ class VpnLink(_Joins):
     def asn_of(self, site: Site) -> int:
         return self.a_asn if site == self.a else self.b_asn
 
+    @property
+    def inside(self) -> tuple[str, ...]:
+        """Its tunnels' /30s, in order."""
+        return tuple(t.inside_cidr for t in self.tunnels)
+
 
 @dataclass(frozen=True)
 class NativePeering(_Joins):
@@ -111,6 +116,11 @@ class NativePeering(_Joins):
 
     mode = "peering"
     tunnels: tuple[Tunnel, ...] = ()
+
+    @property
+    def inside(self) -> tuple[str, ...]:
+        """None: no BGP, so no link-local addresses."""
+        return ()
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,11 @@ class InterconnectLink(_Joins):
         """The RandomPassword of the link's BGP MD5 key: one for all its sessions, because
         ExpressRoute private peering takes a single key for its primary and secondary."""
         return f"{self.name}-bgp-key"
+
+    @property
+    def inside(self) -> tuple[str, ...]:
+        """Its attachments' /30s, in order."""
+        return tuple(a.cidr for a in self.attachments)
 
     def peer_of(self, site: Site) -> Site:
         return self.b if site == self.a else self.a
@@ -227,13 +242,9 @@ class LinkPlan:
 
     @property
     def inside_cidrs(self) -> dict[str, tuple[str, ...]]:
-        """Link name -> its tunnels' (or interconnect attachments') /30s, in order (what the
-        lock records)."""
-        inside = {x.name: tuple(t.inside_cidr for t in x.tunnels) for x in self.links if x.tunnels}
-        for x in self.links:
-            if isinstance(x, InterconnectLink) and x.attachments:
-                inside[x.name] = tuple(a.cidr for a in x.attachments)
-        return inside
+        """Link name -> its link-local /30s (a VPN's tunnels', an interconnect's
+        attachments'), in order (what the lock records)."""
+        return {x.name: x.inside for x in self.links if x.inside}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from skyinfra.catalog import Catalog
 from skyinfra.clouds import Cloud, get_cloud
 from skyinfra.errors import CatalogError, KeyPath, Problem, SpecError
 from skyinfra.offer import Offer
+from skyinfra.peering.modes import linked_network, mode_named
 from skyinfra.placement.candidates import (
     Scope,
     bucket_options,
@@ -139,11 +140,9 @@ def place(
         if (warning := _move_warning(decisions[n], a, b, replicas.get(n, [])))
     ]
     warnings += _unreplicated(spec, decisions)
-    if spec.peering.mode == "interconnect" and any(f.linked for f in problem.flows):
-        warnings.append(  # say which price stood in: the catalog has none for interconnects
-            "placement priced links between clouds as HA VPN links: the catalog has no "
-            "dedicated interconnect prices (ports, attachments, interconnect egress)"
-        )
+    unpriced = mode_named(spec.peering.mode).placement_warning
+    if unpriced and any(f.linked for f in problem.flows):
+        warnings.append(unpriced)  # say which price stood in for the mode's
     return Placement(
         decisions, problem, solution, moves, tuple(warnings), candidates, frozenset(kept)
     )
@@ -319,16 +318,9 @@ def _solve_staying(
 
 
 def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> PlacementProblem:
-    # Only a flow between compute groups on one network asks for a link (peering/links.py).
+    # The link planner asks the same rule which flows need a link (peering/links.py).
     flows = [
-        Flow(
-            f.source,
-            f.to,
-            f.gb_per_month,
-            linked=f.source in spec.compute
-            and f.to in spec.compute
-            and spec.network_of(f.source) == spec.network_of(f.to),
-        )
+        Flow(f.source, f.to, f.gb_per_month, linked=linked_network(spec, f) is not None)
         for f in spec.flows
     ]
     # Filling each replica costs the source's egress towards its target (0 on one site).

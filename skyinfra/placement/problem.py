@@ -12,8 +12,8 @@ Cost model (monthly USD):
   `egress.inter_region(src, gb)` between regions of one cloud, `egress.internet(src, gb)`
   between clouds (both depend on the *source* site and the flow's volume only);
 - each pair of distinct sites joined by at least one `linked` flow: `links.link(a, b)` once;
-- each site with at least one cross-cloud link: `links.gateway(site)` once (VPN gateways are
-  shared by all links of a site).
+- each site with at least one link that needs a gateway (`peering.modes.gateway_ends`: one
+  between clouds): `links.gateway(site)` once (VPN gateways are shared by all links of a site).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from skyinfra.peering.modes import gateway_ends
 from skyinfra.site import Site
 
 
@@ -134,7 +135,7 @@ def evaluate(problem: PlacementProblem, choice: Mapping[str, Option]) -> Solutio
         for f in problem.flows
         if f.linked and choice[f.source].site != choice[f.target].site
     }
-    gateways = {s for a, b in links if a.cloud != b.cloud for s in (a, b)}
+    gateways = {s for a, b in links for s in gateway_ends(a, b)}
     links_cost = sum(problem.links.link(a, b) for a, b in links) + sum(
         problem.links.gateway(s) for s in gateways
     )

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from skyinfra.peering.modes import gateway_ends
 from skyinfra.placement.solver.highs import _Program
 from skyinfra.placement.solver.presolve import _Cut, _Edge, _Group, _key, _pair, _Reduced, _SetCut
 from skyinfra.site import Site
@@ -199,11 +200,8 @@ class _Model(_Program):
         key = _key(s, t)
         if key not in self.links:
             self.links[key] = col = self._col(self.red.prices.link(s, t))
-            if s.cloud != t.cloud:
-                for site in key:
-                    self._constraint(
-                        [(1, ([self._gateway(site)], 0)), (-1, ([col], 0))], 0, math.inf
-                    )
+            for site in gateway_ends(*key):
+                self._constraint([(1, ([self._gateway(site)], 0)), (-1, ([col], 0))], 0, math.inf)
         return self.links[key]
 
     def _gateway(self, site: Site) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from skyinfra.peering.modes import gateway_ends
 from skyinfra.placement.solver.presolve import _Edge, _key, _Reduced
 from skyinfra.site import Site
 
@@ -105,12 +106,11 @@ class _Moves:
             if before == after:
                 continue
             change += prices.link(*key) if after else -prices.link(*key)
-            if key[0].cloud != key[1].cloud:
-                for site in key:
-                    was = cross.get(site, 0)
-                    cross[site] = was + (1 if after else -1)
-                    if (was > 0) != (cross[site] > 0):
-                        change += prices.gateway(site) if cross[site] > 0 else -prices.gateway(site)
+            for site in gateway_ends(*key):
+                was = cross.get(site, 0)
+                cross[site] = was + (1 if after else -1)
+                if (was > 0) != (cross[site] > 0):
+                    change += prices.gateway(site) if cross[site] > 0 else -prices.gateway(site)
         return change
 
     def attempt(self, moves: list[tuple[int, Site]]) -> bool:
@@ -148,6 +148,6 @@ class _Moves:
         key = _key(s, t)
         before = self.uses[key] > 0
         self.uses[key] += step
-        if s.cloud != t.cloud and before != (self.uses[key] > 0):
-            for site in key:
+        if before != (self.uses[key] > 0):
+            for site in gateway_ends(*key):
                 self.cross[site] += 1 if step > 0 else -1

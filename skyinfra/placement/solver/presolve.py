@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from skyinfra.peering.modes import gateway_ends
 from skyinfra.placement.problem import LinkModel, Option, PlacementProblem
 from skyinfra.site import Site
 
@@ -74,7 +75,7 @@ class _Prices:
 
     def free(self, a: Site, b: Site) -> bool:
         """A link that costs nothing and implies no gateway needs no cut."""
-        return a.cloud == b.cloud and self.link(a, b) == 0
+        return not gateway_ends(a, b) and self.link(a, b) == 0
 
 
 def _non_negative(price: float, what: str) -> float:
@@ -245,7 +246,8 @@ class _Dense:
             gateway = np.array([red.prices.gateway(s) for s in sites])
             for i, j in itertools.combinations(range(len(sites)), 2):
                 link[i, j] = link[j, i] = red.prices.link(sites[i], sites[j])
-            link += np.where(cloud[:, None] != cloud[None, :], gateway[None, :], 0.0)
+            far = np.array([[t in gateway_ends(s, t) for t in sites] for s in sites], dtype=bool)
+            link += np.where(far, gateway[None, :], 0.0)
         a = np.array([e.a for e in red.edges], dtype=np.int64)
         b = np.array([e.b for e in red.edges], dtype=np.int64)
         return cls(sites, cloud, cost, inter, net, a, b, link, gateway)
