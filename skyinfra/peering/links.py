@@ -39,7 +39,7 @@ from skyinfra.peering.model import (
     link_name,
 )
 from skyinfra.peering.tunnels import DEFAULT_POOL, InsideRequest, allocate_inside, link_pool
-from skyinfra.placement import Placement
+from skyinfra.placement.decision import Placement
 from skyinfra.site import Site
 from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean

@@ -22,7 +22,7 @@ import yaml
 
 from skyinfra.errors import LockError, Problem
 from skyinfra.peering.model import NetworkRecord
-from skyinfra.placement import Decision, Placement
+from skyinfra.placement.decision import Decision, Placement
 from skyinfra.site import Site
 
 LOCK_VERSION = 1

@@ -6,7 +6,7 @@ import pytest
 
 from skyinfra.errors import SpecError
 from skyinfra.peering.model import NetworkRecord
-from skyinfra.placement import Decision, Placement
+from skyinfra.placement.decision import Decision, Placement
 from skyinfra.placement.lock import RetiredStack, dump_lock, load_history, load_lock
 from skyinfra.site import Site
 
