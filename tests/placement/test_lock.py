@@ -72,6 +72,13 @@ def test_broken_lock_files_are_spec_errors(text: str) -> None:
         load_lock(text)
 
 
+def test_an_unknown_resource_kind_is_a_malformed_entry() -> None:
+    text = dump_lock(PLACEMENT, RECORD).replace("kind: bucket", "kind: buckit")
+    with pytest.raises(SpecError) as err:
+        load_lock(text)
+    assert "unknown resource kind 'buckit': did you mean 'bucket'?" in str(err.value)
+
+
 def test_history_round_trips_project_stacks_and_retired_stacks() -> None:
     stacks = {"aws-us-east-1": ["core", "web"], "gcp-us-central1": ["data"]}
     retired = [RetiredStack("demo", "azure-westeurope", "moved", ("core", "web"))]
