@@ -22,7 +22,7 @@ import yaml
 
 from skyinfra.catalog.vms import Catalog
 from skyinfra.loader import parse_spec
-from skyinfra.placement import problem_of
+from skyinfra.placement.place import problem_of
 from skyinfra.placement.solver import greedy, solve_with_stats
 
 CPU = [("2+", "4+"), ("2+", "8+"), ("4+", "8+"), ("4+", "16+"), ("8+", "32+"), ("8+", "64+")]

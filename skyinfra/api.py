@@ -18,8 +18,9 @@ from skyinfra.errors import LockError, Problem, SpecError, located
 from skyinfra.files import write_file
 from skyinfra.loader import load_spec, read_spec_text, source_of
 from skyinfra.peering.model import NetworkRecord
-from skyinfra.placement import REPLAN_ALL, Placement, place
+from skyinfra.placement.decision import Placement
 from skyinfra.placement.lock import RetiredStack, dump_lock, load_history, recovery_hint
+from skyinfra.placement.place import REPLAN_ALL, place
 from skyinfra.plan import LOCK_FILE, SPEC_FILE, Plan, load_project_topology
 from skyinfra.suggest import did_you_mean
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from skyinfra import kinds
 from skyinfra.clouds import get_cloud
 from skyinfra.errors import Problem, SpecError
-from skyinfra.peering.ipam import ConcreteNetwork, allocate_cidrs, gateway_subnet, subnet_cidrs
+from skyinfra.kinds.base import PlanInputs
+from skyinfra.peering.ipam import ConcreteNetwork, allocate_cidrs
 from skyinfra.peering.links import plan_links
-from skyinfra.peering.model import LinkPlan, NetworkRecord
+from skyinfra.peering.model import NetworkRecord
 from skyinfra.peering.replica import Replication
 from skyinfra.peering.replication import plan_replications
-from skyinfra.placement import Placement, arch_of
+from skyinfra.placement.decision import Placement
 from skyinfra.site import Site
 from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan, Topology
+from skyinfra.topology import StackPlan, Topology
 
 
 def concrete_networks(spec: Spec, placement: Placement) -> list[ConcreteNetwork]:
@@ -48,9 +50,8 @@ def build_topology(
     links = plan_links(spec, placement, list(cidrs), recorded)
     replications = plan_replications(spec, placement)
     homes = _homes(cidrs, recorded.homes)
-    stacks = tuple(
-        _stack(spec, placement, cidrs, links, homes, replications, site) for site in placement.sites
-    )
+    inputs = PlanInputs(spec, placement, cidrs, links, homes, replications)
+    stacks = tuple(_stack(inputs, site) for site in placement.sites)
     check_plans(stacks)
     return Topology(spec.name, stacks, links, replications)
 
@@ -76,70 +77,21 @@ def check_plans(stacks: tuple[StackPlan, ...]) -> None:
     problems: list[Problem] = []
     for stack in stacks:
         cloud = get_cloud(stack.site.cloud)
-        plans: list[NetworkPlan | BucketPlan | ComputePlan] = [
-            *stack.networks,
-            *stack.buckets,
-            *stack.compute,
-        ]
+        plans = [plan for kind in kinds.KINDS for plan in kind.plans(stack)]
         problems += [problem for plan in plans for problem in cloud.check(plan)]
     if problems:
         raise SpecError(problems)
 
 
-def _stack(
-    spec: Spec,
-    placement: Placement,
-    cidrs: Mapping[ConcreteNetwork, str],
-    links: LinkPlan,
-    homes: Mapping[ConcreteNetwork, str],
-    replications: tuple[Replication, ...],
-    site: Site,
-) -> StackPlan:
-    here = [n for n, d in placement.decisions.items() if d.site == site]
-    groups = [g for g in spec.compute if g in here]
+def _stack(inputs: PlanInputs, site: Site) -> StackPlan:
+    """Every kind's plans at `site` (in `KINDS` order), and the gateways its links share."""
+    plans = {kind.section: kind.stack_plans(inputs, site) for kind in kinds.KINDS}
     return StackPlan(
-        project=spec.name,
+        project=inputs.spec.name,
         site=site,
-        settings=dict(spec.accounts.get(site.cloud, {})),
-        networks=tuple(
-            _network(
-                spec,
-                name,
-                site,
-                cidrs,
-                links,
-                homes.get((name, site)),
-            )
-            for (name, net_site) in cidrs
-            if net_site == site
-        ),
-        buckets=tuple(
-            [_bucket(spec, b, site) for b in spec.buckets if b in here]
-            + [_replica(spec, r) for r in replications if r.target == site]
-        ),
-        compute=tuple(_compute(spec, g, site, placement) for g in groups),
-        gateways=tuple(g for g in links.gateways if g.site == site),
-    )
-
-
-def _network(
-    spec: Spec,
-    name: str,
-    site: Site,
-    cidrs: Mapping[ConcreteNetwork, str],
-    links: LinkPlan,
-    home: str | None,
-) -> NetworkPlan:
-    cloud, cidr = get_cloud(site.cloud), cidrs[(name, site)]
-    prefix = cloud.gateway_subnet_prefix if links.gateway(name, site) else None
-    return NetworkPlan(
-        name=name,
-        site=site,
-        cidr=cidr,
-        subnets=subnet_cidrs(cidr, cloud.subnets_per_network),
-        peer_cidrs=tuple(cidrs[(name, peer)] for peer in links.peers(name, site)),
-        gateway_subnet=gateway_subnet(cidr, prefix) if prefix else None,
-        home=None if home == site.stack else home,
+        settings=dict(inputs.spec.accounts.get(site.cloud, {})),
+        gateways=tuple(g for g in inputs.links.gateways if g.site == site),
+        **plans,
     )
 
 
@@ -160,45 +112,6 @@ def _homes(
         kept = [h for h in recorded.get(name, ()) if h in stacks]
         homes[(name, site)] = kept[0] if kept else stacks[0]
     return homes
-
-
-def _bucket(spec: Spec, name: str, site: Site) -> BucketPlan:
-    bucket = spec.buckets[name]
-    return BucketPlan(name, site, versioning=bucket.versioning, protect=bucket.protect)
-
-
-def _replica(spec: Spec, replication: Replication) -> BucketPlan:
-    """The replica: a bucket like any other, always versioned (movers within a cloud need
-    it and it keeps what replication overwrites), protected unless its source is not."""
-    return BucketPlan(
-        replication.replica,
-        replication.target,
-        versioning=True,
-        protect=spec.buckets[replication.source].protect,
-        replica_of=replication.source,
-    )
-
-
-def _compute(spec: Spec, name: str, site: Site, placement: Placement) -> ComputePlan:
-    group = spec.compute[name]
-    instance_type = placement.decisions[name].instance_type or ""
-    image, custom_image = group.image_for(site.cloud)
-    return ComputePlan(
-        name=name,
-        site=site,
-        network=spec.network_of(name),
-        count=group.count,
-        instance_type=instance_type,
-        accelerator=group.resources.accelerators,
-        image=image,
-        custom_image=custom_image,
-        arch=arch_of(get_cloud(site.cloud), instance_type),
-        disk_gb=group.resources.disk_gb,
-        spot=group.spot,
-        ssh_public_key=group.ssh_public_key,
-        ports=tuple(sorted(set(group.ports))),
-        public=group.public,
-    )
 
 
 def check_accounts(spec: Spec, placement: Placement) -> None:
@@ -229,7 +142,7 @@ def check_accounts(spec: Spec, placement: Placement) -> None:
                 )
     for cloud_name in sorted({s.cloud for s in placement.sites}):
         cloud = get_cloud(cloud_name)
-        on_cloud = [n for n in spec.workloads if placement.site_of(n).cloud == cloud_name]
+        on_cloud = [n for n in kinds.workloads(spec) if placement.site_of(n).cloud == cloud_name]
         others = f" (and {len(on_cloud) - 1} more)" if len(on_cloud) > 1 else ""
         for key in sorted(cloud.required_account_keys - set(spec.accounts.get(cloud_name, {}))):
             problems.append(
@@ -246,8 +159,10 @@ def check_accounts(spec: Spec, placement: Placement) -> None:
 
 def _placed_at(spec: Spec, name: str) -> tuple[str, ...]:
     """Key path of what chose a resource's cloud: its `placement.cloud`, else the resource."""
-    section = spec.kind_of(name) or "compute"
-    if spec.workloads[name].placement.cloud is not None:
+    kind = kinds.kind_of(spec, name)
+    assert kind is not None  # only placed resources are asked about
+    section = kind.section
+    if kind.resources(spec)[name].placement.cloud is not None:
         return (section, name, "placement", "cloud")
     return (section, name)
 

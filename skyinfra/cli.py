@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from skyinfra.catalog.vms import Catalog
     from skyinfra.preview import Registered, StackPreview
 
-REPLAN_ALL = "*"  # skyinfra.placement.REPLAN_ALL, without importing the optimiser for --help
+REPLAN_ALL = "*"  # skyinfra.placement.place.REPLAN_ALL, without importing the optimiser for --help
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 

@@ -1,6 +1,8 @@
-"""Neutral Pulumi components: one per neutral resource kind, children are a cloud's resources.
+"""Neutral Pulumi components: one per neutral resource, children are a cloud's resources.
 
-Their type tokens are frozen (they are part of every URN) and live in `tokens.py`.
+A resource of any kind (`skyinfra.kinds`) becomes a `Neutral` component registered under its
+kind's frozen type token (`tokens.py`, part of every URN) and named `<project>-<name>`; the
+VPN gateway of a network (not a spec kind: the links' shared half) is a `Gateway`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Any
 import pulumi
 
 from skyinfra.clouds import Cloud, Context
+from skyinfra.kinds.base import Kind
 from skyinfra.peering.model import VpnGateway
 from skyinfra.tokens import (
     BUCKET_TOKEN,
@@ -20,7 +23,7 @@ from skyinfra.tokens import (
     NETWORK_TOKEN,
     VPN_LINK_TOKEN,
 )
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan, component_name
+from skyinfra.topology import StackPlan, component_name
 
 __all__ = [
     "BUCKET_TOKEN",
@@ -30,51 +33,41 @@ __all__ = [
     "NATIVE_PEERING_TOKEN",
     "NETWORK_TOKEN",
     "VPN_LINK_TOKEN",
-    "Bucket",
-    "ComputeGroup",
     "Gateway",
-    "Network",
+    "Neutral",
 ]
 
 
-class _Neutral(pulumi.ComponentResource):
-    """A neutral resource lowered by `cloud`; `outputs` is what the lowering returned."""
-
-    token: str
+class _Lowered(pulumi.ComponentResource):
+    """A component whose children `cloud` lowers from `plan`; `outputs` is what it returned."""
 
     def __init__(
         self,
-        plan: NetworkPlan | BucketPlan | ComputePlan | VpnGateway,
+        token: str,
+        suffix: str,
+        plan: Any,
         cloud: Cloud,
         stack: StackPlan,
         network: Any = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        name = component_name(stack.project, self.suffix(plan))
-        super().__init__(self.token, name, None, opts)
+        name = component_name(stack.project, suffix)
+        super().__init__(token, name, None, opts)
         self.outputs = cloud.lower(plan, Context(self, name, stack, network))
         self.register_outputs(self.outputs)
 
-    def suffix(self, plan: Any) -> str:
-        return str(plan.name)
+
+class Neutral(_Lowered):
+    """A resource of `kind` (network, bucket, compute group, ...), lowered by its cloud."""
+
+    def __init__(
+        self, kind: Kind, plan: Any, cloud: Cloud, stack: StackPlan, network: Any = None
+    ) -> None:
+        super().__init__(kind.token, plan.name, plan, cloud, stack, network)
 
 
-class Network(_Neutral):
-    token = NETWORK_TOKEN
-
-
-class Bucket(_Neutral):
-    token = BUCKET_TOKEN
-
-
-class ComputeGroup(_Neutral):
-    token = COMPUTE_TOKEN
-
-
-class Gateway(_Neutral):
+class Gateway(_Lowered):
     """The BGP gateway of one concrete network, shared by all its VPN links (cloud stack)."""
 
-    token = GATEWAY_TOKEN
-
-    def suffix(self, plan: Any) -> str:
-        return f"{plan.network}-vpn"
+    def __init__(self, plan: VpnGateway, cloud: Cloud, stack: StackPlan, network: Any) -> None:
+        super().__init__(GATEWAY_TOKEN, f"{plan.network}-vpn", plan, cloud, stack, network)

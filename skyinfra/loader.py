@@ -19,7 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from skyinfra.errors import KeyPath, Problem, SourceMap, SpecError
-from skyinfra.spec import NAME_MAX, NAME_PATTERN, NAME_RULE, Spec, check_references
+from skyinfra.spec import NAME_MAX, NAME_PATTERN, NAME_RULE, Spec
+from skyinfra.spec_checks import check_references
 from skyinfra.suggest import did_you_mean
 from skyinfra.yamlsource import load_yaml
 

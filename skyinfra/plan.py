@@ -14,7 +14,7 @@ from skyinfra.build import build_topology, network_record
 from skyinfra.catalog.vms import Catalog
 from skyinfra.errors import located
 from skyinfra.loader import parse_spec, source_of
-from skyinfra.placement import Placement
+from skyinfra.placement.decision import Placement
 from skyinfra.placement.lock import dump_lock, load_history, load_lock
 from skyinfra.placement.retired import Lifecycle, lifecycle, stack_contents
 from skyinfra.spec import Spec

@@ -8,28 +8,37 @@ or anything else on the machine that runs `pulumi up`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
+from skyinfra import kinds
 from skyinfra.clouds import get_cloud
-from skyinfra.components import Bucket, ComputeGroup, Gateway, Network
+from skyinfra.components import Gateway, Neutral
+from skyinfra.kinds.base import Kind
+from skyinfra.kinds.network import NETWORK
 from skyinfra.plan import load_project_topology
 from skyinfra.references import output, stack_reference
 from skyinfra.stacks import kind_in, stack_names
-from skyinfra.topology import NetworkPlan, StackPlan, Topology
+from skyinfra.topology import StackPlan, Topology
 
 
 def lower_stack(stack: StackPlan) -> dict[str, Any]:
-    """Register every resource of `stack`; return the stack outputs (also what peering reads)."""
+    """Register every resource of `stack`; return the stack outputs (also what peering reads).
+
+    Kinds are lowered in `KINDS` order, so a resource's lowering can receive the outputs of
+    the one it attaches to (a compute group its network's).
+    """
     cloud = get_cloud(stack.site.cloud)
-    networks = {n.name: Network(n, cloud, stack, network=_home(n)) for n in stack.networks}
-    buckets = {b.name: Bucket(b, cloud, stack) for b in stack.buckets}
-    groups = {
-        c.name: ComputeGroup(c, cloud, stack, network=networks[c.network].outputs)
-        for c in stack.compute
-    }
+    lowered: dict[str, dict[str, Neutral]] = {}
+    for kind in kinds.KINDS:
+        lowered[kind.name] = {
+            plan.name: Neutral(kind, plan, cloud, stack, network=_input(kind, plan, lowered))
+            for plan in kind.plans(stack)
+        }
+    networks = lowered[NETWORK.name]
     gateways = {
         g.network: Gateway(g, cloud, stack, network=networks[g.network].outputs)
         for g in stack.gateways
@@ -37,23 +46,30 @@ def lower_stack(stack: StackPlan) -> dict[str, Any]:
     return {
         "cloud": stack.site.cloud,
         "region": stack.site.region,
-        "networks": {name: n.outputs for name, n in networks.items()},
-        "buckets": {name: b.outputs for name, b in buckets.items()},
-        "compute": {name: g.outputs for name, g in groups.items()},
+        **{
+            kind.output_key: {name: c.outputs for name, c in lowered[kind.name].items()}
+            for kind in kinds.KINDS
+        },
         "gateways": {name: g.outputs for name, g in gateways.items()},
     }
+
+
+def _input(kind: Kind, plan: Any, lowered: Mapping[str, Mapping[str, Neutral]]) -> Any:
+    """What `plan`'s lowering receives as `Context.network`: the outputs of the resource it
+    attaches to, or its own outputs in the stack that creates it (`Kind.home`)."""
+    home = kind.home(plan)
+    if home is not None:
+        return output(stack_reference(home), kind.output_key, plan.name)
+    attached = kind.attached_to(plan)
+    if attached is None:
+        return None
+    other, name = attached
+    return lowered[other][name].outputs
 
 
 def lower_cloud_stack(topology: Topology, name: str) -> dict[str, Any]:
     """The program of cloud stack `name` (`skyinfra.stacks.CLOUD`)."""
     return lower_stack(topology.stack(name))
-
-
-def _home(plan: NetworkPlan) -> pulumi.Output[Any] | None:
-    """The outputs of a network another stack creates (`plan.home`), by StackReference."""
-    if plan.home is None:
-        return None
-    return output(stack_reference(plan.home), "networks", plan.name)
 
 
 def run(project_dir: str | Path = ".") -> None:

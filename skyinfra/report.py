@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from skyinfra import kinds
 from skyinfra.catalog.network import Links
 from skyinfra.peering.model import link_name
 from skyinfra.peering.modes import WITHIN_CLOUD, all_modes, mode_of
@@ -75,7 +76,7 @@ def plan_report(plan: Plan) -> dict[str, Any]:
         )
     else:
         report["total_monthly_cost"] = round(
-            sum(d.monthly_cost or 0 for d in placement.decisions.values())
+            sum(kinds.monthly_cost(d) or 0 for d in placement.decisions.values())
             + links_cost
             + replication_cost,
             2,
@@ -110,15 +111,9 @@ def _placement(plan: Plan, name: str) -> dict[str, Any]:
         "region": d.site.region,
         "stack": d.site.stack,
     }
-    if d.kind == "compute":
-        row.update(
-            instance_type=d.instance_type,
-            count=plan.spec.compute[name].count,
-            hourly_cost=d.hourly_cost,
-        )
-    else:
-        row.update(size_gb=plan.spec.buckets[name].size_gb)
-    row["monthly_cost"] = d.monthly_cost
+    kind = kinds.kind_named(d.kind)
+    row.update(kind.report_row(plan.spec, d))
+    row["monthly_cost"] = kind.monthly_cost(d)
     row["locked"] = name in plan.placement.sticky
     row["alternatives"] = [
         {

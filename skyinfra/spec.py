@@ -3,12 +3,11 @@
 Models are frozen and strict (unknown keys are errors). Cloud names are plain strings here;
 the cloud registry validates them later, so this module never names a provider.
 Cross-references (a compute group's network, flow endpoints, ...) are checked by
-`check_references`, which returns located `Problem`s instead of stopping at the first.
+`spec_checks.check_references`, which loops over the resource kinds (`skyinfra.kinds`).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -25,9 +24,7 @@ from pydantic import (
     field_validator,
 )
 
-from skyinfra.errors import KeyPath, Problem
 from skyinfra.ssh_keys import check_public_key
-from skyinfra.suggest import did_you_mean
 
 NAME_MAX = 31
 NAME_PATTERN = rf"^[a-z][a-z0-9-]{{0,{NAME_MAX - 1}}}$"
@@ -316,151 +313,6 @@ class Spec(Model):
     # The loader's SourceMap (positions of keys), used to locate errors found after loading.
     _source: Any = PrivateAttr(default=None)
 
-    def kind_of(self, name: str) -> str | None:
-        """The section (`buckets`, `compute`, `networks`) that defines `name`, if any."""
-        for section in ("buckets", "compute", "networks"):
-            if name in getattr(self, section):
-                return section
-        return None
-
     def network_of(self, group: str) -> str:
         """The network a compute group attaches to (the only network when it names none)."""
         return self.compute[group].network or next(iter(self.networks))
-
-    @property
-    def workloads(self) -> dict[str, Bucket | Compute]:
-        """Every placeable resource by name: buckets then compute groups."""
-        return {**self.buckets, **self.compute}
-
-
-def check_references(spec: Spec) -> list[Problem]:
-    """Every cross-reference problem in `spec` (names unique, targets exist), with key paths."""
-    return [
-        *_duplicate_names(spec),
-        *_network_refs(spec),
-        *_flow_refs(spec),
-        *_placement_refs(spec),
-        *_replica_refs(spec),
-    ]
-
-
-def _duplicate_names(spec: Spec) -> list[Problem]:
-    problems, seen = [], dict.fromkeys(spec.networks, "networks")
-    for section in ("buckets", "compute"):
-        for name in getattr(spec, section):
-            if name in seen:
-                problems.append(
-                    Problem(
-                        f"name {name!r} is already used in {seen[name]}: names are unique across kinds",
-                        (section, name),
-                    )
-                )
-            seen.setdefault(name, section)
-    return problems
-
-
-def _missing(kind: str, name: str, known: list[str], path: KeyPath) -> Problem:
-    hint = did_you_mean(name, known)
-    listing = ", ".join(sorted(known)) or "none defined"
-    return Problem(f"unknown {kind} {name!r} (known: {listing})", path, hint)
-
-
-def _network_refs(spec: Spec) -> list[Problem]:
-    problems = []
-    for name, group in spec.compute.items():
-        path: KeyPath = ("compute", name, "network")
-        if group.network is None and len(spec.networks) != 1:
-            choices = ", ".join(spec.networks) or "add one under `networks:`"
-            problems.append(
-                Problem("a compute group needs `network:`", ("compute", name), f"one of: {choices}")
-            )
-        elif group.network is not None and group.network not in spec.networks:
-            problems.append(_missing("network", group.network, list(spec.networks), path))
-    return problems
-
-
-def _flow_refs(spec: Spec) -> list[Problem]:
-    problems, known = [], list(spec.workloads)
-    for i, flow in enumerate(spec.flows):
-        for key, ref in (("from", flow.source), ("to", flow.to)):
-            if ref not in spec.workloads:
-                problems.append(_missing("bucket or compute group", ref, known, ("flows", i, key)))
-        if flow.source == flow.to:
-            problems.append(Problem("a flow needs two different endpoints", ("flows", i, "to")))
-    return problems
-
-
-def _placement_refs(spec: Spec) -> list[Problem]:
-    problems, known = [], list(spec.workloads)
-    for section in ("buckets", "compute"):
-        for name, res in getattr(spec, section).items():
-            base: KeyPath = (section, name, "placement")
-            refs: list[tuple[KeyPath, str]] = [
-                ((*base, "avoid", i), ref) for i, ref in enumerate(res.placement.avoid)
-            ]
-            if res.placement.colocate_with:
-                refs.insert(0, ((*base, "colocate_with"), res.placement.colocate_with))
-            for path, ref in refs:
-                if ref not in spec.workloads:
-                    problems.append(_missing("resource", ref, known, path))
-                elif ref == name:
-                    problems.append(Problem("a resource cannot refer to itself", path))
-            problems += _contradictions(res.placement, base)
-    return problems
-
-
-def _contradictions(placement: PlacementSpec, base: KeyPath) -> list[Problem]:
-    """Keys of one placement that exclude each other, reported at the second one."""
-    found = []
-    cloud, clouds = placement.cloud, placement.clouds
-    if cloud is not None and clouds is not None and cloud not in clouds:
-        found.append(
-            Problem(
-                f"cloud {cloud} is not among clouds [{', '.join(clouds)}]",
-                (*base, "clouds"),
-                "give `cloud` to pin one cloud or `clouds` to allow several, not both",
-            )
-        )
-    region, regions = placement.region, placement.regions
-    if (
-        region is not None
-        and regions is not None
-        and not any(fnmatch.fnmatchcase(region, p) for p in regions)
-    ):
-        found.append(
-            Problem(
-                f"region {region} matches none of regions [{', '.join(regions)}]",
-                (*base, "regions"),
-                "give `region` to pin one region or `regions` to allow several, not both",
-            )
-        )
-    if placement.colocate_with is not None and placement.colocate_with in placement.avoid:
-        i = placement.avoid.index(placement.colocate_with)
-        found.append(
-            Problem(
-                f"{placement.colocate_with!r} is both in colocate_with (same site) and in avoid "
-                "(another cloud)",
-                (*base, "avoid", i),
-            )
-        )
-    return found
-
-
-def _replica_refs(spec: Spec) -> list[Problem]:
-    problems, known = [], list(spec.workloads)
-    for name, bucket in spec.buckets.items():
-        path: KeyPath = ("buckets", name, "replicate_to")
-        for i, ref in enumerate(bucket.replicate_to):
-            if ref not in spec.workloads:
-                problems.append(_missing("resource", ref, known, (*path, i)))
-            elif ref == name:
-                problems.append(Problem("a bucket cannot replicate to itself", (*path, i)))
-        if bucket.replicate_to and replica_name(name) in spec.workloads:
-            problems.append(
-                Problem(
-                    f"the replica bucket is called {replica_name(name)!r}, which is already a resource",
-                    path,
-                    f"rename the resource {replica_name(name)!r}",
-                )
-            )
-    return problems

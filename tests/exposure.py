@@ -18,7 +18,7 @@ from skyinfra.clouds.azure import lowering as azure_lowering
 from skyinfra.guardrails.check import check_previews
 from skyinfra.guardrails.rules import Finding
 from skyinfra.loader import parse_spec
-from skyinfra.placement import place
+from skyinfra.placement.place import place
 from skyinfra.preview import StackPreview, preview_topology
 
 CATALOG = load_catalog(None)

@@ -11,7 +11,7 @@ from skyinfra.api import Plan
 from skyinfra.build import build_topology, replication_config, stack_config
 from skyinfra.catalog import load_catalog
 from skyinfra.loader import parse_spec
-from skyinfra.placement import place
+from skyinfra.placement.place import place
 from skyinfra.preview import Registered, StackPreview, preview_topology
 from skyinfra.replication_stack import REPLICATION_TOKEN
 

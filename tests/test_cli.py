@@ -379,9 +379,10 @@ def test_spec_defaults_to_skyinfra_yaml(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_replan_all_is_the_placement_constant() -> None:  # cli.py keeps a copy, for --help
-    from skyinfra import cli, placement
+    from skyinfra import cli
+    from skyinfra.placement import place
 
-    assert cli.REPLAN_ALL == placement.REPLAN_ALL
+    assert cli.REPLAN_ALL == place.REPLAN_ALL
 
 
 def test_catalog_find_help_lists_the_clouds() -> None:

@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from skyinfra import kinds
 from skyinfra.clouds import get_cloud
-from skyinfra.graph.model import Cluster, Edge, EdgeKind, Graph, Node
+from skyinfra.graph.model import (
+    Cluster,
+    Edge,
+    EdgeKind,
+    Graph,
+    Node,
+    cloud_id,
+    money,
+    network_id,
+    resource_id,
+    site_id,
+)
 from skyinfra.peering.model import link_name
 from skyinfra.report import plan_report
 from skyinfra.site import Site
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan
+from skyinfra.topology import StackPlan
 
 if TYPE_CHECKING:
     from skyinfra.plan import Plan
@@ -39,24 +51,8 @@ def build_graph(plan: Plan) -> Graph:
         clusters=tuple(sorted({*map(_cloud_cluster, clouds), *clusters}, key=lambda c: c.id)),
         nodes=tuple(sorted(nodes, key=lambda n: n.id)),
         edges=tuple(sorted(edges, key=lambda e: (e.kind, e.source, e.target))),
+        styles=kinds.node_styles(),
     )
-
-
-def cloud_id(cloud: str) -> str:
-    return f"cloud:{cloud}"
-
-
-def site_id(site: Site) -> str:
-    return f"site:{site.stack}"
-
-
-def network_id(name: str, site: Site) -> str:
-    """The concrete network `name` at `site`: its cluster's id and, with `/`, its node's."""
-    return f"network:{name}@{site.stack}"
-
-
-def resource_id(name: str, stack: str) -> str:
-    return f"{stack}/{name}"
 
 
 def _cloud_cluster(cloud: str) -> Cluster:
@@ -74,51 +70,7 @@ def _site_clusters(stack: StackPlan) -> list[Cluster]:
 
 
 def _site_nodes(stack: StackPlan, report: dict[str, Any]) -> list[Node]:
-    gateways = {g["network"]: g for g in report["gateways"] if g["stack"] == stack.name}
-    replicas = {(r["replica"], r["to_stack"]): r for r in report["replications"]}
-    return [
-        *(_network_node(n, gateways.get(n.name)) for n in stack.networks),
-        *(_compute_node(g, report["placements"][g.name]) for g in stack.compute),
-        *(
-            _replica_node(b, replicas[(b.name, stack.name)])
-            if b.replica_of
-            else _bucket_node(b, report["placements"][b.name])
-            for b in stack.buckets
-        ),
-    ]
-
-
-def _network_node(network: NetworkPlan, gateway: dict[str, Any] | None) -> Node:
-    """Where links attach: the network's name and CIDR, and the gateway its links share
-    (as `plan` lists it: kind, BGP ASN, monthly cost)."""
-    lines = [network.name, network.cidr]
-    if gateway is not None:
-        kind = gateway.get("kind", "VPN gateway")
-        lines.append(f"{kind}, BGP {gateway['asn']}, {_money(gateway['monthly_cost'])}")
-    node_id = network_id(network.name, network.site)
-    return Node(f"{node_id}/", tuple(lines), "network", node_id)
-
-
-def _compute_node(group: ComputePlan, row: dict[str, Any]) -> Node:
-    lines = [
-        group.name,
-        f"{group.instance_type} {TIMES} {group.count}" + (" (spot)" if group.spot else ""),
-    ]
-    lines.append(_money(row["monthly_cost"]))
-    cluster = network_id(group.network, group.site)
-    return Node(resource_id(group.name, group.site.stack), tuple(lines), "compute", cluster)
-
-
-def _bucket_node(bucket: BucketPlan, row: dict[str, Any]) -> Node:
-    size = row.get("size_gb") or 0
-    lines = (bucket.name, f"bucket, {size:,.0f} GB", _money(row["monthly_cost"]))
-    return Node(resource_id(bucket.name, bucket.site.stack), lines, "bucket", site_id(bucket.site))
-
-
-def _replica_node(bucket: BucketPlan, row: dict[str, Any]) -> Node:
-    storage = row["storage_monthly_cost"]
-    lines = (bucket.name, f"replica of {bucket.replica_of}", f"storage {_money(storage)}")
-    return Node(resource_id(bucket.name, bucket.site.stack), lines, "replica", site_id(bucket.site))
+    return [n for kind in kinds.KINDS for n in kind.graph_nodes(kind.plans(stack), stack, report)]
 
 
 def _link_edges(plan: Plan, rows: list[dict[str, Any]]) -> list[Edge]:
@@ -144,7 +96,7 @@ def _link_edge(network: str, sites: tuple[Site, Site], row: dict[str, Any], kind
         lines.append(f"{len(row['attachments'])} connections")
     if kind != "global":
         cost = row["monthly_cost"]
-        lines.append("cost n/a (ordered from the providers)" if cost is None else _money(cost))
+        lines.append("cost n/a (ordered from the providers)" if cost is None else money(cost))
     source, target = (f"{network_id(network, s)}/" for s in sites)
     return Edge(source, target, tuple(lines), kind)
 
@@ -152,7 +104,7 @@ def _link_edge(network: str, sites: tuple[Site, Site], row: dict[str, Any], kind
 def _flow_edge(row: dict[str, Any]) -> Edge:
     source = resource_id(row["from"], row["from_stack"])
     target = resource_id(row["to"], row["to_stack"])
-    lines = (f"{row['gb_per_month']:,.0f} GB/month", f"egress {_money(row['monthly_cost'])}")
+    lines = (f"{row['gb_per_month']:,.0f} GB/month", f"egress {money(row['monthly_cost'])}")
     return Edge(source, target, lines, "flow")
 
 
@@ -162,10 +114,6 @@ def _replication_edge(row: dict[str, Any]) -> Edge:
     lines = (
         f"replication: {row['mechanism']}",
         f"{row['gb_per_month']:,.0f} GB/month",
-        _money(row["monthly_cost"]),
+        money(row["monthly_cost"]),
     )
     return Edge(source, target, lines, "replication")
-
-
-def _money(value: float | None) -> str:
-    return "cost n/a" if value is None else f"${value:,.2f}/month"

@@ -1,4 +1,5 @@
-"""`Graph` -> Graphviz DOT: one cluster per cloud, site and network, styled by kind.
+"""`Graph` -> Graphviz DOT: one cluster per cloud, site and network, nodes styled by their kind's
+descriptor (`Graph.styles`).
 
 Every id and label is a double-quoted DOT string (`quote`), so names never need to be valid
 DOT identifiers and no label can break out of its attribute.
@@ -14,12 +15,6 @@ CLUSTER_STYLES = {
     "cloud": {"style": "rounded,filled", "fillcolor": "#f2f2f2", "color": "#7f7f7f"},
     "site": {"style": "rounded,filled", "fillcolor": "#ffffff", "color": "#7f7f7f"},
     "network": {"style": "rounded,dashed", "color": "#5b8bd0"},
-}
-NODE_STYLES = {
-    "network": {"shape": "oval", "style": "filled", "fillcolor": "#dce8f7"},
-    "compute": {"shape": "box", "style": "rounded,filled", "fillcolor": "#fff2cc"},
-    "bucket": {"shape": "cylinder", "style": "filled", "fillcolor": "#e2f0d9"},
-    "replica": {"shape": "cylinder", "style": "filled,dashed", "fillcolor": "#e2f0d9"},
 }
 # Edges that are not links; a link's style is its mode's (`peering.modes`, `edge.dot`).
 EDGE_STYLES = {
@@ -69,15 +64,15 @@ def _cluster(graph: Graph, cluster: Cluster, indent: str) -> list[str]:
         f"{indent}subgraph {quote('cluster_' + cluster.id)} {{",
         f"{inner}graph [{_attrs({'label': cluster.label, **CLUSTER_STYLES[cluster.kind]})}];",
     ]
-    lines += [f"{inner}{_node(n)}" for n in graph.nodes_in(cluster.id)]
+    lines += [f"{inner}{_node(graph, n)}" for n in graph.nodes_in(cluster.id)]
     for child in graph.children(cluster.id):
         lines += _cluster(graph, child, inner)
     lines.append(f"{indent}}}")
     return lines
 
 
-def _node(node: Node) -> str:
-    return f"{quote(node.id)} [{_attrs({'label': chr(10).join(node.lines), **NODE_STYLES[node.kind]})}];"
+def _node(graph: Graph, node: Node) -> str:
+    return f"{quote(node.id)} [{_attrs({'label': chr(10).join(node.lines), **graph.styles[node.kind].dot})}];"
 
 
 def _edge(edge: Edge) -> str:

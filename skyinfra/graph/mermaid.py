@@ -25,14 +25,6 @@ LINK_STYLES = {
     "flow": "stroke:#404040",
     "replication": "stroke:#c55a11",
 }
-SHAPES = {"network": ('(["', '"])'), "compute": ('["', '"]'), "bucket": ('[("', '")]')}
-SHAPES["replica"] = SHAPES["bucket"]
-CLASSES = {
-    "network": "fill:#dce8f7,stroke:#5b8bd0",
-    "compute": "fill:#fff2cc,stroke:#7f6000",
-    "bucket": "fill:#e2f0d9,stroke:#548235",
-    "replica": "fill:#e2f0d9,stroke:#548235,stroke-dasharray:4 3",
-}
 # Replaced in this order: `#` first, since the other replacements introduce it.
 ENTITIES: tuple[tuple[str, str], ...] = (
     ("#", "#35;"),
@@ -59,10 +51,13 @@ def to_mermaid(graph: Graph) -> str:
         indexes = [str(i) for i, e in enumerate(graph.edges) if e.kind == kind]
         if indexes:
             lines.append(f"  linkStyle {','.join(indexes)} {style}")
-    for kind, style in CLASSES.items():
-        members = [ids[n.id] for n in graph.nodes if n.kind == kind]
+    for node_kind, node_style in graph.styles.items():
+        members = [ids[n.id] for n in graph.nodes if n.kind == node_kind]
         if members:
-            lines += [f"  classDef {kind} {style}", f"  class {','.join(members)} {kind}"]
+            lines += [
+                f"  classDef {node_kind} {node_style.mermaid_class}",
+                f"  class {','.join(members)} {node_kind}",
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -101,13 +96,13 @@ def _ids(graph: Graph) -> dict[str, str]:
 def _subgraph(graph: Graph, cluster: Cluster, ids: dict[str, str], indent: str) -> list[str]:
     inner = indent + "  "
     lines = [f'{indent}subgraph {ids[cluster.id]}["{escape(cluster.label)}"]']
-    lines += [f"{inner}{_node(n, ids)}" for n in graph.nodes_in(cluster.id)]
+    lines += [f"{inner}{_node(graph, n, ids)}" for n in graph.nodes_in(cluster.id)]
     for child in graph.children(cluster.id):
         lines += _subgraph(graph, child, ids, inner)
     lines.append(f"{indent}end")
     return lines
 
 
-def _node(node: Node, ids: dict[str, str]) -> str:
-    opening, closing = SHAPES[node.kind]
+def _node(graph: Graph, node: Node, ids: dict[str, str]) -> str:
+    opening, closing = graph.styles[node.kind].mermaid_shape
     return f"{ids[node.id]}{opening}{_label(node.lines)}{closing}"

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skyinfra.tokens import BUCKET_TOKEN
-from skyinfra.topology import Topology, component_name
 
 __all__ = [
     "BUCKET_COMPONENT",
@@ -24,7 +23,6 @@ __all__ = [
     "Rule",
     "StackCheck",
     "as_list",
-    "intent_of",
     "is_true",
     "lookup",
 ]
@@ -88,26 +86,14 @@ class Intent:
     networks: tuple[PlannedNetwork, ...] = ()
     members: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
-
-def intent_of(topology: Topology) -> Intent:
-    """The exceptions the spec grants, and every stack's planned network ranges."""
-    public: dict[tuple[str, str], frozenset[int]] = {}
-    members: dict[tuple[str, str], frozenset[str]] = {}
-    unprotected: set[tuple[str, str]] = set()
-    networks = []
-    for stack in topology.stacks:
-        for net in stack.networks:
-            key = (stack.name, component_name(topology.project, net.name))
-            groups = stack.groups_on(net.name)
-            members[key] = frozenset(component_name(topology.project, g.name) for g in groups)
-            networks.append(PlannedNetwork(stack.name, key[1], net.cidr))
-        for group in stack.compute:
-            key = (stack.name, component_name(topology.project, group.name))
-            public[key] = frozenset(group.public_ports)
-        for bucket in stack.buckets:
-            if not bucket.protect:
-                unprotected.add((stack.name, component_name(topology.project, bucket.name)))
-    return Intent(public, frozenset(unprotected), tuple(networks), members)
+    def merge(self, other: Intent) -> Intent:
+        """Both intents at once (each resource kind contributes its part)."""
+        return Intent(
+            {**self.public_ports, **other.public_ports},
+            self.unprotected | other.unprotected,
+            (*self.networks, *other.networks),
+            {**self.members, **other.members},
+        )
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from functools import cache
 
 from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.guardrails.ingress import PORT_PROTOCOLS, Ingress
+from skyinfra.guardrails.intent import intent_of
 from skyinfra.guardrails.model import (
     BUCKET_COMPONENT,
     Finding,
@@ -29,7 +30,6 @@ from skyinfra.guardrails.model import (
     Resource,
     ResourceCheck,
     Rule,
-    intent_of,
     lookup,
 )
 from skyinfra.guardrails.table import CloudGuardrails, Companion, KeyPaths

@@ -35,7 +35,7 @@ from skyinfra.peering.modes import (
 )
 from skyinfra.peering.modes.base import Pair
 from skyinfra.peering.tunnels import allocate_inside
-from skyinfra.placement import Placement
+from skyinfra.placement.decision import Placement
 from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
 

@@ -3,8 +3,9 @@
 A resource's scope is the spec's policy narrowed by its own `placement`. Sites are filtered in
 a fixed order (clouds, region patterns, geo, hardware, price) so that when nothing is left the
 error can name the filter that emptied the set, and show what the catalog does offer.
-Each surviving site becomes one `Option`: for a compute group the cheapest offer there that
-satisfies its `resources` (or its given instance type), for a bucket the storage price.
+Each surviving site becomes one `Option`, priced by the resource's kind (`skyinfra.kinds`);
+for a compute group, the cheapest offer there that satisfies its `resources` (or its given
+instance type) is found here (`compute_options`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import fnmatch
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from skyinfra.catalog import Catalog, describe
+from skyinfra.catalog.vms import Catalog, describe
 from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.errors import KeyPath, Problem, SpecError
 from skyinfra.offer import Offer
 from skyinfra.placement.problem import Option
 from skyinfra.site import Site
-from skyinfra.spec import Bucket, Compute, PlacementSpec, Spec
+from skyinfra.spec import Compute, PlacementSpec, Spec
 from skyinfra.units import HOURS_PER_MONTH
 
 
@@ -174,14 +175,6 @@ def _empty(scope: Scope, message: str, hint: str | None = None) -> list[Site]:
 
 
 # -- options --------------------------------------------------------------------------------
-
-
-def bucket_options(bucket: Bucket, scope: Scope, catalog: Catalog) -> list[Option]:
-    """Every allowed site, priced by storage for the bucket's size."""
-    return [
-        Option(site, catalog.storage_monthly(site.cloud, site.region, bucket.size_gb))
-        for site in sites_in_scope(scope, catalog)
-    ]
 
 
 def compute_options(name: str, group: Compute, scope: Scope, catalog: Catalog) -> list[Option]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from skyinfra.money import usd_delta
-from skyinfra.placement import Placement, move_threshold
+from skyinfra.placement.decision import Placement
+from skyinfra.placement.place import move_threshold
 from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible, flow_cost
 from skyinfra.site import Site
 

@@ -20,9 +20,10 @@ from typing import Any
 
 import yaml
 
+from skyinfra import kinds
 from skyinfra.errors import LockError, Problem
 from skyinfra.peering.model import NetworkRecord
-from skyinfra.placement import Decision, Placement
+from skyinfra.placement.decision import Decision, Placement
 from skyinfra.site import Site
 
 LOCK_VERSION = 1
@@ -158,7 +159,7 @@ def _placement(doc: Mapping[str, Any]) -> Placement:
     decisions = {
         name: Decision(
             name,
-            entry["kind"],
+            _kind(entry["kind"]),
             Site(entry["cloud"], entry["region"]),
             instance_type=entry.get("instance_type"),
             hourly_cost=entry.get("hourly_cost"),
@@ -167,6 +168,14 @@ def _placement(doc: Mapping[str, Any]) -> Placement:
         for name, entry in (doc.get("resources") or {}).items()
     }
     return Placement(decisions)
+
+
+def _kind(value: Any) -> str:
+    """A registered kind's name (a ValueError, said as a malformed entry, otherwise)."""
+    try:
+        return kinds.kind_named(str(value)).name
+    except KeyError as err:
+        raise ValueError(err.args[0]) from None
 
 
 def _record(doc: Mapping[str, Any]) -> NetworkRecord:

@@ -25,8 +25,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from skyinfra.placement import Placement, replicas_by_target
+from skyinfra import kinds
+from skyinfra.kinds.network import NETWORK
+from skyinfra.placement.decision import Placement
 from skyinfra.placement.lock import LockHistory, RetiredStack
+from skyinfra.placement.place import replicas_by_target
 from skyinfra.site import parse_peering_stack, parse_replication_stack
 
 if TYPE_CHECKING:
@@ -42,7 +45,7 @@ class Move:
     """A resource (or a network's home, kind "network") that changes stack."""
 
     resource: str
-    kind: str  # "bucket" | "compute" | "network"
+    kind: str  # the name of its kind (`skyinfra.kinds`)
     source: str  # stack it leaves
     target: str  # stack it goes to
     stateful: bool  # its data (or everything on the network) does not follow
@@ -60,9 +63,7 @@ class Lifecycle:
 def stack_contents(topology: Topology) -> dict[str, list[str]]:
     """Every stack of a topology and the component names it holds (recorded in the lock)."""
     contents = {
-        s.name: sorted(
-            {n.name for n in s.networks} | {b.name for b in s.buckets} | {c.name for c in s.compute}
-        )
+        s.name: sorted({plan.name for kind in kinds.KINDS for plan in kind.plans(s)})
         for s in topology.stacks
     }
     for link in topology.links.links:
@@ -147,7 +148,7 @@ def _resource_moves(spec: Spec, placement: Placement) -> tuple[Move, ...]:
             placement.decisions[name].kind,
             a.stack,
             b.stack,
-            placement.decisions[name].stateful or name in replicas,
+            kinds.is_stateful(placement.decisions[name]) or name in replicas,
         )
         for name, (a, b) in sorted(placement.moves.items())
     )
@@ -164,7 +165,7 @@ def _home_moves(
             cloud = _cloud(home)
             now = [h for h in new.get(network, ()) if _cloud(h) == cloud]
             if now and home not in now:
-                found.append(Move(network, "network", home, now[0], stateful=True))
+                found.append(Move(network, NETWORK.name, home, now[0], stateful=True))
     return tuple(found)
 
 

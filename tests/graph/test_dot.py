@@ -11,6 +11,7 @@ import pytest
 from skyinfra.graph import build_graph, to_dot
 from skyinfra.graph.dot import quote
 from skyinfra.graph.model import Cluster, Edge, Graph, Node
+from skyinfra.kinds import node_styles
 from tests.graph.specs import VPN_AND_REPLICA, money, planned
 
 
@@ -62,6 +63,7 @@ def test_hostile_names_stay_inside_their_labels() -> None:
         clusters=(Cluster("c", nasty, "cloud"),),
         nodes=(Node("a", (nasty, "\\N"), "compute", "c"), Node("b", ("b",), "bucket", "c")),
         edges=(Edge("a", "b", (nasty,), "flow"),),
+        styles=node_styles(),
     )
     result = subprocess.run(
         ["dot", "-Tplain"], input=to_dot(graph), capture_output=True, text=True, check=True

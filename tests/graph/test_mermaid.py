@@ -7,6 +7,7 @@ import re
 from skyinfra.graph import build_graph, to_mermaid
 from skyinfra.graph.mermaid import escape
 from skyinfra.graph.model import Cluster, Edge, Graph, Node
+from skyinfra.kinds import node_styles
 from tests.graph.specs import VPN_AND_REPLICA, money, planned
 
 ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -64,6 +65,7 @@ def test_keywords_collisions_and_hostile_labels() -> None:
             Node("o", ("z",), "bucket", "end"),
         ),
         edges=(Edge("a-b", "o", ("1|2",), "flow"),),
+        styles=node_styles(),
     )
     text = to_mermaid(graph)
     assert 'subgraph c_end["a #quot;b#quot; #lt;c#gt; #35;d #amp; #96;e#96; #124;f#124;"]' in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from skyinfra.loader import parse_spec
-from skyinfra.placement import Decision, Placement
+from skyinfra.placement.decision import Decision, Placement
 from skyinfra.site import Site
 from skyinfra.spec import Spec
 

@@ -14,7 +14,8 @@ from skyinfra.clouds import cloud_names
 from skyinfra.loader import parse_spec
 from skyinfra.peering.links import linked_pairs, plan_links
 from skyinfra.peering.modes import gateway_ends, linked_network
-from skyinfra.placement import Decision, Placement, problem_of
+from skyinfra.placement.decision import Decision, Placement
+from skyinfra.placement.place import problem_of
 from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate
 from skyinfra.site import Site
 from tests.peering.linkspec import linked_spec

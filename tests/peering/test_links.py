@@ -13,7 +13,7 @@ from skyinfra.errors import SpecError, UnsupportedError
 from skyinfra.loader import parse_spec
 from skyinfra.peering.links import plan_links, tunnel_count
 from skyinfra.peering.model import InterconnectLink, NativePeering, NetworkRecord, VpnLink
-from skyinfra.placement import Decision, Placement
+from skyinfra.placement.decision import Decision, Placement
 from skyinfra.site import Site
 from tests.peering.linkspec import AWS, AWS2, AZURE, GCP, GCP2, group, linked_spec
 

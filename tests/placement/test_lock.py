@@ -6,7 +6,7 @@ import pytest
 
 from skyinfra.errors import SpecError
 from skyinfra.peering.model import NetworkRecord
-from skyinfra.placement import Decision, Placement
+from skyinfra.placement.decision import Decision, Placement
 from skyinfra.placement.lock import RetiredStack, dump_lock, load_history, load_lock
 from skyinfra.site import Site
 
@@ -70,6 +70,13 @@ def test_text_is_sorted_one_line_per_resource() -> None:
 def test_broken_lock_files_are_spec_errors(text: str) -> None:
     with pytest.raises(SpecError):
         load_lock(text)
+
+
+def test_an_unknown_resource_kind_is_a_malformed_entry() -> None:
+    text = dump_lock(PLACEMENT, RECORD).replace("kind: bucket", "kind: buckit")
+    with pytest.raises(SpecError) as err:
+        load_lock(text)
+    assert "unknown resource kind 'buckit': did you mean 'bucket'?" in str(err.value)
 
 
 def test_history_round_trips_project_stacks_and_retired_stacks() -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from skyinfra.catalog import Catalog
 from skyinfra.loader import parse_spec
-from skyinfra.placement import problem_of
+from skyinfra.placement.place import problem_of
 from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible
 from skyinfra.placement.solver import Infeasible, brute_force, greedy, solve, solve_with_stats
 from skyinfra.site import Site

@@ -6,8 +6,9 @@ import pytest
 
 from skyinfra.catalog import load_catalog
 from skyinfra.errors import SpecError
+from skyinfra.kinds import monthly_cost
 from skyinfra.loader import parse_spec
-from skyinfra.placement import place
+from skyinfra.placement.place import place
 from skyinfra.site import Site
 from skyinfra.units import HOURS_PER_MONTH
 
@@ -30,7 +31,7 @@ def test_pinned_group_gets_cheapest_matching_offer_and_cost() -> None:
     assert decision.instance_type == cheapest.instance_type
     assert cheapest.price is not None
     assert decision.hourly_cost == pytest.approx(cheapest.price * 3)
-    assert decision.monthly_cost == pytest.approx(cheapest.price * 3 * HOURS_PER_MONTH, abs=0.01)
+    assert monthly_cost(decision) == pytest.approx(cheapest.price * 3 * HOURS_PER_MONTH, abs=0.01)
 
 
 def test_spot_groups_are_priced_at_spot() -> None:

@@ -10,7 +10,7 @@ import pytest
 from skyinfra.catalog import load_catalog
 from skyinfra.errors import SpecError
 from skyinfra.loader import load_spec, parse_spec
-from skyinfra.placement import place
+from skyinfra.placement.place import place
 from skyinfra.placement.problem import evaluate
 from skyinfra.placement.solver import brute_force
 

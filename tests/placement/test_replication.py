@@ -14,7 +14,7 @@ from skyinfra.catalog import load_catalog
 from skyinfra.cli import main
 from skyinfra.errors import SpecError
 from skyinfra.loader import parse_spec
-from skyinfra.placement import problem_of
+from skyinfra.placement.place import problem_of
 from skyinfra.placement.problem import Flow
 from skyinfra.site import Site
 from tests.placement.test_sticky import lock_site

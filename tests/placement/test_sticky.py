@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from skyinfra.api import lock_path, plan_spec, save_lock
 from skyinfra.cli import main
-from skyinfra.placement import MOVE_MIN_SAVING, move_threshold
 from skyinfra.placement.lock import load_lock
+from skyinfra.placement.place import MOVE_MIN_SAVING, move_threshold
 from skyinfra.report import plan_report
 
 SPEC = """\
