@@ -16,6 +16,7 @@ providers' ordering process knows, so those values come from this stack's config
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -24,6 +25,7 @@ import pulumi_random as random
 from skyinfra.build import REFERENCE_KEYS
 from skyinfra.clouds import Context, get_cloud
 from skyinfra.clouds.base import InterconnectHalf, LinkSide, Outputs, PeeringSide
+from skyinfra.clouds.outputs import InterconnectHalfOutputs, PeeringOutputs, VpnHalfOutputs
 from skyinfra.components import INTERCONNECT_LINK_TOKEN, NATIVE_PEERING_TOKEN, VPN_LINK_TOKEN
 from skyinfra.peering.model import (
     INTERCONNECT_READY_KEY,
@@ -33,7 +35,7 @@ from skyinfra.peering.model import (
     Tunnel,
     VpnLink,
 )
-from skyinfra.references import output, stack_reference
+from skyinfra.references import gateway_of, network_of, stack_reference
 from skyinfra.site import Site
 from skyinfra.topology import StackPlan, Topology, component_name
 
@@ -66,7 +68,7 @@ def _lower_link(
     link: Link,
     refs: dict[Site, pulumi.StackReference],
     providers: dict[Site, pulumi.ProviderResource],
-) -> Outputs:
+) -> Mapping[str, Any]:
     if isinstance(link, VpnLink):
         return VpnLinkComponent(topology, link, refs, list(providers.values())).outputs
     if isinstance(link, NativePeering):
@@ -129,13 +131,13 @@ class NativePeeringComponent(pulumi.ComponentResource):
         sides = tuple(
             PeeringSide(
                 site=site,
-                network=output(refs[site], "networks", link.network),
+                network=network_of(refs[site], link.network),
                 cidr=topology.stack(site.stack).network(link.network).cidr,
                 provider=providers[site],
             )
             for site in (link.a, link.b)
         )
-        self.outputs: Outputs = get_cloud(link.a.cloud).lower_native_peering(
+        self.outputs: PeeringOutputs = get_cloud(link.a.cloud).lower_native_peering(
             link, (sides[0], sides[1]), _context(self, name, topology, link.a)
         )
         self.register_outputs(self.outputs)
@@ -154,9 +156,9 @@ class VpnLinkComponent(pulumi.ComponentResource):
         name = component_name(topology.project, link.name)
         super().__init__(VPN_LINK_TOKEN, name, None, pulumi.ResourceOptions(providers=providers))
         keys = tuple(_key(self, t) for t in link.tunnels)
-        gateways = {s: output(refs[s], "gateways", link.network) for s in (link.a, link.b)}
+        gateways = {s: gateway_of(refs[s], link.network) for s in (link.a, link.b)}
         addresses = {s: gateways[s]["public_ips"] for s in (link.a, link.b)}
-        halves: dict[Site, Outputs] = {}
+        halves: dict[Site, VpnHalfOutputs] = {}
         for site in sorted((link.a, link.b), key=_addresses_first):
             peer = link.b if site == link.a else link.a
             gateway_plan = topology.links.gateway(link.network, site)
@@ -167,7 +169,7 @@ class VpnLinkComponent(pulumi.ComponentResource):
                 site=site,
                 peer=peer,
                 gateway_plan=gateway_plan,
-                network=output(refs[site], "networks", link.network),
+                network=network_of(refs[site], link.network),
                 gateway=gateways[site],
                 peer_addresses=addresses[peer],
                 keys=keys,
@@ -205,13 +207,13 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
         super().__init__(INTERCONNECT_LINK_TOKEN, name, None, opts)
         config, ready = interconnect_config(link), interconnect_ready(link)
         key = _secret_password(self, link.key_name, BGP_KEY_LENGTH)
-        halves: dict[Site, Outputs] = {}
+        halves: dict[Site, InterconnectHalfOutputs] = {}
         for site in (link.a, link.b):
             side = InterconnectHalf(
                 link=link,
                 site=site,
-                gateway=output(refs[site], "gateways", link.network),
-                network=output(refs[site], "networks", link.network),
+                gateway=gateway_of(refs[site], link.network),
+                network=network_of(refs[site], link.network),
                 config=config,
                 key=key,
                 cidr=topology.stack(site.stack).network(link.network).cidr,

@@ -21,12 +21,14 @@ the bucket-key encryption context, which is the bucket's ARN).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from skyinfra.clouds.base import Outputs, ReplicationContext
+from skyinfra.clouds.outputs import ReplicationOutputs
+from skyinfra.clouds.records import Outputs, Reader, ReplicateWithin, ReplicationContext
 
 __all__ = ["ISSUERS", "MOVERS", "reader", "replicate_within"]
 
@@ -37,7 +39,7 @@ _SCHEDULE = "rate(1 hour)"  # DataSync's finest schedule
 # -- S3 -> S3 ---------------------------------------------------------------------------------
 
 
-def replicate_within(ctx: ReplicationContext) -> Outputs:
+def replicate_within(step: ReplicateWithin, ctx: ReplicationContext) -> ReplicationOutputs:
     """S3 Replication from the source bucket to the replica (another region).
 
     Objects that predate the rule are not replicated: S3 Batch Replication copies them, a
@@ -121,7 +123,7 @@ def _versioned(bucket: Any) -> pulumi.Output[str]:
 # -- GCS -> S3 --------------------------------------------------------------------------------
 
 
-def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> Outputs:
+def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> ReplicationOutputs:
     """DataSync, Enhanced mode, no agent: GCS through its S3-compatible endpoint, hourly."""
     region = ctx.replication.target.region
     replica_arn = ctx.replica["arn"]
@@ -197,7 +199,7 @@ def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> Outputs:
     return {"task_arn": task.arn, "post_deploy": []}
 
 
-def reader(ctx: ReplicationContext) -> Outputs:
+def reader(step: Reader, ctx: ReplicationContext) -> Outputs:
     """DataSync authenticates with the credential itself: no identity to trust."""
     return {}
 
@@ -306,5 +308,10 @@ def _tags(ctx: ReplicationContext, suffix: str) -> dict[str, str]:
     return {"Name": ctx.child(suffix), "skyinfra:project": ctx.project}
 
 
-ISSUERS = {"s3-web-identity-role": _web_identity_role, "s3-access-key": _access_key}
-MOVERS = {"gcs-hmac-key": _from_gcs}
+ISSUERS: dict[str, Callable[[ReplicationContext, Outputs], Outputs]] = {
+    "s3-web-identity-role": _web_identity_role,
+    "s3-access-key": _access_key,
+}
+MOVERS: dict[str, Callable[[ReplicationContext, Outputs], ReplicationOutputs]] = {
+    "gcs-hmac-key": _from_gcs
+}

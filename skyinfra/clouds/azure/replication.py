@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, datafactory, storage
 
-from skyinfra.clouds.base import Outputs, ReplicationContext
+from skyinfra.clouds.outputs import ReplicationOutputs
+from skyinfra.clouds.records import Outputs, Reader, ReplicateWithin, ReplicationContext
 
 __all__ = ["ISSUERS", "MOVERS", "reader", "replicate_within"]
 
@@ -46,7 +48,7 @@ _EPOCH = "1970-01-01T00:00:00Z"  # `since` of a manual run: everything
 # -- Blob -> Blob -----------------------------------------------------------------------------
 
 
-def replicate_within(ctx: ReplicationContext) -> Outputs:
+def replicate_within(step: ReplicateWithin, ctx: ReplicationContext) -> ReplicationOutputs:
     """Object replication: the destination policy first, then the source's repeating its ids."""
     source, replica = ctx.source, ctx.replica
     accounts = {
@@ -110,7 +112,7 @@ def _repeat_rules(rules: Any) -> list[storage.ObjectReplicationPolicyRuleArgsDic
 # -- S3 / GCS -> Blob (Data Factory) ----------------------------------------------------------
 
 
-def _from_s3(ctx: ReplicationContext, credential: Outputs) -> Outputs:
+def _from_s3(ctx: ReplicationContext, credential: Outputs) -> ReplicationOutputs:
     service = datafactory.AmazonS3LinkedServiceArgs(
         type="AmazonS3",
         authentication_type="AccessKey",
@@ -126,7 +128,7 @@ def _from_s3(ctx: ReplicationContext, credential: Outputs) -> Outputs:
     return _copy_pipeline(ctx, service, location, settings)
 
 
-def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> Outputs:
+def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> ReplicationOutputs:
     service = datafactory.GoogleCloudStorageLinkedServiceArgs(
         type="GoogleCloudStorage",
         access_key_id=credential["access_id"],
@@ -152,7 +154,7 @@ def _since() -> dict[str, str]:
 
 def _copy_pipeline(
     ctx: ReplicationContext, source_service: Any, source_location: Any, read_settings: Any
-) -> Outputs:
+) -> ReplicationOutputs:
     """Factory (own identity) -> two linked services -> two datasets -> copy -> trigger."""
     replica = ctx.replica
     group = replica["resource_group_name"]
@@ -327,7 +329,7 @@ def _copy(
     )
 
 
-def reader(ctx: ReplicationContext) -> Outputs:
+def reader(step: Reader, ctx: ReplicationContext) -> Outputs:
     """Data Factory reads with the issued credential itself: no identity to trust."""
     return {}
 
@@ -358,5 +360,10 @@ def _expiry() -> str:
     return f"{datetime.date.today().year + 2}-01-01T00:00:00Z"
 
 
-ISSUERS = {"blob-sas-token": _sas_token}
-MOVERS = {"s3-access-key": _from_s3, "gcs-hmac-key": _from_gcs}
+ISSUERS: dict[str, Callable[[ReplicationContext, Outputs], Outputs]] = {
+    "blob-sas-token": _sas_token
+}
+MOVERS: dict[str, Callable[[ReplicationContext, Outputs], ReplicationOutputs]] = {
+    "s3-access-key": _from_s3,
+    "gcs-hmac-key": _from_gcs,
+}
