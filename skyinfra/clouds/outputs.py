@@ -10,10 +10,9 @@ comment names who sets it (tests/clouds/test_outputs.py checks both against ever
 preview). Values are `Any`: a lowering's are plain values or pulumi Outputs, and a reader's
 are Outputs (pulumi lifts indexing over another stack's output).
 
-Renaming or reordering a key changes every deployed stack's outputs: don't.
+Renaming or reordering a key changes every deployed stack's outputs: don't. (No `from
+__future__ import annotations` here: `NotRequired` must be evaluated for `__required_keys__`.)
 """
-
-from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
