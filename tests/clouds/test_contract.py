@@ -11,6 +11,7 @@ import pytest
 
 from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.clouds.base import CONTRACT, Outputs
+from skyinfra.clouds.fakes import CloudFakes
 from skyinfra.clouds.records import (
     ByCredential,
     InterconnectHalf,
@@ -165,3 +166,11 @@ def test_provider_names_appear_only_in_their_own_modules_and_the_registry() -> N
         if leaked:
             offenders.append(f"{rel}: {sorted(leaked)}")
     assert not offenders, offenders
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_fakes_live_with_the_cloud(cloud: str) -> None:
+    """`mock_fakes` reaches the cloud's own `CloudFakes`: only its provider's type tokens."""
+    fakes = get_cloud(cloud).mock_fakes()
+    assert isinstance(fakes, CloudFakes) and fakes.resources
+    assert all(t.split(":")[0] == get_cloud(cloud).provider_namespace for t in fakes.resources)
