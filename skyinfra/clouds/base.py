@@ -125,7 +125,9 @@ GPU_PATH_TAIL = ("resources", "accelerators")
 
 
 class Cloud:
-    """Base class of the three cloud definitions. Subclasses set the class variables."""
+    """One cloud: facts for the planning stages (class variables; defaults suit most clouds),
+    refusals declared in `UNSUPPORTED` and found by `check`, and access to the modules beside
+    it (`lowerings`, `provider`, `mock_fakes`, `guardrails`). See the module docstring."""
 
     name: ClassVar[str]
     title: ClassVar[str]
@@ -281,7 +283,8 @@ class Cloud:
         return Problem(f"{detail}: {cls.UNSUPPORTED[feature]}", path)
 
     def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
-        """Problems this cloud has with a plan, found at compile time (no SDK needed).
+        """Problems this cloud has with a plan, found at compile time (no SDK needed): each
+        an `UNSUPPORTED` entry worded by `unsupported`.
 
         Lowering relies on it: a plan that passes must lower, so users learn of a GPU that
         cannot attach from `compile`, not halfway through `pulumi up`.
