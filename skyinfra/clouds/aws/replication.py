@@ -27,7 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from skyinfra.clouds.outputs import ReplicationOutputs
+from skyinfra.clouds.outputs import BucketOutputs, ReplicationOutputs
 from skyinfra.clouds.records import Outputs, Reader, ReplicateWithin, ReplicationContext
 
 __all__ = ["ISSUERS", "MOVERS", "reader", "replicate_within"]
@@ -104,11 +104,11 @@ def replicate_within(step: ReplicateWithin, ctx: ReplicationContext) -> Replicat
     return {"role_arn": role.arn, "post_deploy": []}
 
 
-def _versioned(bucket: Any) -> pulumi.Output[str]:
+def _versioned(bucket: BucketOutputs) -> pulumi.Output[str]:
     """The bucket's name once its cloud stack reports versioning Enabled: S3 refuses a
     replication rule otherwise. The cross-stack form of `depends_on` its BucketVersioning."""
 
-    def check(outputs: dict[str, Any]) -> str:
+    def check(outputs: BucketOutputs) -> str:
         name, status = outputs.get("name"), outputs.get("versioning")
         if status != "Enabled":
             raise pulumi.RunError(

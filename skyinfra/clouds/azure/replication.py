@@ -30,7 +30,7 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, datafactory, storage
 
-from skyinfra.clouds.outputs import ReplicationOutputs
+from skyinfra.clouds.outputs import BucketOutputs, ReplicationOutputs
 from skyinfra.clouds.records import Outputs, Reader, ReplicateWithin, ReplicationContext
 
 __all__ = ["ISSUERS", "MOVERS", "reader", "replicate_within"]
@@ -80,13 +80,12 @@ def replicate_within(step: ReplicateWithin, ctx: ReplicationContext) -> Replicat
     return {"policy_id": destination.policy_id, "post_deploy": []}
 
 
-def _ready(bucket: Any, needs_change_feed: bool) -> pulumi.Output[bool]:
+def _ready(bucket: BucketOutputs, needs_change_feed: bool) -> pulumi.Output[bool]:
     """True once the bucket's cloud stack reports what object replication needs on it."""
 
-    def check(outputs: dict[str, Any]) -> bool:
-        name, versioning, change_feed = (
-            outputs.get(k) for k in ("name", "versioning", "change_feed")
-        )
+    def check(outputs: BucketOutputs) -> bool:
+        name, versioning = outputs.get("name"), outputs.get("versioning")
+        change_feed = outputs.get("change_feed")
         if not versioning or (needs_change_feed and not change_feed):
             raise pulumi.RunError(
                 f"object replication needs versioning{' and the change feed' if needs_change_feed else ''} "
