@@ -30,10 +30,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast, overload
 from skyinfra.clouds.outputs import (
     BucketOutputs,
     ComputeOutputs,
+    CredentialOutputs,
     GatewayOutputs,
     InterconnectHalfOutputs,
     NetworkOutputs,
     PeeringOutputs,
+    ReaderOutputs,
     ReplicationOutputs,
     VpnHalfOutputs,
 )
@@ -92,9 +94,8 @@ __all__ = [
 # no NVIDIA driver applies to them.
 NON_NVIDIA_ACCELERATORS = frozenset({"MI25", "MI300X"})
 
-#: Every type a cloud may lower -> the outputs its lowering returns (None: an open dict that
-#: only the next step of the same program reads).
-CONTRACT: Mapping[type, type | None] = {
+#: Every type a cloud may lower -> the outputs its lowering returns.
+CONTRACT: Mapping[type, type] = {
     NetworkPlan: NetworkOutputs,
     BucketPlan: BucketOutputs,
     ComputePlan: ComputeOutputs,
@@ -103,8 +104,8 @@ CONTRACT: Mapping[type, type | None] = {
     InterconnectHalf: InterconnectHalfOutputs,
     PeeringPair: PeeringOutputs,
     ReplicateWithin: ReplicationOutputs,
-    Reader: None,
-    IssueCredential: None,
+    Reader: ReaderOutputs,
+    IssueCredential: CredentialOutputs,
     FillFromForeign: ReplicationOutputs,
 }
 
@@ -217,7 +218,9 @@ class Cloud:
         self, record: ReplicateWithin | FillFromForeign, ctx: ReplicationContext
     ) -> ReplicationOutputs: ...
     @overload
-    def lower(self, record: Reader | IssueCredential, ctx: ReplicationContext) -> Outputs: ...
+    def lower(self, record: Reader, ctx: ReplicationContext) -> ReaderOutputs: ...
+    @overload
+    def lower(self, record: IssueCredential, ctx: ReplicationContext) -> CredentialOutputs: ...
     def lower(self, record: object, ctx: Context | ReplicationContext) -> Mapping[str, Any]:
         """Lower `record` with this cloud's function for its exact type."""
         lowering = self.lowerings().get(type(record))

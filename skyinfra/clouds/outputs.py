@@ -19,10 +19,12 @@ from typing import Any, NotRequired, TypedDict
 __all__ = [
     "BucketOutputs",
     "ComputeOutputs",
+    "CredentialOutputs",
     "GatewayOutputs",
     "InterconnectHalfOutputs",
     "NetworkOutputs",
     "PeeringOutputs",
+    "ReaderOutputs",
     "ReplicationOutputs",
     "VpnHalfOutputs",
 ]
@@ -135,3 +137,24 @@ class ReplicationOutputs(TypedDict):
     job: NotRequired[Any]  # gcp: the Storage Transfer Service job
     policy_id: NotRequired[Any]  # azure: the object replication policy
     factory: NotRequired[Any]  # azure: the Data Factory
+
+
+# Between two clouds' lowerings of one replication (replication stack), not exported: what
+# one cloud's step returns, the other cloud's next step reads.
+
+
+class ReaderOutputs(TypedDict, total=False):
+    """The identity a mover reads a foreign source with (empty: the credential is enough)."""
+
+    issuer: Any  # gcp: the OIDC issuer of the Storage Transfer Service's identity
+    subject: Any  # gcp: that identity's subject id
+
+
+class CredentialOutputs(TypedDict, total=False):
+    """The credential a source's cloud issues a foreign mover, by `Replication.credential`."""
+
+    role_arn: Any  # aws, s3-web-identity-role: the role the mover assumes
+    access_key_id: Any  # aws, s3-access-key
+    access_id: Any  # gcp, gcs-hmac-key
+    secret: Any  # aws s3-access-key, gcp gcs-hmac-key (a secret Output)
+    sas_token: Any  # azure, blob-sas-token (a secret Output)

@@ -18,7 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from skyinfra.clouds.outputs import BucketOutputs, GatewayOutputs, NetworkOutputs
+from skyinfra.clouds.outputs import (
+    BucketOutputs,
+    CredentialOutputs,
+    GatewayOutputs,
+    NetworkOutputs,
+    ReaderOutputs,
+)
 from skyinfra.peering.model import (
     Attachment,
     InterconnectLink,
@@ -53,8 +59,7 @@ __all__ = [
     "ReplicationFacts",
 ]
 
-# Outputs passed between the lowerings of one program (a reader identity, a credential):
-# no other stack reads them, so they stay an open dict.
+# An open dict of outputs (what a lowering returns, before `skyinfra.clouds.outputs` types it).
 Outputs = dict[str, Any]
 
 R = TypeVar("R")
@@ -274,39 +279,36 @@ class Reader:
 
 
 @dataclass(frozen=True)
-class CredentialStep:
-    """A cross-cloud step keyed by credential kind (`Replication.credential`): `given` is
-    what the previous step returned."""
+class IssueCredential:
+    """The source's cloud issues a credential of `kind` (`Replication.credential`) to the
+    mover's identity (`given`: what `Reader` returned)."""
 
     kind: str
-    given: Outputs
+    given: ReaderOutputs
 
 
 @dataclass(frozen=True)
-class IssueCredential(CredentialStep):
-    """The source's cloud issues a credential of `kind` to the mover's identity (`given`:
-    what `Reader` returned)."""
+class FillFromForeign:
+    """The replica's cloud fills it from the foreign source with the credential of `kind`
+    (`given`: what `IssueCredential` returned)."""
 
-
-@dataclass(frozen=True)
-class FillFromForeign(CredentialStep):
-    """The replica's cloud fills it from the foreign source with the credential (`given`:
-    what `IssueCredential` returned)."""
+    kind: str
+    given: CredentialOutputs
 
 
 @dataclass(frozen=True)
 class ByCredential(Generic[R]):
-    """The lowering of a `CredentialStep`: one function per credential kind this cloud
-    handles; `kinds` is what a test compares with `ReplicationFacts`."""
+    """The lowering of a credential step (`IssueCredential`, `FillFromForeign`): one function
+    per credential kind this cloud handles; `kinds` is what a test compares with the facts."""
 
     cloud: str
-    steps: Mapping[str, Callable[[ReplicationContext, Outputs], R]]
+    steps: Mapping[str, Callable[[ReplicationContext, Any], R]]
 
     @property
     def kinds(self) -> frozenset[str]:
         return frozenset(self.steps)
 
-    def __call__(self, step: CredentialStep, ctx: ReplicationContext) -> R:
+    def __call__(self, step: IssueCredential | FillFromForeign, ctx: ReplicationContext) -> R:
         if step.kind not in self.steps:
             raise NoLoweringError(
                 f"cloud {self.cloud!r} cannot {type(step).__name__} for credential kind "

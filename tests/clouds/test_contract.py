@@ -10,7 +10,7 @@ from typing import get_type_hints
 import pytest
 
 from skyinfra.clouds import cloud_names, get_cloud
-from skyinfra.clouds.base import CONTRACT, Outputs
+from skyinfra.clouds.base import CONTRACT
 from skyinfra.clouds.fakes import CloudFakes
 from skyinfra.clouds.records import (
     ByCredential,
@@ -84,7 +84,7 @@ def test_every_lowering_returns_the_outputs_its_contract_names(cloud: str) -> No
         functions = lowering.steps.values() if isinstance(lowering, ByCredential) else [lowering]
         for function in functions:
             returned = get_type_hints(function)["return"]
-            assert returned == (CONTRACT[kind] or Outputs), (kind, function)
+            assert returned is CONTRACT[kind], (kind, function)
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)

@@ -27,8 +27,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from skyinfra.clouds.outputs import BucketOutputs, ReplicationOutputs
-from skyinfra.clouds.records import Outputs, Reader, ReplicateWithin, ReplicationContext
+from skyinfra.clouds.outputs import (
+    BucketOutputs,
+    CredentialOutputs,
+    ReaderOutputs,
+    ReplicationOutputs,
+)
+from skyinfra.clouds.records import Reader, ReplicateWithin, ReplicationContext
 
 __all__ = ["ISSUERS", "MOVERS", "reader", "replicate_within"]
 
@@ -123,7 +128,7 @@ def _versioned(bucket: BucketOutputs) -> pulumi.Output[str]:
 # -- GCS -> S3 --------------------------------------------------------------------------------
 
 
-def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> ReplicationOutputs:
+def _from_gcs(ctx: ReplicationContext, credential: CredentialOutputs) -> ReplicationOutputs:
     """DataSync, Enhanced mode, no agent: GCS through its S3-compatible endpoint, hourly."""
     region = ctx.replication.target.region
     replica_arn = ctx.replica["arn"]
@@ -199,7 +204,7 @@ def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> ReplicationOutput
     return {"task_arn": task.arn, "post_deploy": []}
 
 
-def reader(step: Reader, ctx: ReplicationContext) -> Outputs:
+def reader(step: Reader, ctx: ReplicationContext) -> ReaderOutputs:
     """DataSync authenticates with the credential itself: no identity to trust."""
     return {}
 
@@ -207,7 +212,7 @@ def reader(step: Reader, ctx: ReplicationContext) -> Outputs:
 # -- credentials for other clouds' movers ----------------------------------------------------
 
 
-def _web_identity_role(ctx: ReplicationContext, reader: Outputs) -> Outputs:
+def _web_identity_role(ctx: ReplicationContext, reader: ReaderOutputs) -> CredentialOutputs:
     """A role only `reader`'s principal can assume by web identity, reading the source."""
     issuer = reader["issuer"]
     trust = pulumi.Output.json_dumps(
@@ -248,7 +253,7 @@ def _role(
     return role, attached
 
 
-def _access_key(ctx: ReplicationContext, reader: Outputs) -> Outputs:
+def _access_key(ctx: ReplicationContext, reader: ReaderOutputs) -> CredentialOutputs:
     """An IAM user that can only read the source bucket, and its access key (secret)."""
     user = aws.iam.User(ctx.child("reader"), tags=_tags(ctx, "reader"), opts=ctx.opts())
     aws.iam.UserPolicy(
@@ -308,10 +313,10 @@ def _tags(ctx: ReplicationContext, suffix: str) -> dict[str, str]:
     return {"Name": ctx.child(suffix), "skyinfra:project": ctx.project}
 
 
-ISSUERS: dict[str, Callable[[ReplicationContext, Outputs], Outputs]] = {
+ISSUERS: dict[str, Callable[[ReplicationContext, ReaderOutputs], CredentialOutputs]] = {
     "s3-web-identity-role": _web_identity_role,
     "s3-access-key": _access_key,
 }
-MOVERS: dict[str, Callable[[ReplicationContext, Outputs], ReplicationOutputs]] = {
+MOVERS: dict[str, Callable[[ReplicationContext, CredentialOutputs], ReplicationOutputs]] = {
     "gcs-hmac-key": _from_gcs
 }

@@ -30,8 +30,13 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, datafactory, storage
 
-from skyinfra.clouds.outputs import BucketOutputs, ReplicationOutputs
-from skyinfra.clouds.records import Outputs, Reader, ReplicateWithin, ReplicationContext
+from skyinfra.clouds.outputs import (
+    BucketOutputs,
+    CredentialOutputs,
+    ReaderOutputs,
+    ReplicationOutputs,
+)
+from skyinfra.clouds.records import Reader, ReplicateWithin, ReplicationContext
 
 __all__ = ["ISSUERS", "MOVERS", "reader", "replicate_within"]
 
@@ -111,7 +116,7 @@ def _repeat_rules(rules: Any) -> list[storage.ObjectReplicationPolicyRuleArgsDic
 # -- S3 / GCS -> Blob (Data Factory) ----------------------------------------------------------
 
 
-def _from_s3(ctx: ReplicationContext, credential: Outputs) -> ReplicationOutputs:
+def _from_s3(ctx: ReplicationContext, credential: CredentialOutputs) -> ReplicationOutputs:
     service = datafactory.AmazonS3LinkedServiceArgs(
         type="AmazonS3",
         authentication_type="AccessKey",
@@ -127,7 +132,7 @@ def _from_s3(ctx: ReplicationContext, credential: Outputs) -> ReplicationOutputs
     return _copy_pipeline(ctx, service, location, settings)
 
 
-def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> ReplicationOutputs:
+def _from_gcs(ctx: ReplicationContext, credential: CredentialOutputs) -> ReplicationOutputs:
     service = datafactory.GoogleCloudStorageLinkedServiceArgs(
         type="GoogleCloudStorage",
         access_key_id=credential["access_id"],
@@ -328,7 +333,7 @@ def _copy(
     )
 
 
-def reader(step: Reader, ctx: ReplicationContext) -> Outputs:
+def reader(step: Reader, ctx: ReplicationContext) -> ReaderOutputs:
     """Data Factory reads with the issued credential itself: no identity to trust."""
     return {}
 
@@ -336,7 +341,7 @@ def reader(step: Reader, ctx: ReplicationContext) -> Outputs:
 # -- credential for other clouds' movers --------------------------------------------------------
 
 
-def _sas_token(ctx: ReplicationContext, reader: Outputs) -> Outputs:
+def _sas_token(ctx: ReplicationContext, reader: ReaderOutputs) -> CredentialOutputs:
     """Read and list on the source container only, HTTPS only, as a Pulumi secret."""
     source = ctx.source
     sas = storage.list_storage_account_service_sas_output(
@@ -359,10 +364,10 @@ def _expiry() -> str:
     return f"{datetime.date.today().year + 2}-01-01T00:00:00Z"
 
 
-ISSUERS: dict[str, Callable[[ReplicationContext, Outputs], Outputs]] = {
+ISSUERS: dict[str, Callable[[ReplicationContext, ReaderOutputs], CredentialOutputs]] = {
     "blob-sas-token": _sas_token
 }
-MOVERS: dict[str, Callable[[ReplicationContext, Outputs], ReplicationOutputs]] = {
+MOVERS: dict[str, Callable[[ReplicationContext, CredentialOutputs], ReplicationOutputs]] = {
     "s3-access-key": _from_s3,
     "gcs-hmac-key": _from_gcs,
 }

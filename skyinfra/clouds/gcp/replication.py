@@ -36,8 +36,8 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from skyinfra.clouds.outputs import ReplicationOutputs
-from skyinfra.clouds.records import Outputs, Reader, ReplicateWithin, ReplicationContext
+from skyinfra.clouds.outputs import CredentialOutputs, ReaderOutputs, ReplicationOutputs
+from skyinfra.clouds.records import Reader, ReplicateWithin, ReplicationContext
 
 __all__ = ["ISSUERS", "MOVERS", "reader", "replicate_within"]
 
@@ -59,7 +59,7 @@ def _agent(ctx: ReplicationContext) -> pulumi.Output[Any]:
     )
 
 
-def reader(step: Reader, ctx: ReplicationContext) -> Outputs:
+def reader(step: Reader, ctx: ReplicationContext) -> ReaderOutputs:
     """Who reads the source: the STS agent, as a web identity (issuer and subject)."""
     return {"issuer": _GOOGLE_ISSUER, "subject": _agent(ctx).subject_id}
 
@@ -133,13 +133,13 @@ def replicate_within(step: ReplicateWithin, ctx: ReplicationContext) -> Replicat
 # -- S3 / Azure Blob -> GCS -----------------------------------------------------------------------
 
 
-def _from_s3(ctx: ReplicationContext, credential: Outputs) -> ReplicationOutputs:
+def _from_s3(ctx: ReplicationContext, credential: CredentialOutputs) -> ReplicationOutputs:
     """Hourly STS job reading S3 as the role the AWS side made for the STS agent."""
     source = {"bucket_name": ctx.source["name"], "role_arn": credential["role_arn"]}
     return _transfer(ctx, {"aws_s3_data_source": source})
 
 
-def _from_blob(ctx: ReplicationContext, credential: Outputs) -> ReplicationOutputs:
+def _from_blob(ctx: ReplicationContext, credential: CredentialOutputs) -> ReplicationOutputs:
     """Hourly STS job reading the Azure container with a SAS token (wrapped as secret)."""
     source = {
         "storage_account": ctx.source["account_name"],
@@ -173,7 +173,7 @@ def _description(ctx: ReplicationContext) -> str:
 # -- credential for other clouds' movers --------------------------------------------------------
 
 
-def _hmac_key(ctx: ReplicationContext, reader: Outputs) -> Outputs:
+def _hmac_key(ctx: ReplicationContext, reader: ReaderOutputs) -> CredentialOutputs:
     """A service account that may only view the source's objects, and its HMAC key."""
     account = gcp.serviceaccount.Account(
         ctx.child("reader"),
@@ -194,8 +194,10 @@ def _account_id(name: str) -> str:
     return f"sky-repl-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
-ISSUERS: dict[str, Callable[[ReplicationContext, Outputs], Outputs]] = {"gcs-hmac-key": _hmac_key}
-MOVERS: dict[str, Callable[[ReplicationContext, Outputs], ReplicationOutputs]] = {
+ISSUERS: dict[str, Callable[[ReplicationContext, ReaderOutputs], CredentialOutputs]] = {
+    "gcs-hmac-key": _hmac_key
+}
+MOVERS: dict[str, Callable[[ReplicationContext, CredentialOutputs], ReplicationOutputs]] = {
     "s3-web-identity-role": _from_s3,
     "blob-sas-token": _from_blob,
 }
