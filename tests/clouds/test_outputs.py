@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import cache
+from itertools import permutations
 from typing import Any
 
 import pytest
 
 from skyinfra.api import plan_spec
 from skyinfra.build import build_topology, stack_config
-from skyinfra.clouds import cloud_names
+from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.clouds.outputs import (
     BucketOutputs,
     ComputeOutputs,
@@ -33,7 +34,8 @@ from skyinfra.preview import StackPreview, final_phase, preview_topology
 from skyinfra.site import Site
 from skyinfra.topology import Topology
 from tests.guardrails.previews import EXAMPLES, PREVIEWED
-from tests.peering.linkspec import AWS, AWS2, AZURE, AZURE2, GCP, linked_spec
+from tests.peering import linkspec
+from tests.peering.linkspec import linked_spec
 
 # Cloud-stack output section -> the TypedDict of each of its entries.
 SECTIONS: dict[str, Any] = {
@@ -76,15 +78,36 @@ def _linked(a: Site, b: Site, mode: str, ready: bool) -> list[tuple[Topology, St
     return [(topology, p) for p in preview_topology(topology, configs)]
 
 
+def _sites() -> dict[str, list[Site]]:
+    """The hand-built specs' sites, by cloud."""
+    found: dict[str, list[Site]] = defaultdict(list)
+    for value in vars(linkspec).values():
+        if isinstance(value, Site):
+            found[value.cloud].append(value)
+    return found
+
+
+def _links() -> Iterator[tuple[Site, Site, str]]:
+    """Two regions of every cloud that peers them natively; every cloud with a dedicated
+    interconnect to every hub that runs one (the outputs no example exports)."""
+    sites = _sites()
+    for name in cloud_names():
+        if get_cloud(name).cross_region_link is not None:
+            yield sites[name][0], sites[name][1], "vpn"
+    for edge, hub in permutations(cloud_names(), 2):
+        ours, theirs = get_cloud(edge).interconnect, get_cloud(hub).interconnect
+        if ours is not None and theirs is not None and theirs.hub and not ours.hub:
+            yield sites[edge][0], sites[hub][0], "interconnect"
+
+
 @cache
 def seen() -> Seen:
     """(TypedDict, cloud) -> the key sets of every such output in the previews."""
     found: Seen = defaultdict(list)
     previews = [p for name in PREVIEWED for p in _example(name)]
-    previews += _linked(AWS, AWS2, "vpn", ready=False) + _linked(AZURE, AZURE2, "vpn", False)
-    for ready in (False, True):
-        previews += _linked(AZURE, GCP, "interconnect", ready)
-        previews += _linked(AWS, GCP, "interconnect", ready)
+    for a, b, mode in _links():
+        for ready in (False, True) if mode == "interconnect" else (False,):
+            previews += _linked(a, b, mode, ready)
     for topology, preview in previews:
         for kind, cloud, value in _outputs(topology, preview):
             found[kind, cloud].append(frozenset(value))
