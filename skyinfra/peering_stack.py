@@ -16,7 +16,7 @@ providers' ordering process knows, so those values come from this stack's config
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import pulumi
@@ -25,6 +25,7 @@ import pulumi_random as random
 from skyinfra.build import REFERENCE_KEYS
 from skyinfra.clouds import Context, get_cloud
 from skyinfra.clouds.base import InterconnectHalf, LinkSide, Outputs, PeeringSide
+from skyinfra.clouds.outputs import InterconnectHalfOutputs, PeeringOutputs, VpnHalfOutputs
 from skyinfra.peering.model import (
     INTERCONNECT_READY_KEY,
     InterconnectLink,
@@ -37,7 +38,7 @@ from skyinfra.peering.modes import mode_of
 from skyinfra.peering.modes.interconnect import INTERCONNECT
 from skyinfra.peering.modes.native import NATIVE
 from skyinfra.peering.modes.vpn import VPN
-from skyinfra.references import output, stack_reference
+from skyinfra.references import gateway_of, network_of, stack_reference
 from skyinfra.site import Site
 from skyinfra.topology import StackPlan, Topology, component_name
 
@@ -70,7 +71,7 @@ def _lower_link(
     link: Link,
     refs: dict[Site, pulumi.StackReference],
     providers: dict[Site, pulumi.ProviderResource],
-) -> Outputs:
+) -> Mapping[str, Any]:
     """Lower `link` with its mode's component (`COMPONENTS`, keyed by the mode's name)."""
     return COMPONENTS[mode_of(link).name](topology, link, refs, providers).outputs
 
@@ -130,13 +131,13 @@ class NativePeeringComponent(pulumi.ComponentResource):
         sides = tuple(
             PeeringSide(
                 site=site,
-                network=output(refs[site], "networks", link.network),
+                network=network_of(refs[site], link.network),
                 cidr=topology.stack(site.stack).network(link.network).cidr,
                 provider=providers[site],
             )
             for site in (link.a, link.b)
         )
-        self.outputs: Outputs = get_cloud(link.a.cloud).lower_native_peering(
+        self.outputs: PeeringOutputs = get_cloud(link.a.cloud).lower_native_peering(
             link, (sides[0], sides[1]), _context(self, name, topology, link.a)
         )
         self.register_outputs(self.outputs)
@@ -156,9 +157,9 @@ class VpnLinkComponent(pulumi.ComponentResource):
         opts = pulumi.ResourceOptions(providers=list(providers.values()))
         super().__init__(mode_of(link).token, name, None, opts)
         keys = tuple(_key(self, t) for t in link.tunnels)
-        gateways = {s: output(refs[s], "gateways", link.network) for s in (link.a, link.b)}
+        gateways = {s: gateway_of(refs[s], link.network) for s in (link.a, link.b)}
         addresses = {s: gateways[s]["public_ips"] for s in (link.a, link.b)}
-        halves: dict[Site, Outputs] = {}
+        halves: dict[Site, VpnHalfOutputs] = {}
         for site in sorted((link.a, link.b), key=_addresses_first):
             peer = link.b if site == link.a else link.a
             gateway_plan = topology.links.gateway(link.network, site)
@@ -169,7 +170,7 @@ class VpnLinkComponent(pulumi.ComponentResource):
                 site=site,
                 peer=peer,
                 gateway_plan=gateway_plan,
-                network=output(refs[site], "networks", link.network),
+                network=network_of(refs[site], link.network),
                 gateway=gateways[site],
                 peer_addresses=addresses[peer],
                 keys=keys,
@@ -207,13 +208,13 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
         super().__init__(mode_of(link).token, name, None, opts)
         config, ready = interconnect_config(link), interconnect_ready(link)
         key = _secret_password(self, link.key_name, BGP_KEY_LENGTH)
-        halves: dict[Site, Outputs] = {}
+        halves: dict[Site, InterconnectHalfOutputs] = {}
         for site in (link.a, link.b):
             side = InterconnectHalf(
                 link=link,
                 site=site,
-                gateway=output(refs[site], "gateways", link.network),
-                network=output(refs[site], "networks", link.network),
+                gateway=gateway_of(refs[site], link.network),
+                network=network_of(refs[site], link.network),
                 config=config,
                 key=key,
                 cidr=topology.stack(site.stack).network(link.network).cidr,
@@ -230,7 +231,8 @@ class LinkComponent(Protocol):
     """What lowers one mode's link: a component built from the link, the stack references
     of its two sites' cloud stacks and their explicit providers."""
 
-    outputs: Outputs
+    @property
+    def outputs(self) -> Mapping[str, Any]: ...
 
 
 LinkComponentType = Callable[  # its link: the mode's record type

@@ -10,9 +10,11 @@ name that already contains `/` is used as given.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pulumi
+
+from skyinfra.clouds.outputs import BucketOutputs, GatewayOutputs, NetworkOutputs
 
 ORGANIZATION_KEY = "organization"
 
@@ -46,3 +48,22 @@ def output(ref: pulumi.StackReference, *path: str) -> pulumi.Output[Any]:
         return value
 
     return ref.require_output(first).apply(dig)
+
+
+# Typed reads of a cloud stack's outputs: an Output of the dict, typed as the dict because
+# pulumi lifts indexing over an Output, so mypy checks every key a lowering reads of it.
+
+
+def network_of(ref: pulumi.StackReference, network: str) -> NetworkOutputs:
+    """`networks.<network>` of the referenced cloud stack."""
+    return cast(NetworkOutputs, output(ref, "networks", network))
+
+
+def gateway_of(ref: pulumi.StackReference, network: str) -> GatewayOutputs:
+    """`gateways.<network>` of the referenced cloud stack."""
+    return cast(GatewayOutputs, output(ref, "gateways", network))
+
+
+def bucket_of(ref: pulumi.StackReference, bucket: str) -> BucketOutputs:
+    """`buckets.<bucket>` of the referenced cloud stack."""
+    return cast(BucketOutputs, output(ref, "buckets", bucket))

@@ -18,9 +18,16 @@ from typing import Any
 import pulumi
 
 from skyinfra.clouds import get_cloud
-from skyinfra.clouds.base import ReplicationContext
+from skyinfra.clouds.outputs import BucketOutputs, ReplicationOutputs
+from skyinfra.clouds.records import (
+    FillFromForeign,
+    IssueCredential,
+    Reader,
+    ReplicateWithin,
+    ReplicationContext,
+)
 from skyinfra.peering.replica import Replication
-from skyinfra.references import output, stack_reference
+from skyinfra.references import bucket_of, stack_reference
 from skyinfra.tokens import REPLICATION_TOKEN
 from skyinfra.topology import Topology, component_name
 
@@ -28,7 +35,13 @@ from skyinfra.topology import Topology, component_name
 class ReplicationComponent(pulumi.ComponentResource):
     """One replication; `outputs` is what its lowering returned."""
 
-    def __init__(self, project: str, replication: Replication, source: Any, replica: Any) -> None:
+    def __init__(
+        self,
+        project: str,
+        replication: Replication,
+        source: BucketOutputs,
+        replica: BucketOutputs,
+    ) -> None:
         name = component_name(project, replication.name)
         super().__init__(REPLICATION_TOKEN, name, None, None)
         ctx = ReplicationContext(self, name, project, replication, source, replica)
@@ -36,21 +49,24 @@ class ReplicationComponent(pulumi.ComponentResource):
         self.register_outputs(self.outputs)
 
 
-def _lower(ctx: ReplicationContext) -> dict[str, Any]:
+def _lower(ctx: ReplicationContext) -> ReplicationOutputs:
+    """The replica's cloud moves the data; across clouds, with a credential the source's
+    cloud issues to the mover's identity."""
     replication = ctx.replication
-    mover = get_cloud(replication.target.cloud).replication_lowering()
+    mover = get_cloud(replication.target.cloud)
     if replication.credential is None:
-        return dict(mover.replicate_within(ctx))
-    issuer = get_cloud(replication.source_site.cloud).replication_lowering()
-    credential = issuer.ISSUERS[replication.credential](ctx, mover.reader(ctx))
-    return dict(mover.MOVERS[replication.credential](ctx, credential))
+        return mover.lower(ReplicateWithin(replication), ctx)
+    issuer = get_cloud(replication.source_site.cloud)
+    reader = mover.lower(Reader(replication), ctx)
+    credential = issuer.lower(IssueCredential(replication.credential, reader), ctx)
+    return mover.lower(FillFromForeign(replication.credential, credential), ctx)
 
 
-def bucket_outputs(stack: str, bucket: str) -> pulumi.Output[Any]:
+def bucket_outputs(stack: str, bucket: str) -> BucketOutputs:
     """`buckets.<bucket>` of cloud stack `stack` of this project, read by StackReference
     (`references`: the one place that names sibling stacks, honouring `skyinfra:organization`
-    as a peering stack does)."""
-    return output(stack_reference(stack), "buckets", bucket)
+    as a peering stack does). An Output of the dict, typed as it: pulumi lifts indexing."""
+    return bucket_of(stack_reference(stack), bucket)
 
 
 def lower_replication(project: str, replication: Replication) -> dict[str, Any]:
@@ -66,7 +82,7 @@ def lower_replication(project: str, replication: Replication) -> dict[str, Any]:
             "replica": replication.replica,
             "replica_stack": replication.target.stack,
         },
-        "post_deploy": component.outputs.get("post_deploy", []),
+        "post_deploy": component.outputs["post_deploy"],
     }
 
 

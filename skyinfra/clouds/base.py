@@ -1,35 +1,68 @@
-"""The contract every cloud implements: facts for planning, and a lowering table.
+"""The contract every cloud implements: facts for planning, and one lowering table.
 
-A cloud module holds only its deltas: names of its provider config keys, how it names
-images, which instance types are arm64 or burstable, how its catalog rows become offers,
-and one lowering function per neutral resource kind (`LOWERINGS`). Nothing outside
-`skyinfra/clouds/` switches on a cloud's name: stages ask the registry for a `Cloud`.
-Pulumi SDKs are heavy, so lowering modules are imported only when `lowerings()` is called.
+A cloud is a `Cloud` subclass in `skyinfra/clouds/<cloud>/__init__.py` (registered in
+`skyinfra/clouds/__init__.py`) holding only its deltas, plus three modules beside it:
+
+- `lowerings.py`: `LOWERINGS`, one function per neutral type it lowers, each
+  `(record, context) -> outputs`: the kinds (`NetworkPlan`, `BucketPlan`, `ComputePlan`), the
+  VPN gateway (`VpnGateway`), the link halves (`LinkSide`, `InterconnectHalf`, `PeeringPair`
+  where `cross_region_link` is set) and the replication steps (`ReplicateWithin`, `Reader`,
+  `IssueCredential`, `FillFromForeign`); `required_lowerings()` says which, `CONTRACT` what
+  each returns (`skyinfra.clouds.outputs`: the keys other stacks read). Also `provider`, the
+  explicit provider a peering stack makes for one of the cloud's sites.
+- `mocks.py`: `FAKES`, the offline preview's fake provider behaviour (`clouds/fakes.py`).
+- `guardrails.py`: `GUARDRAILS`, the cloud's rows of the guardrail tables; a cloud without
+  it fails every guardrail check closed.
+
+Features a cloud cannot provide are declared in `UNSUPPORTED` with the reason and refused at
+plan time by `check`, so a plan that passes lowers. Nothing outside `skyinfra/clouds/`
+switches on a cloud's name: stages ask the registry for a `Cloud`. Pulumi SDKs are heavy, so
+`lowerings.py` and `mocks.py` are imported only when first asked for.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterable, Iterator, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, cast, overload
 
+from skyinfra.clouds.outputs import (
+    BucketOutputs,
+    ComputeOutputs,
+    CredentialOutputs,
+    GatewayOutputs,
+    InterconnectHalfOutputs,
+    NetworkOutputs,
+    PeeringOutputs,
+    ReaderOutputs,
+    ReplicationOutputs,
+    VpnHalfOutputs,
+)
+from skyinfra.clouds.records import (
+    Context,
+    FillFromForeign,
+    InterconnectHalf,
+    InterconnectSide,
+    IssueCredential,
+    LinkSide,
+    Lowering,
+    NoLoweringError,
+    Outputs,
+    PeeringPair,
+    PeeringSide,
+    Reader,
+    ReplicateWithin,
+    ReplicationContext,
+    ReplicationFacts,
+)
 from skyinfra.errors import KeyPath, Problem
 from skyinfra.offer import Offer, Row
-from skyinfra.peering.model import (
-    GATEWAY_IPS,
-    Attachment,
-    InterconnectLink,
-    NativePeering,
-    TunnelEnd,
-    VpnGateway,
-    VpnLink,
-)
-from skyinfra.peering.replica import Replication
+from skyinfra.peering.model import GATEWAY_IPS, NativePeering, VpnGateway
 from skyinfra.site import Site
 from skyinfra.spec import Accelerator
 from skyinfra.ssh_keys import KEY_TYPES
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 if TYPE_CHECKING:
     import pulumi
@@ -37,199 +70,54 @@ if TYPE_CHECKING:
     from skyinfra.clouds.fakes import CloudFakes
     from skyinfra.guardrails.table import CloudGuardrails
 
-# What a lowering returns: the component's outputs (plain values or pulumi Outputs).
-Outputs = dict[str, Any]
+__all__ = [
+    "CONTRACT",
+    "GPU_ATTACH",
+    "GPU_PATH_TAIL",
+    "NON_NVIDIA_ACCELERATORS",
+    "Cloud",
+    "Context",
+    "InterconnectHalf",
+    "InterconnectSide",
+    "LinkSide",
+    "Lowering",
+    "NoLoweringError",
+    "Outputs",
+    "PeeringPair",
+    "PeeringSide",
+    "ReplicationContext",
+    "ReplicationFacts",
+    "compute_outputs",
+]
 
 # Catalog accelerators that are not NVIDIA GPUs (AMD Instinct on Azure NVv4 / ND MI300X v5):
 # no NVIDIA driver applies to them.
 NON_NVIDIA_ACCELERATORS = frozenset({"MI25", "MI300X"})
 
+#: Every type a cloud may lower -> the outputs its lowering returns.
+CONTRACT: Mapping[type, type] = {
+    NetworkPlan: NetworkOutputs,
+    BucketPlan: BucketOutputs,
+    ComputePlan: ComputeOutputs,
+    VpnGateway: GatewayOutputs,
+    LinkSide: VpnHalfOutputs,
+    InterconnectHalf: InterconnectHalfOutputs,
+    PeeringPair: PeeringOutputs,
+    ReplicateWithin: ReplicationOutputs,
+    Reader: ReaderOutputs,
+    IssueCredential: CredentialOutputs,
+    FillFromForeign: ReplicationOutputs,
+}
 
-@dataclass(frozen=True)
-class Context:
-    """What a lowering function needs besides its plan.
-
-    `parent` is the neutral ComponentResource the cloud resources hang under; `name` is the
-    component's logical name, which prefixes every child's logical name (stable URNs).
-    `network` holds the lowered outputs of the network a compute group or a VPN gateway
-    attaches to; for a network that another stack creates (`NetworkPlan.home`), that stack's
-    outputs of it (read through a StackReference).
-    """
-
-    parent: pulumi.Resource
-    name: str
-    stack: StackPlan
-    network: Any = None  # Outputs, or an Output of them (another stack's)
-
-    def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
-        import pulumi
-
-        return pulumi.ResourceOptions(parent=self.parent, **kwargs)
-
-    def attached_network(self) -> Outputs:
-        """The outputs of the network a compute group attaches to (set by the component)."""
-        if self.network is None:
-            raise ValueError(f"{self.name} was lowered without the network it attaches to")
-        return self.network
-
-    def child(self, suffix: str) -> str:
-        """Logical name of a child resource: `<component>-<suffix>`."""
-        return f"{self.name}-{suffix}"
+# The modules beside a cloud's class (see the module docstring), imported on first use.
+_LOWERINGS, _MOCKS, _GUARDRAILS = "lowerings", "mocks", "guardrails"
 
 
-Lowering = Callable[[Any, Context], Outputs]
-
-
-@dataclass(frozen=True)
-class ReplicationContext:
-    """What a replication lowering needs: the plan and both buckets' cloud-stack outputs.
-
-    `source` and `replica` are the `buckets.<name>` outputs of the two cloud stacks, read
-    through `StackReference` (so `Output`s of dicts: index them, `source["arn"]`).
-    """
-
-    parent: pulumi.Resource
-    name: str
-    project: str
-    replication: Replication
-    source: Any
-    replica: Any
-
-    def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
-        import pulumi
-
-        return pulumi.ResourceOptions(parent=self.parent, **kwargs)
-
-    def child(self, suffix: str) -> str:
-        return f"{self.name}-{suffix}"
-
-
-@dataclass(frozen=True)
-class LinkSide:
-    """What one cloud's half of a VPN link is lowered from (in the link's peering stack).
-
-    `network` and `gateway` are this side's cloud-stack outputs (read by StackReference);
-    `peer_addresses` the peer's tunnel outside addresses, indexed by the peer end's
-    `outside_index`; `keys` the tunnels' pre-shared keys (secret Outputs), by tunnel index.
-    """
-
-    link: VpnLink
-    site: Site
-    peer: Site
-    gateway_plan: VpnGateway
-    network: Any
-    gateway: Any
-    peer_addresses: Any
-    keys: tuple[Any, ...]
-
-    @property
-    def ends(self) -> list[tuple[TunnelEnd, TunnelEnd]]:
-        """(own end, peer end) of every tunnel, in tunnel order."""
-        return self.link.ends(self.site)
-
-    @property
-    def peer_asn(self) -> int:
-        return self.link.asn_of(self.peer)
-
-
-@dataclass(frozen=True)
-class PeeringSide:
-    """One network of a native (same-cloud) peering: its site, its cloud-stack outputs (read
-    by StackReference), its planned CIDR and the explicit provider for its region."""
-
-    site: Site
-    network: Any
-    cidr: str
-    provider: Any
-
-
-@dataclass(frozen=True)
-class InterconnectSide:
-    """A cloud's part in a dedicated cross-cloud link (peering-reference section 7).
-
-    A `hub` cloud can run the link itself to another cloud's edge (GCP Cross-Cloud
-    Interconnect); two clouds that are not hubs have no first-party link between them.
-    `config` lists the peering-stack config keys (under `skyinfra:`) the user must set because
-    only the provider's ordering process knows them (colocation facilities, port locations).
-    `edge_asn` is the ASN this cloud's edge speaks on the link when the provider fixes it
-    (ExpressRoute: Microsoft's 12076); None: the site's planned ASN. `distinct` pairs config
-    keys whose values must differ (the two connections' facilities). `phase_one` says what
-    the first `pulumi up` declares (the ports), `phase_two` what needs them provisioned.
-    """
-
-    product: str
-    resources: tuple[str, ...]  # Pulumi types this side declares (its cloud stack's included)
-    order: str  # what must be ordered from the provider out of band
-    phase_one: str
-    phase_two: str
-    hub: bool = False
-    config: tuple[tuple[str, str], ...] = ()
-    distinct: tuple[tuple[str, str], ...] = ()
-    edge_asn: int | None = None
-
-
-@dataclass(frozen=True)
-class InterconnectHalf:
-    """What one cloud's half of an interconnect link is lowered from (in its peering stack).
-
-    `gateway` and `network` are this side's cloud-stack outputs (StackReference); `config`
-    the values of the link's `InterconnectSide.config` keys; `key` the link's BGP MD5 key (a
-    secret Output); `cidr` this side's network CIDR (what it may advertise); `ready`: the
-    connections are provisioned, so phase 2 (what needs them active) is declared too.
-    """
-
-    link: InterconnectLink
-    site: Site
-    gateway: Any
-    network: Any
-    config: Mapping[str, Any]
-    key: Any
-    cidr: str
-    ready: bool = False
-
-    @property
-    def peer(self) -> Site:
-        return self.link.peer_of(self.site)
-
-    @property
-    def peer_asn(self) -> int:
-        return self.link.asn_of(self.peer)
-
-    @property
-    def asn(self) -> int:
-        return self.link.asn_of(self.site)
-
-    @property
-    def attachments(self) -> tuple[Attachment, ...]:
-        return self.link.attachments
-
-
-@dataclass(frozen=True)
-class ReplicationFacts:
-    """How this cloud fills a replica bucket (peering-reference section 10).
-
-    The mover always belongs to the replica's cloud: S3 replication or DataSync into S3,
-    Storage Transfer Service into GCS, object replication or Data Factory into Azure. Across
-    clouds the mover reads the source through a credential the source's cloud issues: the
-    mover lists the credential kinds it can use (`reads`, preferred first), the source cloud
-    those it can issue (`issues`); the first match decides. `refused` explains the kinds the
-    mover could use in principle but skyinfra cannot deploy. `post_deploy` is the step Pulumi
-    cannot take after `pulumi up` of a cross-cloud mover, if any.
-    """
-
-    within: str  # mechanism between two of this cloud's buckets (different regions)
-    foreign: str  # mechanism filling this cloud's bucket from another cloud
-    reads: tuple[str, ...]
-    issues: tuple[str, ...]
-    refused: Mapping[str, str] = field(default_factory=dict)
-    source_versioning: bool = False  # `within` needs versioning on the source bucket too
-    within_per_source: int | None = None  # how many `within` replications one bucket may feed
-    post_deploy: tuple[str, ...] = ()
-
-
-def compute_outputs(plan: ComputePlan, group_id: Any, **extra: Any) -> Outputs:
-    """The outputs every cloud's compute group exports, plus its own `extra` ones."""
-    return {"group_id": group_id, "instance_type": plan.instance_type, "count": plan.count, **extra}
+def compute_outputs(plan: ComputePlan, group_id: Any, **extra: Any) -> ComputeOutputs:
+    """The outputs every cloud's compute group exports, plus its own `extra` ones (the
+    cloud-specific `NotRequired` keys of `ComputeOutputs`, checked against the previews)."""
+    outputs = {"group_id": group_id, "instance_type": plan.instance_type, "count": plan.count}
+    return cast(ComputeOutputs, {**outputs, **extra})
 
 
 #: `Cloud.UNSUPPORTED` key: a GPU request the group's instance type cannot carry.
@@ -238,7 +126,9 @@ GPU_PATH_TAIL = ("resources", "accelerators")
 
 
 class Cloud:
-    """Base class of the three cloud definitions. Subclasses set the class variables."""
+    """One cloud: facts for the planning stages (class variables; defaults suit most clouds),
+    refusals declared in `UNSUPPORTED` and found by `check`, and access to the modules beside
+    it (`lowerings`, `provider`, `mock_fakes`, `guardrails`). See the module docstring."""
 
     name: ClassVar[str]
     title: ClassVar[str]
@@ -251,10 +141,6 @@ class Cloud:
     #: entry is refused at plan time by `check` and, as a second line of defence, by the
     #: lowering; both word it through `unsupported`, so the message has one source.
     UNSUPPORTED: ClassVar[Mapping[str, str]] = {}
-    #: Modules (relative to this cloud's package) holding LOWERINGS and the preview's
-    #: FAKES (a `skyinfra.clouds.fakes.CloudFakes`); imported lazily.
-    lowering_module: ClassVar[str] = "lowering"
-    mocks_module: ClassVar[str] = "mocks"
     #: How many workload subnets a concrete network gets (AWS spreads over 2 zones).
     subnets_per_network: ClassVar[int] = 1
     #: Neutral image names -> this cloud's image reference, per CPU architecture.
@@ -290,84 +176,106 @@ class Cloud:
     interconnect: ClassVar[InterconnectSide | None] = None
     #: How buckets of this cloud are filled from other buckets (`replicate_to`).
     replication: ClassVar[ReplicationFacts]
-    #: Module (relative to this cloud's package) holding the replication lowering.
-    replication_module: ClassVar[str] = "replication"
     #: Its tunnel outside addresses exist only once a link's own resources do (AWS: two per
     #: VPN connection); otherwise they are its gateway's public IPs, known from its stack.
     tunnel_addresses_per_link: ClassVar[bool] = False
-    #: Module (relative to the cloud's package) holding `lower_half` and `provider`.
-    vpn_module: ClassVar[str] = "vpn"
-    #: Module (relative to the cloud's package) holding this cloud's interconnect `lower_half`.
-    interconnect_module: ClassVar[str] = "interconnect"
-    #: Module (relative to the cloud's package) holding `GUARDRAILS`, this cloud's rows of
-    #: the guardrail tables; without it every guardrail check fails closed.
-    guardrails_module: ClassVar[str] = "guardrails"
 
     @property
     def network_spans_regions(self) -> bool:
         """One network serves every region (GCP): no link between regions, one owner stack."""
         return self.cross_region_link is None
 
-    # -- lowering -------------------------------------------------------------------------
+    # -- lowering (the cloud's `lowerings.py`, `mocks.py` and `guardrails.py`) -------------
 
     def lowerings(self) -> Mapping[type, Lowering]:
-        """Neutral plan type -> lowering function (imports the Pulumi SDK on first use)."""
-        table: Mapping[type, Lowering] = self._module(self.lowering_module).LOWERINGS
+        """Neutral type -> this cloud's lowering of it: `LOWERINGS` of its `lowerings.py`
+        (imports the Pulumi SDK on first use)."""
+        table: Mapping[type, Lowering] = self._own(_LOWERINGS).LOWERINGS
         return table
 
-    def mock_fakes(self) -> CloudFakes:
-        """Fake provider behaviour for the offline preview (ids, computed outputs, invokes)."""
-        fakes: CloudFakes = self._module(self.mocks_module).FAKES
-        return fakes
+    def required_lowerings(self) -> frozenset[type]:
+        """The types this cloud's table must cover: every `CONTRACT` type, but a native
+        peering only where two of its regions need a link (`cross_region_link`)."""
+        skipped = {PeeringPair} if self.network_spans_regions else set()
+        return frozenset(CONTRACT) - skipped
 
-    def guardrails(self) -> CloudGuardrails | None:
-        """This cloud's guardrail table; None if it declares none (the rules then refuse)."""
-        module = f"{type(self).__module__}.{self.guardrails_module}"
-        try:
-            table: CloudGuardrails | None = getattr(
-                importlib.import_module(module), "GUARDRAILS", None
-            )
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
-            return None
-        return table
-
-    def replication_lowering(self) -> Any:
-        """This cloud's replication module (imports the Pulumi SDK on first use)."""
-        return self._module(self.replication_module)
-
-    def _module(self, name: str) -> Any:
-        return importlib.import_module(f"{type(self).__module__}.{name}")
-
+    @overload
+    def lower(self, record: NetworkPlan, ctx: Context) -> NetworkOutputs: ...
+    @overload
+    def lower(self, record: BucketPlan, ctx: Context) -> BucketOutputs: ...
+    @overload
+    def lower(self, record: ComputePlan, ctx: Context) -> ComputeOutputs: ...
+    @overload
+    def lower(self, record: VpnGateway, ctx: Context) -> GatewayOutputs: ...
+    @overload
+    def lower(self, record: LinkSide, ctx: Context) -> VpnHalfOutputs: ...
+    @overload
+    def lower(self, record: InterconnectHalf, ctx: Context) -> InterconnectHalfOutputs: ...
+    @overload
+    def lower(self, record: PeeringPair, ctx: Context) -> PeeringOutputs: ...
+    @overload
     def lower(
-        self, plan: NetworkPlan | BucketPlan | ComputePlan | VpnGateway, ctx: Context
-    ) -> Outputs:
-        return self.lowerings()[type(plan)](plan, ctx)
+        self, record: ReplicateWithin | FillFromForeign, ctx: ReplicationContext
+    ) -> ReplicationOutputs: ...
+    @overload
+    def lower(self, record: Reader, ctx: ReplicationContext) -> ReaderOutputs: ...
+    @overload
+    def lower(self, record: IssueCredential, ctx: ReplicationContext) -> CredentialOutputs: ...
+    def lower(self, record: object, ctx: Context | ReplicationContext) -> Mapping[str, Any]:
+        """Lower `record` with this cloud's function for its exact type."""
+        lowering = self.lowerings().get(type(record))
+        if lowering is None:
+            raise NoLoweringError(
+                f"cloud {self.name!r} has no lowering for {type(record).__name__} (its "
+                f"{type(self).__module__}.{_LOWERINGS} covers: "
+                f"{', '.join(sorted(t.__name__ for t in self.lowerings()))})"
+            )
+        return lowering(record, ctx)
 
-    def lower_vpn_half(self, side: LinkSide, ctx: Context) -> Outputs:
+    def lower_vpn_half(self, side: LinkSide, ctx: Context) -> VpnHalfOutputs:
         """This cloud's resources of one VPN link; `addresses` if `tunnel_addresses_per_link`."""
-        outputs: Outputs = self._module(self.vpn_module).lower_half(side, ctx)
-        return outputs
+        return self.lower(side, ctx)
 
-    def lower_interconnect_half(self, side: InterconnectHalf, ctx: Context) -> Outputs:
+    def lower_interconnect_half(
+        self, side: InterconnectHalf, ctx: Context
+    ) -> InterconnectHalfOutputs:
         """This cloud's resources of one dedicated interconnect link (peering stack)."""
-        outputs: Outputs = self._module(self.interconnect_module).lower_half(side, ctx)
-        return outputs
+        return self.lower(side, ctx)
 
     def lower_native_peering(
         self, link: NativePeering, sides: tuple[PeeringSide, PeeringSide], ctx: Context
-    ) -> Outputs:
+    ) -> PeeringOutputs:
         """Both directions of a peering between two regions of this cloud (peering stack)."""
-        outputs: Outputs = self._module(self.vpn_module).lower_peering(link, sides, ctx)
-        return outputs
+        return self.lower(PeeringPair(link, sides), ctx)
 
     def provider(
         self, name: str, site: Site, settings: Mapping[str, str]
     ) -> pulumi.ProviderResource:
-        """An explicit provider for `site` (a peering stack serves two sites at once)."""
-        made: pulumi.ProviderResource = self._module(self.vpn_module).provider(name, site, settings)
+        """An explicit provider for `site` (a peering stack serves two sites at once):
+        `provider` of the cloud's `lowerings.py`."""
+        made: pulumi.ProviderResource = self._own(_LOWERINGS).provider(name, site, settings)
         return made
+
+    def mock_fakes(self) -> CloudFakes:
+        """Fake provider behaviour for the offline preview: `FAKES` of the cloud's `mocks.py`."""
+        fakes: CloudFakes = self._own(_MOCKS).FAKES
+        return fakes
+
+    def guardrails(self) -> CloudGuardrails | None:
+        """`GUARDRAILS` of the cloud's `guardrails.py`; None if it has none (every guardrail
+        check then fails closed)."""
+        try:
+            module = self._own(_GUARDRAILS)
+        except ModuleNotFoundError as error:
+            if error.name != f"{type(self).__module__}.{_GUARDRAILS}":
+                raise
+            return None
+        table: CloudGuardrails | None = getattr(module, "GUARDRAILS", None)
+        return table
+
+    def _own(self, name: str) -> ModuleType:
+        """Module `name` beside this cloud's class (in its package), imported on first use."""
+        return importlib.import_module(f"{type(self).__module__}.{name}")
 
     @classmethod
     def unsupported(cls, feature: str, detail: str, path: KeyPath) -> Problem:
@@ -378,7 +286,8 @@ class Cloud:
         return Problem(f"{detail}: {cls.UNSUPPORTED[feature]}", path)
 
     def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
-        """Problems this cloud has with a plan, found at compile time (no SDK needed).
+        """Problems this cloud has with a plan, found at compile time (no SDK needed): each
+        an `UNSUPPORTED` entry worded by `unsupported`.
 
         Lowering relies on it: a plan that passes must lower, so users learn of a GPU that
         cannot attach from `compile`, not halfway through `pulumi up`.

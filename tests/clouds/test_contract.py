@@ -5,10 +5,22 @@ from __future__ import annotations
 import ast
 from functools import cache
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
 
 from skyinfra.clouds import cloud_names, get_cloud
+from skyinfra.clouds.base import CONTRACT
+from skyinfra.clouds.fakes import CloudFakes
+from skyinfra.clouds.records import (
+    ByCredential,
+    InterconnectHalf,
+    LinkSide,
+    NoLoweringError,
+    PeeringPair,
+    Reader,
+    ReplicateWithin,
+)
 from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
 from skyinfra.errors import SpecError
 from skyinfra.peering.model import VpnGateway
@@ -41,8 +53,43 @@ def test_unknown_cloud_suggests_a_name() -> None:
 
 @pytest.mark.parametrize("cloud", CLOUDS)
 def test_lowering_table_covers_every_kind(cloud: str) -> None:
-    kinds = {NetworkPlan, BucketPlan, ComputePlan, VpnGateway}
-    assert set(get_cloud(cloud).lowerings()) == kinds
+    """Kinds, gateway, link halves and replication steps: one table, every neutral type."""
+    table = set(get_cloud(cloud).lowerings())
+    assert {NetworkPlan, BucketPlan, ComputePlan, VpnGateway} <= table
+    assert {LinkSide, InterconnectHalf, ReplicateWithin, Reader} <= table
+    assert table == get_cloud(cloud).required_lowerings()
+    assert table <= set(CONTRACT)
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_a_native_peering_is_lowered_where_regions_need_a_link(cloud: str) -> None:
+    c = get_cloud(cloud)
+    assert (PeeringPair in c.lowerings()) == (c.cross_region_link is not None)
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_an_unknown_type_names_the_cloud_and_the_type(cloud: str) -> None:
+    class Mystery:
+        pass
+
+    with pytest.raises(NoLoweringError, match=rf"cloud '{cloud}' has no lowering for Mystery"):
+        get_cloud(cloud).lower(Mystery(), None)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_every_lowering_returns_the_outputs_its_contract_names(cloud: str) -> None:
+    """The return annotation of each table entry is the TypedDict `CONTRACT` names for its
+    type (credential steps: each kind's function), so mypy checks the keys it writes."""
+    for kind, lowering in get_cloud(cloud).lowerings().items():
+        functions = lowering.steps.values() if isinstance(lowering, ByCredential) else [lowering]
+        for function in functions:
+            returned = get_type_hints(function)["return"]
+            assert returned is CONTRACT[kind], (kind, function)
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_the_provider_is_declared_with_the_table(cloud: str) -> None:
+    assert callable(get_cloud(cloud)._own("lowerings").provider)
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
@@ -119,3 +166,11 @@ def test_provider_names_appear_only_in_their_own_modules_and_the_registry() -> N
         if leaked:
             offenders.append(f"{rel}: {sorted(leaked)}")
     assert not offenders, offenders
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_fakes_live_with_the_cloud(cloud: str) -> None:
+    """`mock_fakes` reaches the cloud's own `CloudFakes`: only its provider's type tokens."""
+    fakes = get_cloud(cloud).mock_fakes()
+    assert isinstance(fakes, CloudFakes) and fakes.resources
+    assert all(t.split(":")[0] == get_cloud(cloud).provider_namespace for t in fakes.resources)

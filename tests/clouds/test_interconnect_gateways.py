@@ -7,9 +7,11 @@ from dataclasses import replace
 
 import pytest
 
+from skyinfra.clouds import get_cloud
 from skyinfra.clouds.azure.interconnect import check_gateway_subnet
 from skyinfra.components import GATEWAY_TOKEN
 from skyinfra.errors import UnsupportedError
+from skyinfra.peering.ipam import gateway_subnet
 from skyinfra.preview import StackPreview
 from skyinfra.topology import StackPlan
 from tests.stacks import in_region, run, stack_plan, with_gateway
@@ -84,3 +86,13 @@ def test_expressroute_needs_a_gateway_subnet_of_27_or_more(cidr: str | None) -> 
 def test_a_27_gateway_subnet_is_enough() -> None:
     check_gateway_subnet("10.1.255.0/27", "core")
     check_gateway_subnet("10.1.255.0/26", "core")
+
+
+@pytest.mark.parametrize("cidr", ["10.1.0.0/16", "10.1.0.0/24"])  # the spec's largest, smallest
+def test_the_planned_gateway_subnet_always_suits_expressroute(cidr: str) -> None:
+    """The lowering's GatewaySubnet refusal is a second line of defence that no spec can
+    reach: every network with a gateway is planned a `gateway_subnet_prefix` subnet, large
+    enough for ExpressRoute. Shrinking the prefix fails here, not in `pulumi up`."""
+    prefix = get_cloud("azure").gateway_subnet_prefix
+    assert prefix is not None
+    check_gateway_subnet(gateway_subnet(cidr, prefix), "core")

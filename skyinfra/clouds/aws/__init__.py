@@ -1,4 +1,4 @@
-"""Amazon Web Services: facts for planning; the Pulumi lowering lives in `lowering.py`."""
+"""Amazon Web Services: facts for planning; its lowering table is `lowerings.py`."""
 
 from __future__ import annotations
 

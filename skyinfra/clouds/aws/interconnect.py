@@ -17,7 +17,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from skyinfra.clouds.base import Context, InterconnectHalf, Outputs
+from skyinfra.clouds.base import Context, InterconnectHalf
+from skyinfra.clouds.outputs import InterconnectHalfOutputs
 from skyinfra.peering.model import Attachment
 
 __all__ = ["lower_half"]
@@ -30,7 +31,7 @@ PREFIX = 30
 MTU = 1500
 
 
-def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
+def lower_half(side: InterconnectHalf, ctx: Context) -> InterconnectHalfOutputs:
     """The Direct Connect gateway and its association, then a LAG and a VIF per connection."""
     tags = {"skyinfra:project": ctx.stack.project}
     dx_gateway = aws.directconnect.Gateway(

@@ -14,19 +14,18 @@ import pulumi
 import pulumi_aws as aws
 
 from skyinfra.clouds import get_cloud
-from skyinfra.clouds.aws.vpn import lower_gateway
-from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
-from skyinfra.peering.model import VpnGateway
+from skyinfra.clouds.base import Context, compute_outputs
+from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
-__all__ = ["LOWERINGS"]
+__all__ = ["lower_bucket", "lower_compute", "lower_network"]
 
 _ANYWHERE = "0.0.0.0/0"
 
 # -- network --------------------------------------------------------------------------------
 
 
-def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
+def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
     """A VPC whose subnets reach the internet through one gateway; DNS on for private names."""
     vpc = aws.ec2.Vpc(
         ctx.child("vpc"),
@@ -127,7 +126,7 @@ def _shared_security_group(ctx: Context, vpc: aws.ec2.Vpc) -> aws.ec2.SecurityGr
 
 
 def _group_security_group(
-    plan: ComputePlan, ctx: Context, network: Outputs
+    plan: ComputePlan, ctx: Context, network: NetworkOutputs
 ) -> aws.ec2.SecurityGroup:
     """This group's ingress, on this group's VMs only: its ports from the network's trusted
     (private) CIDRs and, only if the group is `public: true`, from the internet. Inline rules
@@ -161,7 +160,7 @@ def _tcp(port: int, sources: tuple[str, ...], why: str) -> aws.ec2.SecurityGroup
 # -- bucket ---------------------------------------------------------------------------------
 
 
-def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
+def lower_bucket(plan: BucketPlan, ctx: Context) -> BucketOutputs:
     """A private S3 bucket. Its name is auto-generated (`<logical>-<7 hex>`) because S3 names
     are global across all accounts. Only the bucket is protected: its settings resources can
     be replaced without touching objects."""
@@ -225,7 +224,7 @@ def _lock_down(ctx: Context, bucket: aws.s3.Bucket) -> None:
 # -- compute --------------------------------------------------------------------------------
 
 
-def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
+def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     """A launch template and an auto scaling group pinned at `plan.count` VMs over the
     network's subnets (one per zone), so lost VMs are replaced in whichever zone has room."""
     network = ctx.attached_network()
@@ -247,7 +246,7 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
 
 
 def _launch_template(
-    plan: ComputePlan, ctx: Context, network: Outputs, ingress: aws.ec2.SecurityGroup
+    plan: ComputePlan, ctx: Context, network: NetworkOutputs, ingress: aws.ec2.SecurityGroup
 ) -> aws.ec2.LaunchTemplate:
     """The VM blueprint. `update_default_version` keeps the default in step with `$Latest`."""
     ami = _ami(plan, ctx)
@@ -312,7 +311,7 @@ def _key_name(plan: ComputePlan, ctx: Context) -> pulumi.Output[str] | None:
 
 
 def _nic(
-    network: Outputs, ingress: aws.ec2.SecurityGroup
+    network: NetworkOutputs, ingress: aws.ec2.SecurityGroup
 ) -> aws.ec2.LaunchTemplateNetworkInterfaceArgsDict:
     """A public IP so VMs reach the internet through the gateway (there is no NAT); what
     reaches them is only what the group's own security group admits (the shared one admits
@@ -361,11 +360,3 @@ def _tags(ctx: Context, suffix: str | None = None) -> dict[str, str]:
     """`Name` is what the console shows; the project tag lets a user find what skyinfra made."""
     name = ctx.child(suffix) if suffix else ctx.name
     return {"Name": name, "skyinfra:project": ctx.stack.project}
-
-
-LOWERINGS: dict[type, Lowering] = {
-    VpnGateway: lower_gateway,
-    NetworkPlan: lower_network,
-    BucketPlan: lower_bucket,
-    ComputePlan: lower_compute,
-}

@@ -21,12 +21,19 @@ the bucket-key encryption context, which is the bucket's ARN).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from skyinfra.clouds.base import Outputs, ReplicationContext
+from skyinfra.clouds.outputs import (
+    BucketOutputs,
+    CredentialOutputs,
+    ReaderOutputs,
+    ReplicationOutputs,
+)
+from skyinfra.clouds.records import Reader, ReplicateWithin, ReplicationContext
 
 __all__ = ["ISSUERS", "MOVERS", "reader", "replicate_within"]
 
@@ -37,7 +44,7 @@ _SCHEDULE = "rate(1 hour)"  # DataSync's finest schedule
 # -- S3 -> S3 ---------------------------------------------------------------------------------
 
 
-def replicate_within(ctx: ReplicationContext) -> Outputs:
+def replicate_within(step: ReplicateWithin, ctx: ReplicationContext) -> ReplicationOutputs:
     """S3 Replication from the source bucket to the replica (another region).
 
     Objects that predate the rule are not replicated: S3 Batch Replication copies them, a
@@ -102,11 +109,11 @@ def replicate_within(ctx: ReplicationContext) -> Outputs:
     return {"role_arn": role.arn, "post_deploy": []}
 
 
-def _versioned(bucket: Any) -> pulumi.Output[str]:
+def _versioned(bucket: BucketOutputs) -> pulumi.Output[str]:
     """The bucket's name once its cloud stack reports versioning Enabled: S3 refuses a
     replication rule otherwise. The cross-stack form of `depends_on` its BucketVersioning."""
 
-    def check(outputs: dict[str, Any]) -> str:
+    def check(outputs: BucketOutputs) -> str:
         name, status = outputs.get("name"), outputs.get("versioning")
         if status != "Enabled":
             raise pulumi.RunError(
@@ -121,7 +128,7 @@ def _versioned(bucket: Any) -> pulumi.Output[str]:
 # -- GCS -> S3 --------------------------------------------------------------------------------
 
 
-def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> Outputs:
+def _from_gcs(ctx: ReplicationContext, credential: CredentialOutputs) -> ReplicationOutputs:
     """DataSync, Enhanced mode, no agent: GCS through its S3-compatible endpoint, hourly."""
     region = ctx.replication.target.region
     replica_arn = ctx.replica["arn"]
@@ -197,7 +204,7 @@ def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> Outputs:
     return {"task_arn": task.arn, "post_deploy": []}
 
 
-def reader(ctx: ReplicationContext) -> Outputs:
+def reader(step: Reader, ctx: ReplicationContext) -> ReaderOutputs:
     """DataSync authenticates with the credential itself: no identity to trust."""
     return {}
 
@@ -205,7 +212,7 @@ def reader(ctx: ReplicationContext) -> Outputs:
 # -- credentials for other clouds' movers ----------------------------------------------------
 
 
-def _web_identity_role(ctx: ReplicationContext, reader: Outputs) -> Outputs:
+def _web_identity_role(ctx: ReplicationContext, reader: ReaderOutputs) -> CredentialOutputs:
     """A role only `reader`'s principal can assume by web identity, reading the source."""
     issuer = reader["issuer"]
     trust = pulumi.Output.json_dumps(
@@ -246,7 +253,7 @@ def _role(
     return role, attached
 
 
-def _access_key(ctx: ReplicationContext, reader: Outputs) -> Outputs:
+def _access_key(ctx: ReplicationContext, reader: ReaderOutputs) -> CredentialOutputs:
     """An IAM user that can only read the source bucket, and its access key (secret)."""
     user = aws.iam.User(ctx.child("reader"), tags=_tags(ctx, "reader"), opts=ctx.opts())
     aws.iam.UserPolicy(
@@ -306,5 +313,10 @@ def _tags(ctx: ReplicationContext, suffix: str) -> dict[str, str]:
     return {"Name": ctx.child(suffix), "skyinfra:project": ctx.project}
 
 
-ISSUERS = {"s3-web-identity-role": _web_identity_role, "s3-access-key": _access_key}
-MOVERS = {"gcs-hmac-key": _from_gcs}
+ISSUERS: dict[str, Callable[[ReplicationContext, ReaderOutputs], CredentialOutputs]] = {
+    "s3-web-identity-role": _web_identity_role,
+    "s3-access-key": _access_key,
+}
+MOVERS: dict[str, Callable[[ReplicationContext, CredentialOutputs], ReplicationOutputs]] = {
+    "gcs-hmac-key": _from_gcs
+}

@@ -17,9 +17,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
+from skyinfra.clouds.base import Context, LinkSide
+from skyinfra.clouds.outputs import GatewayOutputs, PeeringOutputs, VpnHalfOutputs
+from skyinfra.clouds.records import PeeringPair
 from skyinfra.peering.ipsec import PROPOSAL, IpsecProposal
-from skyinfra.peering.model import NativePeering, Tunnel, TunnelEnd, VpnGateway
+from skyinfra.peering.model import Tunnel, TunnelEnd, VpnGateway
 from skyinfra.site import Site
 
 __all__ = ["lower_gateway", "lower_half", "lower_peering", "provider", "tunnel_options"]
@@ -35,7 +37,7 @@ _INTEGRITY = {
 }
 
 
-def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
+def lower_gateway(plan: VpnGateway, ctx: Context) -> GatewayOutputs:
     """The VPC's virtual private gateway (AWS attaches one per VPC) and, for VPN links, route
     propagation (AWS: enabling it before a Direct Connect gateway association can propagate
     routes incorrectly, so interconnect links add it in the peering stack, after that)."""
@@ -62,7 +64,7 @@ def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
     }
 
 
-def lower_half(side: LinkSide, ctx: Context) -> Outputs:
+def lower_half(side: LinkSide, ctx: Context) -> VpnHalfOutputs:
     """Per own interface (one VPN connection), a customer gateway on the peer IP it faces."""
     connections = []
     for interface, tunnels in _by_interface(side).items():
@@ -161,12 +163,10 @@ def provider(name: str, site: Site, settings: Mapping[str, str]) -> pulumi.Provi
     return aws.Provider(name, region=site.region, profile=settings.get("profile"))
 
 
-def lower_peering(
-    link: NativePeering, sides: tuple[PeeringSide, PeeringSide], ctx: Context
-) -> Outputs:
+def lower_peering(pair: PeeringPair, ctx: Context) -> PeeringOutputs:
     """Cross-region VPC peering: requested from `a`'s region, accepted in `b`'s, and a route
     to the other VPC's CIDR in each route table (security groups already admit peers)."""
-    a, b = sides
+    a, b = pair.sides
     connection = aws.ec2.VpcPeeringConnection(
         ctx.child("peering"),
         vpc_id=a.network["id"],

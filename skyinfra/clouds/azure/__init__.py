@@ -1,4 +1,4 @@
-"""Microsoft Azure: facts for planning; the Pulumi lowering lives in `lowering.py`."""
+"""Microsoft Azure: facts for planning; its lowering table is `lowerings.py`."""
 
 from __future__ import annotations
 

@@ -18,13 +18,15 @@ enable the links' admin state, and only then create the circuit.
 from __future__ import annotations
 
 import ipaddress
+from typing import Any, TypedDict
 
 import pulumi
 from pulumi_azure_native import network
 
 from skyinfra.clouds.azure import has_zones
 from skyinfra.clouds.azure.public_ip import gateway_public_ip
-from skyinfra.clouds.base import Context, InterconnectHalf, Outputs
+from skyinfra.clouds.base import Context, InterconnectHalf
+from skyinfra.clouds.outputs import InterconnectHalfOutputs, NetworkOutputs
 from skyinfra.errors import UnsupportedError
 from skyinfra.peering.model import VpnGateway
 
@@ -44,6 +46,12 @@ PORT_LINKS = ("link1", "link2")
 _CREATE_TIMEOUT = "90m"
 
 
+class ExpressRouteGateway(TypedDict):
+    """The ExpressRoute gateway's part of `GatewayOutputs`."""
+
+    expressroute_gateway_id: Any
+
+
 def check_gateway_subnet(cidr: str | None, network_name: str) -> None:
     """An ExpressRoute gateway needs a GatewaySubnet of /27 or larger (shared with VPN)."""
     if cidr is None or ipaddress.ip_network(cidr).prefixlen > LARGEST_SHARED_PREFIX:
@@ -54,7 +62,9 @@ def check_gateway_subnet(cidr: str | None, network_name: str) -> None:
         )
 
 
-def lower_expressroute_gateway(plan: VpnGateway, ctx: Context, net: Outputs) -> Outputs:
+def lower_expressroute_gateway(
+    plan: VpnGateway, ctx: Context, net: NetworkOutputs
+) -> ExpressRouteGateway:
     """The VNet's ExpressRoute gateway (its connections live in the peering stacks)."""
     check_gateway_subnet(ctx.stack.network(plan.network).gateway_subnet, plan.network)
     name = ctx.child("er-gateway")
@@ -80,7 +90,7 @@ def lower_expressroute_gateway(plan: VpnGateway, ctx: Context, net: Outputs) -> 
     return {"expressroute_gateway_id": gateway.id}
 
 
-def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
+def lower_half(side: InterconnectHalf, ctx: Context) -> InterconnectHalfOutputs:
     """Port pair; in phase 2, its links enabled, the circuit, private peering over both /30s
     and the gateway's connection."""
     gateway = side.gateway
@@ -103,7 +113,9 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
     return {"port_id": port.id, **_circuit(side, ctx, port)}
 
 
-def _circuit(side: InterconnectHalf, ctx: Context, port: network.ExpressRoutePort) -> Outputs:
+def _circuit(
+    side: InterconnectHalf, ctx: Context, port: network.ExpressRoutePort
+) -> InterconnectHalfOutputs:
     """Phase 2: the circuit on the enabled port, its private peering and the connection."""
     gateway = side.gateway
     group, location = gateway["resource_group_name"], gateway["location"]

@@ -18,12 +18,11 @@ from pulumi_azure_native import compute, network, resources, storage
 
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.azure import has_zones
-from skyinfra.clouds.azure.vpn import lower_gateway
-from skyinfra.clouds.base import Context, Lowering, Outputs, compute_outputs
-from skyinfra.peering.model import VpnGateway
+from skyinfra.clouds.base import Context, compute_outputs
+from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
-__all__ = ["LOWERINGS"]
+__all__ = ["lower_bucket", "lower_compute", "lower_network"]
 
 # -- network --------------------------------------------------------------------------------
 
@@ -33,7 +32,7 @@ _FIRST_ALLOW_PRIORITY = 100
 _DENY_VNET_PRIORITY = 4000
 
 
-def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
+def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
     """A resource group with a VNet whose workload subnets share one NSG, and one ASG per
     compute group on the network (what the NSG's allow rules target).
 
@@ -62,7 +61,7 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
         opts=ctx.opts(),
     )
     subnets = _subnets(plan, ctx, rg, vnet, nsg)
-    outputs = {
+    outputs: NetworkOutputs = {
         "id": vnet.id,
         "name": vnet.name,
         "cidr": plan.cidr,
@@ -212,7 +211,7 @@ _ACCOUNT_SUFFIX = 8  # 36**8 names: a clash with another tenant's account is neg
 _RETENTION_DAYS = 7
 
 
-def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
+def lower_bucket(plan: BucketPlan, ctx: Context) -> BucketOutputs:
     """A private blob container. Its account gets its own resource group, protected like the
     account: deleting a resource group deletes everything in it."""
     container_name = _container_name(plan)
@@ -324,7 +323,7 @@ _COMPUTER_NAME_PREFIX_MAX = 15
 _SIZE = re.compile(r"^Standard_([A-Z]+)\d+(?:-\d+)?([a-z]*)")
 
 
-def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
+def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     """A Uniform scale set of `plan.count` identical VMs in the network's resource group.
 
     Manual upgrades: changing the model never reimages running VMs behind the user's back.
@@ -354,7 +353,7 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
 
 
 def _vm_profile(
-    plan: ComputePlan, ctx: Context, net: Outputs
+    plan: ComputePlan, ctx: Context, net: NetworkOutputs
 ) -> compute.VirtualMachineScaleSetVMProfileArgsDict:
     profile: compute.VirtualMachineScaleSetVMProfileArgsDict = {
         "storage_profile": _storage_profile(plan),
@@ -447,7 +446,7 @@ def _computer_name_prefix(name: str) -> str:
 
 
 def _network_profile(
-    plan: ComputePlan, net: Outputs
+    plan: ComputePlan, net: NetworkOutputs
 ) -> compute.VirtualMachineScaleSetNetworkProfileArgsDict:
     """One NIC in the first subnet behind the network's NSG, in the group's own ASG (the only
     destination of the NSG rules for this group's ports)."""
@@ -487,11 +486,3 @@ def _public_ip_configuration() -> (
 def _tags(ctx: Context) -> dict[str, str]:
     """Tags that let a portal user find what skyinfra made."""
     return {"skyinfra-project": ctx.stack.project, "skyinfra-name": ctx.name}
-
-
-LOWERINGS: dict[type, Lowering] = {
-    VpnGateway: lower_gateway,
-    NetworkPlan: lower_network,
-    BucketPlan: lower_bucket,
-    ComputePlan: lower_compute,
-}

@@ -10,12 +10,13 @@ from __future__ import annotations
 from pulumi_azure_native import network
 
 from skyinfra.clouds.azure import has_zones
-from skyinfra.clouds.base import Context, Outputs
+from skyinfra.clouds.base import Context
+from skyinfra.clouds.outputs import NetworkOutputs
 
 ZONES = ["1", "2", "3"]
 
 
-def gateway_public_ip(ctx: Context, net: Outputs, part: str) -> network.PublicIPAddress:
+def gateway_public_ip(ctx: Context, net: NetworkOutputs, part: str) -> network.PublicIPAddress:
     """A Standard static public IP named `<ctx>-<part>` in `net`'s group, in zones 1-3 if the
     stack's region has zones."""
     zonal = has_zones(ctx.stack.site.region)

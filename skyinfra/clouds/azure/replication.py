@@ -23,13 +23,20 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, datafactory, storage
 
-from skyinfra.clouds.base import Outputs, ReplicationContext
+from skyinfra.clouds.outputs import (
+    BucketOutputs,
+    CredentialOutputs,
+    ReaderOutputs,
+    ReplicationOutputs,
+)
+from skyinfra.clouds.records import Reader, ReplicateWithin, ReplicationContext
 
 __all__ = ["ISSUERS", "MOVERS", "reader", "replicate_within"]
 
@@ -46,7 +53,7 @@ _EPOCH = "1970-01-01T00:00:00Z"  # `since` of a manual run: everything
 # -- Blob -> Blob -----------------------------------------------------------------------------
 
 
-def replicate_within(ctx: ReplicationContext) -> Outputs:
+def replicate_within(step: ReplicateWithin, ctx: ReplicationContext) -> ReplicationOutputs:
     """Object replication: the destination policy first, then the source's repeating its ids."""
     source, replica = ctx.source, ctx.replica
     accounts = {
@@ -78,13 +85,12 @@ def replicate_within(ctx: ReplicationContext) -> Outputs:
     return {"policy_id": destination.policy_id, "post_deploy": []}
 
 
-def _ready(bucket: Any, needs_change_feed: bool) -> pulumi.Output[bool]:
+def _ready(bucket: BucketOutputs, needs_change_feed: bool) -> pulumi.Output[bool]:
     """True once the bucket's cloud stack reports what object replication needs on it."""
 
-    def check(outputs: dict[str, Any]) -> bool:
-        name, versioning, change_feed = (
-            outputs.get(k) for k in ("name", "versioning", "change_feed")
-        )
+    def check(outputs: BucketOutputs) -> bool:
+        name, versioning = outputs.get("name"), outputs.get("versioning")
+        change_feed = outputs.get("change_feed")
         if not versioning or (needs_change_feed and not change_feed):
             raise pulumi.RunError(
                 f"object replication needs versioning{' and the change feed' if needs_change_feed else ''} "
@@ -110,7 +116,7 @@ def _repeat_rules(rules: Any) -> list[storage.ObjectReplicationPolicyRuleArgsDic
 # -- S3 / GCS -> Blob (Data Factory) ----------------------------------------------------------
 
 
-def _from_s3(ctx: ReplicationContext, credential: Outputs) -> Outputs:
+def _from_s3(ctx: ReplicationContext, credential: CredentialOutputs) -> ReplicationOutputs:
     service = datafactory.AmazonS3LinkedServiceArgs(
         type="AmazonS3",
         authentication_type="AccessKey",
@@ -126,7 +132,7 @@ def _from_s3(ctx: ReplicationContext, credential: Outputs) -> Outputs:
     return _copy_pipeline(ctx, service, location, settings)
 
 
-def _from_gcs(ctx: ReplicationContext, credential: Outputs) -> Outputs:
+def _from_gcs(ctx: ReplicationContext, credential: CredentialOutputs) -> ReplicationOutputs:
     service = datafactory.GoogleCloudStorageLinkedServiceArgs(
         type="GoogleCloudStorage",
         access_key_id=credential["access_id"],
@@ -152,7 +158,7 @@ def _since() -> dict[str, str]:
 
 def _copy_pipeline(
     ctx: ReplicationContext, source_service: Any, source_location: Any, read_settings: Any
-) -> Outputs:
+) -> ReplicationOutputs:
     """Factory (own identity) -> two linked services -> two datasets -> copy -> trigger."""
     replica = ctx.replica
     group = replica["resource_group_name"]
@@ -327,7 +333,7 @@ def _copy(
     )
 
 
-def reader(ctx: ReplicationContext) -> Outputs:
+def reader(step: Reader, ctx: ReplicationContext) -> ReaderOutputs:
     """Data Factory reads with the issued credential itself: no identity to trust."""
     return {}
 
@@ -335,7 +341,7 @@ def reader(ctx: ReplicationContext) -> Outputs:
 # -- credential for other clouds' movers --------------------------------------------------------
 
 
-def _sas_token(ctx: ReplicationContext, reader: Outputs) -> Outputs:
+def _sas_token(ctx: ReplicationContext, reader: ReaderOutputs) -> CredentialOutputs:
     """Read and list on the source container only, HTTPS only, as a Pulumi secret."""
     source = ctx.source
     sas = storage.list_storage_account_service_sas_output(
@@ -358,5 +364,10 @@ def _expiry() -> str:
     return f"{datetime.date.today().year + 2}-01-01T00:00:00Z"
 
 
-ISSUERS = {"blob-sas-token": _sas_token}
-MOVERS = {"s3-access-key": _from_s3, "gcs-hmac-key": _from_gcs}
+ISSUERS: dict[str, Callable[[ReplicationContext, ReaderOutputs], CredentialOutputs]] = {
+    "blob-sas-token": _sas_token
+}
+MOVERS: dict[str, Callable[[ReplicationContext, CredentialOutputs], ReplicationOutputs]] = {
+    "s3-access-key": _from_s3,
+    "gcs-hmac-key": _from_gcs,
+}

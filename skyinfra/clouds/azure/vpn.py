@@ -14,6 +14,7 @@ initiates. Two regions of Azure: global VNet peering in both directions (peering
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_azure_native as azure_native
@@ -21,9 +22,11 @@ from pulumi_azure_native import authorization, network
 
 from skyinfra.clouds.azure.interconnect import lower_expressroute_gateway
 from skyinfra.clouds.azure.public_ip import gateway_public_ip
-from skyinfra.clouds.base import Context, LinkSide, Outputs, PeeringSide
+from skyinfra.clouds.base import Context, LinkSide
+from skyinfra.clouds.outputs import GatewayOutputs, NetworkOutputs, PeeringOutputs, VpnHalfOutputs
+from skyinfra.clouds.records import PeeringPair
 from skyinfra.peering.ipsec import PROPOSAL, IpsecProposal
-from skyinfra.peering.model import GATEWAY_IPS, NativePeering, VpnGateway
+from skyinfra.peering.model import GATEWAY_IPS, VpnGateway
 from skyinfra.site import Site
 
 __all__ = ["ipsec_policy", "lower_gateway", "lower_half", "lower_peering", "provider"]
@@ -37,10 +40,10 @@ _SKU = "VpnGw1AZ"
 _CREATE_TIMEOUT = "90m"  # gateways take 45 minutes or more
 
 
-def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
+def lower_gateway(plan: VpnGateway, ctx: Context) -> GatewayOutputs:
     """The network's VPN gateway for VPN links, its ExpressRoute gateway for interconnects."""
     net = ctx.attached_network()
-    outputs: Outputs = {
+    outputs: GatewayOutputs = {
         "asn": plan.asn,
         "resource_group_name": net["resource_group_name"],
         "location": net["location"],
@@ -53,7 +56,15 @@ def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
     return outputs
 
 
-def _vpn_gateway(plan: VpnGateway, ctx: Context, net: Outputs) -> Outputs:
+class _VpnGateway(TypedDict):
+    """The VPN gateway's part of `GatewayOutputs`."""
+
+    gateway_id: Any
+    public_ips: Any
+    ip_configuration_ids: Any
+
+
+def _vpn_gateway(plan: VpnGateway, ctx: Context, net: NetworkOutputs) -> _VpnGateway:
     """The VPN gateway; its ipConfiguration ids are strings built before it exists (the BGP
     settings must name them, and `gateway.id` would refer to itself)."""
     name = ctx.child("gateway")
@@ -117,7 +128,7 @@ def _ip_configuration_id(group: pulumi.Input[str], gateway: str, config: str) ->
     )
 
 
-def lower_half(side: LinkSide, ctx: Context) -> Outputs:
+def lower_half(side: LinkSide, ctx: Context) -> VpnHalfOutputs:
     """One local network gateway and connection per tunnel (an LNG carries one BGP peer)."""
     gateway = side.gateway
     connections = []
@@ -201,13 +212,11 @@ def provider(name: str, site: Site, settings: Mapping[str, str]) -> pulumi.Provi
     )
 
 
-def lower_peering(
-    link: NativePeering, sides: tuple[PeeringSide, PeeringSide], ctx: Context
-) -> Outputs:
+def lower_peering(pair: PeeringPair, ctx: Context) -> PeeringOutputs:
     """Global VNet peering, one peering resource in each VNet (Azure needs both directions);
     routes follow automatically, and the NSGs already admit the peer's CIDR."""
     peerings = []
-    for side, other in (sides, sides[::-1]):
+    for side, other in (pair.sides, pair.sides[::-1]):
         peering = network.VirtualNetworkPeering(
             ctx.child(f"peering-{side.site.stack}"),
             resource_group_name=side.network["resource_group_name"],

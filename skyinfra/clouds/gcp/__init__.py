@@ -1,4 +1,4 @@
-"""Google Cloud: facts for planning; the Pulumi lowering lives in `lowering.py`.
+"""Google Cloud: facts for planning; its lowering table is `lowerings.py`.
 
 GCP's catalog prices GPUs apart from their host machine types; `offers.py` joins them.
 """

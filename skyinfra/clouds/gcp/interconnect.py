@@ -21,8 +21,9 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_gcp as gcp
 
-from skyinfra.clouds.base import Context, InterconnectHalf, Outputs
+from skyinfra.clouds.base import Context, InterconnectHalf
 from skyinfra.clouds.gcp.vpn import bgp_session, gcp_name
+from skyinfra.clouds.outputs import InterconnectHalfOutputs
 from skyinfra.peering.model import Attachment
 
 __all__ = ["location_url", "lower_half"]
@@ -49,7 +50,7 @@ def location_url(location: str, settings: Mapping[str, str]) -> str:
     return f"{COMPUTE_API}projects/{project}/global/interconnectLocations/{location}"
 
 
-def lower_half(side: InterconnectHalf, ctx: Context) -> Outputs:
+def lower_half(side: InterconnectHalf, ctx: Context) -> InterconnectHalfOutputs:
     """Two ports; in phase 2, each with one VLAN attachment and one BGP session to the peer's
     edge."""
     _check_edge_domains(side.config)

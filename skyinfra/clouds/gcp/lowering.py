@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 import pulumi_gcp as gcp
 
@@ -20,22 +20,19 @@ from skyinfra.clouds.base import (
     GPU_ATTACH,
     GPU_PATH_TAIL,
     Context,
-    Lowering,
-    Outputs,
     compute_outputs,
 )
 from skyinfra.clouds.gcp import Gcp, gpus
-from skyinfra.clouds.gcp.vpn import lower_gateway
+from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.errors import UnsupportedError
-from skyinfra.peering.model import VpnGateway
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
-__all__ = ["LOWERINGS"]
+__all__ = ["lower_bucket", "lower_compute", "lower_network"]
 
 # -- network --------------------------------------------------------------------------------
 
 
-def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
+def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
     """A custom-mode VPC network (auto mode would claim 10.128.0.0/9 and clash with peers).
 
     One network serves every region: the network's first stack on GCP creates it, and the
@@ -56,11 +53,19 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> Outputs:
     }
 
 
-def _network(plan: NetworkPlan, ctx: Context) -> Outputs:
+class _Network(TypedDict):
+    """The network's part of `NetworkOutputs` (its own, or its home stack's)."""
+
+    id: Any
+    name: Any
+    self_link: Any
+
+
+def _network(plan: NetworkPlan, ctx: Context) -> _Network:
     """The network's id, name and self link: created here, or its home stack's."""
     if plan.home is not None:
         home = ctx.attached_network()
-        return {key: home[key] for key in ("id", "name", "self_link")}
+        return {"id": home["id"], "name": home["name"], "self_link": home["self_link"]}
     net = gcp.compute.Network(
         ctx.child("vpc"), auto_create_subnetworks=False, routing_mode="GLOBAL", opts=ctx.opts()
     )
@@ -120,7 +125,7 @@ def _allow(
 # -- bucket ---------------------------------------------------------------------------------
 
 
-def lower_bucket(plan: BucketPlan, ctx: Context) -> Outputs:
+def lower_bucket(plan: BucketPlan, ctx: Context) -> BucketOutputs:
     """A private GCS bucket in the site's region.
 
     Objects are always encrypted at rest with Google-managed keys (no `encryption` block is
@@ -152,7 +157,7 @@ _SHIELDED_IMAGES = ("projects/ubuntu-os-cloud/", "projects/debian-cloud/")
 _MAX_ZONES = 4
 
 
-def lower_compute(plan: ComputePlan, ctx: Context) -> Outputs:
+def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     """An instance template and a regional MIG of `plan.count` VMs spread over the region,
     and the firewall rules that admit this group's ingress."""
     tag = _target_tag(ctx)
@@ -335,11 +340,3 @@ def _dns_label(text: str, limit: int) -> str:
     label = re.sub(r"[^a-z0-9-]", "-", text.lower())
     label = label if label[:1].isalpha() else f"x-{label}"
     return label[:limit].rstrip("-")
-
-
-LOWERINGS: dict[type, Lowering] = {
-    VpnGateway: lower_gateway,
-    NetworkPlan: lower_network,
-    BucketPlan: lower_bucket,
-    ComputePlan: lower_compute,
-}

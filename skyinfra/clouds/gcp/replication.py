@@ -30,12 +30,14 @@ Pulumi secret.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
-from skyinfra.clouds.base import Outputs, ReplicationContext
+from skyinfra.clouds.outputs import CredentialOutputs, ReaderOutputs, ReplicationOutputs
+from skyinfra.clouds.records import Reader, ReplicateWithin, ReplicationContext
 
 __all__ = ["ISSUERS", "MOVERS", "reader", "replicate_within"]
 
@@ -57,7 +59,7 @@ def _agent(ctx: ReplicationContext) -> pulumi.Output[Any]:
     )
 
 
-def reader(ctx: ReplicationContext) -> Outputs:
+def reader(step: Reader, ctx: ReplicationContext) -> ReaderOutputs:
     """Who reads the source: the STS agent, as a web identity (issuer and subject)."""
     return {"issuer": _GOOGLE_ISSUER, "subject": _agent(ctx).subject_id}
 
@@ -106,7 +108,7 @@ def _pubsub_grants(ctx: ReplicationContext) -> list[gcp.projects.IAMMember]:
 # -- GCS -> GCS ---------------------------------------------------------------------------------
 
 
-def replicate_within(ctx: ReplicationContext) -> Outputs:
+def replicate_within(step: ReplicateWithin, ctx: ReplicationContext) -> ReplicationOutputs:
     """An STS cross-bucket replication job (continuous, for new and changed objects)."""
     member, source = _agent_member(ctx), ctx.source["name"]
     grants = [
@@ -131,13 +133,13 @@ def replicate_within(ctx: ReplicationContext) -> Outputs:
 # -- S3 / Azure Blob -> GCS -----------------------------------------------------------------------
 
 
-def _from_s3(ctx: ReplicationContext, credential: Outputs) -> Outputs:
+def _from_s3(ctx: ReplicationContext, credential: CredentialOutputs) -> ReplicationOutputs:
     """Hourly STS job reading S3 as the role the AWS side made for the STS agent."""
     source = {"bucket_name": ctx.source["name"], "role_arn": credential["role_arn"]}
     return _transfer(ctx, {"aws_s3_data_source": source})
 
 
-def _from_blob(ctx: ReplicationContext, credential: Outputs) -> Outputs:
+def _from_blob(ctx: ReplicationContext, credential: CredentialOutputs) -> ReplicationOutputs:
     """Hourly STS job reading the Azure container with a SAS token (wrapped as secret)."""
     source = {
         "storage_account": ctx.source["account_name"],
@@ -147,7 +149,7 @@ def _from_blob(ctx: ReplicationContext, credential: Outputs) -> Outputs:
     return _transfer(ctx, {"azure_blob_storage_data_source": source})
 
 
-def _transfer(ctx: ReplicationContext, source: dict[str, Any]) -> Outputs:
+def _transfer(ctx: ReplicationContext, source: dict[str, Any]) -> ReplicationOutputs:
     grants = _sink_grants(ctx)
     spec: gcp.storage.TransferJobTransferSpecArgsDict = {
         "gcs_data_sink": {"bucket_name": ctx.replica["name"]},
@@ -171,7 +173,7 @@ def _description(ctx: ReplicationContext) -> str:
 # -- credential for other clouds' movers --------------------------------------------------------
 
 
-def _hmac_key(ctx: ReplicationContext, reader: Outputs) -> Outputs:
+def _hmac_key(ctx: ReplicationContext, reader: ReaderOutputs) -> CredentialOutputs:
     """A service account that may only view the source's objects, and its HMAC key."""
     account = gcp.serviceaccount.Account(
         ctx.child("reader"),
@@ -192,5 +194,10 @@ def _account_id(name: str) -> str:
     return f"sky-repl-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
-ISSUERS = {"gcs-hmac-key": _hmac_key}
-MOVERS = {"s3-web-identity-role": _from_s3, "blob-sas-token": _from_blob}
+ISSUERS: dict[str, Callable[[ReplicationContext, ReaderOutputs], CredentialOutputs]] = {
+    "gcs-hmac-key": _hmac_key
+}
+MOVERS: dict[str, Callable[[ReplicationContext, CredentialOutputs], ReplicationOutputs]] = {
+    "s3-web-identity-role": _from_s3,
+    "blob-sas-token": _from_blob,
+}

@@ -21,7 +21,8 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from skyinfra.clouds.base import Context, LinkSide, Outputs
+from skyinfra.clouds.base import Context, LinkSide
+from skyinfra.clouds.outputs import GatewayOutputs, VpnHalfOutputs
 from skyinfra.peering.model import VpnGateway
 from skyinfra.site import Site
 
@@ -36,7 +37,7 @@ _REDUNDANCY = {
 _NAME_MAX = 63
 
 
-def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
+def lower_gateway(plan: VpnGateway, ctx: Context) -> GatewayOutputs:
     """The region's Cloud Router (BGP) and, for VPN links, HA VPN gateway on the network."""
     network = ctx.attached_network()
     region = plan.site.region
@@ -51,7 +52,7 @@ def lower_gateway(plan: VpnGateway, ctx: Context) -> Outputs:
         },
         opts=ctx.opts(),
     )
-    outputs: Outputs = {
+    outputs: GatewayOutputs = {
         "asn": plan.asn,
         "region": region,
         "router_id": router.id,
@@ -75,7 +76,7 @@ def _field(item: Any, name: str) -> Any:
     return item.get(name) if isinstance(item, dict) else getattr(item, name)
 
 
-def lower_half(side: LinkSide, ctx: Context) -> Outputs:
+def lower_half(side: LinkSide, ctx: Context) -> VpnHalfOutputs:
     """Tunnel k runs from HA interface `own.interface` to peer address `peer.outside_index`."""
     region, gateway = side.site.region, side.gateway
     count = len({peer.outside_index for _, peer in side.ends})
@@ -119,7 +120,7 @@ def lower_half(side: LinkSide, ctx: Context) -> Outputs:
 
 def bgp_session(
     ctx: Context,
-    gateway: Outputs,
+    gateway: GatewayOutputs,
     region: str,
     k: int,
     *,
