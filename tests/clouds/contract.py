@@ -35,6 +35,7 @@ from skyinfra.components import (
 )
 from skyinfra.errors import KeyPath, Problem, SpecError, UnsupportedError
 from skyinfra.guardrails.check import check_previews
+from skyinfra.guardrails.table import CloudGuardrails
 from skyinfra.peering.links import tunnel_count
 from skyinfra.peering.model import InterconnectLink, NativePeering, VpnGateway, VpnLink
 from skyinfra.preview import Registered, StackPreview
@@ -43,6 +44,7 @@ from skyinfra.spec import replica_name
 from skyinfra.tokens import REPLICATION_TOKEN
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 from tests.clouds.conftest import (
+    CATALOG,
     EXPOSED,
     PROJECT,
     Project,
@@ -288,7 +290,7 @@ class CloudContract:
             return
         (stack,) = plan_of(text).topology.stacks
         (group,) = stack.compute
-        listed = plan_of(text).catalog.find(cloud, group.site.region, group.instance_type)
+        listed = CATALOG.find(cloud, group.site.region, group.instance_type)
         assert group.accelerator is not None
         assert listed is not None and listed.accelerator == group.accelerator.name, (
             f"{group.instance_type} has no {group.accelerator} and {cloud} declares no "
@@ -324,7 +326,7 @@ class CloudContract:
 
     # -- guardrails: the cloud's table covers what its lowering emits --------------------------
 
-    def _table(self, cloud: str):  # type: ignore[no-untyped-def]
+    def _table(self, cloud: str) -> CloudGuardrails:
         table = get_cloud(cloud).guardrails()
         assert table is not None, f"{cloud} declares no guardrail table"
         return table
