@@ -129,6 +129,10 @@ def _string_literals(path: Path) -> frozenset[str]:
     )
 
 
+def _types(resources: list[Registered]) -> list[str]:
+    return sorted(r.type for r in resources)
+
+
 def _ids(p: StackPreview) -> set[str]:
     return {r.id for r in p.resources if r.id}
 
@@ -219,7 +223,7 @@ class CloudContract:
         out = stack.outputs["buckets"]["datasets"]
         assert out["name"] and out["id"]
         kept = children(stack, _component(stack, BUCKET_TOKEN, "datasets"))
-        assert any(r.protect for r in kept), f"no resource of a protected bucket is: {kept}"
+        assert any(r.protect for r in kept), f"bucket datasets protects none of {_types(kept)}"
         loose = children(stack, _component(stack, BUCKET_TOKEN, "scratch"))  # protect: false
         assert loose and not any(r.protect for r in loose), "protect: false is not honoured"
 
@@ -494,7 +498,8 @@ class PairContract:
             assert source.cloud in clouds or asked
         replicas = p.cloud_stack(target)
         replica = _component(replicas, BUCKET_TOKEN, replica_name(bucket))
-        assert any(x.protect for x in children(replicas, replica))
+        kept = children(replicas, replica)
+        assert any(x.protect for x in kept), f"{replica.name} protects none of {_types(kept)}"
 
     # -- fakes and guardrails over the stacks two sites make ----------------------------------
 
