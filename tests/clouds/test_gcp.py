@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from skyinfra.clouds import get_cloud
+from skyinfra.clouds.base import GPU_ATTACH
 from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
 from skyinfra.errors import UnsupportedError
 from skyinfra.preview import Registered, StackPreview
@@ -255,6 +257,15 @@ def test_gpus_the_machine_type_cannot_carry_are_refused(
         run(plan)
     (problem,) = caught.value.problems
     assert problem.path == ("compute", "api", "resources", "accelerators")
+
+
+def test_the_lowering_words_its_refusal_from_the_declared_entry() -> None:
+    """Past `plan`'s check, straight to the lowering: the same `UNSUPPORTED` wording."""
+    plan = stack_plan("gcp", gpu=Accelerator.parse("T4:1"), instance_type="n2-standard-8")
+    with pytest.raises(UnsupportedError) as caught:
+        run(plan)
+    (problem,) = caught.value.problems
+    assert problem.message.endswith(get_cloud("gcp").UNSUPPORTED[GPU_ATTACH])
 
 
 def test_long_group_names_get_distinct_network_tags() -> None:

@@ -116,9 +116,3 @@ def test_azure_region_without_zones_gets_regional_ips_and_still_an_az_sku(region
     # the same table decides the storage redundancy
     account = p.one("azure-native:storage:StorageAccount")
     assert account.inputs["sku"] == {"name": "Standard_LRS"}
-
-
-@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
-def test_no_gateway_without_links(cloud: str) -> None:
-    p = run(stack_plan(cloud))
-    assert not p.by_type(GATEWAY_TOKEN) and p.outputs["gateways"] == {}

@@ -1,0 +1,595 @@
+"""The cloud contract as abstract test suites, in the way of fsspec's `tests/abstract/`.
+
+`CloudContract` holds every test one cloud must pass, `PairContract` every test two clouds
+(or two regions of one cloud) must pass together. Neither is collected here (their names do
+not start with `Test`): tests/clouds/test_cloud_contract.py and test_pair_contract.py subclass
+them, and the `cloud` / `pair` fixtures of tests/clouds/conftest.py run them over
+`cloud_names()` and every pair of it. The tests read only public pieces: specs planned and
+previewed under the mock engine, the registry's `Cloud` facts, its fakes and guardrail table.
+
+An expected refusal is a valid result (sqlglot's `validate_all` with `UnsupportedError`): a
+feature a cloud declares in `Cloud.UNSUPPORTED` must be refused at plan time, worded from
+that entry; a link or replication the clouds' facts say cannot be made must be refused with
+the reason those facts give.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import get_type_hints
+
+import pytest
+
+from skyinfra.api import plan_spec
+from skyinfra.clouds import Cloud, cloud_names, get_cloud
+from skyinfra.clouds.base import CONTRACT, GPU_ATTACH
+from skyinfra.clouds.fakes import CloudFakes
+from skyinfra.clouds.records import (
+    ByCredential,
+    FillFromForeign,
+    InterconnectHalf,
+    IssueCredential,
+    LinkSide,
+    NoLoweringError,
+    PeeringPair,
+    Reader,
+    ReplicateWithin,
+)
+from skyinfra.components import (
+    BUCKET_TOKEN,
+    COMPUTE_TOKEN,
+    GATEWAY_TOKEN,
+    NATIVE_PEERING_TOKEN,
+    NETWORK_TOKEN,
+)
+from skyinfra.errors import KeyPath, Problem, SpecError, UnsupportedError
+from skyinfra.guardrails.check import check_previews
+from skyinfra.guardrails.table import CloudGuardrails
+from skyinfra.peering.links import tunnel_count
+from skyinfra.peering.model import InterconnectLink, NativePeering, VpnGateway, VpnLink
+from skyinfra.preview import Registered, StackPreview
+from skyinfra.site import Site
+from skyinfra.spec import replica_name
+from skyinfra.tokens import REPLICATION_TOKEN
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
+from tests.clouds.conftest import (
+    CATALOG,
+    EXPOSED,
+    PROJECT,
+    Project,
+    children,
+    directions,
+    gpu_offer,
+    gpu_spec,
+    leaves,
+    linked_spec,
+    of_cloud,
+    plain_offer,
+    plan_of,
+    project,
+    replicable,
+    replication_spec,
+    site,
+    stack_spec,
+    texts,
+)
+
+PACKAGE = Path(__file__).resolve().parents[2] / "skyinfra"
+KEY_TOKEN = "random:index/randomPassword:RandomPassword"  # a link's PSK / BGP key
+
+
+def _other(cloud: str) -> str | None:
+    """Another registered cloud (the first one), to link `cloud` with."""
+    return next((c for c in cloud_names() if c != cloud), None)
+
+
+def gateway_project(cloud: str) -> Project:
+    """`cloud` VPN-linked to another cloud: its stack then lowers a VPN gateway (the same
+    project as the pair's link test, so previewed once)."""
+    other = _other(cloud)
+    if other is None:
+        pytest.skip("a VPN gateway needs a second cloud to link to")
+    order = cloud_names()
+    a, b = sorted((cloud, other), key=order.index)
+    return project(linked_spec(site(a), site(b), "vpn"))
+
+
+def gpu_project(cloud: str) -> tuple[Project, ComputePlan]:
+    offer = gpu_offer(cloud)
+    if offer is None:
+        pytest.skip(f"the {cloud} catalog has no NVIDIA GPU offer")
+    p = project(stack_spec(cloud))
+    (group,) = [g for s in p.plan.topology.stacks for g in s.compute if g.name == "gpu"]
+    return p, group
+
+
+def refused(text: str, tmp_path: Path) -> list[Problem]:
+    """The problems `plan` reports for `text` (written to a file, so they are located)."""
+    path = tmp_path / "sky.yaml"
+    path.write_text(text)
+    with pytest.raises(SpecError) as caught:
+        plan_spec(path)
+    return list(caught.value.problems)
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+# Each feature a cloud may declare in `UNSUPPORTED`, and a spec that asks for it there.
+def _gpu_on_a_plain_type(cloud: str) -> str:
+    offer = gpu_offer(cloud)
+    if offer is None:
+        pytest.skip(f"the {cloud} catalog has no NVIDIA GPU to ask for")
+    return gpu_spec(offer, plain_offer(Site(offer.cloud, offer.region)).instance_type)
+
+
+# feature -> (the spec asking for it on a cloud, where `plan` must locate the refusal)
+TRIGGERS: dict[str, tuple[Callable[[str], str], KeyPath]] = {
+    GPU_ATTACH: (_gpu_on_a_plain_type, ("compute", "gpu", "resources", "accelerators")),
+}
+
+
+@cache
+def _string_literals(path: Path) -> frozenset[str]:
+    tree = ast.parse(path.read_text())
+    return frozenset(
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    )
+
+
+def _types(resources: list[Registered]) -> list[str]:
+    return sorted(r.type for r in resources)
+
+
+def _ids(p: StackPreview) -> set[str]:
+    return {r.id for r in p.resources if r.id}
+
+
+def _component(p: StackPreview, token: str, name: str) -> Registered:
+    (found,) = [r for r in p.by_type(token) if r.name == f"{PROJECT}-{name}"]
+    return found
+
+
+class CloudContract:
+    """What every cloud must provide on its own. Subclasses get every test; the `cloud`
+    fixture names the cloud."""
+
+    # -- registry and facts -------------------------------------------------------------------
+
+    def test_a_misspelt_name_suggests_this_cloud(self, cloud: str) -> None:
+        with pytest.raises(SpecError, match=f"did you mean '{cloud}'"):
+            get_cloud(cloud[:-1])
+
+    def test_lowering_table_covers_every_kind(self, cloud: str) -> None:
+        """Kinds, gateway, link halves and replication steps: one table, every neutral type."""
+        table = set(get_cloud(cloud).lowerings())
+        assert {NetworkPlan, BucketPlan, ComputePlan, VpnGateway} <= table
+        assert {LinkSide, InterconnectHalf, ReplicateWithin, Reader} <= table
+        assert table == get_cloud(cloud).required_lowerings()
+        assert table <= set(CONTRACT)
+
+    def test_a_native_peering_is_lowered_where_regions_need_a_link(self, cloud: str) -> None:
+        c = get_cloud(cloud)
+        assert (PeeringPair in c.lowerings()) == (c.cross_region_link is not None)
+
+    def test_an_unknown_type_names_the_cloud_and_the_type(self, cloud: str) -> None:
+        class Mystery:
+            pass
+
+        with pytest.raises(NoLoweringError, match=rf"cloud '{cloud}' has no lowering for Mystery"):
+            get_cloud(cloud).lower(Mystery(), None)  # type: ignore[call-overload]
+
+    def test_every_lowering_returns_the_outputs_its_contract_names(self, cloud: str) -> None:
+        """The return annotation of each table entry is the TypedDict `CONTRACT` names for its
+        type (credential steps: each kind's function), so mypy checks the keys it writes."""
+        for kind, lowering in get_cloud(cloud).lowerings().items():
+            functions = (
+                lowering.steps.values() if isinstance(lowering, ByCredential) else [lowering]
+            )
+            for function in functions:
+                returned = get_type_hints(function)["return"]
+                assert returned is CONTRACT[kind], (kind, function)
+
+    def test_the_provider_is_declared_with_the_table(self, cloud: str) -> None:
+        assert callable(get_cloud(cloud)._own("lowerings").provider)
+
+    def test_its_name_appears_only_in_its_own_package_and_the_registry(self, cloud: str) -> None:
+        offenders = []
+        for path in PACKAGE.rglob("*.py"):
+            rel = path.relative_to(PACKAGE).as_posix()
+            own = rel.startswith(f"clouds/{cloud}/") or rel == "clouds/__init__.py"
+            if not own and cloud in _string_literals(path):
+                offenders.append(rel)
+        assert not offenders, offenders
+
+    def test_an_undeclared_feature_cannot_be_refused(self, cloud: str) -> None:
+        with pytest.raises(KeyError):
+            get_cloud(cloud).unsupported("no.such.feature", "detail", ())
+
+    def test_replication_lowerings_match_the_facts(self, cloud: str) -> None:
+        facts, table = get_cloud(cloud).replication, get_cloud(cloud).lowerings()
+        assert _by_credential(cloud, IssueCredential).kinds == set(facts.issues)
+        assert _by_credential(cloud, FillFromForeign).kinds == set(facts.reads)
+        assert not set(facts.refused) & set(facts.reads)
+        assert callable(table[ReplicateWithin]) and callable(table[Reader])
+        assert facts.within != facts.foreign
+
+    def test_an_unhandled_credential_kind_names_the_cloud(self, cloud: str) -> None:
+        step = IssueCredential("no-such-credential", {})
+        with pytest.raises(NoLoweringError, match=rf"cloud '{cloud}' cannot IssueCredential"):
+            get_cloud(cloud).lower(step, None)  # type: ignore[arg-type]
+
+    def test_credentials_it_reads_are_issued_elsewhere_and_its_own_by_it_alone(
+        self, cloud: str
+    ) -> None:
+        facts = get_cloud(cloud).replication
+        others = [get_cloud(c).replication for c in cloud_names() if c != cloud]
+        issued_elsewhere = {kind for f in others for kind in f.issues}
+        assert set(facts.reads) | set(facts.refused) <= issued_elsewhere | set(facts.issues)
+        assert not set(facts.issues) & issued_elsewhere
+
+    # -- every neutral kind lowers ---------------------------------------------------------------
+
+    def test_one_component_per_neutral_resource_with_frozen_tokens(self, cloud: str) -> None:
+        p = project(stack_spec(cloud))
+        plan = p.plan.topology.stack(site(cloud).stack)
+        assert {g.name for g in plan.compute} >= {"api", "bastion", "db"}
+        expected = [(NETWORK_TOKEN, n.name) for n in plan.networks]
+        expected += [(BUCKET_TOKEN, b.name) for b in plan.buckets]
+        expected += [(COMPUTE_TOKEN, g.name) for g in plan.compute]
+        components = [r for r in p.cloud_stack(site(cloud)).resources if not r.custom]
+        assert sorted((r.type, r.name) for r in components) == sorted(
+            (token, f"{PROJECT}-{name}") for token, name in expected
+        )
+
+    def test_every_resource_hangs_under_a_component_and_is_named_from_it(self, cloud: str) -> None:
+        p = project(stack_spec(cloud)).cloud_stack(site(cloud))
+        components = {r.urn: r for r in p.resources if not r.custom}
+        for r in p.resources:
+            if r.custom:
+                assert r.parent in components, f"{r.type} {r.name} is under no component"
+                assert r.name.startswith(components[r.parent].name), r.name
+
+    def test_network_outputs(self, cloud: str) -> None:
+        p = project(stack_spec(cloud))
+        (plan,) = p.plan.topology.stack(site(cloud).stack).networks
+        stack = p.cloud_stack(site(cloud))
+        out = stack.outputs["networks"]["core"]
+        assert out["cidr"] == plan.cidr and out["region"] == site(cloud).region
+        assert len(out["subnet_ids"]) == len(plan.subnets) == get_cloud(cloud).subnets_per_network
+        assert out["id"] and out["name"]
+        assert out["id"] in _ids(stack) and set(out["subnet_ids"]) <= _ids(stack)
+
+    def test_bucket_outputs_and_protection(self, cloud: str) -> None:
+        stack = project(stack_spec(cloud)).cloud_stack(site(cloud))
+        out = stack.outputs["buckets"]["datasets"]
+        assert out["name"] and out["id"]
+        kept = children(stack, _component(stack, BUCKET_TOKEN, "datasets"))
+        assert any(r.protect for r in kept), f"bucket datasets protects none of {_types(kept)}"
+        loose = children(stack, _component(stack, BUCKET_TOKEN, "scratch"))  # protect: false
+        assert loose and not any(r.protect for r in loose), "protect: false is not honoured"
+
+    def test_compute_outputs(self, cloud: str) -> None:
+        p = project(stack_spec(cloud))
+        (plan,) = [g for g in p.plan.topology.stack(site(cloud).stack).compute if g.name == "api"]
+        stack = p.cloud_stack(site(cloud))
+        out = stack.outputs["compute"]["api"]
+        assert (out["instance_type"], out["count"]) == (plan.instance_type, 2)
+        assert out["group_id"] in _ids(stack)
+
+    def test_site_outputs(self, cloud: str) -> None:
+        out = project(stack_spec(cloud)).cloud_stack(site(cloud)).outputs
+        assert (out["cloud"], out["region"]) == (cloud, site(cloud).region)
+
+    def test_no_gateway_without_links(self, cloud: str) -> None:
+        stack = project(stack_spec(cloud)).cloud_stack(site(cloud))
+        assert not stack.by_type(GATEWAY_TOKEN) and stack.outputs["gateways"] == {}
+
+    def test_a_linked_network_gets_a_vpn_gateway_with_its_outputs(self, cloud: str) -> None:
+        stack = gateway_project(cloud).cloud_stack(site(cloud))
+        gateway = _component(stack, GATEWAY_TOKEN, "core-vpn")
+        made = children(stack, gateway)
+        assert made and all(r.name.startswith(gateway.name) for r in made)
+        out = stack.outputs["gateways"]["core"]
+        assert out and None not in leaves(out) and "" not in leaves(out)
+        ids = {v for k, v in out.items() if k.endswith("_id")}
+        assert ids and ids <= {r.id for r in made}
+
+    # -- GPUs: lowered with a driver, or refused as declared -----------------------------------
+
+    def test_an_nvidia_gpu_group_lowers_with_the_driver_image(self, cloud: str) -> None:
+        p, group = gpu_project(cloud)
+        c = get_cloud(cloud)
+        assert c.gpu_driver(group)
+        assert c.boot_image(group) == c.gpu_images[(group.image, group.arch)]
+        stack = p.cloud_stack(group.site)
+        component = _component(stack, COMPUTE_TOKEN, "gpu")
+        received = texts(children(stack, component))
+        received |= {str(x) for i in stack.invokes for x in leaves(i.args)}
+        wanted = {str(x) for x in leaves(c.boot_image(group))}
+        assert wanted <= received, wanted - received
+
+    def test_every_declared_refusal_is_refused_at_plan_where_asked(
+        self, cloud: str, tmp_path: Path
+    ) -> None:
+        for feature, reason in get_cloud(cloud).UNSUPPORTED.items():
+            assert feature in TRIGGERS, f"no contract trigger for declared feature {feature!r}"
+            trigger, path = TRIGGERS[feature]
+            text = trigger(cloud)
+            (problem,) = refused(text, tmp_path)
+            assert problem.message.endswith(reason)
+            assert problem.path == path
+            assert (problem.file, problem.line) == (
+                str(tmp_path / "sky.yaml"),
+                line_of(text, f"{path[-1]}:"),
+            )
+
+    def test_a_gpu_on_a_type_without_it_is_refused_or_attached(self, cloud: str) -> None:
+        """The cheapest type without GPUs, asked for a GPU: refused as declared (above), or
+        planned on a type the catalog lists with that GPU, never silently without it."""
+        text = _gpu_on_a_plain_type(cloud)
+        if GPU_ATTACH in get_cloud(cloud).UNSUPPORTED:
+            with pytest.raises(SpecError) as caught:
+                plan_of(text)
+            (problem,) = caught.value.problems
+            assert problem.message.endswith(get_cloud(cloud).UNSUPPORTED[GPU_ATTACH])
+            return
+        (stack,) = plan_of(text).topology.stacks
+        (group,) = stack.compute
+        listed = CATALOG.find(cloud, group.site.region, group.instance_type)
+        assert group.accelerator is not None
+        assert listed is not None and listed.accelerator == group.accelerator.name, (
+            f"{group.instance_type} has no {group.accelerator} and {cloud} declares no "
+            f"{GPU_ATTACH!r} refusal"
+        )
+
+    # -- fakes: the preview's provider knows every type the lowering emits ---------------------
+
+    def _previews(self, cloud: str) -> Iterator[StackPreview]:
+        yield from project(stack_spec(cloud)).stacks.values()
+        if _other(cloud) is not None:
+            yield from gateway_project(cloud).stacks.values()
+
+    def test_fakes_handle_every_type_the_lowering_emits(self, cloud: str) -> None:
+        fakes = get_cloud(cloud).mock_fakes()
+        for p in self._previews(cloud):
+            for r in of_cloud(p, cloud):
+                assert r.id, f"{r.type} {r.name} got no id"
+                assert r.type in fakes.resources or fakes.default_id is not None, r.type
+
+    def test_fakes_are_keyed_by_this_clouds_tokens_and_answer_its_invokes(self, cloud: str) -> None:
+        prefix = get_cloud(cloud).provider_namespace + ":"
+        fakes = get_cloud(cloud).mock_fakes()
+        assert isinstance(fakes, CloudFakes) and fakes.resources
+        assert all(t.startswith(prefix) for t in [*fakes.resources, *fakes.invokes])
+        made = {i.token for p in self._previews(cloud) for i in p.invokes}
+        assert {t for t in made if t.startswith(prefix)} <= set(fakes.invokes)
+
+    def test_stack_outputs_are_all_computed(self, cloud: str) -> None:
+        """Every exported value is set: a fake that misses a computed output leaves a hole."""
+        for stack in self._previews(cloud):
+            missing = [x for x in leaves(stack.outputs) if x is None or x == ""]
+            assert not missing, stack.outputs
+
+    # -- guardrails: the cloud's table covers what its lowering emits --------------------------
+
+    def _table(self, cloud: str) -> CloudGuardrails:
+        table = get_cloud(cloud).guardrails()
+        assert table is not None, f"{cloud} declares no guardrail table"
+        return table
+
+    def test_bucket_resources_are_in_the_guardrail_table(self, cloud: str) -> None:
+        table = self._table(cloud)
+        stack = project(stack_spec(cloud)).cloud_stack(site(cloud))
+        bucket = children(stack, _component(stack, BUCKET_TOKEN, "datasets"))
+        types = {r.type for r in bucket}
+        assert types & set(table.public_bucket), f"no no-public-bucket row for {types}"
+        # No encryption rows at all: the provider encrypts every bucket, no setting can stop it.
+        assert types & set(table.encryption) or not table.encryption
+        for companion in (*table.public_bucket_companions, *table.encryption_companions):
+            if companion.owner in types:
+                assert companion.token in types, companion.missing
+        protected = {r.type for r in bucket if r.protect}
+        assert protected, "the bucket has no protected resource"
+        assert protected <= table.stateful | table.stateful_under_bucket, protected
+
+    def test_compute_resources_are_in_the_guardrail_table(self, cloud: str) -> None:
+        table = self._table(cloud)
+        stack = project(stack_spec(cloud)).cloud_stack(site(cloud))
+        types = {r.type for r in children(stack, _component(stack, COMPUTE_TOKEN, "api"))}
+        assert types & table.vms, f"no VM row for {types}"
+
+    def test_every_resource_holding_an_ingress_rule_is_in_the_guardrail_table(
+        self, cloud: str
+    ) -> None:
+        table = self._table(cloud)
+        stack = project(stack_spec(cloud)).cloud_stack(site(cloud))
+        port = EXPOSED[-1]  # the bastion's RDP port: in its ingress rules only
+        holders = {r.type for r in stack.resources if r.custom and _admits(texts([r]), port)}
+        assert holders and holders <= set(table.ingress), holders - set(table.ingress)
+
+    def test_its_lowering_passes_every_guardrail(self, cloud: str) -> None:
+        p = project(stack_spec(cloud))
+        assert check_previews(list(p.stacks.values()), p.plan.topology) == []
+
+
+def _admits(values: set[str], port: int) -> bool:
+    """Whether any of `values` is `port` or a range including it (`3389`, `22-3389`)."""
+    for v in values:
+        bounds = re.fullmatch(r"(\d+)(?:-(\d+))?", v)
+        if bounds and int(bounds[1]) <= port <= int(bounds[2] or bounds[1]):
+            return True
+    return False
+
+
+class PairContract:
+    """What two clouds (or two regions of one cloud) must do together: link halves that
+    agree, replication both ways, and peering / replication stacks the fakes and guardrails
+    know. The `pair` fixture names the clouds, `sites` their sites."""
+
+    # -- links --------------------------------------------------------------------------------
+
+    def test_the_sites_are_linked_with_halves_that_agree(self, sites: tuple[Site, Site]) -> None:
+        """Two clouds: a VPN whose halves agree; one cloud: its native cross-region link."""
+        a, b = sites
+        if a.cloud == b.cloud:
+            self._check_native(a, b)
+            return
+        p = project(linked_spec(a, b, "vpn"))
+        (link,) = p.plan.topology.links.links
+        assert isinstance(link, VpnLink)
+        assert len(link.tunnels) == tunnel_count(get_cloud(a.cloud), get_cloud(b.cloud))
+        (peering,) = p.of_kind("peer-")
+        keys = [str(r.outputs["result"]) for r in peering.by_type(KEY_TOKEN)]
+        assert len(keys) == len(link.tunnels)
+        for here in (a, b):
+            peer = b if here == a else a
+            side = of_cloud(peering, here.cloud)
+            assert side, f"{here.cloud} lowered no half of the link"
+            own = of_cloud(p.cloud_stack(here), here.cloud)
+            received = texts(side) | texts(own)
+            held = texts(side)
+            for key in keys:  # as generated, or with the prefix a cloud's rules ask for
+                assert any(key in value for value in held), f"{here.cloud} misses a tunnel key"
+            assert str(link.asn_of(here)) in texts(own), "own ASN not on its gateway"
+            assert str(link.asn_of(peer)) in texts(side), "peer ASN not in its half"
+            for tunnel, (end, _) in zip(link.tunnels, link.ends(here), strict=True):
+                forms = {end.inside_ip, f"{end.inside_ip}/30", tunnel.inside_cidr}
+                assert forms & received, f"{here.cloud} misses tunnel {tunnel.index}'s address"
+
+    def _check_native(self, a: Site, b: Site) -> None:
+        """Two regions of one cloud: its `cross_region_link`, or none (a global network)."""
+        p = project(linked_spec(a, b, "vpn"))
+        kind = get_cloud(a.cloud).cross_region_link
+        if kind is None:
+            assert p.plan.topology.links.links == () and not p.of_kind("peer-")
+            return
+        (link,) = p.plan.topology.links.links
+        assert isinstance(link, NativePeering) and link.kind == kind
+        (peering,) = p.of_kind("peer-")
+        assert peering.by_type(NATIVE_PEERING_TOKEN) and of_cloud(peering, a.cloud)
+        networks = {p.cloud_stack(s).outputs["networks"]["core"]["id"] for s in (a, b)}
+        assert networks <= texts(of_cloud(peering, a.cloud))
+
+    def test_interconnect_halves_agree_or_the_documented_refusal(
+        self, sites: tuple[Site, Site]
+    ) -> None:
+        a, b = sites
+        if a.cloud == b.cloud:  # the mode concerns clouds: regions keep their native link
+            assert plan_of(linked_spec(a, b, "interconnect")).topology.links.links == (
+                plan_of(linked_spec(a, b, "vpn")).topology.links.links
+            )
+            return
+        sides = [get_cloud(s.cloud).interconnect for s in (a, b)]
+        text = linked_spec(a, b, "interconnect")
+        if not any(side is not None and side.hub for side in sides):
+            with pytest.raises(UnsupportedError, match="no first-party dedicated interconnect"):
+                plan_of(text)
+            return
+        p = project(text, ready=True)
+        (link,) = p.plan.topology.links.links
+        assert isinstance(link, InterconnectLink)
+        (peering,) = p.of_kind("peer-")
+        declared = {
+            r.type for r in peering.resources if r.custom and not r.type.startswith("pulumi:")
+        } - {KEY_TOKEN}
+        for here in (a, b):
+            stack = p.cloud_stack(here)
+            for gateway in stack.by_type(GATEWAY_TOKEN):
+                declared |= {r.type for r in children(stack, gateway)}
+            assert str(link.asn_of(here)) in texts(peering.resources)
+        assert declared == set(link.resources)
+        for attachment in link.attachments:
+            assert {attachment.hub_ip, attachment.edge_ip} <= {
+                x.split("/")[0] for x in texts(peering.resources)
+            }
+
+    # -- replication --------------------------------------------------------------------------
+
+    def test_replication_lowers_or_the_refused_credential_path(
+        self, sites: tuple[Site, Site]
+    ) -> None:
+        p = project(linked_spec(*sites, "vpn"))
+        for bucket, source, target, _ in directions(*sites):
+            if replicable(source, target):
+                self._check_replication(p, bucket, source, target)
+                continue
+            into = get_cloud(target.cloud).replication
+            with pytest.raises(UnsupportedError) as caught:
+                plan_of(replication_spec(source, target))
+            (problem,) = caught.value.problems
+            assert problem.path == ("buckets", "src", "replicate_to", 0)
+            reasons = [into.refused[k] for k in get_cloud(source.cloud).replication.issues]
+            assert all(reason in problem.message for reason in reasons)
+
+    def _check_replication(self, p: Project, bucket: str, source: Site, target: Site) -> None:
+        (r,) = [r for r in p.plan.topology.replications if r.source == bucket]
+        into = get_cloud(target.cloud).replication
+        within = source.cloud == target.cloud
+        issued = get_cloud(source.cloud).replication.issues
+        assert r.mechanism == (into.within if within else into.foreign)
+        assert r.credential == (None if within else next(k for k in into.reads if k in issued))
+        stack = p.stacks[r.stack]
+        (component,) = stack.by_type(REPLICATION_TOKEN)
+        made = children(stack, component)
+        assert made and all(x.name.startswith(component.name) for x in made)
+        clouds = {c for c in cloud_names() for x in made if x in of_cloud(stack, c)}
+        assert target.cloud in clouds  # the mover is the replica's cloud's
+        if not within:  # the credential the source's cloud issues: made, or asked for
+            prefix = get_cloud(source.cloud).provider_namespace + ":"
+            asked = any(i.token.startswith(prefix) for i in stack.invokes)
+            assert source.cloud in clouds or asked
+        replicas = p.cloud_stack(target)
+        replica = _component(replicas, BUCKET_TOKEN, replica_name(bucket))
+        kept = children(replicas, replica)
+        assert any(x.protect for x in kept), f"{replica.name} protects none of {_types(kept)}"
+
+    # -- fakes and guardrails over the stacks two sites make ----------------------------------
+
+    def _projects(self, sites: tuple[Site, Site]) -> Iterator[Project]:
+        yield project(linked_spec(*sites, "vpn"))
+
+    def test_fakes_handle_every_type_of_the_link_and_replication_stacks(
+        self, sites: tuple[Site, Site]
+    ) -> None:
+        for p in self._projects(sites):
+            for stack in p.stacks.values():
+                for cloud in {s.cloud for s in sites}:
+                    fakes = get_cloud(cloud).mock_fakes()
+                    for r in of_cloud(stack, cloud):
+                        assert r.id, f"{r.type} {r.name} got no id"
+                        assert r.type in fakes.resources or fakes.default_id is not None
+
+    def test_every_secret_input_is_declared_in_its_clouds_guardrail_table(
+        self, sites: tuple[Site, Site]
+    ) -> None:
+        for p in self._projects(sites):
+            for stack in p.stacks.values():
+                for cloud in {s.cloud for s in sites}:
+                    self._check_secrets(get_cloud(cloud), stack)
+
+    def _check_secrets(self, cloud: Cloud, stack: StackPreview) -> None:
+        table = cloud.guardrails()
+        assert table is not None
+        declared = {**table.vpn_keys, **table.credentials}
+        for r in of_cloud(stack, cloud.name):
+            if r.secret_inputs:
+                assert r.type in declared, f"{r.type} holds secrets no guardrail row names"
+                assert r.secret_inputs <= {path[0] for path in declared[r.type]}, r.type
+
+    def test_the_link_and_replication_stacks_pass_every_guardrail(
+        self, sites: tuple[Site, Site]
+    ) -> None:
+        for p in self._projects(sites):
+            assert check_previews(list(p.stacks.values()), p.plan.topology) == []
+
+
+def _by_credential(cloud: str, step: type) -> ByCredential[object]:
+    lowering = get_cloud(cloud).lowerings()[step]
+    assert isinstance(lowering, ByCredential)
+    return lowering
