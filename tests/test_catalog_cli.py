@@ -204,7 +204,7 @@ def test_a_broken_user_catalog_exits_2(tmp_path: Path) -> None:
 def test_the_module_imports_on_its_own() -> None:
     # skyinfra.cli imports this module at its end; importing it first must work too.
     script = (
-        "import skyinfra.catalog_cli; from skyinfra.cli import main; print(sorted(main.commands))"
+        "import skyinfra.cli.catalog; from skyinfra.cli import main; print(sorted(main.commands))"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], check=True, capture_output=True, text=True

@@ -378,7 +378,7 @@ def test_spec_defaults_to_skyinfra_yaml(tmp_path: Path, monkeypatch: pytest.Monk
     assert code == 0 and "no violations" in out
 
 
-def test_replan_all_is_the_placement_constant() -> None:  # cli.py keeps a copy, for --help
+def test_replan_all_is_the_placement_constant() -> None:  # the cli keeps a copy, for --help
     from skyinfra import cli
     from skyinfra.placement import place
 

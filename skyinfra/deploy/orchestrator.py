@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from skyinfra.deploy.graph import StackGraph
+    from skyinfra.deploy.order import StackGraph
 
 DEFAULT_PARALLEL = 4
 

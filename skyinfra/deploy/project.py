@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skyinfra.deploy.graph import StackGraph, stack_graph
+from skyinfra.deploy.order import StackGraph, stack_graph
 from skyinfra.errors import SkyinfraError
 from skyinfra.files import write_file
 

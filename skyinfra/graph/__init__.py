@@ -2,7 +2,7 @@
 
 `build.py` turns a plan into a neutral `Graph` (`model.py`); `dot.py` and `mermaid.py` emit
 it; `output.py` picks the format from the output file's suffix and renders SVG/PNG with
-Graphviz. `graph_spec` is the library call behind the command (`cli.py`).
+Graphviz. `graph_spec` is the library call behind the command (`skyinfra/cli/graph.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from skyinfra.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from skyinfra.catalog.vms import Catalog
-    from skyinfra.graph.build import build_graph
+    from skyinfra.graph.picture import build_graph
 
 __all__ = [
     "FORMATS",
@@ -51,7 +51,7 @@ def suffix_problem(path: Path) -> str | None:
 def graph_spec(spec_path: Path, out: Path, catalog: Catalog | None = None) -> Graph:
     """Plan the spec (its lock file is read, not written) and write its picture to `out`."""
     from skyinfra import api
-    from skyinfra.graph.build import build_graph
+    from skyinfra.graph.picture import build_graph
 
     fmt = output_format(out)
     if fmt is None:
@@ -65,7 +65,7 @@ def __getattr__(name: str) -> Any:
     """`build_graph` on first use: it plans (pydantic, numpy), which `skyinfra --help` and
     the suffix check of `skyinfra graph -o` do not need."""
     if name == "build_graph":
-        from skyinfra.graph.build import build_graph
+        from skyinfra.graph.picture import build_graph
 
         return build_graph
     raise AttributeError(f"module 'skyinfra.graph' has no attribute {name!r}")

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from skyinfra import api
-from skyinfra.deploy.graph import StackGraph, stack_graph
 from skyinfra.deploy.orchestrator import Operation, Outcome, StackFailure
+from skyinfra.deploy.order import StackGraph, stack_graph
 
 TINY = """\
 name: tiny

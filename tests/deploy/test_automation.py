@@ -223,7 +223,7 @@ def test_a_whole_run_over_a_compiled_project(
     root = tmp_path / "deploy"
     backend = choose_backend(None, {}, root)
     project = prepare(spec, root, backend)
-    from skyinfra.deploy.graph import stack_graph
+    from skyinfra.deploy.order import stack_graph
 
     graph = stack_graph(project.plan.topology)
     ws, command = workspace(project.project_dir, backend, failing={"gcp-europe-west4"})

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from skyinfra import api
+from skyinfra.cli import deploy as deploy_cli
 from skyinfra.cli import main
-from skyinfra.deploy import cli as deploy_cli
 from skyinfra.deploy.project import DeployProject
 from tests.deploy.fakes import FakePulumi, FakeWorkspace, tiny_spec
 

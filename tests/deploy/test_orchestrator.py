@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from skyinfra.deploy.graph import StackGraph
 from skyinfra.deploy.orchestrator import Operation, StackResult, Status, run_stacks
+from skyinfra.deploy.order import StackGraph
 from skyinfra.stacks import CLOUD
 from tests.deploy.fakes import FakeWorkspace, tiny_graph
 

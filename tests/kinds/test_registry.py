@@ -22,7 +22,7 @@ from skyinfra.catalog import load_catalog
 from skyinfra.clouds.base import Cloud, Context
 from skyinfra.diagram import Cluster, Graph, Node, NodeStyle, cloud_id, resource_id, site_id
 from skyinfra.graph import to_dot, to_mermaid
-from skyinfra.graph.build import _site_nodes
+from skyinfra.graph.picture import _site_nodes
 from skyinfra.guardrails.intent import intent_of
 from skyinfra.guardrails.model import Intent
 from skyinfra.kinds.base import Kind, PlanInputs

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from skyinfra.cliutil import DEFAULT_SPEC
+from skyinfra.cli.util import DEFAULT_SPEC
 
 
 @click.command("schema")

@@ -1,6 +1,6 @@
 """`skyinfra catalog`: what the price catalog holds, and where a machine is cheapest, no spec needed.
 
-`skyinfra.cli` registers the group; shared options and error handling come from `cliutil`.
+`skyinfra.cli` registers the group; shared options and error handling come from `cli.util`.
 Bad flags are click usage errors (exit 2) carrying the catalog's did-you-mean hints.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.table import Table
 
-from skyinfra.cliutil import catalog_option, json_option, make_console, reports_errors
+from skyinfra.cli.util import catalog_option, json_option, make_console, reports_errors
 from skyinfra.errors import SpecError
 from skyinfra.suggest import did_you_mean
 from skyinfra.units import HOURS_PER_MONTH

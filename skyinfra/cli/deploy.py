@@ -32,8 +32,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from skyinfra.cliutil import catalog_option, make_console, reports_errors, spec_argument
-from skyinfra.deploy.graph import StackGraph, retired_graph, stack_graph
+from skyinfra.cli.util import catalog_option, make_console, reports_errors, spec_argument
 from skyinfra.deploy.orchestrator import (
     DEFAULT_PARALLEL,
     Operation,
@@ -42,6 +41,7 @@ from skyinfra.deploy.orchestrator import (
     Workspace,
     run_stacks,
 )
+from skyinfra.deploy.order import StackGraph, retired_graph, stack_graph
 from skyinfra.deploy.progress import (
     Progress,
     failure_lines,

@@ -1,7 +1,7 @@
 """What every `skyinfra` command shares: common options, error reporting, the console.
 
-Kept apart from `cli.py` so command groups in their own modules (`catalog_cli.py`) use the
-same pieces without importing `cli.py` back. Only click and rich are imported here: the CLI
+Kept apart from `cli/__init__.py` so command groups in their own modules (`cli/catalog.py`)
+use the same pieces without importing the package back. Only click and rich are imported here: the CLI
 modules import the library (pydantic models, numpy, pulumi, ...) inside their commands, so
 `skyinfra --help` and shell completion stay fast.
 """

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from skyinfra.deploy.graph import StackGraph, retired_graph
+from skyinfra.deploy.order import StackGraph, retired_graph
 from skyinfra.stacks import CLOUD, PEERING, REPLICATION
 from tests.deploy.fakes import tiny_graph
 

@@ -17,7 +17,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from skyinfra.cliutil import (
+from skyinfra.cli.deploy import deploy_options
+from skyinfra.cli.util import (
     SkyinfraGroup,
     catalog_option,
     make_console,
@@ -25,7 +26,6 @@ from skyinfra.cliutil import (
     reports_errors,
     spec_argument,
 )
-from skyinfra.deploy.cli import deploy_options
 from skyinfra.deploy.orchestrator import Operation
 from skyinfra.deploy.project import PROJECT_DIR, default_root
 from skyinfra.money import usd_delta
@@ -341,7 +341,7 @@ def preview(
     from skyinfra import api
 
     if live:
-        from skyinfra.deploy.cli import run_operation
+        from skyinfra.cli.deploy import run_operation
 
         if as_json or show_secrets:
             raise click.UsageError("--json and --show-secrets are for the offline preview")
@@ -394,11 +394,11 @@ def _add_children(
         _add_children(child, r.urn, by_parent, show_secrets)
 
 
-from skyinfra.authoring_cli import init, schema  # noqa: E402
-from skyinfra.catalog_cli import catalog  # noqa: E402
-from skyinfra.deploy import cli as deploy_cli  # noqa: E402
-from skyinfra.graph.cli import graph  # noqa: E402
-from skyinfra.guardrails.cli import check  # noqa: E402
+from skyinfra.cli import deploy as deploy_cli  # noqa: E402
+from skyinfra.cli.authoring import init, schema  # noqa: E402
+from skyinfra.cli.catalog import catalog  # noqa: E402
+from skyinfra.cli.graph import graph  # noqa: E402
+from skyinfra.cli.guardrails import check  # noqa: E402
 
 main.add_command(catalog)
 main.add_command(deploy_cli.up)
@@ -408,6 +408,3 @@ main.add_command(graph)
 main.add_command(schema)
 main.add_command(init)
 main.add_command(check)
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 
-from skyinfra.cliutil import (
+from skyinfra.cli.util import (
     catalog_option,
     json_option,
     make_console,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from skyinfra.cliutil import catalog_option, reports_errors, spec_argument
+from skyinfra.cli.util import catalog_option, reports_errors, spec_argument
 from skyinfra.graph import FORMATS, graph_spec, suffix_problem
 
 

@@ -1,0 +1,5 @@
+"""`python -m skyinfra.cli`: the same as the `skyinfra` command."""
+
+from skyinfra.cli import main
+
+main()
