@@ -11,9 +11,9 @@ from skyinfra.kinds.base import PlanInputs
 from skyinfra.peering.ipam import ConcreteNetwork, allocate_cidrs
 from skyinfra.peering.links import plan_links
 from skyinfra.peering.model import NetworkRecord
-from skyinfra.peering.replica import Replication
-from skyinfra.peering.replication import plan_replications
 from skyinfra.placement.decision import Placement
+from skyinfra.replication.model import Replication
+from skyinfra.replication.plan import plan_replications
 from skyinfra.site import Site
 from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean

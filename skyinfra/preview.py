@@ -40,8 +40,8 @@ from pulumi.runtime.sync_await import _sync_await
 from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.clouds.fakes import Fakes, InvokeFake, ResourceFake
 from skyinfra.peering.modes import mode_of
-from skyinfra.peering.replica import Replication
 from skyinfra.program import lower_stack
+from skyinfra.replication.model import Replication
 from skyinfra.replication_stack import lower_replication
 from skyinfra.site import Site
 from skyinfra.stacks import PEERING, STACK_KINDS, StackKind, reads

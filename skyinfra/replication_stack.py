@@ -1,7 +1,7 @@
 """The program of a replication stack (`repl-<bucket>--<target stack>`).
 
 It reads the source bucket and its replica from the two cloud stacks' `buckets` outputs
-(`StackReference`, so cloud stacks deploy first: see `peering/replication.py` for why the
+(`StackReference`, so cloud stacks deploy first: see `replication/plan.py` for why the
 mover lives here) and registers one `skyinfra:peering:Replication` component whose children
 are the mover and the source-side credential. The replica cloud lowers the mover; across
 clouds the source cloud first issues the credential the mover reads with, for the mover's
@@ -26,8 +26,8 @@ from skyinfra.clouds.records import (
     ReplicateWithin,
     ReplicationContext,
 )
-from skyinfra.peering.replica import Replication
 from skyinfra.references import bucket_of, stack_reference
+from skyinfra.replication.model import Replication
 from skyinfra.tokens import REPLICATION_TOKEN
 from skyinfra.topology import Topology, component_name
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from skyinfra.peering.model import LinkPlan, VpnGateway
-from skyinfra.peering.replica import Replication
+from skyinfra.replication.model import Replication
 from skyinfra.site import Site
 from skyinfra.spec import Accelerator
 
@@ -60,7 +60,7 @@ class BucketPlan:
     site: Site
     versioning: bool = True
     protect: bool = True
-    replica_of: str | None = None  # the bucket this one is a replica of (peering/replication.py)
+    replica_of: str | None = None  # the bucket this one is a replica of (replication/plan.py)
 
 
 @dataclass(frozen=True)

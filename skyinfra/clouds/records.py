@@ -33,7 +33,7 @@ from skyinfra.peering.model import (
     VpnGateway,
     VpnLink,
 )
-from skyinfra.peering.replica import Replication
+from skyinfra.replication.model import Replication
 from skyinfra.site import Site
 from skyinfra.topology import StackPlan
 

@@ -23,10 +23,10 @@ from skyinfra.errors import KeyPath, Problem
 from skyinfra.guardrails.model import Intent
 from skyinfra.peering.ipam import ConcreteNetwork
 from skyinfra.peering.model import LinkPlan
-from skyinfra.peering.replica import Replication
 from skyinfra.placement.candidates import Scope
 from skyinfra.placement.decision import Decision, Placement
 from skyinfra.placement.problem import Option
+from skyinfra.replication.model import Replication
 from skyinfra.site import Site
 from skyinfra.spec import Model, Spec
 from skyinfra.suggest import did_you_mean

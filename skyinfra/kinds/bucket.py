@@ -1,6 +1,6 @@
 """The bucket kind: object storage, placed by the optimiser, stateful.
 
-A bucket's replicas (`replicate_to`, planned in `peering/replication.py`) are buckets too:
+A bucket's replicas (`replicate_to`, planned in `replication/plan.py`) are buckets too:
 the stack next to each replica's target lowers them like any other.
 """
 
@@ -14,10 +14,10 @@ from skyinfra.diagram import Node, NodeStyle, money, resource_id, site_id
 from skyinfra.errors import KeyPath, Problem
 from skyinfra.guardrails.model import Intent
 from skyinfra.kinds.base import Kind, PlanInputs, unknown_name
-from skyinfra.peering.replica import Replication
 from skyinfra.placement.candidates import Scope, sites_in_scope
 from skyinfra.placement.decision import Decision
 from skyinfra.placement.problem import Option
+from skyinfra.replication.model import Replication
 from skyinfra.site import Site
 from skyinfra.spec import Bucket, Spec, replica_name
 from skyinfra.tokens import BUCKET_TOKEN

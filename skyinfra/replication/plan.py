@@ -35,8 +35,8 @@ from __future__ import annotations
 
 from skyinfra.clouds import get_cloud
 from skyinfra.errors import Problem, SpecError, UnsupportedError
-from skyinfra.peering.replica import Replication
 from skyinfra.placement.decision import Placement
+from skyinfra.replication.model import Replication
 from skyinfra.site import Site
 from skyinfra.spec import Spec
 

@@ -1,4 +1,4 @@
-"""The neutral record of one bucket replication (planned in `replication.py`).
+"""The neutral record of one bucket replication (planned in `plan.py`).
 
 Kept apart from the planning pass so that `topology.py` can hold it without importing the
 cloud registry.
