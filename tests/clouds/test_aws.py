@@ -34,15 +34,8 @@ CANONICAL = "099720109477"
 TRUSTED = ["10.1.0.0/16", "10.2.0.0/16"]
 EGRESS = [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}]
 
+
 # Contract tests (tests/clouds/contract.py) AWS fails today: strict xfails (conftest.py).
-CONTRACT_GAPS = {
-    "test_a_gpu_on_a_type_without_it_is_refused_or_attached": (
-        "AWS declares no GPU_ATTACH refusal and checks nothing: `instance_type: c5.large` with "
-        "`accelerators: T4:1` plans, and lowers the GPU driver AMI onto a VM without a GPU"
-    ),
-}
-
-
 @cache
 def plain() -> StackPreview:
     """m6i.xlarge x2 on demand, ports 22/443 from trusted CIDRs, protected versioned bucket."""

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from skyinfra.clouds.base import Cloud, InterconnectSide, ReplicationFacts
+from skyinfra.clouds.base import (
+    GPU_ATTACH,
+    GPU_PATH_TAIL,
+    Cloud,
+    InterconnectSide,
+    ReplicationFacts,
+)
+from skyinfra.errors import Problem
+from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 _CANONICAL = "099720109477"
 _DEBIAN = "136693071363"
@@ -34,6 +42,14 @@ class Aws(Cloud):
     subnets_per_network = 2
     account_keys: ClassVar[dict[str, str]] = {"profile": "named AWS CLI profile to deploy with"}
     cross_region_link = "aws-vpc-peering"
+    # An EC2 instance type's accelerators come with the type; nothing attaches one later
+    # (Elastic GPUs and Elastic Inference are retired): https://aws.amazon.com/ec2/instance-types/
+    UNSUPPORTED: ClassVar[dict[str, str]] = {
+        GPU_ATTACH: (
+            "AWS cannot attach accelerators to an instance type: use a type that carries them "
+            "(G and P families for GPUs, Inf and Trn for AWS's own)"
+        ),
+    }
     vpn_tunnels_per_peer_ip = 2
     tunnel_addresses_per_link = True  # each VPN connection brings its own two addresses
     inside_first_host_rank = 0  # with explicit inside CIDRs the VGW always takes host 1
@@ -140,3 +156,18 @@ class Aws(Cloud):
 
     def is_burstable(self, instance_type: str) -> bool:
         return bool(self._BURSTABLE.match(instance_type))
+
+    # Families whose types carry accelerators: GPUs (g4dn, g5, g6e, gr6, p4d, p5en, ...),
+    # Inferentia, Trainium, Gaudi (dl1), FPGAs (f1) and video transcoders (vt1).
+    _ACCELERATED = re.compile(r"^(g\d|gr\d|p\d|inf\d|trn\d|dl\d|f\d|vt\d)[a-z0-9-]*\.")
+
+    def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
+        if (
+            isinstance(plan, ComputePlan)
+            and plan.accelerator
+            and not self._ACCELERATED.match(plan.instance_type)
+        ):
+            detail = f"{plan.instance_type} has no accelerator to provide {plan.accelerator}"
+            path = ("compute", plan.name, *GPU_PATH_TAIL)
+            return [self.unsupported(GPU_ATTACH, detail, path)]
+        return []
