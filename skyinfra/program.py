@@ -22,6 +22,7 @@ from skyinfra.kinds.network import NETWORK
 from skyinfra.plan import load_project_topology
 from skyinfra.references import output, stack_reference
 from skyinfra.stacks import kind_in, stack_names
+from skyinfra.tokens import GATEWAYS_OUTPUT
 from skyinfra.topology import StackPlan, Topology
 
 
@@ -50,7 +51,7 @@ def lower_stack(stack: StackPlan) -> dict[str, Any]:
             kind.output_key: {name: c.outputs for name, c in lowered[kind.name].items()}
             for kind in kinds.KINDS
         },
-        "gateways": {name: g.outputs for name, g in gateways.items()},
+        GATEWAYS_OUTPUT: {name: g.outputs for name, g in gateways.items()},
     }
 
 

@@ -15,6 +15,9 @@ from typing import Any, cast
 import pulumi
 
 from skyinfra.clouds.outputs import BucketOutputs, GatewayOutputs, NetworkOutputs
+from skyinfra.kinds.bucket import BUCKET
+from skyinfra.kinds.network import NETWORK
+from skyinfra.tokens import GATEWAYS_OUTPUT
 
 ORGANIZATION_KEY = "organization"
 
@@ -56,14 +59,14 @@ def output(ref: pulumi.StackReference, *path: str) -> pulumi.Output[Any]:
 
 def network_of(ref: pulumi.StackReference, network: str) -> NetworkOutputs:
     """`networks.<network>` of the referenced cloud stack."""
-    return cast(NetworkOutputs, output(ref, "networks", network))
+    return cast(NetworkOutputs, output(ref, NETWORK.output_key, network))
 
 
 def gateway_of(ref: pulumi.StackReference, network: str) -> GatewayOutputs:
     """`gateways.<network>` of the referenced cloud stack."""
-    return cast(GatewayOutputs, output(ref, "gateways", network))
+    return cast(GatewayOutputs, output(ref, GATEWAYS_OUTPUT, network))
 
 
 def bucket_of(ref: pulumi.StackReference, bucket: str) -> BucketOutputs:
     """`buckets.<bucket>` of the referenced cloud stack."""
-    return cast(BucketOutputs, output(ref, "buckets", bucket))
+    return cast(BucketOutputs, output(ref, BUCKET.output_key, bucket))

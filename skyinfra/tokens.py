@@ -15,3 +15,7 @@ VPN_LINK_TOKEN = "skyinfra:peering:VpnLink"
 NATIVE_PEERING_TOKEN = "skyinfra:peering:NativePeering"
 INTERCONNECT_LINK_TOKEN = "skyinfra:peering:InterconnectLink"
 REPLICATION_TOKEN = "skyinfra:peering:Replication"
+
+# The stack output holding a cloud stack's BGP gateways, by network (peering stacks read it);
+# each resource kind's own output key is its descriptor's (`Kind.output_key`).
+GATEWAYS_OUTPUT = "gateways"
