@@ -53,6 +53,7 @@ def build_topology(
     inputs = PlanInputs(spec, placement, cidrs, links, homes, replications)
     stacks = tuple(_stack(inputs, site) for site in placement.sites)
     check_plans(stacks)
+    check_limits(spec, stacks)
     return Topology(spec.name, stacks, links, replications)
 
 
@@ -79,6 +80,19 @@ def check_plans(stacks: tuple[StackPlan, ...]) -> None:
         cloud = get_cloud(stack.site.cloud)
         plans = [plan for kind in kinds.KINDS for plan in kind.plans(stack)]
         problems += [problem for plan in plans for problem in cloud.check(plan)]
+    if problems:
+        raise SpecError(problems)
+
+
+def check_limits(spec: Spec, stacks: tuple[StackPlan, ...]) -> None:
+    """Each cloud's limits on labels and startup scripts, for the plans placed on it."""
+    problems = [
+        problem
+        for stack in stacks
+        for kind in kinds.KINDS
+        for plan in kind.plans(stack)
+        for problem in get_cloud(stack.site.cloud).limits(plan, spec)
+    ]
     if problems:
         raise SpecError(problems)
 

@@ -53,7 +53,9 @@ class _Lowered(pulumi.ComponentResource):
     ) -> None:
         name = component_name(stack.project, suffix)
         super().__init__(token, name, None, opts)
-        self.outputs = cloud.lower(plan, Context(self, name, stack, network))
+        # A neutral resource's labels go on what it creates; gateways have none of their own.
+        labels = getattr(plan, "labels", ())
+        self.outputs = cloud.lower(plan, Context(self, name, stack, network, labels))
         self.register_outputs(self.outputs)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from skyinfra.errors import KeyPath, Problem, SourceMap, SpecError
-from skyinfra.spec import NAME_MAX, NAME_PATTERN, NAME_RULE, Spec
+from skyinfra.spec import NAME_MAX, NAME_PATTERN, NAME_RULE, ScriptFile, Spec, script_problem
 from skyinfra.spec_checks import check_references
 from skyinfra.suggest import did_you_mean
 from skyinfra.yamlsource import load_yaml
@@ -62,8 +62,9 @@ def read_spec_text(path: Path) -> str:
         raise SpecError([replace(problem, file=str(path), line=line, column=column)]) from None
 
 
-def parse_spec(text: str, filename: str = "<spec>") -> Spec:
-    """Validate YAML `text` as a spec; `filename` is only used in messages."""
+def parse_spec(text: str, filename: str = "<spec>", files_dir: Path | None = None) -> Spec:
+    """Validate YAML `text` as a spec; `filename` is used in messages and, unless `files_dir`
+    says otherwise, its directory is where `{file:}` startup scripts are read from."""
     source = SourceMap(filename)
     data = _parse_yaml(text, source)
     try:
@@ -71,10 +72,57 @@ def parse_spec(text: str, filename: str = "<spec>") -> Spec:
     except ValidationError as err:
         raise SpecError(_validation_problems(err, data, source)) from None
     problems = check_references(spec)
+    problems += read_script_files(spec, Path(filename).parent if files_dir is None else files_dir)
     if problems:
         raise SpecError([source.locate(p) for p in problems])
     spec._source = source
     return spec
+
+
+def read_script_files(spec: Spec, base: Path) -> list[Problem]:
+    """Read each `startup_script: {file: PATH}` (relative to `base`) into the spec, so the
+    plan carries the script's text; what cannot be read is a problem at its `file` key."""
+    problems = []
+    for name, group in spec.compute.items():
+        script = group.startup_script
+        if isinstance(script, ScriptFile):
+            try:
+                script._text = _script_text(base, script.file)
+            except ValueError as err:
+                problems.append(
+                    Problem(str(err), ("compute", name, "startup_script", "file"), _FILE_HINT)
+                )
+    return problems
+
+
+_FILE_HINT = "give a UTF-8 text file, as a path relative to the spec file's directory"
+
+
+def _script_text(base: Path, relative: str) -> str:
+    """The UTF-8 text of `base/relative`, which must stay inside `base` (symlinks resolved)."""
+    root = base.resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f"{relative!r} leads outside the spec's directory ({root})")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"startup script file {relative!r} not found in {root}") from None
+    except OSError as err:
+        raise ValueError(
+            f"cannot read startup script {relative!r}: {err.strerror or err}"
+        ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"startup script {relative!r} is not UTF-8 text (byte 0x{data[err.start]:02x} at "
+            f"offset {err.start})"
+        ) from None
+    why = script_problem(text)
+    if why:
+        raise ValueError(f"{relative!r}: {why}")
+    return text
 
 
 def source_of(spec: Spec) -> SourceMap | None:

@@ -23,6 +23,9 @@ from skyinfra.topology import Topology
 
 SPEC_FILE = "skyinfra.yaml"
 LOCK_FILE = "skyinfra.lock"
+# Where a compiled project keeps the files its spec copy reads (`startup_script: {file:}`),
+# under their paths relative to the spec: `pulumi up` needs nothing outside the project.
+FILES_DIR = "files"
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class Plan:
 def load_project_topology(project_dir: Path) -> Topology:
     """The Topology of a compiled project, from its spec copy and lock file (no catalog)."""
     spec_path = project_dir / SPEC_FILE
-    spec = parse_spec(spec_path.read_text(encoding="utf-8"), str(spec_path))
+    text = spec_path.read_text(encoding="utf-8")
+    spec = parse_spec(text, str(spec_path), files_dir=project_dir / FILES_DIR)
     lock = project_dir / LOCK_FILE
     placement, recorded = load_lock(
         lock.read_text(encoding="utf-8"),

@@ -11,15 +11,19 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
     PlainValidator,
     PrivateAttr,
+    Tag,
     WithJsonSchema,
     field_validator,
 )
@@ -169,10 +173,33 @@ def _check_private(net: ipaddress.IPv4Network, value: str) -> None:
         raise ValueError(f"{value} is not a private range (10/8, 172.16/12 or 192.168/16)")
 
 
+LABEL_PREFIX = "skyinfra"
+"""skyinfra's own labels (`skyinfra-project`, `skyinfra-resource`) start with it: reserved."""
+
+
+def _check_labels(value: dict[str, str]) -> dict[str, str]:
+    """Neutral rules only (each cloud checks its own limits at plan time, `Cloud.limits`)."""
+    for key in value:
+        if not key:
+            raise ValueError("a label key cannot be empty")
+        if key.lower().startswith(LABEL_PREFIX):
+            raise ValueError(
+                f"label {key!r}: keys starting with {LABEL_PREFIX!r} are skyinfra's own "
+                "(skyinfra-project, skyinfra-resource)"
+            )
+    return value
+
+
+Labels = Annotated[dict[str, str], AfterValidator(_check_labels)]
+"""Key/values put on every taggable resource (AWS tags, GCP labels, Azure tags)."""
+
+
 class Network(Model):
     """A private network; one concrete VPC/VNet per (cloud, region) that uses it."""
 
     cidr: str = "auto"
+    labels: Labels = {}
+    """Added to the spec's top-level `labels` (and overriding them) on this network's resources."""
 
     @field_validator("cidr")
     @classmethod
@@ -204,6 +231,8 @@ class Bucket(Model):
     """A replica next to each of these resources (peering layer)."""
     replication_gb_per_month: float | None = Field(default=None, ge=0)
     """GB written per month that replication copies; default: the whole `size_gb` each month."""
+    labels: Labels = {}
+    """Added to the spec's top-level `labels` (and overriding them) on this bucket's resources."""
 
     @property
     def replication_gb(self) -> float:
@@ -235,6 +264,68 @@ class Resources(Model):
 DEFAULT_IMAGE = "ubuntu-22.04"
 
 
+class ScriptFile(Model):
+    """`{file: boot.sh}`: a startup script read from a UTF-8 file at plan time.
+
+    `compile` copies it into the project (`files/`), so `pulumi up` never reads the original.
+    """
+
+    # The loader reads the file (`loader.read_script_files`) and keeps its text here.
+
+    file: str = Field(min_length=1)
+    """A path relative to the spec file's directory, inside it."""
+    _text: str | None = PrivateAttr(default=None)
+
+    @field_validator("file")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        path = PurePosixPath(value.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or PureWindowsPath(value).drive:
+            raise ValueError(
+                f"{value!r}: give a path relative to the spec's directory, inside it (no '..')"
+            )
+        return path.as_posix()
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            raise ValueError(f"startup script file {self.file!r} was not read (load the spec)")
+        return self._text
+
+
+def script_problem(text: str) -> str | None:
+    """Why `text` cannot be a startup script: every cloud must run it as a program, and
+    cloud-init (AWS user data, Azure custom data) runs only scripts with an interpreter line."""
+    if not text.startswith("#!"):
+        return "a startup script starts with an interpreter line, such as #!/bin/bash"
+    return None
+
+
+def _script_text(value: str) -> str:
+    why = script_problem(value)
+    if why:
+        raise ValueError(why)
+    return value
+
+
+def _script_form(value: Any) -> str:
+    """A mapping is `{file: ...}`; anything else must be the script's text."""
+    return "file" if isinstance(value, dict | ScriptFile) else "text"
+
+
+# One form per value (not a plain union): an error names only the form the user wrote.
+StartupScript = Annotated[
+    Annotated[
+        str,
+        AfterValidator(_script_text),
+        WithJsonSchema({"type": "string", "pattern": "^#!"}),
+        Tag("text"),
+    ]
+    | Annotated[ScriptFile, Tag("file")],
+    Discriminator(_script_form),
+]
+
+
 class Compute(Model):
     """A managed group of identical VMs."""
 
@@ -253,6 +344,12 @@ class Compute(Model):
     ssh_public_key: str | None = None
     """One OpenSSH public key line (ssh-ed25519, ssh-rsa of 2048+ bits, ecdsa-sha2-nistp*)."""
     placement: PlacementSpec = PlacementSpec()
+    startup_script: StartupScript | None = None
+    """Run once, as root, on each VM's first boot: the script's text (starting with `#!`), or
+    `{file: path}` read at plan time (relative to the spec's directory) and stored in the
+    compiled project. Anyone allowed to describe the VMs can read it: put no secret in it."""
+    labels: Labels = {}
+    """Added to the spec's top-level `labels` (and overriding them) on this group's resources."""
 
     @field_validator("ssh_public_key")
     @classmethod
@@ -261,6 +358,12 @@ class Compute(Model):
         if value is not None:
             check_public_key(value)
         return value
+
+    @property
+    def script(self) -> str | None:
+        """The startup script's text (a `{file:}` one as the loader read it), or None."""
+        given = self.startup_script
+        return given.text if isinstance(given, ScriptFile) else given
 
     def image_for(self, cloud: str) -> tuple[str, str | None]:
         """(neutral image name, the provider's own image or None) for a group on `cloud`."""
@@ -309,6 +412,8 @@ class Spec(Model):
     compute: dict[Name, Compute] = {}
     flows: list[Flow] = []
     peering: Peering = Peering()
+    labels: Labels = {}
+    """Put on every taggable resource of the project; a resource's own `labels` override them."""
 
     # The loader's SourceMap (positions of keys), used to locate errors found after loading.
     _source: Any = PrivateAttr(default=None)
@@ -316,3 +421,17 @@ class Spec(Model):
     def network_of(self, group: str) -> str:
         """The network a compute group attaches to (the only network when it names none)."""
         return self.compute[group].network or next(iter(self.networks))
+
+    def labels_of(self, section: str, name: str) -> dict[str, str]:
+        """The user's labels of resource `name` of spec section `section`: the top-level
+        ones, then the resource's own (which win)."""
+        own: dict[str, str] = getattr(self, section)[name].labels
+        return {**self.labels, **own}
+
+    def script_files(self) -> dict[str, str]:
+        """Every `{file:}` startup script, path -> text (what a compiled project stores)."""
+        return {
+            g.startup_script.file: g.startup_script.text
+            for g in self.compute.values()
+            if isinstance(g.startup_script, ScriptFile)
+        }

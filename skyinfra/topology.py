@@ -7,6 +7,7 @@ cloud: lowering modules read these records and emit their own resources.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from skyinfra.peering.model import LinkPlan, VpnGateway
@@ -15,14 +16,32 @@ from skyinfra.site import Site
 from skyinfra.spec import Accelerator
 
 __all__ = [
+    "PROJECT_LABEL",
+    "RESOURCE_LABEL",
     "BucketPlan",
     "ComputePlan",
+    "Labels",
     "NetworkPlan",
     "Site",
     "StackPlan",
     "Topology",
     "component_name",
+    "resource_labels",
 ]
+
+
+Labels = tuple[tuple[str, str], ...]
+"""Key/value pairs in the order they apply (later keys win), hashable as plans must be."""
+
+PROJECT_LABEL = "skyinfra-project"
+RESOURCE_LABEL = "skyinfra-resource"
+
+
+def resource_labels(project: str, name: str, given: Mapping[str, str]) -> Labels:
+    """The labels of neutral resource `name`: the user's (`Spec.labels_of`), then skyinfra's
+    own, which let a console user find what the project made and always win."""
+    merged = {**given, PROJECT_LABEL: project, RESOURCE_LABEL: name}
+    return tuple(merged.items())
 
 
 def component_name(project: str, name: str) -> str:
@@ -44,6 +63,7 @@ class NetworkPlan:
     # The stack that creates the network when one network spans this cloud's regions (GCP)
     # and another stack owns it; this stack then adds only its regional subnets and rules.
     home: str | None = None
+    labels: Labels = ()  # on every taggable resource it creates (`resource_labels`)
 
     @property
     def trusted_cidrs(self) -> tuple[str, ...]:
@@ -61,6 +81,7 @@ class BucketPlan:
     versioning: bool = True
     protect: bool = True
     replica_of: str | None = None  # the bucket this one is a replica of (replication/plan.py)
+    labels: Labels = ()  # on every taggable resource it creates (`resource_labels`)
 
 
 @dataclass(frozen=True)
@@ -81,6 +102,8 @@ class ComputePlan:
     ssh_public_key: str | None = None
     ports: tuple[int, ...] = ()  # TCP ports this group's VMs admit from the trusted CIDRs
     public: bool = False  # `public: true`: `ports` also admit the internet, on this group only
+    labels: Labels = ()  # on every taggable resource it creates (`resource_labels`)
+    startup_script: str | None = None  # run on each VM's first boot (the text, never a path)
 
     @property
     def public_ports(self) -> tuple[int, ...]:

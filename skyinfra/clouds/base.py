@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, cast, overload
 
+from skyinfra.clouds.limits import LabelRules, ScriptLimit, label_problems, script_problems
 from skyinfra.clouds.outputs import (
     BucketOutputs,
     ComputeOutputs,
@@ -60,7 +61,7 @@ from skyinfra.errors import KeyPath, Problem
 from skyinfra.offer import Offer, Row
 from skyinfra.peering.model import GATEWAY_IPS, NativePeering, VpnGateway
 from skyinfra.site import Site
-from skyinfra.spec import Accelerator
+from skyinfra.spec import Accelerator, Spec
 from skyinfra.ssh_keys import KEY_TYPES
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
@@ -155,6 +156,10 @@ class Cloud:
     custom_image_format: ClassVar[str] = "an image reference"
     #: Text shown when the bundled catalog is known to be partial for this cloud.
     catalog_coverage: ClassVar[str | None] = None
+    #: What one resource accepts as tags/labels (checked at plan time by `limits`).
+    label_rules: ClassVar[LabelRules]
+    #: The largest startup script a VM takes, and where it goes (checked by `limits`).
+    startup_script: ClassVar[ScriptLimit]
 
     # -- peering facts (skyinfra/peering reads them; see the design's peering reference) ---
     #: What joins two regions of this cloud; None: one network spans regions, no link needed.
@@ -293,6 +298,14 @@ class Cloud:
         cannot attach from `compile`, not halfway through `pulumi up`.
         """
         return []
+
+    def limits(self, plan: NetworkPlan | BucketPlan | ComputePlan, spec: Spec) -> list[Problem]:
+        """Where `plan` breaks this cloud's limits on labels and startup scripts, located at
+        the spec key that set the value (`spec`: where labels came from)."""
+        return [
+            *label_problems(self.label_rules, self.name, plan, spec),
+            *script_problems(self.startup_script, self.name, plan),
+        ]
 
     def stack_config(self, site: Site, settings: Mapping[str, str]) -> dict[str, str]:
         """Provider configuration for a stack at `site` (`aws:region: us-east-1`, ...)."""

@@ -35,7 +35,7 @@ from skyinfra.peering.model import (
 )
 from skyinfra.replication.model import Replication
 from skyinfra.site import Site
-from skyinfra.topology import StackPlan
+from skyinfra.topology import Labels, StackPlan
 
 if TYPE_CHECKING:
     import pulumi
@@ -84,6 +84,9 @@ class Context:
     name: str
     stack: StackPlan
     network: NetworkOutputs | None = None
+    # The neutral resource's labels (`resource_labels`: the user's and skyinfra's own), which
+    # the cloud puts on every taggable resource it creates for it.
+    labels: Labels = ()
 
     def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         import pulumi

@@ -21,7 +21,7 @@ from skyinfra.replication.model import Replication
 from skyinfra.site import Site
 from skyinfra.spec import Bucket, Spec, replica_name
 from skyinfra.tokens import BUCKET_TOKEN
-from skyinfra.topology import BucketPlan, StackPlan, component_name
+from skyinfra.topology import BucketPlan, StackPlan, component_name, resource_labels
 
 
 class BucketKind(Kind):
@@ -68,7 +68,10 @@ class BucketKind(Kind):
 
     def plan(self, inputs: PlanInputs, name: str, site: Site) -> BucketPlan:
         bucket = inputs.spec.buckets[name]
-        return BucketPlan(name, site, versioning=bucket.versioning, protect=bucket.protect)
+        labels = resource_labels(inputs.spec.name, name, inputs.spec.labels_of(self.section, name))
+        return BucketPlan(
+            name, site, versioning=bucket.versioning, protect=bucket.protect, labels=labels
+        )
 
     def report_row(self, spec: Spec, decision: Decision) -> dict[str, Any]:
         return {"size_gb": spec.buckets[decision.name].size_gb}
@@ -100,6 +103,10 @@ def _replica(spec: Spec, replication: Replication) -> BucketPlan:
         versioning=True,
         protect=spec.buckets[replication.source].protect,
         replica_of=replication.source,
+        # The source's labels: a replica belongs to whatever its source belongs to.
+        labels=resource_labels(
+            spec.name, replication.replica, spec.labels_of("buckets", replication.source)
+        ),
     )
 
 

@@ -24,7 +24,7 @@ from skyinfra.site import Site
 from skyinfra.spec import Compute, Spec
 from skyinfra.suggest import did_you_mean
 from skyinfra.tokens import COMPUTE_TOKEN
-from skyinfra.topology import ComputePlan, StackPlan, component_name
+from skyinfra.topology import ComputePlan, StackPlan, component_name, resource_labels
 from skyinfra.units import HOURS_PER_MONTH
 
 TIMES = "\N{MULTIPLICATION SIGN}"  # instance type times count
@@ -105,6 +105,10 @@ class ComputeKind(Kind):
             ssh_public_key=group.ssh_public_key,
             ports=tuple(sorted(set(group.ports))),
             public=group.public,
+            labels=resource_labels(
+                inputs.spec.name, name, inputs.spec.labels_of(self.section, name)
+            ),
+            startup_script=group.script,
         )
 
     def attached_to(self, plan: ComputePlan) -> tuple[str, str] | None:

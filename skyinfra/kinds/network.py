@@ -17,7 +17,7 @@ from skyinfra.peering.ipam import gateway_subnet, subnet_cidrs
 from skyinfra.site import Site
 from skyinfra.spec import Network
 from skyinfra.tokens import NETWORK_TOKEN
-from skyinfra.topology import NetworkPlan, StackPlan, component_name
+from skyinfra.topology import NetworkPlan, StackPlan, component_name, resource_labels
 
 
 class NetworkKind(Kind):
@@ -40,6 +40,9 @@ class NetworkKind(Kind):
             peer_cidrs=tuple(inputs.cidrs[(name, peer)] for peer in links.peers(name, site)),
             gateway_subnet=gateway_subnet(cidr, prefix) if prefix else None,
             home=None if home == site.stack else home,
+            labels=resource_labels(
+                inputs.spec.name, name, inputs.spec.labels_of(self.section, name)
+            ),
         )
 
     def home(self, plan: NetworkPlan) -> str | None:

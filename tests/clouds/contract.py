@@ -55,7 +55,14 @@ from skyinfra.preview import Registered, StackPreview
 from skyinfra.site import Site
 from skyinfra.spec import replica_name
 from skyinfra.tokens import REPLICATION_TOKEN
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
+from skyinfra.topology import (
+    PROJECT_LABEL,
+    RESOURCE_LABEL,
+    BucketPlan,
+    ComputePlan,
+    NetworkPlan,
+)
+from tests.clouds import labelled
 from tests.clouds.conftest import (
     CATALOG,
     EXPOSED,
@@ -416,6 +423,63 @@ class CloudContract:
     def test_its_lowering_passes_every_guardrail(self, cloud: str) -> None:
         p = project(stack_spec(cloud))
         assert check_previews(list(p.stacks.values()), p.plan.topology) == []
+
+    # -- labels and startup scripts ------------------------------------------------------------
+
+    def test_every_taggable_resource_carries_the_spec_labels_and_skyinfras(
+        self, cloud: str
+    ) -> None:
+        """Every resource whose SDK type takes `tags`/`labels` gets the top-level labels, its
+        resource's own over them, and `skyinfra-project` / `skyinfra-resource`."""
+        stack = project(labelled.labelled_spec(cloud)).cloud_stack(site(cloud))
+        found = list(labelled.taggable(stack))
+        assert found
+        for resource, key in found:
+            name = labelled.neutral_name(stack, resource)
+            own = labelled.DB_OWN if name == "db" else {}
+            wanted = {**labelled.TOP, **own, PROJECT_LABEL: PROJECT, RESOURCE_LABEL: name}
+            got = labelled.labels_of(resource, key)
+            assert wanted.items() <= got.items(), f"{resource.type} {resource.name}: {got}"
+
+    def test_the_startup_script_reaches_the_vms_of_its_group_only(self, cloud: str) -> None:
+        stack = project(labelled.labelled_spec(cloud)).cloud_stack(site(cloud))
+        for group in ("api", "db"):
+            made = children(stack, _component(stack, COMPUTE_TOKEN, group))
+            received = [r.inputs for r in made]
+            assert labelled.carries_script(received, labelled.SCRIPT) == (group == "api"), group
+
+    def test_a_startup_script_over_the_clouds_limit_is_refused_at_plan(
+        self, cloud: str, tmp_path: Path
+    ) -> None:
+        """The cloud's declared limit (`Cloud.startup_script`) holds at plan time: a script of
+        exactly that many bytes plans, one byte more is refused at the group's key."""
+        limit = get_cloud(cloud).startup_script.max_bytes
+        text = labelled.file_script_spec(cloud)
+        head = "#!/bin/sh\n"
+        (tmp_path / labelled.SCRIPT_FILE).write_text(head + "x" * (limit - len(head)))
+        (tmp_path / "ok.yaml").write_text(text)
+        plan_spec(tmp_path / "ok.yaml")  # at the limit: plans
+        (tmp_path / labelled.SCRIPT_FILE).write_text(head + "x" * (limit - len(head) + 1))
+        (problem,) = refused(text, tmp_path)
+        assert problem.path == ("compute", "api", "startup_script")
+        assert problem.line == line_of(text, "  api:")
+        assert f"{limit + 1} bytes" in problem.message and str(limit) in problem.message
+
+    def test_labels_beyond_the_clouds_rules_are_refused_at_plan(
+        self, cloud: str, tmp_path: Path
+    ) -> None:
+        """Too long a key (at its key) and too many labels (at the resource's `labels`)."""
+        rules = get_cloud(cloud).label_rules
+        long_key = "k" * (rules.key_max_by_section.get("compute", rules.key_max) + 1)
+        text = labelled.labelled_spec(cloud).replace("team: data", f"team: data, {long_key}: v")
+        (problem,) = {p.path: p for p in refused(text, tmp_path)}.values()
+        assert problem.path == ("compute", "db", "labels", long_key)
+        assert problem.line == line_of(text, "  db:") and cloud in problem.message
+        many = ", ".join(f"k{i}: v" for i in range(rules.max_count))
+        text = labelled.labelled_spec(cloud).replace("team: data", f"team: data, {many}")
+        (problem,) = refused(text, tmp_path)
+        assert problem.path == ("compute", "db", "labels")
+        assert str(rules.max_count) in problem.message
 
 
 def _admits(values: set[str], port: int) -> bool:

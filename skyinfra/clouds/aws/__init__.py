@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from skyinfra.clouds.aws import limits
 from skyinfra.clouds.base import (
     GPU_ATTACH,
     GPU_PATH_TAIL,
@@ -42,6 +43,8 @@ class Aws(Cloud):
     subnets_per_network = 2
     account_keys: ClassVar[dict[str, str]] = {"profile": "named AWS CLI profile to deploy with"}
     cross_region_link = "aws-vpc-peering"
+    label_rules = limits.LABELS
+    startup_script = limits.STARTUP_SCRIPT
     # An EC2 instance type's accelerators come with the type; nothing attaches one later
     # (Elastic GPUs and Elastic Inference are retired): https://aws.amazon.com/ec2/instance-types/
     UNSUPPORTED: ClassVar[dict[str, str]] = {

@@ -10,6 +10,8 @@ ingress. GPUs come with the instance type on AWS, so nothing is attached.
 
 from __future__ import annotations
 
+import base64
+
 import pulumi
 import pulumi_aws as aws
 
@@ -267,6 +269,7 @@ def _launch_template(
         tag_specifications=[
             {"resource_type": kind, "tags": _tags(ctx)} for kind in ("instance", "volume")
         ],
+        user_data=_user_data(plan),
         update_default_version=True,
         tags=_tags(ctx, "lt"),
         opts=ctx.opts(),
@@ -339,6 +342,15 @@ def _root_disk(
     }
 
 
+def _user_data(plan: ComputePlan) -> str | None:
+    """The startup script as EC2 user data (base64, as the launch template wants it);
+    cloud-init runs it once, on the instance's first boot. Anyone allowed to describe the
+    launch template or the instance can read it."""
+    if plan.startup_script is None:
+        return None
+    return base64.b64encode(plan.startup_script.encode("utf-8")).decode("ascii")
+
+
 def _spot(plan: ComputePlan) -> aws.ec2.LaunchTemplateInstanceMarketOptionsArgsDict | None:
     """One-time spot requests that terminate on interruption: the only kind an auto scaling
     group accepts, and it replaces the VM itself."""
@@ -357,6 +369,7 @@ def _spot(plan: ComputePlan) -> aws.ec2.LaunchTemplateInstanceMarketOptionsArgsD
 
 
 def _tags(ctx: Context, suffix: str | None = None) -> dict[str, str]:
-    """`Name` is what the console shows; the project tag lets a user find what skyinfra made."""
+    """The resource's labels (the spec's, `skyinfra-project`, `skyinfra-resource`), `Name`
+    (what the console shows) and `skyinfra:project` (the tag earlier versions put on)."""
     name = ctx.child(suffix) if suffix else ctx.name
-    return {"Name": name, "skyinfra:project": ctx.stack.project}
+    return {**dict(ctx.labels), "Name": name, "skyinfra:project": ctx.stack.project}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from skyinfra.clouds.azure import limits
 from skyinfra.clouds.base import (
     GPU_ATTACH,
     GPU_PATH_TAIL,
@@ -51,6 +52,8 @@ class Azure(Cloud):
     bgp_inside_ranges = ("169.254.21.0/24", "169.254.22.0/24")  # custom BGP (APIPA) band
     inside_first_host_rank = 1
     reserved_asns = frozenset({8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520})
+    label_rules = limits.LABELS
+    startup_script = limits.STARTUP_SCRIPT
     UNSUPPORTED: ClassVar[dict[str, str]] = {
         GPU_ATTACH: "Azure cannot attach GPUs to a size: use a GPU size (NC, ND or NV families)",
     }

@@ -9,6 +9,7 @@ network's resource group. GPUs come with the VM size (NC/ND/NV families): nothin
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Sequence
 
@@ -409,6 +410,8 @@ def _os_profile(plan: ComputePlan, ctx: Context) -> compute.VirtualMachineScaleS
         "computer_name_prefix": _computer_name_prefix(ctx.name),
         "admin_username": _ADMIN,
     }
+    if plan.startup_script is not None:
+        profile["custom_data"] = _custom_data(plan.startup_script)
     if plan.ssh_public_key:
         key = plan.ssh_public_key.strip()
         path = f"/home/{_ADMIN}/.ssh/authorized_keys"
@@ -420,6 +423,13 @@ def _os_profile(plan: ComputePlan, ctx: Context) -> compute.VirtualMachineScaleS
         profile["admin_password"] = _admin_password(ctx)
         profile["linux_configuration"] = {"disable_password_authentication": False}
     return profile
+
+
+def _custom_data(script: str) -> str:
+    """The startup script as custom data (base64); cloud-init runs it once, on each VM's first
+    boot. Azure cannot change a scale set's custom data after it is created: a changed script
+    needs a new scale set (or reaches only VMs created after a model update)."""
+    return base64.b64encode(script.encode("utf-8")).decode("ascii")
 
 
 def _admin_password(ctx: Context) -> pulumi.Output[str]:
@@ -484,5 +494,6 @@ def _public_ip_configuration() -> (
 
 
 def _tags(ctx: Context) -> dict[str, str]:
-    """Tags that let a portal user find what skyinfra made."""
-    return {"skyinfra-project": ctx.stack.project, "skyinfra-name": ctx.name}
+    """The resource's labels (the spec's, `skyinfra-project`, `skyinfra-resource`) and
+    `skyinfra-name`, the component's name, that let a portal user find what skyinfra made."""
+    return {**dict(ctx.labels), "skyinfra-project": ctx.stack.project, "skyinfra-name": ctx.name}

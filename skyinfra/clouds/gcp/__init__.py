@@ -16,7 +16,7 @@ from skyinfra.clouds.base import (
     InterconnectSide,
     ReplicationFacts,
 )
-from skyinfra.clouds.gcp import gpus
+from skyinfra.clouds.gcp import gpus, limits
 from skyinfra.clouds.gcp.offers import join_gpu_offers
 from skyinfra.errors import Problem
 from skyinfra.offer import Offer, Row
@@ -34,6 +34,8 @@ class Gcp(Cloud):
     provider_namespace = "gcp"
     account_keys: ClassVar[dict[str, str]] = {"project": "the GCP project id to deploy into"}
     required_account_keys = frozenset({"project"})
+    label_rules = limits.LABELS
+    startup_script = limits.STARTUP_SCRIPT
     UNSUPPORTED: ClassVar[dict[str, str]] = {
         GPU_ATTACH: "GCP attaches a GPU only to machine types that can carry it",
     }

@@ -232,12 +232,40 @@ def _nic(ctx: Context) -> gcp.compute.InstanceTemplateNetworkInterfaceArgsDict:
     }
 
 
+_SCRIPT_KEY = "skyinfra-startup-script"
+# Fetches the group's script from the metadata server and runs it once: the marker is on the
+# boot disk, which a VM the group recreates does not keep (so a new VM runs it again).
+_RUN_ONCE = f"""#!/bin/bash
+# skyinfra: run this group's startup script once, on the VM's first boot.
+set -eu
+state=/var/lib/skyinfra
+[ -e "$state/startup-script.done" ] && exit 0
+mkdir -p "$state"
+curl -sSf -H 'Metadata-Flavor: Google' \\
+  'http://metadata.google.internal/computeMetadata/v1/instance/attributes/{_SCRIPT_KEY}' \\
+  > "$state/startup-script"
+chmod 700 "$state/startup-script"
+touch "$state/startup-script.done"
+exec "$state/startup-script"
+"""
+
+
 def _metadata(plan: ComputePlan) -> dict[str, str] | None:
     """The SSH key in GCP's `user:key` format (ignored if the project enforces OS Login, which
     manages keys through IAM instead). GPU groups on a Deep Learning VM image also ask it to
     install the NVIDIA driver on first boot if the image lacks it, as Google's instructions
-    for GPU instances do (https://cloud.google.com/deep-learning-vm/docs/cli)."""
+    for GPU instances do (https://cloud.google.com/deep-learning-vm/docs/cli).
+
+    A startup script is kept as given under `skyinfra-startup-script`; the `startup-script`
+    key, which the guest agent runs at every boot
+    (https://cloud.google.com/compute/docs/instances/startup-scripts/linux), holds
+    `_RUN_ONCE`, which runs it on the VM's first boot only, as cloud-init does on AWS and
+    Azure. (The template's `metadata_startup_script` is the same key: never set both.)
+    """
     metadata = {}
+    if plan.startup_script is not None:
+        metadata[_SCRIPT_KEY] = plan.startup_script
+        metadata["startup-script"] = _RUN_ONCE
     if plan.ssh_public_key:
         metadata["ssh-keys"] = f"skyinfra:{plan.ssh_public_key.strip()}"
     if get_cloud(plan.site.cloud).gpu_driver(plan):
@@ -324,8 +352,11 @@ def _gpu_placement(plan: ComputePlan) -> dict[str, Any]:
 
 
 def _labels(ctx: Context) -> dict[str, str]:
-    """Labels that let a console user find what skyinfra made (values: [a-z0-9_-], <= 63)."""
+    """The resource's labels (the spec's, checked against GCP's rules at plan time, and
+    `skyinfra-project`, `skyinfra-resource`) and `skyinfra-name`, the component's name
+    (values: [a-z0-9_-], <= 63)."""
     return {
+        **dict(ctx.labels),
         "skyinfra-project": _label_value(ctx.stack.project),
         "skyinfra-name": _label_value(ctx.name),
     }
