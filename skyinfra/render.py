@@ -205,7 +205,7 @@ def _own_file(rel: str) -> bool:
     """Whether skyinfra writes `rel` (a path relative to the project), so may replace it."""
     if rel.startswith("policy/"):
         return rel.removeprefix("policy/") in POLICY_FILES
-    if rel.startswith(f"{FILES_DIR}/"):
+    if rel == FILES_DIR or rel.startswith(f"{FILES_DIR}/"):
         return True  # copies of the spec's files: a recompile writes the ones still used
     return "/" not in rel and any(fnmatch.fnmatchcase(rel, p) for p in OWN_FILES)
 

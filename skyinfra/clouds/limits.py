@@ -48,12 +48,12 @@ class LabelRules:
         for key, value in labels.items():
             if len(key) > key_max:
                 found.append((key, f"{self.what} key longer than {key_max} characters"))
-            elif self.key_rule and (why := self.key_rule(key)):
-                found.append((key, why))
+            elif self.key_rule and (bad_key := self.key_rule(key)):
+                found.append((key, bad_key))
             if len(value) > self.value_max:
                 found.append((key, f"{self.what} value longer than {self.value_max} characters"))
-            elif self.value_rule and (why := self.value_rule(value)):
-                found.append((key, why))
+            elif self.value_rule and (bad_value := self.value_rule(value)):
+                found.append((key, bad_value))
         return found
 
 
@@ -80,7 +80,7 @@ def label_problems(rules: LabelRules, cloud: str, plan: Plan, spec: Spec) -> lis
         else:
             path = ("labels", key)
         detail = why if key is None else f"{key!r}: {why}"
-        problems.append(Problem(f"{detail} ({cloud}, {section}.{name})", path, rules.hint))
+        problems.append(Problem(f"{detail} (on {cloud})", path, rules.hint))
     return problems
 
 
