@@ -91,7 +91,7 @@ def check_limits(spec: Spec, stacks: tuple[StackPlan, ...]) -> None:
         for stack in stacks
         for kind in kinds.KINDS
         for plan in kind.plans(stack)
-        for problem in get_cloud(stack.site.cloud).limits(plan, spec)
+        for problem in get_cloud(stack.site.cloud).limits(plan, spec, kind.section)
     ]
     if problems:
         raise SpecError(problems)

@@ -28,9 +28,11 @@ compute:
 
 
 def example(name: str, where: Path) -> Path:
-    """A copy of an example spec and its lock: plan and compile rewrite the lock beside it."""
+    """A copy of an example spec, its lock and the scripts examples read (`{file:}`): plan
+    and compile rewrite the lock beside it."""
     for suffix in (".yaml", ".lock"):
         shutil.copy(EXAMPLES / f"{name}{suffix}", where)
+    shutil.copytree(EXAMPLES / "scripts", where / "scripts", dirs_exist_ok=True)
     return where / f"{name}.yaml"
 
 

@@ -299,11 +299,13 @@ class Cloud:
         """
         return []
 
-    def limits(self, plan: NetworkPlan | BucketPlan | ComputePlan, spec: Spec) -> list[Problem]:
-        """Where `plan` breaks this cloud's limits on labels and startup scripts, located at
-        the spec key that set the value (`spec`: where labels came from)."""
+    def limits(
+        self, plan: NetworkPlan | BucketPlan | ComputePlan, spec: Spec, section: str
+    ) -> list[Problem]:
+        """Where `plan` (of spec section `section`) breaks this cloud's limits on labels and
+        startup scripts, located at the spec key that set the value."""
         return [
-            *label_problems(self.label_rules, self.name, plan, spec),
+            *label_problems(self.label_rules, self.name, plan, spec, section),
             *script_problems(self.startup_script, self.name, plan),
         ]
 

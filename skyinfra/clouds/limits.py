@@ -17,7 +17,6 @@ from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 __all__ = ["LabelRules", "ScriptLimit", "label_problems", "script_problems"]
 
 Plan = NetworkPlan | BucketPlan | ComputePlan
-_SECTIONS = {NetworkPlan: "networks", BucketPlan: "buckets", ComputePlan: "compute"}
 
 
 @dataclass(frozen=True)
@@ -66,13 +65,17 @@ class ScriptLimit:
     measured: str = "bytes of the script"  # what `max_bytes` counts, for the message
 
 
-def label_problems(rules: LabelRules, cloud: str, plan: Plan, spec: Spec) -> list[Problem]:
+def label_problems(
+    rules: LabelRules, cloud: str, plan: Plan, spec: Spec, section: str
+) -> list[Problem]:
     """`plan`'s labels against `rules`, each at the key that set it: the resource's own
-    `labels.<key>`, else the spec's top-level one; a count over the limit at the resource."""
-    section, name = _SECTIONS[type(plan)], getattr(plan, "replica_of", None) or plan.name
-    own = getattr(spec, section)[name].labels if name in getattr(spec, section) else {}
+    `labels.<key>` (`section`: its kind's spec section), else the spec's top-level one; a
+    count over the limit at the resource's `labels`."""
+    name = getattr(plan, "replica_of", None) or plan.name
+    resources = getattr(spec, section)
+    own = resources[name].labels if name in resources else {}
     problems = []
-    for key, why in rules.problems(dict(plan.labels), section):
+    for key, why in rules.problems(dict(getattr(plan, "labels", ())), section):
         if key is None:
             path: KeyPath = (section, name, "labels")
         elif key in own:

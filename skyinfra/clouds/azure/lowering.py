@@ -427,8 +427,9 @@ def _os_profile(plan: ComputePlan, ctx: Context) -> compute.VirtualMachineScaleS
 
 def _custom_data(script: str) -> str:
     """The startup script as custom data (base64); cloud-init runs it once, on each VM's first
-    boot. Azure cannot change a scale set's custom data after it is created: a changed script
-    needs a new scale set (or reaches only VMs created after a model update)."""
+    boot. Azure hands custom data over only when a VM is provisioned and cannot change it on an
+    existing VM, so a changed script reaches only VMs created after the scale set's model
+    changes (https://learn.microsoft.com/azure/virtual-machines/custom-data)."""
     return base64.b64encode(script.encode("utf-8")).decode("ascii")
 
 
