@@ -17,14 +17,29 @@ from skyinfra.cli import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
-AZURE_WITHOUT_KEY = """\
+# A VPN link between two clouds: its pre-shared keys are the preview's secret inputs.
+WITH_SECRETS = """\
 name: pw
+accounts:
+  gcp: {project: my-project}
 networks: {core: {}}
 compute:
-  vm:
-    instance_type: Standard_D2s_v5
-    placement: {cloud: azure, region: westeurope}
+  a: {instance_type: m6i.large, network: core, placement: {cloud: aws, region: us-east-1}}
+  b: {instance_type: n1-standard-2, network: core, placement: {cloud: gcp, region: us-central1}}
+flows:
+  - {from: a, to: b, gb_per_month: 10}
+peering: {links: auto}
 """
+
+
+def _secret_input(out: str) -> tuple[str, str, str]:
+    """(resource name, input key, value) of the first secret input of a `preview --json`."""
+    for stack in json.loads(out)["stacks"]:
+        for r in stack["resources"]:
+            for key, value in r["inputs"].items():
+                if value == "[secret]" or (isinstance(value, dict) and set(value) == {"secret"}):
+                    return r["name"], key, value
+    raise AssertionError("no secret input in the preview")
 
 
 def example(name: str, where: Path) -> Path:
@@ -88,24 +103,15 @@ def test_preview_json_follows_the_contract(tmp_path: Path) -> None:
 
 def test_preview_masks_secrets_unless_asked(tmp_path: Path) -> None:
     spec = tmp_path / "pw.yaml"
-    spec.write_text(AZURE_WITHOUT_KEY)
+    spec.write_text(WITH_SECRETS)
     code, out = invoke("preview", str(spec), "--json")
     assert code == 0
-    vmss = next(
-        r
-        for r in json.loads(out)["stacks"][0]["resources"]
-        if r["type"].endswith("VirtualMachineScaleSet")
-    )
-    assert vmss["inputs"]["virtualMachineProfile"] == "[secret]"
-    assert "[secret]" in out
+    name, key, masked = _secret_input(out)
+    assert masked == "[secret]"
     code, out = invoke("preview", str(spec), "--json", "--show-secrets")
-    vmss = next(
-        r
-        for r in json.loads(out)["stacks"][0]["resources"]
-        if r["type"].endswith("VirtualMachineScaleSet")
-    )
-    profile = vmss["inputs"]["virtualMachineProfile"]["secret"]
-    assert profile["osProfile"]["adminPassword"]
+    assert code == 0
+    assert _secret_input(out)[:2] == (name, key)
+    assert _secret_input(out)[2]["secret"]
 
 
 def test_preview_tree_and_stack_filter(tmp_path: Path) -> None:
@@ -363,6 +369,7 @@ def test_without_spec_or_skyinfra_yaml_is_a_usage_error(
     monkeypatch.chdir(tmp_path)
     args = [*path, "-o", "out.svg"] if path == ("graph",) else list(path)
     args += ["-o", "out"] if path == ("compile",) else []
+    args += ["api"] if path == ("ssh",) else []  # NAME comes before SPEC
     code, out = invoke(*args, "--yes") if path == ("destroy",) else invoke(*args)
     assert code == 2
     assert "no SPEC given and no ./skyinfra.yaml here" in out and "skyinfra init" in out
@@ -397,7 +404,7 @@ def test_catalog_find_help_lists_the_clouds() -> None:
 HEAVY = ("pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "highspy", "numpy")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["plan", "-h"], ["up", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["plan", "-h"], ["up", "--help"], ["ssh", "--help"]])
 def test_help_imports_no_sdk_nor_solver(args: list[str]) -> None:
     """`--help` stays fast by importing the library lazily (benchmarks/cli_startup.py times it)."""
     probe = (
@@ -467,18 +474,15 @@ def test_preview_stack_is_repeatable(tmp_path: Path) -> None:
 
 def test_show_secrets_shows_secret_values_in_the_text_preview(tmp_path: Path) -> None:
     spec = tmp_path / "pw.yaml"
-    spec.write_text(AZURE_WITHOUT_KEY)
+    spec.write_text(WITH_SECRETS)
     code, out = invoke("preview", str(spec), "--json", "--show-secrets")
-    vmss = next(
-        r
-        for r in json.loads(out)["stacks"][0]["resources"]
-        if r["type"].endswith("VirtualMachineScaleSet")
-    )
-    password = vmss["inputs"]["virtualMachineProfile"]["secret"]["osProfile"]["adminPassword"]
+    _, key, value = _secret_input(out)
+    secret = value["secret"]
+    assert isinstance(secret, str) and secret
     code, text = invoke("preview", str(spec), "--show-secrets")
-    assert code == 0 and password in text and "secret virtualMachineProfile = " in text
+    assert code == 0 and secret in text and f"secret {key} = " in text
     code, text = invoke("preview", str(spec))
-    assert code == 0 and password not in text and "secret " not in text
+    assert code == 0 and secret not in text and "secret " not in text
 
 
 def test_negative_deltas_print_as_minus_dollars(tmp_path: Path) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import shutil
 from pathlib import Path
 
 import pytest
 
 from skyinfra.api import preview_project
+from skyinfra.clouds.azure.unheld_key import unheld_public_key
 from skyinfra.preview import StackPreview
 from skyinfra.ssh_keys import check_public_key
 from tests.stacks import SSH_KEY, run, stack_plan
@@ -104,10 +106,22 @@ def _received_keys(stack: StackPreview) -> list[str]:
     return keys
 
 
-@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+@pytest.mark.parametrize("cloud", ["aws", "azure"])
 def test_the_key_each_cloud_receives_parses(cloud: str) -> None:
     (key,) = _received_keys(run(stack_plan(cloud)))
     assert key == SSH_KEY
+    check_public_key(key)
+
+
+def test_gcp_receives_no_key_os_login_manages_keys() -> None:
+    assert _received_keys(run(stack_plan("gcp"))) == []
+
+
+def test_azure_without_a_key_receives_one_nobody_holds_which_parses() -> None:
+    plan = stack_plan("azure")
+    keyless = dataclasses.replace(plan.compute[0], ssh_public_key=None)
+    (key,) = _received_keys(run(dataclasses.replace(plan, compute=(keyless,))))
+    assert key == unheld_public_key()
     check_public_key(key)
 
 

@@ -399,6 +399,7 @@ from skyinfra.cli.authoring import init, schema  # noqa: E402
 from skyinfra.cli.catalog import catalog  # noqa: E402
 from skyinfra.cli.graph import graph  # noqa: E402
 from skyinfra.cli.guardrails import check  # noqa: E402
+from skyinfra.cli.ssh import ssh  # noqa: E402
 
 main.add_command(catalog)
 main.add_command(deploy_cli.up)
@@ -408,3 +409,4 @@ main.add_command(graph)
 main.add_command(schema)
 main.add_command(init)
 main.add_command(check)
+main.add_command(ssh)

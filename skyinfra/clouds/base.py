@@ -23,7 +23,8 @@ switches on a cloud's name: stages ask the registry for a `Cloud`. Pulumi SDKs a
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator, Mapping
+import shlex
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, cast, overload
 
@@ -47,6 +48,8 @@ from skyinfra.clouds.records import (
     InterconnectSide,
     IssueCredential,
     LinkSide,
+    LoginPath,
+    LoginTarget,
     Lowering,
     NoLoweringError,
     Outputs,
@@ -81,6 +84,8 @@ __all__ = [
     "InterconnectHalf",
     "InterconnectSide",
     "LinkSide",
+    "LoginPath",
+    "LoginTarget",
     "Lowering",
     "NoLoweringError",
     "Outputs",
@@ -89,6 +94,7 @@ __all__ = [
     "ReplicationContext",
     "ReplicationFacts",
     "compute_outputs",
+    "with_lookup",
 ]
 
 # Catalog accelerators that are not NVIDIA GPUs (AMD Instinct on Azure NVv4 / ND MI300X v5):
@@ -119,6 +125,14 @@ def compute_outputs(plan: ComputePlan, group_id: Any, **extra: Any) -> ComputeOu
     cloud-specific `NotRequired` keys of `ComputeOutputs`, checked against the previews)."""
     outputs = {"group_id": group_id, "instance_type": plan.instance_type, "count": plan.count}
     return cast(ComputeOutputs, {**outputs, **extra})
+
+
+def with_lookup(command: Sequence[str], lookup: str, rest: Sequence[str] = ()) -> str:
+    """`command "$(lookup)" rest`, every fixed word quoted for POSIX sh: a login command whose
+    target (an instance id, a VM's URI or address) the cloud's CLI looks up when it runs, since
+    the VMs of a group come and go and no stack output names them."""
+    tail = f" {shlex.join(rest)}" if rest else ""
+    return f'{shlex.join(command)} "$({lookup})"{tail}'
 
 
 #: `Cloud.UNSUPPORTED` key: a GPU request the group's instance type cannot carry.
@@ -184,6 +198,13 @@ class Cloud:
     #: Its tunnel outside addresses exist only once a link's own resources do (AWS: two per
     #: VPN connection); otherwise they are its gateway's public IPs, known from its stack.
     tunnel_addresses_per_link: ClassVar[bool] = False
+    #: How users get a shell on a compute group's VMs without a public IP (`skyinfra ssh`).
+    login: ClassVar[LoginPath]
+
+    def login_command(self, target: LoginTarget) -> str:
+        """The one shell command (POSIX sh) that opens a session on VM `target.index` of a
+        deployed group, from its stack outputs: what `skyinfra ssh` prints or runs."""
+        raise NotImplementedError(f"cloud {self.name!r} declares no login command")
 
     @property
     def network_spans_regions(self) -> bool:

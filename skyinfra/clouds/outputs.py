@@ -75,8 +75,9 @@ class ComputeOutputs(TypedDict):
     launch_template_id: NotRequired[Any]  # aws
     template_id: NotRequired[Any]  # gcp
     instance_group: NotRequired[Any]  # gcp
-    name: NotRequired[Any]  # azure: the scale set's name
+    name: NotRequired[Any]  # azure: the scale set's name; gcp: the managed instance group's
     admin_username: NotRequired[Any]  # azure
+    resource_group_name: NotRequired[Any]  # azure: the scale set's resource group
 
 
 class GatewayOutputs(TypedDict):

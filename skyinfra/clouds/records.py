@@ -48,6 +48,9 @@ __all__ = [
     "InterconnectSide",
     "IssueCredential",
     "LinkSide",
+    "LoginPath",
+    "LoginTarget",
+    "LoginTrace",
     "Lowering",
     "NoLoweringError",
     "Outputs",
@@ -318,3 +321,42 @@ class ByCredential(Generic[R]):
                 f"{step.kind!r} (it handles: {', '.join(sorted(self.steps)) or 'none'})"
             )
         return self.steps[step.kind](ctx, step.given)
+
+
+# -- the way in (`Cloud.login`; `skyinfra ssh` and tests/clouds/contract.py read it) ---------
+
+
+@dataclass(frozen=True)
+class LoginTrace:
+    """An input a login path needs in what the engine receives: some resource of `type` under
+    the compute group's component has, at input `path` (camelCase keys, lists fanned out), the
+    value `value` (equal, or an item of a list there); `value=None`: the input is set."""
+
+    type: str
+    path: tuple[str, ...]
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class LoginPath:
+    """How a user gets a shell on a compute group's VMs without a public IP: the mechanism,
+    its documentation, what the user's machine needs, and what the lowering must create for
+    it (`traces`, checked on every cloud by the contract suite)."""
+
+    method: str
+    title: str
+    docs: str
+    prerequisites: tuple[str, ...]
+    traces: tuple[LoginTrace, ...]
+
+
+@dataclass(frozen=True)
+class LoginTarget:
+    """One deployed compute group to log in to: its site, its `compute.<name>` stack outputs
+    (plain values read from the backend), the `accounts.<cloud>` settings, and which VM."""
+
+    group: str
+    site: Site
+    outputs: Mapping[str, Any]
+    settings: Mapping[str, str]
+    index: int = 0

@@ -123,6 +123,17 @@ class AutomationWorkspace:
                 found[name] = summary.resource_count
         return found
 
+    def outputs(self, name: str) -> dict[str, Any]:
+        """Stack `name`'s outputs as plain values (`pulumi stack output --json`; reading runs
+        no program and changes nothing)."""
+        try:
+            found = self.workspace.stack_outputs(name)
+        except auto.CommandError as err:
+            raise ToolError(
+                f"reading the outputs of stack {name} failed: {failure_message(err, [])}"
+            ) from err
+        return {key: output.value for key, output in found.items()}
+
 
 def plain_stack_name(listed: str, project: str) -> str | None:
     """`stack`, `org/stack` or `org/project/stack` (as `stack ls` prints them, depending on

@@ -49,6 +49,7 @@ __all__ = [
     "cloud_guardrails",
     "ingress_rules",
     "intent_of",
+    "internet_sources",
 ]
 
 ADMIN_PORTS = (22, 3389)  # SSH, RDP
@@ -166,14 +167,34 @@ def ingress_rules(r: Resource) -> Iterable[Ingress]:
     return kind.parse(r) if kind is not None else ()
 
 
-def _internet_rules(r: Resource) -> Iterator[Ingress]:
-    return (i for i in ingress_rules(r) if i.internet and i.protocol in PORT_PROTOCOLS)
+def internet_sources(r: Resource, rule: Ingress) -> tuple[str, ...]:
+    """The sources of `rule` that are the internet: "anywhere" (0.0.0.0/0, Internet) and any
+    public range that `r`'s type does not declare as its provider's proxy (`proxies`)."""
+    kind = cloud_guardrails().ingress.get(r.type)
+    proxies = kind.proxies if kind is not None else {}
+    public = {s for s in rule.sources if s not in proxies and _is_public(s)}
+    return tuple(sorted({*rule.internet, *public}))
+
+
+def _is_public(source: str) -> bool:
+    """A globally routable address range (a service tag or a name is not a range here)."""
+    try:
+        return ipaddress.ip_network(source, strict=False).is_global
+    except ValueError:
+        return False
+
+
+def _internet_rules(r: Resource) -> Iterator[tuple[Ingress, tuple[str, ...]]]:
+    for rule in ingress_rules(r):
+        sources = internet_sources(r, rule)
+        if sources and rule.protocol in PORT_PROTOCOLS:
+            yield rule, sources
 
 
 def _open_admin_ports(r: Resource, intent: Intent) -> Iterator[str]:
-    for rule in _internet_rules(r):
+    for rule, sources in _internet_rules(r):
         for ports in _unasked(rule, _allowed_here(r, rule, intent)):
-            yield f"admits {', '.join(rule.internet)} on {ports} ({rule.protocol})"
+            yield f"admits {', '.join(sources)} on {ports} ({rule.protocol})"
 
 
 def _exposed_groups(
@@ -189,7 +210,7 @@ def _exposed_groups(
     ]
     by_urn = {r.urn: r for r in resources}
     for r in resources:
-        for rule in _internet_rules(r):
+        for rule, sources in _internet_rules(r):
             if _unasked(rule, _allowed_here(r, rule, intent)):
                 continue
             for vm in vms:
@@ -201,7 +222,7 @@ def _exposed_groups(
                     yield (
                         r,
                         (
-                            f"admits {', '.join(rule.internet)} on {ports} ({rule.protocol}) to "
+                            f"admits {', '.join(sources)} on {ports} ({rule.protocol}) to "
                             f"the VMs of {vm.component}, which {why}"
                         ),
                     )
@@ -299,7 +320,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "no-open-admin-ports",
-        "Internet ingress (0.0.0.0/0, ::/0, Internet) reaches a compute group's VMs only on "
+        "Internet ingress (0.0.0.0/0, ::/0, Internet, any public range but a provider's "
+        "declared proxy such as GCP IAP's) reaches a compute group's VMs only on "
         "the ports of that group, and only if it says `public: true`; SSH (22) and RDP (3389) "
         "are open to the internet nowhere else",
         "admit a group's ports from the network's own and peered CIDRs only, on that group's "

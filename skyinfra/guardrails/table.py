@@ -37,10 +37,13 @@ Ranges = Callable[[Resource], list[str]]
 @dataclass(frozen=True)
 class IngressType:
     """A resource type that holds allow-ingress rules: how to read them, and which VMs
-    (`CloudGuardrails.vms`) a rule of it reaches."""
+    (`CloudGuardrails.vms`) a rule of it reaches. `proxies`: public source ranges that are
+    the provider's own proxy, not the internet (range -> what it is), such as the range GCP's
+    Identity-Aware Proxy connects from; every other public range counts as the internet."""
 
     parse: Callable[[Resource], Iterable[Ingress]]
     reaches: Reach
+    proxies: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from skyinfra.clouds.records import (
     InterconnectHalf,
     IssueCredential,
     LinkSide,
+    LoginTrace,
     NoLoweringError,
     PeeringPair,
     Reader,
@@ -289,6 +290,20 @@ class CloudContract:
         assert (out["instance_type"], out["count"]) == (plan.instance_type, 2)
         assert out["group_id"] in _ids(stack)
 
+    def test_its_declared_login_path_reaches_the_engine(self, cloud: str) -> None:
+        """Every trace of `Cloud.login` (what `skyinfra ssh` and README promise) is on some
+        resource of each compute group (none of them has an SSH key: the way in needs none)."""
+        login = get_cloud(cloud).login
+        assert login.traces and login.docs.startswith("https://")
+        stack = project(stack_spec(cloud)).cloud_stack(site(cloud))
+        groups = stack.by_type(COMPUTE_TOKEN)
+        assert groups
+        for group in groups:
+            made = children(stack, group)
+            for trace in login.traces:
+                found = [r for r in made if r.type == trace.type and _holds(r.inputs, trace)]
+                assert found, f"{group.name}: no {trace} among {_types(made)} ({login.title})"
+
     def test_site_outputs(self, cloud: str) -> None:
         out = project(stack_spec(cloud)).cloud_stack(site(cloud)).outputs
         assert (out["cloud"], out["region"]) == (cloud, site(cloud).region)
@@ -480,6 +495,26 @@ class CloudContract:
         (problem,) = refused(text, tmp_path)
         assert problem.path == ("compute", "db", "labels")
         assert str(rules.max_count) in problem.message
+
+
+def _holds(inputs: object, trace: LoginTrace) -> bool:
+    """Whether `inputs` has `trace.value` (or, for None, anything) at `trace.path`, lists
+    fanned out along the way; a list at the end holds the value as one of its items."""
+    found: list[object] = [inputs]
+    for key in trace.path:
+        found = [x for x in _fanned(found) if isinstance(x, dict) and key in x]
+        found = [x[key] for x in found]  # type: ignore[index]
+    if trace.value is None:
+        return any(v is not None for v in found)
+    return any(v == trace.value or (isinstance(v, list) and trace.value in v) for v in found)
+
+
+def _fanned(values: list[object]) -> Iterator[object]:
+    for value in values:
+        if isinstance(value, list):
+            yield from value
+        else:
+            yield value
 
 
 def _admits(values: set[str], port: int) -> bool:

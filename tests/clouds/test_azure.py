@@ -12,6 +12,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.azure.unheld_key import unheld_public_key
 from skyinfra.clouds.fakes import Fakes
 from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
 from skyinfra.preview import Registered, StackPreview
@@ -30,6 +31,7 @@ CONTAINER = "azure-native:storage:BlobContainer"
 VMSS = "azure-native:compute:VirtualMachineScaleSet"
 RANDOM_STRING = "random:index/randomString:RandomString"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000"
 GPU_SIZE = "Standard_NC24ads_A100_v4"
 
@@ -284,19 +286,85 @@ def test_ssh_key_login_without_password() -> None:
     assert RANDOM_PASSWORD not in tokens(preview(), COMPUTE_TOKEN)
 
 
-def test_generated_password_reaches_the_engine_as_a_secret() -> None:
+def test_without_a_key_there_is_no_password_login_only_a_key_nobody_holds() -> None:
     p = bare()
-    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1, RANDOM_PASSWORD: 1})
-    password = p.one(RANDOM_PASSWORD)
-    assert password.inputs["length"] == 32
+    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1})  # no generated password, no role
+    assert not p.by_type(RANDOM_PASSWORD)
     os_profile = vm_profile(p)["osProfile"]
-    assert os_profile["adminPassword"] == password.outputs["result"]
-    assert len(os_profile["adminPassword"]) == 32
-    assert os_profile["linuxConfiguration"] == {"disablePasswordAuthentication": False}
-    assert "virtualMachineProfile" in p.one(VMSS).secret_inputs
+    assert "adminPassword" not in os_profile
+    linux = os_profile["linuxConfiguration"]
+    assert linux["disablePasswordAuthentication"] is True
+    ((key,),) = [[k["keyData"] for k in linux["ssh"]["publicKeys"]]]
+    assert key == unheld_public_key()
+    assert "virtualMachineProfile" not in p.one(VMSS).secret_inputs  # nothing secret in it
     # A size without Premium SSD support gets Standard SSD.
     disk = vm_profile(p)["storageProfile"]["osDisk"]["managedDisk"]
     assert disk == {"storageAccountType": "StandardSSD_LRS"}
+
+
+@pytest.mark.parametrize("which", ["preview", "bare"])
+def test_every_scale_set_gets_entra_id_login_and_a_system_identity(which: str) -> None:
+    p = preview() if which == "preview" else bare()
+    (login,) = vm_profile(p)["extensionProfile"]["extensions"]
+    assert login == {
+        "name": "AADSSHLoginForLinux",
+        "publisher": "Microsoft.Azure.ActiveDirectory",
+        "type": "AADSSHLoginForLinux",
+        "typeHandlerVersion": "1.0",
+        "autoUpgradeMinorVersion": True,
+    }
+    assert p.one(VMSS).inputs["identity"] == {"type": "SystemAssigned"}
+
+
+def test_gpu_groups_get_the_driver_beside_entra_id_login() -> None:
+    p = preview(gpu=Accelerator("A100-80GB", 1), instance_type=GPU_SIZE)
+    names = [e["type"] for e in vm_profile(p)["extensionProfile"]["extensions"]]
+    assert names == ["AADSSHLoginForLinux", "NvidiaGpuDriverLinux"]
+
+
+def test_the_named_principal_may_log_in_to_the_scale_set_alone() -> None:
+    plan = stack_plan("azure")
+    principal = "11111111-2222-3333-4444-555555555555"
+    settings = {**plan.settings, "loginPrincipalId": principal}
+    p = run(dataclasses.replace(plan, settings=settings))
+    role = p.one(ROLE_ASSIGNMENT)
+    assert role.parent == p.one(COMPUTE_TOKEN).urn
+    assert role.inputs["principalId"] == principal
+    assert role.inputs["scope"] == p.one(VMSS).id
+    assert role.inputs["roleDefinitionId"] == (
+        f"{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/"
+        "1c0163c0-47e6-4577-8991-ea5c82e286e4"  # Virtual Machine Administrator Login
+    )
+    assert not preview().by_type(ROLE_ASSIGNMENT)  # no principal named: no assignment
+
+
+def test_the_login_principal_is_not_a_provider_setting() -> None:
+    site = stack_plan("azure").site
+    config = get_cloud("azure").stack_config(site, {"tenantId": "t", "loginPrincipalId": "x"})
+    assert config == {"azure-native:location": site.region, "azure-native:tenantId": "t"}
+
+
+def test_the_unheld_key_is_a_point_of_the_prime_order_group() -> None:
+    """8 * P of a hashed point: on the curve, of order L (so no small-order key), and the same
+    on every run (the scale set's model must not change)."""
+    from skyinfra.clouds.azure import unheld_key as k
+
+    encoded = k.unheld_point()
+    y = int.from_bytes(encoded, "little") & ((1 << 255) - 1)
+    x = k._x_of(y)
+    assert x is not None
+    if (encoded[31] >> 7) != (x & 1):
+        x = k._P - x
+    point = (x, y, 1, x * y % k._P)
+    order = 2**252 + 27742317777372353535851937790883648493
+    total, addend, n = (0, 1, 1, 0), point, order
+    while n:
+        if n & 1:
+            total = k._add(total, addend)
+        addend, n = k._add(addend, addend), n >> 1
+    assert total[0] % k._P == 0 and (total[1] - total[2]) % k._P == 0  # the neutral point
+    assert k.unheld_public_key() == k.unheld_public_key()
+    assert k.unheld_public_key(b"other seed") != k.unheld_public_key()
 
 
 def test_nic_uses_the_subnet_nsg_and_group_asg_with_a_standard_public_ip() -> None:
@@ -340,6 +408,7 @@ def test_compute_outputs() -> None:
         f"{SUBSCRIPTION}/resourceGroups/{vmss.inputs['resourceGroupName']}"
         f"/providers/Microsoft.Compute/virtualMachineScaleSets/{out['name']}"
     )
+    assert out["resource_group_name"] == vmss.inputs["resourceGroupName"]
     assert (out["instance_type"], out["count"], out["admin_username"]) == (
         "Standard_D4s_v5",
         2,

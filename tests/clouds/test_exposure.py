@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pulumi.runtime import rpc
 
+from skyinfra.clouds.gcp import IAP_RANGE, SSH_PORT
 from skyinfra.preview import Registered, StackPreview
 from tests.exposure import BASTION_PORTS, DB_PORT, preview
 from tests.stacks import run, stack_plan
@@ -107,6 +108,9 @@ REACH: dict[str, Callable[[StackPreview, str], Reach]] = {
     "azure": azure_reach,
 }
 CLOUDS = sorted(REACH)
+# The way in each cloud's login path opens on every group: GCP's IAP proxy on SSH (Gcp.login);
+# Session Manager and Entra ID login (through the network's own routes) open nothing more.
+WAY_IN: dict[str, Reach] = {"aws": set(), "gcp": {(IAP_RANGE, SSH_PORT)}, "azure": set()}
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
@@ -114,7 +118,8 @@ def test_no_internet_ingress_reaches_the_private_database(cloud: str) -> None:
     p = preview(cloud)
     reach = REACH[cloud](p, "db")
     assert {(s, port) for s, port in reach if s in INTERNET} == set()
-    assert reach == {(cidr(p), DB_PORT)}  # its own port, from its network only
+    # its own port, from its network only, and the cloud's way in
+    assert reach == {(cidr(p), DB_PORT)} | WAY_IN[cloud]
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
@@ -122,7 +127,8 @@ def test_the_public_bastion_keeps_its_internet_ingress(cloud: str) -> None:
     p = preview(cloud)
     reach = REACH[cloud](p, "bastion")
     internet = "Internet" if cloud == "azure" else "0.0.0.0/0"
-    assert reach == {(s, port) for port in BASTION_PORTS for s in (cidr(p), internet)}
+    opened = {(s, port) for port in BASTION_PORTS for s in (cidr(p), internet)}
+    assert reach == opened | WAY_IN[cloud]
 
 
 def test_azure_database_ip_configuration_does_not_follow_the_public_bastion() -> None:

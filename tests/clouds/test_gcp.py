@@ -71,23 +71,30 @@ def test_network_is_a_custom_mode_vpc_with_one_subnetwork_and_no_rule_of_its_own
     assert subnet.inputs["privateIpGoogleAccess"] is True
 
 
-def test_the_group_admits_its_ports_from_trusted_ranges_to_its_own_tag() -> None:
+def test_the_group_admits_its_ports_from_trusted_ranges_and_ssh_from_iap_to_its_own_tag() -> None:
     p = plain()
     assert firewalls(p) == {
+        "demo-api-fw-iap": {  # the way in: IAP TCP forwarding (Gcp.login)
+            "network": f"{PROJECT}/global/networks/demo-core-vpc",
+            "direction": "INGRESS",
+            "allows": [{"protocol": "tcp", "ports": ["22"]}],
+            "sourceRanges": ["35.235.240.0/20"],
+            "targetTags": ["demo-api-vm"],
+        },
         "demo-api-fw-trusted": {
             "network": f"{PROJECT}/global/networks/demo-core-vpc",
             "direction": "INGRESS",
             "allows": [{"protocol": "tcp", "ports": ["22", "443"]}],
             "sourceRanges": ["10.1.0.0/16", "10.2.0.0/16"],
             "targetTags": ["demo-api-vm"],  # this group's VMs only
-        }
+        },
     }
     assert {r.type for r in children(p, COMPUTE_TOKEN)} >= {FIREWALL}
 
 
 def test_a_public_group_gets_a_rule_from_anywhere_to_its_own_tag() -> None:
     rules = firewalls(t4_spot())
-    assert set(rules) == {"demo-api-fw-trusted", "demo-api-fw-public"}
+    assert set(rules) == {"demo-api-fw-iap", "demo-api-fw-trusted", "demo-api-fw-public"}
     public = rules["demo-api-fw-public"]
     assert public["allows"] == [{"protocol": "tcp", "ports": ["22", "443"]}]
     assert public["sourceRanges"] == ["0.0.0.0/0"]
@@ -152,7 +159,8 @@ def test_bucket_outputs_carry_the_auto_named_bucket() -> None:
 
 def test_compute_is_a_template_behind_a_regional_mig() -> None:
     p = plain()
-    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([FIREWALL, GROUP, TEMPLATE])
+    want = [FIREWALL, FIREWALL, GROUP, TEMPLATE]  # rules: trusted, IAP
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted(want)
     t = p.one(TEMPLATE).inputs
     assert t["machineType"] == "n2-standard-4"
     assert t["tags"] == ["demo-api-vm"]  # what the group's firewall rules target
@@ -172,7 +180,9 @@ def test_compute_is_a_template_behind_a_regional_mig() -> None:
             "accessConfigs": [{}],
         }
     ]
-    assert t["metadata"] == {"ssh-keys": f"skyinfra:{SSH_KEY}"}
+    # OS Login: IAM decides who logs in; VMs with it ignore metadata keys, so none is set.
+    assert t["metadata"] == {"enable-oslogin": "TRUE"}
+    assert SSH_KEY not in str(t)
     assert t["scheduling"] == {"provisioningModel": "STANDARD"}
     assert t["shieldedInstanceConfig"] == {
         "enableSecureBoot": True,
@@ -202,6 +212,12 @@ def test_compute_outputs() -> None:
     assert out["group_id"] == group_id == plain().one(GROUP).id
     assert (out["instance_type"], out["count"]) == ("n2-standard-4", 2)
     assert out["template_id"] == f"{PROJECT}/global/instanceTemplates/demo-api-template"
+    assert out["name"] == plain().one(GROUP).outputs["name"]  # what `skyinfra ssh` lists
+
+
+def test_os_login_stays_on_beside_the_gpu_driver_metadata() -> None:
+    metadata = t4_spot().one(TEMPLATE).inputs["metadata"]
+    assert metadata == {"enable-oslogin": "TRUE", "install-nvidia-driver": "True"}
 
 
 def test_t4_on_n1_is_a_guest_accelerator_on_a_spot_vm() -> None:

@@ -89,7 +89,7 @@ def test_a_gpu_group_keeps_its_driver_path_beside_the_script(cloud: str) -> None
     if cloud == "azure":
         vmss = _one(made, "azure-native:compute:VirtualMachineScaleSet")
         extensions = vmss.inputs["virtualMachineProfile"]["extensionProfile"]["extensions"]
-        assert [e["type"] for e in extensions] == ["NvidiaGpuDriverLinux"]
+        assert "NvidiaGpuDriverLinux" in [e["type"] for e in extensions]
 
 
 # -- GCP's label rules, at plan time, only where GCP lowers -----------------------------------

@@ -6,7 +6,8 @@ stacks it is told the backend holds.
 
 `FakePulumi`: a `pulumi` executable put first on PATH, under the real Automation API. It records
 every invocation (argv, working directory, what the stack's settings file held) and keeps a
-tiny backend (stack -> resource count) in a directory of its own.
+tiny backend (stack -> resource count, and the outputs `deploy` gives a stack) in a directory
+of its own.
 """
 
 from __future__ import annotations
@@ -179,7 +180,9 @@ elif args[:2] == ["stack", "rm"]:
     save()
     Path(Path.cwd() / f"Pulumi.{args[-1]}.yaml").unlink(missing_ok=True)
 elif args[:2] == ["stack", "output"]:
-    print("{}")
+    outputs_file = home / "outputs.json"
+    outputs = json.loads(outputs_file.read_text()) if outputs_file.exists() else {}
+    print(json.dumps(outputs.get(stack, {})))
 elif args[:2] == ["stack", "history"]:
     print(json.dumps([{"kind": "update", "startTime": "2026-01-01T00:00:00.000000Z",
                        "endTime": "2026-01-01T00:01:00.000000Z", "message": "",
@@ -235,6 +238,14 @@ class FakePulumi:
             for c in self.calls()
             if c["args"][0] in wanted
         ]
+
+    def deploy(self, stack: str, outputs: dict[str, Any], resources: int = 3) -> None:
+        """Make the fake backend hold `stack`, deployed, with these stack outputs."""
+        backend = self.backend | {stack: resources}
+        (self.home / "backend.json").write_text(json.dumps(backend))
+        path = self.home / "outputs.json"
+        held = json.loads(path.read_text()) if path.exists() else {}
+        path.write_text(json.dumps(held | {stack: outputs}))
 
     @property
     def backend(self) -> dict[str, int]:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from skyinfra.clouds import get_cloud
+from skyinfra.clouds.gcp import IAP_RANGE
 from skyinfra.guardrails.check import resource_of
 from skyinfra.guardrails.rules import (
     RULES,
@@ -63,6 +65,13 @@ def _swap(
     change: Callable[[Resource], Resource],
 ) -> Callable[[Resource], tuple[list[Resource], Intent]]:
     return lambda r: resources_with(change(r))
+
+
+def _plain_password(r: Resource) -> Resource:
+    """A scale set given a password login in plain text (skyinfra sets none: Entra ID)."""
+    profile = copy.deepcopy(dict(r.inputs["virtualMachineProfile"]))
+    profile["osProfile"]["adminPassword"] = "hunter2"
+    return replace(with_inputs(r, virtualMachineProfile=profile), secret_keys=frozenset())
 
 
 def _ingress_from_anywhere(r: Resource) -> Resource:
@@ -124,7 +133,7 @@ CASES = [
     Case("aws-bgp-key-plain", VIF, _swap(lambda r: replace(r, secret_keys=frozenset())), "vpn-keys-secret", "bgpAuthKey"),
     Case("gcp-bgp-key-plain", PEER, _swap(lambda r: replace(r, secret_keys=frozenset())), "vpn-keys-secret", "md5AuthenticationKey", where=lambda r: "md5AuthenticationKey" in r.inputs),
     Case("adf-key-plain", "azure-native:datafactory:LinkedService", _swap(lambda r: replace(r, secret_keys=frozenset())), "credentials-secret", "properties.secretAccessKey", where=lambda r: "secretAccessKey" in r.inputs["properties"]),
-    Case("vm-password-plain", "azure-native:compute:VirtualMachineScaleSet", _swap(lambda r: replace(r, secret_keys=frozenset())), "credentials-secret", "virtualMachineProfile.osProfile.adminPassword", where=lambda r: "adminPassword" in r.inputs["virtualMachineProfile"]["osProfile"]),
+    Case("vm-password-plain", "azure-native:compute:VirtualMachineScaleSet", _swap(_plain_password), "credentials-secret", "virtualMachineProfile.osProfile.adminPassword"),
     Case("s3-unprotected", S3, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected"),
     Case("gcs-unprotected", GCS, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected"),
     Case("account-unprotected", ACCOUNT, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected"),
@@ -181,6 +190,48 @@ def test_admin_port_outside_the_rule_range_is_fine() -> None:
         f.message for f in check_resources([with_inputs(sg, ingress=[everything])], Intent())
     ]
     assert messages == ["admits 0.0.0.0/0 on port 22 (-1)", "admits 0.0.0.0/0 on port 3389 (-1)"]
+
+
+def _iap_rule() -> Resource:
+    return first(FIREWALL, lambda r: r.name.endswith("-fw-iap"))
+
+
+def test_ssh_from_iaps_range_is_googles_proxy_not_the_internet() -> None:
+    iap = _iap_rule()
+    assert iap.inputs["sourceRanges"] == [IAP_RANGE]
+    resources, intent = resources_with(iap)
+    assert check_resources(resources, intent) == []
+    # It passes because the GCP table declares the range a proxy, not by accident:
+    (kind,) = [get_cloud("gcp").guardrails().ingress[FIREWALL]]  # type: ignore[union-attr]
+    assert set(kind.proxies) == {IAP_RANGE}
+
+
+@pytest.mark.parametrize(
+    ("sources", "flagged"),
+    [
+        (["0.0.0.0/0"], "0.0.0.0/0"),  # the internet, whatever proxies the table declares
+        ([IAP_RANGE, "0.0.0.0/0"], "0.0.0.0/0"),
+        (["35.235.0.0/16"], "35.235.0.0/16"),  # wider than IAP's range: public addresses
+        (["8.8.8.0/24"], "8.8.8.0/24"),
+    ],
+)
+def test_ssh_from_the_internet_or_other_public_ranges_is_still_flagged(
+    sources: list[str], flagged: str
+) -> None:
+    iap = with_inputs(_iap_rule(), sourceRanges=sources)
+    resources, intent = resources_with(iap)
+    findings = check_resources(resources, intent)
+    assert [(f.rule, f.name) for f in findings] == [("no-open-admin-ports", iap.name)]
+    assert findings[0].message == f"admits {flagged} on port 22 (tcp)"
+
+
+def test_a_proxy_range_on_another_clouds_rule_is_public_addresses() -> None:
+    """Proxies are declared per rule type: IAP's range in an AWS security group is not GCP's
+    proxy (nothing there lets IAP in), so it counts as the internet."""
+    sg = first(SG)
+    rule = {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": [IAP_RANGE]}
+    findings = check_resources([with_inputs(sg, ingress=[rule])], Intent())
+    assert [f.message for f in findings] == [f"admits {IAP_RANGE} on port 22 (tcp)"]
 
 
 @pytest.mark.parametrize(

@@ -25,11 +25,13 @@ def test_the_first_gcp_stack_creates_the_network_and_the_others_reference_it() -
     assert subnet.inputs["network"] == network.id
     assert subnet.inputs["region"] == GCP.region
     for stack in (other, home):
-        firewall = previews[stack].one("gcp:compute/firewall:Firewall").inputs
-        assert firewall["network"] == network.id
-        # The stack's group's VMs only: the tag its template alone carries.
+        firewalls = previews[stack].by_type("gcp:compute/firewall:Firewall")
+        assert len(firewalls) == 2  # the group's ports, SSH from IAP (the way in)
         template = previews[stack].one("gcp:compute/instanceTemplate:InstanceTemplate").inputs
-        assert firewall["targetTags"] == template["tags"] == [f"demo-vm-{stack}-vm"]
+        for firewall in (f.inputs for f in firewalls):
+            assert firewall["network"] == network.id
+            # The stack's group's VMs only: the tag its template alone carries.
+            assert firewall["targetTags"] == template["tags"] == [f"demo-vm-{stack}-vm"]
     assert previews[other].outputs["networks"]["core"]["self_link"] == network.outputs["selfLink"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any, ClassVar
 
 from skyinfra.clouds.aws import limits
@@ -11,8 +12,12 @@ from skyinfra.clouds.base import (
     GPU_PATH_TAIL,
     Cloud,
     InterconnectSide,
+    LoginPath,
+    LoginTarget,
     ReplicationFacts,
+    with_lookup,
 )
+from skyinfra.clouds.records import LoginTrace
 from skyinfra.errors import Problem
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
@@ -54,6 +59,20 @@ class Aws(Cloud):
         ),
     }
     vpn_tunnels_per_peer_ip = 2
+    # Session Manager: the SSM agent (preinstalled on Ubuntu AMIs) dials out to Systems
+    # Manager with the instance profile's AmazonSSMManagedInstanceCore policy; no inbound port.
+    login = LoginPath(
+        method="ssm-session-manager",
+        title="AWS Systems Manager Session Manager",
+        docs="https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager.html",
+        prerequisites=(
+            "the AWS CLI v2",
+            "the Session Manager plugin for the AWS CLI (https://docs.aws.amazon.com/"
+            "systems-manager/latest/userguide/session-manager-working-with-install-plugin.html)",
+            "IAM permissions autoscaling:DescribeAutoScalingGroups and ssm:StartSession",
+        ),
+        traces=(LoginTrace("aws:ec2/launchTemplate:LaunchTemplate", ("iamInstanceProfile",)),),
+    )
     tunnel_addresses_per_link = True  # each VPN connection brings its own two addresses
     inside_first_host_rank = 0  # with explicit inside CIDRs the VGW always takes host 1
     reserved_inside_cidrs = (
@@ -174,3 +193,20 @@ class Aws(Cloud):
             path = ("compute", plan.name, *GPU_PATH_TAIL)
             return [self.unsupported(GPU_ATTACH, detail, path)]
         return []
+
+    def login_command(self, target: LoginTarget) -> str:
+        """`aws ssm start-session` to the group's VM `index` (by instance id, sorted), which
+        `aws autoscaling describe-auto-scaling-groups` finds in the group (`group_id`)."""
+        region = target.site.region
+        profile = ["--profile", target.settings["profile"]] if "profile" in target.settings else []
+        query = f"sort_by(AutoScalingGroups[0].Instances, &InstanceId)[{target.index}].InstanceId"
+        lookup = shlex.join(
+            [
+                *("aws", "autoscaling", "describe-auto-scaling-groups"),
+                *("--auto-scaling-group-names", str(target.outputs["group_id"])),
+                *("--region", region, *profile, "--query", query, "--output", "text"),
+            ]
+        )
+        return with_lookup(
+            ["aws", "ssm", "start-session", "--target"], lookup, ["--region", region, *profile]
+        )

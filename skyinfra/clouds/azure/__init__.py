@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shlex
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from skyinfra.clouds.azure import limits
@@ -11,9 +13,14 @@ from skyinfra.clouds.base import (
     GPU_PATH_TAIL,
     Cloud,
     InterconnectSide,
+    LoginPath,
+    LoginTarget,
     ReplicationFacts,
+    with_lookup,
 )
+from skyinfra.clouds.records import LoginTrace
 from skyinfra.errors import Problem
+from skyinfra.site import Site
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 # Regions with availability zones: the one table behind every zonal choice on Azure.
@@ -37,6 +44,12 @@ ZONAL_REGIONS = frozenset(
 def has_zones(region: str) -> bool:
     """Whether `region` has availability zones (zonal resources are refused elsewhere)."""
     return region in ZONAL_REGIONS
+
+
+#: `accounts.azure` key: the Entra object id given "Virtual Machine Administrator Login" on
+#: every scale set (a skyinfra setting, not the provider's: kept out of the stack config).
+LOGIN_PRINCIPAL = "loginPrincipalId"
+_VMSS = "azure-native:compute:VirtualMachineScaleSet"
 
 
 def _image(publisher: str, offer: str, sku: str) -> dict[str, str]:
@@ -106,7 +119,43 @@ class Azure(Cloud):
     account_keys: ClassVar[dict[str, str]] = {
         "subscriptionId": "Azure subscription to deploy into (default: from the environment)",
         "tenantId": "Entra tenant (default: from the environment)",
+        LOGIN_PRINCIPAL: (
+            "object id of the Entra user or group that may log in to the VMs (role Virtual "
+            "Machine Administrator Login on each scale set)"
+        ),
     }
+    # Entra ID SSH login rather than Azure Bastion: free, no AzureBastionSubnet to carve from
+    # every VNet, and who may log in is Azure RBAC (no keys or passwords to hand out).
+    # https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux
+    login = LoginPath(
+        method="entra-id-ssh",
+        title="Microsoft Entra ID SSH login (AADSSHLoginForLinux)",
+        docs="https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux",
+        prerequisites=(
+            "the Azure CLI with its ssh extension (az extension add --name ssh), logged in",
+            "role Virtual Machine Administrator Login (or User Login) on the scale set: skyinfra "
+            f"assigns the first to accounts.azure.{LOGIN_PRINCIPAL}",
+            "a route to the VMs' private addresses: a peered network or VPN, or your own Azure "
+            "Bastion (Standard: az network bastion ssh --auth-type AAD)",
+        ),
+        traces=(
+            LoginTrace(
+                _VMSS,
+                ("virtualMachineProfile", "extensionProfile", "extensions", "type"),
+                "AADSSHLoginForLinux",
+            ),
+            LoginTrace(
+                _VMSS,
+                (
+                    "virtualMachineProfile",
+                    "osProfile",
+                    "linuxConfiguration",
+                    "disablePasswordAuthentication",
+                ),
+                True,
+            ),
+        ),
+    )
     images: ClassVar[dict[tuple[str, str], Any]] = {
         ("ubuntu-22.04", "x86_64"): _image(
             "Canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2"
@@ -175,3 +224,24 @@ class Azure(Cloud):
             path = ("compute", plan.name, *GPU_PATH_TAIL)
             return [self.unsupported(GPU_ATTACH, detail, path)]
         return []
+
+    def stack_config(self, site: Site, settings: Mapping[str, str]) -> dict[str, str]:
+        """The provider's settings only: `loginPrincipalId` is skyinfra's."""
+        own = {k: v for k, v in settings.items() if k != LOGIN_PRINCIPAL}
+        return super().stack_config(site, own)
+
+    def login_command(self, target: LoginTarget) -> str:
+        """`az ssh vm --ip` (Entra ID login) to the private address of the scale set's VM
+        `index` (NICs sorted by id), which `az vmss nic list` finds."""
+        subscription = target.settings.get("subscriptionId")
+        chosen = ["--subscription", subscription] if subscription else []
+        query = f"sort_by(@, &id)[{target.index}].ipConfigurations[0].privateIPAddress"
+        lookup = shlex.join(
+            [
+                *("az", "vmss", "nic", "list"),
+                *("--resource-group", str(target.outputs["resource_group_name"])),
+                *("--vmss-name", str(target.outputs["name"]), *chosen),
+                *("--query", query, "--output", "tsv"),
+            ]
+        )
+        return with_lookup(["az", "ssh", "vm", "--ip"], lookup)

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 
 import pulumi
 import pulumi_random as random
-from pulumi_azure_native import compute, network, resources, storage
+from pulumi_azure_native import authorization, compute, network, resources, storage
 
 from skyinfra.clouds import get_cloud
-from skyinfra.clouds.azure import has_zones
+from skyinfra.clouds.azure import LOGIN_PRINCIPAL, has_zones
+from skyinfra.clouds.azure.unheld_key import unheld_public_key
 from skyinfra.clouds.base import Context, compute_outputs
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -347,22 +348,58 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         virtual_machine_profile=_vm_profile(plan, ctx, net),
         # Try & Restore: recreate evicted Spot VMs when capacity returns (as a GCP MIG does).
         spot_restore_policy={"enabled": True} if plan.spot else None,
+        # Entra ID login needs a system-assigned identity on the VMs (the portal's "Login with
+        # Microsoft Entra ID" turns it on): https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux
+        identity={"type": compute.ResourceIdentityType.SYSTEM_ASSIGNED},
         tags=_tags(ctx),
         opts=ctx.opts(),
     )
-    return compute_outputs(plan, group.id, name=group.name, admin_username=_ADMIN)
+    _login_role(ctx, group)
+    return compute_outputs(
+        plan,
+        group.id,
+        name=group.name,
+        admin_username=_ADMIN,
+        resource_group_name=net["resource_group_name"],  # for `az vmss` (`skyinfra ssh`)
+    )
+
+
+# Built-in role "Virtual Machine Administrator Login": log in as a sudoer through Entra ID.
+# https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/compute#virtual-machine-administrator-login
+_VM_ADMIN_LOGIN = "1c0163c0-47e6-4577-8991-ea5c82e286e4"
+
+
+def _login_role(ctx: Context, group: compute.VirtualMachineScaleSet) -> None:
+    """Let `accounts.azure.loginPrincipalId` (a user or group) log in to this scale set's VMs;
+    without it, whoever holds a VM login role from elsewhere (a resource group or subscription
+    assignment) may. Scoped to the scale set alone."""
+    principal = ctx.stack.settings.get(LOGIN_PRINCIPAL)
+    if not principal:
+        return
+    subscription = group.id.apply(lambda i: "/".join(i.split("/")[:3]))  # /subscriptions/<id>
+    authorization.RoleAssignment(
+        ctx.child("login-role"),
+        principal_id=principal,
+        role_definition_id=pulumi.Output.concat(
+            subscription, "/providers/Microsoft.Authorization/roleDefinitions/", _VM_ADMIN_LOGIN
+        ),
+        scope=group.id,
+        opts=ctx.opts(),
+    )
 
 
 def _vm_profile(
     plan: ComputePlan, ctx: Context, net: NetworkOutputs
 ) -> compute.VirtualMachineScaleSetVMProfileArgsDict:
+    extensions = [_entra_login()]
+    if get_cloud(plan.site.cloud).gpu_driver(plan):
+        extensions.append(_nvidia_driver())
     profile: compute.VirtualMachineScaleSetVMProfileArgsDict = {
         "storage_profile": _storage_profile(plan),
         "os_profile": _os_profile(plan, ctx),
         "network_profile": _network_profile(plan, net),
+        "extension_profile": {"extensions": extensions},
     }
-    if get_cloud(plan.site.cloud).gpu_driver(plan):
-        profile["extension_profile"] = {"extensions": [_nvidia_driver()]}
     if plan.spot:
         # Delete, not Deallocate: a deallocated VM still pays for its disk and holds quota; the
         # restore policy brings deleted VMs back. max_price -1: pay up to the on-demand price.
@@ -370,6 +407,19 @@ def _vm_profile(
         profile["eviction_policy"] = "Delete"
         profile["billing_profile"] = {"max_price": -1}
     return profile
+
+
+def _entra_login() -> compute.VirtualMachineScaleSetExtensionArgsDict:
+    """The Entra ID SSH login extension (`Azure.login`): OpenSSH certificates issued by Entra
+    ID, checked against the VM login roles (publisher Microsoft.Azure.ActiveDirectory,
+    handler 1.0) https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux."""
+    return {
+        "name": "AADSSHLoginForLinux",
+        "publisher": "Microsoft.Azure.ActiveDirectory",
+        "type": "AADSSHLoginForLinux",
+        "type_handler_version": "1.0",
+        "auto_upgrade_minor_version": True,
+    }
 
 
 def _nvidia_driver() -> compute.VirtualMachineScaleSetExtensionArgsDict:
@@ -405,23 +455,20 @@ def _premium_capable(instance_type: str) -> bool:
 
 
 def _os_profile(plan: ComputePlan, ctx: Context) -> compute.VirtualMachineScaleSetOSProfileArgsDict:
-    """SSH-key login when the plan has a key; otherwise a generated password (secret)."""
+    """No password login, ever: the plan's SSH key if it has one, else a key nobody holds
+    (Azure wants one when passwords are off); people log in through Entra ID either way."""
+    key = (plan.ssh_public_key or unheld_public_key()).strip()
+    path = f"/home/{_ADMIN}/.ssh/authorized_keys"
     profile: compute.VirtualMachineScaleSetOSProfileArgsDict = {
         "computer_name_prefix": _computer_name_prefix(ctx.name),
         "admin_username": _ADMIN,
+        "linux_configuration": {
+            "disable_password_authentication": True,
+            "ssh": {"public_keys": [{"path": path, "key_data": key}]},
+        },
     }
     if plan.startup_script is not None:
         profile["custom_data"] = _custom_data(plan.startup_script)
-    if plan.ssh_public_key:
-        key = plan.ssh_public_key.strip()
-        path = f"/home/{_ADMIN}/.ssh/authorized_keys"
-        profile["linux_configuration"] = {
-            "disable_password_authentication": True,
-            "ssh": {"public_keys": [{"path": path, "key_data": key}]},
-        }
-    else:
-        profile["admin_password"] = _admin_password(ctx)
-        profile["linux_configuration"] = {"disable_password_authentication": False}
     return profile
 
 
@@ -431,23 +478,6 @@ def _custom_data(script: str) -> str:
     existing VM, so a changed script reaches only VMs created after the scale set's model
     changes (https://learn.microsoft.com/azure/virtual-machines/custom-data)."""
     return base64.b64encode(script.encode("utf-8")).decode("ascii")
-
-
-def _admin_password(ctx: Context) -> pulumi.Output[str]:
-    """A password meeting Azure's rules (all four character classes, at most 72 for Linux).
-    The provider marks `result` secret only through the engine; wrapping it here as well keeps
-    it secret wherever that marking is not applied (the offline preview's mock engine)."""
-    password = random.RandomPassword(
-        ctx.child("admin-password"),
-        length=32,
-        min_lower=1,
-        min_upper=1,
-        min_numeric=1,
-        min_special=1,
-        override_special="!#%*+-=?_",
-        opts=ctx.opts(),
-    )
-    return pulumi.Output.secret(password.result)
 
 
 def _computer_name_prefix(name: str) -> str:

@@ -6,6 +6,7 @@ GCP's catalog prices GPUs apart from their host machine types; `offers.py` joins
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -14,14 +15,24 @@ from skyinfra.clouds.base import (
     GPU_PATH_TAIL,
     Cloud,
     InterconnectSide,
+    LoginPath,
+    LoginTarget,
     ReplicationFacts,
+    with_lookup,
 )
 from skyinfra.clouds.gcp import gpus, limits
 from skyinfra.clouds.gcp.offers import join_gpu_offers
+from skyinfra.clouds.records import LoginTrace
 from skyinfra.errors import Problem
 from skyinfra.offer import Offer, Row
 from skyinfra.spec import Accelerator
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
+
+#: The range IAP's TCP forwarding connects from: Google's proxy, not the internet (only a
+#: caller holding roles/iap.tunnelResourceAccessor on the VM gets a tunnel through it).
+#: https://cloud.google.com/iap/docs/using-tcp-forwarding#create-firewall-rule
+IAP_RANGE = "35.235.240.0/20"
+SSH_PORT = 22
 
 
 def _family(project: str, family: str) -> str:
@@ -40,6 +51,25 @@ class Gcp(Cloud):
         GPU_ATTACH: "GCP attaches a GPU only to machine types that can carry it",
     }
     cross_region_link = None  # a VPC network is global: regions are its subnets
+    login = LoginPath(
+        method="iap-tcp-forwarding",
+        title="Identity-Aware Proxy TCP forwarding, with OS Login",
+        docs="https://cloud.google.com/iap/docs/using-tcp-forwarding",
+        prerequisites=(
+            "the gcloud CLI, logged in (gcloud auth login)",
+            "IAM role roles/iap.tunnelResourceAccessor (IAP-secured Tunnel User)",
+            "IAM role roles/compute.osAdminLogin (or roles/compute.osLogin: no sudo) for OS Login",
+            "IAM permission compute.instanceGroupManagers.list (roles/compute.viewer)",
+        ),
+        traces=(
+            LoginTrace("gcp:compute/firewall:Firewall", ("sourceRanges",), IAP_RANGE),
+            LoginTrace(
+                "gcp:compute/instanceTemplate:InstanceTemplate",
+                ("metadata", "enable-oslogin"),
+                "TRUE",
+            ),
+        ),
+    )
     inside_first_host_rank = 2
     interconnect = InterconnectSide(
         product="Cross-Cloud Interconnect",
@@ -146,3 +176,20 @@ class Gcp(Cloud):
 
     def offers_from_rows(self, rows: Iterable[Row]) -> Iterator[Offer]:
         return join_gpu_offers(self, list(rows))
+
+    def login_command(self, target: LoginTarget) -> str:
+        """`gcloud compute ssh --tunnel-through-iap` to the group's VM `index` (by URI, sorted;
+        the URI carries the VM's zone), which the regional MIG (`name`) lists."""
+        project = target.settings["project"]
+        lookup = shlex.join(
+            [
+                *("gcloud", "compute", "instance-groups", "managed", "list-instances"),
+                str(target.outputs["name"]),
+                *("--region", target.site.region, "--project", project),
+                *("--uri", "--sort-by=instance"),
+            ]
+        )
+        lookup += f" | sed -n {target.index + 1}p"
+        return with_lookup(
+            ["gcloud", "compute", "ssh"], lookup, ["--tunnel-through-iap", "--project", project]
+        )

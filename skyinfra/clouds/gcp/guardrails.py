@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from skyinfra.clouds.gcp import IAP_RANGE
 from skyinfra.guardrails.ingress import Ingress, port_range
 from skyinfra.guardrails.model import Intent, Resource, as_list, is_true, lookup
 from skyinfra.guardrails.table import CloudGuardrails, IngressType
@@ -69,7 +70,15 @@ def _subnetwork_ranges(r: Resource) -> list[str]:
 
 GUARDRAILS = CloudGuardrails(
     public_bucket={_BUCKET: _gcs_private},
-    ingress={"gcp:compute/firewall:Firewall": IngressType(_firewall, _firewall_reaches)},
+    ingress={
+        "gcp:compute/firewall:Firewall": IngressType(
+            _firewall,
+            _firewall_reaches,
+            # IAP's TCP forwarding: Google's proxy, which admits only IAM-authorised callers
+            # (https://cloud.google.com/iap/docs/using-tcp-forwarding), not the internet.
+            proxies={IAP_RANGE: "Identity-Aware Proxy TCP forwarding"},
+        )
+    },
     vms=_VMS,
     vpn_keys={
         "gcp:compute/vPNTunnel:VPNTunnel": (("sharedSecret",),),

@@ -22,7 +22,7 @@ from skyinfra.clouds.base import (
     Context,
     compute_outputs,
 )
-from skyinfra.clouds.gcp import Gcp, gpus
+from skyinfra.clouds.gcp import IAP_RANGE, SSH_PORT, Gcp, gpus
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.errors import UnsupportedError
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -92,9 +92,11 @@ def _firewalls(plan: ComputePlan, ctx: Context, tag: str) -> None:
     A firewall rule applies to the whole (global) network, to the VMs it targets: each rule
     here targets this group's network tag, which only this group's template carries, so a
     `public: true` bastion opens its ports on its own VMs, not on its neighbours'. The trusted
-    sources are this region's part of the network and its peers.
+    sources are this region's part of the network and its peers. SSH from IAP's range is the
+    way in (`Gcp.login`): IAP admits only callers IAM lets through.
     """
     network = ctx.attached_network()["id"]
+    _allow(ctx, "fw-iap", network, (SSH_PORT,), (IAP_RANGE,), tag)
     if plan.ports:
         trusted = ctx.stack.network(plan.network).trusted_cidrs
         _allow(ctx, "fw-trusted", network, plan.ports, trusted, tag)
@@ -174,7 +176,11 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         opts=ctx.opts(),
     )
     return compute_outputs(
-        plan, group.id, template_id=template.id, instance_group=group.instance_group
+        plan,
+        group.id,
+        template_id=template.id,
+        instance_group=group.instance_group,
+        name=group.name,  # what `gcloud compute instance-groups managed` commands take
     )
 
 
@@ -250,11 +256,13 @@ exec "$state/startup-script"
 """
 
 
-def _metadata(plan: ComputePlan) -> dict[str, str] | None:
-    """The SSH key in GCP's `user:key` format (ignored if the project enforces OS Login, which
-    manages keys through IAM instead). GPU groups on a Deep Learning VM image also ask it to
-    install the NVIDIA driver on first boot if the image lacks it, as Google's instructions
-    for GPU instances do (https://cloud.google.com/deep-learning-vm/docs/cli).
+def _metadata(plan: ComputePlan) -> dict[str, str]:
+    """OS Login on: who may log in, and as whom, is IAM's say (roles/compute.osLogin,
+    osAdminLogin), and keys live in users' OS Login profiles, so no key goes into metadata
+    (VMs with OS Login ignore `ssh-keys`: https://cloud.google.com/compute/docs/oslogin/set-up-oslogin).
+    GPU groups on a Deep Learning VM image also ask it to install the NVIDIA driver on first
+    boot if the image lacks it, as Google's instructions for GPU instances do
+    (https://cloud.google.com/deep-learning-vm/docs/cli).
 
     A startup script is kept as given under `skyinfra-startup-script`; the `startup-script`
     key, which the guest agent runs at every boot
@@ -262,15 +270,13 @@ def _metadata(plan: ComputePlan) -> dict[str, str] | None:
     `_RUN_ONCE`, which runs it on the VM's first boot only, as cloud-init does on AWS and
     Azure. (The template's `metadata_startup_script` is the same key: never set both.)
     """
-    metadata = {}
+    metadata = {"enable-oslogin": "TRUE"}
     if plan.startup_script is not None:
         metadata[_SCRIPT_KEY] = plan.startup_script
         metadata["startup-script"] = _RUN_ONCE
-    if plan.ssh_public_key:
-        metadata["ssh-keys"] = f"skyinfra:{plan.ssh_public_key.strip()}"
     if get_cloud(plan.site.cloud).gpu_driver(plan):
         metadata["install-nvidia-driver"] = "True"
-    return metadata or None
+    return metadata
 
 
 def _scheduling(plan: ComputePlan) -> gcp.compute.InstanceTemplateSchedulingArgsDict:
