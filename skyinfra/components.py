@@ -7,6 +7,7 @@ VPN gateway of a network (not a spec kind: the links' shared half) is a `Gateway
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -50,10 +51,11 @@ class _Lowered(pulumi.ComponentResource):
         stack: StackPlan,
         network: Any = None,
         opts: pulumi.ResourceOptions | None = None,
+        buckets: Mapping[str, Any] | None = None,
     ) -> None:
         name = component_name(stack.project, suffix)
         super().__init__(token, name, None, opts)
-        self.outputs = cloud.lower(plan, Context(self, name, stack, network))
+        self.outputs = cloud.lower(plan, Context(self, name, stack, network, dict(buckets or {})))
         self.register_outputs(self.outputs)
 
 
@@ -61,9 +63,15 @@ class Neutral(_Lowered):
     """A resource of `kind` (network, bucket, compute group, ...), lowered by its cloud."""
 
     def __init__(
-        self, kind: Kind, plan: Any, cloud: Cloud, stack: StackPlan, network: Any = None
+        self,
+        kind: Kind,
+        plan: Any,
+        cloud: Cloud,
+        stack: StackPlan,
+        network: Any = None,
+        buckets: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(kind.token, plan.name, plan, cloud, stack, network)
+        super().__init__(kind.token, plan.name, plan, cloud, stack, network, buckets=buckets)
 
 
 class Gateway(_Lowered):

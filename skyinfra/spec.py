@@ -235,6 +235,14 @@ class Resources(Model):
 DEFAULT_IMAGE = "ubuntu-22.04"
 
 
+class GrantSpec(Model):
+    """Explicit access of a compute group to a bucket, on top of what its flows imply."""
+
+    bucket: Name
+    access: Literal["read", "write", "admin"] = "read"
+    """read: get and list; write: create and overwrite, no delete; admin: also delete."""
+
+
 class Compute(Model):
     """A managed group of identical VMs."""
 
@@ -253,6 +261,8 @@ class Compute(Model):
     ssh_public_key: str | None = None
     """One OpenSSH public key line (ssh-ed25519, ssh-rsa of 2048+ bits, ecdsa-sha2-nistp*)."""
     placement: PlacementSpec = PlacementSpec()
+    grants: list[GrantSpec] = []
+    """Buckets this group's identity may use besides the flows' (`{bucket, access}`)."""
 
     @field_validator("ssh_public_key")
     @classmethod

@@ -14,6 +14,7 @@ from skyinfra.catalog.vms import Catalog
 from skyinfra.clouds import Cloud, get_cloud
 from skyinfra.diagram import Node, NodeStyle, money, network_id, resource_id
 from skyinfra.errors import KeyPath, Problem, SpecError
+from skyinfra.grants import grant_problems, grants_of
 from skyinfra.guardrails.model import Intent
 from skyinfra.kinds.base import Kind, PlanInputs, unknown_name
 from skyinfra.offer import Offer
@@ -24,7 +25,7 @@ from skyinfra.site import Site
 from skyinfra.spec import Compute, Spec
 from skyinfra.suggest import did_you_mean
 from skyinfra.tokens import COMPUTE_TOKEN
-from skyinfra.topology import ComputePlan, StackPlan, component_name
+from skyinfra.topology import ComputePlan, Grant, StackPlan, component_name
 from skyinfra.units import HOURS_PER_MONTH
 
 TIMES = "\N{MULTIPLICATION SIGN}"  # instance type times count
@@ -47,7 +48,7 @@ class ComputeKind(Kind):
                 )
             elif group.network is not None and group.network not in spec.networks:
                 problems.append(unknown_name("network", group.network, list(spec.networks), path))
-        return problems
+        return problems + grant_problems(spec)
 
     def options(self, spec: Spec, name: str, scope: Scope, catalog: Catalog) -> list[Option]:
         return compute_options(name, spec.compute[name], scope, catalog)
@@ -105,7 +106,11 @@ class ComputeKind(Kind):
             ssh_public_key=group.ssh_public_key,
             ports=tuple(sorted(set(group.ports))),
             public=group.public,
+            grants=grants_of(inputs.spec, inputs.placement.decisions, name),
         )
+
+    def granted(self, plan: ComputePlan) -> tuple[Grant, ...]:
+        return plan.grants_within
 
     def attached_to(self, plan: ComputePlan) -> tuple[str, str] | None:
         return ("network", plan.network)

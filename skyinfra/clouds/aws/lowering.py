@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.aws.identity import instance_profile
 from skyinfra.clouds.base import Context, compute_outputs
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -250,8 +251,11 @@ def _launch_template(
 ) -> aws.ec2.LaunchTemplate:
     """The VM blueprint. `update_default_version` keeps the default in step with `$Latest`."""
     ami = _ami(plan, ctx)
+    profile = instance_profile(plan, ctx, _tags(ctx, "role"))
     return aws.ec2.LaunchTemplate(
         ctx.child("lt"),
+        # The group's own role (its grants, SSM login): `identity.py`.
+        iam_instance_profile={"arn": profile.arn},
         image_id=ami.id,
         instance_type=plan.instance_type,
         key_name=_key_name(plan, ctx),

@@ -18,6 +18,7 @@ from pulumi_azure_native import compute, network, resources, storage
 
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.azure import has_zones
+from skyinfra.clouds.azure.identity import user_assigned_identity
 from skyinfra.clouds.base import Context, compute_outputs
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -335,8 +336,14 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         "capacity": plan.count,
         "tier": "Standard",
     }
+    identity = user_assigned_identity(plan, ctx, net["resource_group_name"], _tags(ctx))
     group = compute.VirtualMachineScaleSet(
         ctx.child("vmss"),
+        # Its own identity (its grants): `identity.py`.
+        identity={
+            "type": compute.ResourceIdentityType.USER_ASSIGNED,
+            "user_assigned_identities": [identity.id],
+        },
         resource_group_name=net["resource_group_name"],
         location=plan.site.region,
         sku=sku,

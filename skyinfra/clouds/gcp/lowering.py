@@ -23,6 +23,7 @@ from skyinfra.clouds.base import (
     compute_outputs,
 )
 from skyinfra.clouds.gcp import Gcp, gpus
+from skyinfra.clouds.gcp.identity import service_account
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.errors import UnsupportedError
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -202,6 +203,7 @@ def _template(plan: ComputePlan, ctx: Context, tag: str) -> gcp.compute.Instance
         tags=[tag],  # what this group's firewall rules target (and only them)
         guest_accelerators=_guest_accelerators(plan),
         metadata=_metadata(plan),
+        service_account=service_account(plan, ctx),  # its own identity: `identity.py`
         scheduling=_scheduling(plan),
         shielded_instance_config=_shielded(plan, image),
         labels=_labels(ctx),
