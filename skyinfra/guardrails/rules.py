@@ -93,6 +93,7 @@ def _merged(names: tuple[str, ...]) -> CloudGuardrails:
         ranges={k: v for t in tables for k, v in t.ranges.items()},
         grants={k: v for t in tables for k, v in t.grants.items()},
         long_lived_keys=frozenset(v for t in tables for v in t.long_lived_keys),
+        identities=frozenset(v for t in tables for v in t.identities),
     )
 
 

@@ -73,6 +73,9 @@ class CloudGuardrails:
     # Long-lived keys of an identity (access keys, service-account keys): never on a compute
     # group, whose VMs get short-lived credentials from their own identity.
     long_lived_keys: frozenset[str] = frozenset()
+    # What carries a compute group's own identity onto its VMs (instance profile, service
+    # account, managed identity): one per group, named by the VM resource.
+    identities: frozenset[str] = frozenset()
 
 
 def held_rules_reach(holders: frozenset[str], subnets: frozenset[str] = frozenset()) -> Reach:

@@ -198,6 +198,7 @@ GUARDRAILS = CloudGuardrails(
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _managed_policy,
     },
     long_lived_keys=frozenset({"aws:iam/accessKey:AccessKey"}),
+    identities=frozenset({"aws:iam/instanceProfile:InstanceProfile"}),
     stateful=frozenset({_S3_BUCKET, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster"}),
     ranges={"aws:ec2/vpc:Vpc": _vpc_ranges},
 )

@@ -126,4 +126,5 @@ GUARDRAILS = CloudGuardrails(
     grants={"azure-native:authorization:RoleAssignment": _wide_assignment},
     # Storage account keys are not resources (listed by an invoke); the azuread provider
     # that makes client secrets is not used: no long-lived key type to watch yet.
+    identities=frozenset({"azure-native:managedidentity:UserAssignedIdentity"}),
 )

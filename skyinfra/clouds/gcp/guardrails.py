@@ -112,4 +112,5 @@ GUARDRAILS = CloudGuardrails(
         "gcp:projects/iAMPolicy:IAMPolicy": _project_storage_role,
     },
     long_lived_keys=frozenset({"gcp:serviceaccount/key:Key", "gcp:storage/hmacKey:HmacKey"}),
+    identities=frozenset({"gcp:serviceaccount/account:Account"}),
 )
