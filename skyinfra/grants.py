@@ -19,7 +19,7 @@ from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
 from skyinfra.topology import ComputePlan, Grant, Topology
 
-__all__ = ["grant_problems", "grant_rows", "grants_of", "not_deployed"]
+__all__ = ["cycle_problems", "grant_problems", "grant_rows", "grants_of", "not_deployed"]
 
 ACCESS_ORDER = ("read", "write", "admin")
 
@@ -67,6 +67,34 @@ def grant_problems(spec: Spec) -> list[Problem]:
                     f"unknown bucket {explicit.bucket!r} (known: {listing})",
                     ("compute", name, "grants", i, "bucket"),
                     did_you_mean(explicit.bucket, known),
+                )
+            )
+    return problems
+
+
+def cycle_problems(spec: Spec, decisions: Mapping[str, Decision]) -> list[Problem]:
+    """A group granted a bucket in another stack of its cloud makes its stack read that one
+    (deployed first); two stacks reading each other that way cannot be deployed."""
+    edges: dict[str, set[str]] = {}
+    why: dict[tuple[str, str], str] = {}
+    for name in spec.compute:
+        if name not in decisions:
+            continue
+        home = decisions[name].site
+        for grant in grants_of(spec, decisions, name):
+            if grant.site.cloud == home.cloud and grant.site.stack != home.stack:
+                edges.setdefault(home.stack, set()).add(grant.site.stack)
+                why.setdefault((home.stack, grant.site.stack), name)
+    problems = []
+    for (a, b), group in sorted(why.items()):
+        if a < b and a in edges.get(b, set()):
+            problems.append(
+                Problem(
+                    f"stacks {a} and {b} would read each other's buckets (grants of "
+                    f"{group} and {why[(b, a)]}), so neither can be deployed first",
+                    ("compute", group),
+                    "place the buckets of one of the two stacks next to the groups reading them "
+                    "(`placement:` or `colocate_with:`)",
                 )
             )
     return problems

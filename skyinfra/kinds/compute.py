@@ -14,7 +14,7 @@ from skyinfra.catalog.vms import Catalog
 from skyinfra.clouds import Cloud, get_cloud
 from skyinfra.diagram import Node, NodeStyle, money, network_id, resource_id
 from skyinfra.errors import KeyPath, Problem, SpecError
-from skyinfra.grants import grant_problems, grants_of
+from skyinfra.grants import cycle_problems, grant_problems, grants_of
 from skyinfra.guardrails.model import Intent
 from skyinfra.kinds.base import Kind, PlanInputs, unknown_name
 from skyinfra.offer import Offer
@@ -83,9 +83,14 @@ class ComputeKind(Kind):
         return Option(option.site, monthly_cost(offer, group), offer)
 
     def placement_problems(self, spec: Spec, decisions: Mapping[str, Decision]) -> list[Problem]:
-        """Image problems first (a wrong image makes the key moot), then SSH key types."""
+        """Image problems first (a wrong image makes the key moot), then SSH key types, then
+        stacks whose grants would make them read each other."""
         mine = {n: d for n, d in decisions.items() if d.kind == self.name}
-        return _image_problems(spec, mine) or _ssh_key_problems(spec, mine)
+        return (
+            _image_problems(spec, mine)
+            or _ssh_key_problems(spec, mine)
+            or cycle_problems(spec, decisions)
+        )
 
     def plan(self, inputs: PlanInputs, name: str, site: Site) -> ComputePlan:
         group = inputs.spec.compute[name]

@@ -28,6 +28,7 @@ ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 CONTAINER = "azure-native:storage:BlobContainer"
 VMSS = "azure-native:compute:VirtualMachineScaleSet"
+IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"  # the group's own
 RANDOM_STRING = "random:index/randomString:RandomString"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000"
@@ -244,7 +245,7 @@ def test_spec_names_azure_refuses_are_fitted_to_container_rules(name: str, conta
 
 def test_scale_set_shape_image_and_disk() -> None:
     p = preview()
-    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1})
+    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1, IDENTITY: 1})
     vmss = p.one(VMSS).inputs
     assert vmss["resourceGroupName"] == p.outputs["networks"]["core"]["resource_group_name"]
     assert vmss["sku"] == {"name": "Standard_D4s_v5", "capacity": 2, "tier": "Standard"}
@@ -286,7 +287,7 @@ def test_ssh_key_login_without_password() -> None:
 
 def test_generated_password_reaches_the_engine_as_a_secret() -> None:
     p = bare()
-    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1, RANDOM_PASSWORD: 1})
+    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1, RANDOM_PASSWORD: 1, IDENTITY: 1})
     password = p.one(RANDOM_PASSWORD)
     assert password.inputs["length"] == 32
     os_profile = vm_profile(p)["osProfile"]

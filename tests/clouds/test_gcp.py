@@ -152,7 +152,9 @@ def test_bucket_outputs_carry_the_auto_named_bucket() -> None:
 
 def test_compute_is_a_template_behind_a_regional_mig() -> None:
     p = plain()
-    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([FIREWALL, GROUP, TEMPLATE])
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted(
+        [FIREWALL, GROUP, TEMPLATE, "gcp:serviceaccount/account:Account"]
+    )
     t = p.one(TEMPLATE).inputs
     assert t["machineType"] == "n2-standard-4"
     assert t["tags"] == ["demo-api-vm"]  # what the group's firewall rules target

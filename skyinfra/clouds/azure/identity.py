@@ -24,12 +24,10 @@ ROLES = {
 }
 _BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
 # `write` takes the Contributor role without deletes: an ABAC condition (version 2.0) that is
-# false for the delete actions, so they are denied and everything else the role allows is not
-# (https://learn.microsoft.com/azure/role-based-access-control/conditions-format).
-NO_DELETE = (
-    f"((!(ActionMatches{{'{_BLOBS}/delete'}})) AND "
-    f"(!(ActionMatches{{'{_BLOBS}/deleteBlobVersion/action'}})))"
-)
+# false for the role's one delete action, so it is denied and everything else the role allows
+# is not (https://learn.microsoft.com/azure/role-based-access-control/conditions-format).
+# Overwriting a blob is `blobs/write`, not a delete, so it stays allowed.
+NO_DELETE = f"((!(ActionMatches{{'{_BLOBS}/delete'}})))"
 
 
 def user_assigned_identity(
