@@ -360,5 +360,6 @@ def test_compute_outputs_resolve_to_the_created_resources() -> None:
         "instance_type": "m6i.xlarge",
         "count": 2,
         "launch_template_id": p.one(TEMPLATE).id,
+        "role_arn": p.one("aws:iam/role:Role").outputs["arn"],
     }
     assert str(p.one(GROUP).id).startswith("demo-api-asg-")

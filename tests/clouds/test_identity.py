@@ -57,6 +57,7 @@ def test_aws_role_trusts_ec2_carries_ssm_and_reaches_the_vms() -> None:
     profile = _named(stack, "profile")
     assert profile.inputs["role"] == role.outputs["name"]
     assert _named(stack, "lt").inputs["iamInstanceProfile"] == {"arn": profile.outputs["arn"]}
+    assert stack.outputs["compute"]["trainer"]["role_arn"] == role.outputs["arn"]
 
 
 def test_aws_policies_name_the_bucket_and_its_objects_only() -> None:
@@ -134,6 +135,11 @@ def test_gcp_template_runs_as_the_groups_account_with_bucket_roles() -> None:
         "email": account.outputs["email"],
         "scopes": ["https://www.googleapis.com/auth/cloud-platform"],
     }
+    out = stack.outputs["compute"]["trainer"]
+    assert (out["service_account"], out["service_account_id"]) == (
+        account.outputs["email"],
+        account.outputs["uniqueId"],
+    )
     buckets = stack.outputs["buckets"]
     for bucket, access, role in (
         ("datasets", "read", "roles/storage.objectViewer"),
@@ -180,6 +186,11 @@ def test_azure_scale_set_has_the_identity_and_container_scoped_roles() -> None:
     identity = _named(stack, "identity")
     vmss = _named(stack, "vmss")
     assert identity.id and "/userAssignedIdentities/" in identity.id
+    out = stack.outputs["compute"]["trainer"]
+    assert (out["identity_client_id"], out["identity_principal_id"]) == (
+        identity.outputs["clientId"],
+        identity.outputs["principalId"],
+    )
     assert vmss.inputs["identity"] == {
         "type": "UserAssigned",
         "userAssignedIdentities": [identity.id],

@@ -50,9 +50,9 @@ _EC2_TRUST = json.dumps(
 
 def instance_profile(
     plan: ComputePlan, ctx: Context, tags: dict[str, str]
-) -> aws.iam.InstanceProfile:
-    """The group's role (EC2 trust, SSM core, its grants) and the profile that hands it to
-    the launch template's VMs."""
+) -> tuple[aws.iam.InstanceProfile, aws.iam.Role]:
+    """The profile that hands the group's role to the launch template's VMs, and the role
+    (EC2 trust, SSM core, its grants)."""
     role = aws.iam.Role(
         ctx.child("role"),
         assume_role_policy=_EC2_TRUST,
@@ -65,7 +65,10 @@ def instance_profile(
     )
     for grant in plan.grants_within:
         _grant(ctx, role, grant)
-    return aws.iam.InstanceProfile(ctx.child("profile"), role=role.name, tags=tags, opts=ctx.opts())
+    profile = aws.iam.InstanceProfile(
+        ctx.child("profile"), role=role.name, tags=tags, opts=ctx.opts()
+    )
+    return profile, role
 
 
 def _grant(ctx: Context, role: aws.iam.Role, grant: Grant) -> aws.iam.RolePolicy:

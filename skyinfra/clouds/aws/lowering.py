@@ -230,7 +230,8 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     network's subnets (one per zone), so lost VMs are replaced in whichever zone has room."""
     network = ctx.attached_network()
     ingress = _group_security_group(plan, ctx, network)
-    template = _launch_template(plan, ctx, network, ingress)
+    profile, role = instance_profile(plan, ctx, _tags(ctx, "role"))
+    template = _launch_template(plan, ctx, network, ingress, profile)
     group = aws.autoscaling.Group(
         ctx.child("asg"),
         vpc_zone_identifiers=network["subnet_ids"],
@@ -243,15 +244,18 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         tags=[{"key": k, "value": v, "propagate_at_launch": True} for k, v in _tags(ctx).items()],
         opts=ctx.opts(),
     )
-    return compute_outputs(plan, group.id, launch_template_id=template.id)
+    return compute_outputs(plan, group.id, launch_template_id=template.id, role_arn=role.arn)
 
 
 def _launch_template(
-    plan: ComputePlan, ctx: Context, network: NetworkOutputs, ingress: aws.ec2.SecurityGroup
+    plan: ComputePlan,
+    ctx: Context,
+    network: NetworkOutputs,
+    ingress: aws.ec2.SecurityGroup,
+    profile: aws.iam.InstanceProfile,
 ) -> aws.ec2.LaunchTemplate:
     """The VM blueprint. `update_default_version` keeps the default in step with `$Latest`."""
     ami = _ami(plan, ctx)
-    profile = instance_profile(plan, ctx, _tags(ctx, "role"))
     return aws.ec2.LaunchTemplate(
         ctx.child("lt"),
         # The group's own role (its grants, SSM login): `identity.py`.

@@ -356,7 +356,14 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         tags=_tags(ctx),
         opts=ctx.opts(),
     )
-    return compute_outputs(plan, group.id, name=group.name, admin_username=_ADMIN)
+    return compute_outputs(
+        plan,
+        group.id,
+        name=group.name,
+        admin_username=_ADMIN,
+        identity_client_id=identity.client_id,
+        identity_principal_id=identity.principal_id,
+    )
 
 
 def _vm_profile(

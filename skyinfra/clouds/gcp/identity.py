@@ -18,7 +18,7 @@ import pulumi_gcp as gcp
 from skyinfra.clouds.records import Context
 from skyinfra.topology import ComputePlan, Grant
 
-__all__ = ["CLOUD_PLATFORM", "ROLES", "account_id", "service_account"]
+__all__ = ["CLOUD_PLATFORM", "ROLES", "account_id", "attached", "service_account"]
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 
@@ -47,10 +47,8 @@ def account_id(component: str) -> str:
     return f"{prefix[:_ID_PREFIX].rstrip('-')}-{digest}"
 
 
-def service_account(
-    plan: ComputePlan, ctx: Context
-) -> gcp.compute.InstanceTemplateServiceAccountArgsDict:
-    """The group's service account with its grants; what the template attaches."""
+def service_account(plan: ComputePlan, ctx: Context) -> gcp.serviceaccount.Account:
+    """The group's service account, with its grants."""
     account = gcp.serviceaccount.Account(
         ctx.child("sa"),
         account_id=account_id(ctx.name),
@@ -60,6 +58,13 @@ def service_account(
     member = pulumi.Output.concat("serviceAccount:", account.email)
     for grant in plan.grants_within:
         _grant(ctx, grant, member)
+    return account
+
+
+def attached(
+    account: gcp.serviceaccount.Account,
+) -> gcp.compute.InstanceTemplateServiceAccountArgsDict:
+    """What the instance template attaches: the account, with IAM deciding (`cloud-platform`)."""
     return {"email": account.email, "scopes": [CLOUD_PLATFORM]}
 
 
