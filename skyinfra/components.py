@@ -7,6 +7,7 @@ VPN gateway of a network (not a spec kind: the links' shared half) is a `Gateway
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -50,12 +51,14 @@ class _Lowered(pulumi.ComponentResource):
         stack: StackPlan,
         network: Any = None,
         opts: pulumi.ResourceOptions | None = None,
+        buckets: Mapping[str, Any] | None = None,
     ) -> None:
         name = component_name(stack.project, suffix)
         super().__init__(token, name, None, opts)
         # A neutral resource's labels go on what it creates; gateways have none of their own.
         labels = getattr(plan, "labels", ())
-        self.outputs = cloud.lower(plan, Context(self, name, stack, network, labels))
+        context = Context(self, name, stack, network, labels=labels, buckets=dict(buckets or {}))
+        self.outputs = cloud.lower(plan, context)
         self.register_outputs(self.outputs)
 
 
@@ -63,9 +66,15 @@ class Neutral(_Lowered):
     """A resource of `kind` (network, bucket, compute group, ...), lowered by its cloud."""
 
     def __init__(
-        self, kind: Kind, plan: Any, cloud: Cloud, stack: StackPlan, network: Any = None
+        self,
+        kind: Kind,
+        plan: Any,
+        cloud: Cloud,
+        stack: StackPlan,
+        network: Any = None,
+        buckets: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(kind.token, plan.name, plan, cloud, stack, network)
+        super().__init__(kind.token, plan.name, plan, cloud, stack, network, buckets=buckets)
 
 
 class Gateway(_Lowered):

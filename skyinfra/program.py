@@ -18,9 +18,10 @@ from skyinfra import kinds
 from skyinfra.clouds import get_cloud
 from skyinfra.components import Gateway, Neutral
 from skyinfra.kinds.base import Kind
+from skyinfra.kinds.bucket import BUCKET
 from skyinfra.kinds.network import NETWORK
 from skyinfra.plan import load_project_topology
-from skyinfra.references import output, stack_reference
+from skyinfra.references import bucket_of, output, qualified, stack_reference
 from skyinfra.stacks import kind_in, stack_names
 from skyinfra.tokens import GATEWAYS_OUTPUT
 from skyinfra.topology import StackPlan, Topology
@@ -34,9 +35,17 @@ def lower_stack(stack: StackPlan) -> dict[str, Any]:
     """
     cloud = get_cloud(stack.site.cloud)
     lowered: dict[str, dict[str, Neutral]] = {}
+    refs: dict[str, pulumi.StackReference] = {}
     for kind in kinds.KINDS:
         lowered[kind.name] = {
-            plan.name: Neutral(kind, plan, cloud, stack, network=_input(kind, plan, lowered))
+            plan.name: Neutral(
+                kind,
+                plan,
+                cloud,
+                stack,
+                network=_input(kind, plan, lowered),
+                buckets=_granted(kind, plan, stack, lowered, refs),
+            )
             for plan in kind.plans(stack)
         }
     networks = lowered[NETWORK.name]
@@ -66,6 +75,29 @@ def _input(kind: Kind, plan: Any, lowered: Mapping[str, Mapping[str, Neutral]]) 
         return None
     other, name = attached
     return lowered[other][name].outputs
+
+
+def _granted(
+    kind: Kind,
+    plan: Any,
+    stack: StackPlan,
+    lowered: Mapping[str, Mapping[str, Neutral]],
+    refs: dict[str, pulumi.StackReference],
+) -> dict[str, Any]:
+    """The outputs of the buckets `plan` is granted on its cloud (`Kind.granted`): lowered in
+    this stack (buckets come before compute in `KINDS`) or read from the bucket's stack
+    (one StackReference per stack, `ref-<stack>-buckets`: `ref-<stack>` may read a network)."""
+    buckets: dict[str, Any] = {}
+    for grant in kind.granted(plan):
+        if grant.site.stack == stack.name:
+            buckets[grant.bucket] = lowered[BUCKET.name][grant.bucket].outputs
+            continue
+        if grant.site.stack not in refs:
+            refs[grant.site.stack] = pulumi.StackReference(
+                f"ref-{grant.site.stack}-buckets", qualified(grant.site.stack)
+            )
+        buckets[grant.bucket] = bucket_of(refs[grant.site.stack], grant.bucket)
+    return buckets
 
 
 def lower_cloud_stack(topology: Topology, name: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from skyinfra import kinds
 from skyinfra.catalog.network import Links
+from skyinfra.grants import grant_rows, not_deployed
 from skyinfra.peering.model import link_name
 from skyinfra.peering.modes import WITHIN_CLOUD, all_modes, mode_of
 from skyinfra.placement.explain import alternatives, flow_costs
@@ -57,9 +58,10 @@ def plan_report(plan: Plan) -> dict[str, Any]:
         "gateways": _gateways(plan, links),
         "replications": _replications(plan),
         "flows": [_flow(row) for row in flow_costs(placement) if not row.flow.replication],
-        "warnings": [*placement.warnings, *plan.lifecycle.warnings],
+        "warnings": [*placement.warnings, *plan.lifecycle.warnings, *not_deployed(plan.topology)],
         "moves": [_move(m) for m in plan.lifecycle.moves],
         "retired_stacks": [_retired(r) for r in plan.lifecycle.retired],
+        "grants": grant_rows(plan.topology),
     }
     links_cost = _links_cost(report)
     replication_cost = sum(r["monthly_cost"] or 0.0 for r in report["replications"])

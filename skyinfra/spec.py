@@ -326,6 +326,14 @@ StartupScript = Annotated[
 ]
 
 
+class GrantSpec(Model):
+    """Explicit access of a compute group to a bucket, on top of what its flows imply."""
+
+    bucket: Name
+    access: Literal["read", "write", "admin"] = "read"
+    """read: get and list; write: create and overwrite, no delete; admin: also delete."""
+
+
 class Compute(Model):
     """A managed group of identical VMs."""
 
@@ -350,6 +358,8 @@ class Compute(Model):
     compiled project. Anyone allowed to describe the VMs can read it: put no secret in it."""
     labels: Labels = {}
     """Added to the spec's top-level `labels` (and overriding them) on this group's resources."""
+    grants: list[GrantSpec] = []
+    """Buckets this group's identity may use besides the flows' (`{bucket, access}`)."""
 
     @field_validator("ssh_public_key")
     @classmethod

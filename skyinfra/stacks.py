@@ -57,8 +57,25 @@ class StackKind:
 
 
 def _cloud_reads(topology: Topology, name: str) -> set[str]:
-    """The home stacks of the networks this stack shares (GCP's global networks)."""
-    return {n.home for n in topology.stack(name).networks if n.home}
+    """The home stacks of the networks this stack shares (GCP's global networks) and the
+    stacks of the buckets its groups are granted on their own cloud (the grant names them)."""
+    stack = topology.stack(name)
+    granted = {g.site.stack for c in stack.compute for g in c.grants_within}
+    return {n.home for n in stack.networks if n.home} | (granted - {name})
+
+
+def _cloud_names(topology: Topology) -> list[str]:
+    """The cloud stacks in topology order, moved after the cloud stacks they read (a granted
+    bucket's stack, a shared network's home), so a preview has their outputs. A cycle keeps
+    the rest in order; the deploy order rejects it (`deploy/order.py`)."""
+    names = topology.stack_names
+    left, ordered = list(names), []
+    while left:
+        ready = [n for n in left if not (_cloud_reads(topology, n) & set(left)) - {n}]
+        ready = ready or left[:1]
+        ordered.append(ready[0])
+        left.remove(ready[0])
+    return ordered
 
 
 def _peering_reads(topology: Topology, name: str) -> set[str]:
@@ -134,7 +151,7 @@ CLOUD = StackKind(
     listing="stacks",
     format=cloud_stack_name,
     parse=parse_cloud_stack,
-    names=lambda topology: topology.stack_names,
+    names=_cloud_names,
     reads=_cloud_reads,
     config=_cloud_config,
     sites=lambda topology, name: (topology.stack(name).site,),

@@ -20,6 +20,7 @@ __all__ = [
     "RESOURCE_LABEL",
     "BucketPlan",
     "ComputePlan",
+    "Grant",
     "Labels",
     "NetworkPlan",
     "Site",
@@ -85,6 +86,17 @@ class BucketPlan:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """Access of a compute group's identity to one bucket (`skyinfra.grants`): `read`
+    (get, list), `write` (create and overwrite, no delete) or `admin` (also delete)."""
+
+    bucket: str
+    access: str
+    site: Site  # where the bucket is: its stack's outputs name it
+    why: str = "flow"  # "flow" (implied by a flow) or "grants" (asked for in the spec)
+
+
+@dataclass(frozen=True)
 class ComputePlan:
     """A managed group of identical VMs at one site."""
 
@@ -104,6 +116,13 @@ class ComputePlan:
     public: bool = False  # `public: true`: `ports` also admit the internet, on this group only
     labels: Labels = ()  # on every taggable resource it creates (`resource_labels`)
     startup_script: str | None = None  # run on each VM's first boot (the text, never a path)
+    grants: tuple[Grant, ...] = ()  # its identity's access to buckets, on any cloud
+
+    @property
+    def grants_within(self) -> tuple[Grant, ...]:
+        """The grants on buckets of this group's own cloud: the ones its identity carries.
+        Grants on other clouds' buckets need federation (`plan` lists them as not deployed)."""
+        return tuple(g for g in self.grants if g.site.cloud == self.site.cloud)
 
     @property
     def public_ports(self) -> tuple[int, ...]:

@@ -83,6 +83,18 @@ CASES = [
         "did you mean 'web'?",
     ),
     (
+        "grant-unknown-bucket",
+        BASE.replace("network: core", "network: core\n    grants: [{bucket: dta, access: read}]"),
+        12,
+        "did you mean 'data'?",
+    ),
+    (
+        "grant-bad-access",
+        BASE.replace("network: core", "network: core\n    grants: [{bucket: data, access: all}]"),
+        12,
+        "'read', 'write' or 'admin'",
+    ),
+    (
         "flow-self",
         BASE + "flows:\n  - {from: web, to: web, gb_per_month: 5}\n",
         15,

@@ -210,6 +210,13 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
         say(
             f"{gateway['kind']} of {gateway['network']} in {gateway['stack']} (BGP {gateway['asn']}): {money}"
         )
+    for grant in report.get("grants", []):
+        # `grant training -> datasets: read (aws, IAM role)`
+        say(
+            escape(
+                f"grant {grant['group']} -> {grant['bucket']}: {grant['access']} ({grant['via']})"
+            )
+        )
     for warning in report["warnings"]:
         say(f"[bold yellow]warning:[/] {escape(warning)}")
     breakdown = report.get("cost_breakdown")

@@ -166,6 +166,8 @@ class Cloud:
     gpu_images: ClassVar[Mapping[tuple[str, str], Any]] = {}
     #: SSH public key types this cloud's VMs accept (all that the spec accepts by default).
     ssh_key_types: ClassVar[tuple[str, ...]] = KEY_TYPES
+    #: What each compute group's own identity is on this cloud (`plan` lists grants with it).
+    identity_kind: ClassVar[str] = "identity"
     #: How a user names this cloud's own image in `image: {<cloud>: ...}` (for messages).
     custom_image_format: ClassVar[str] = "an image reference"
     #: Text shown when the bundled catalog is known to be partial for this cloud.

@@ -78,6 +78,12 @@ class ComputeOutputs(TypedDict):
     name: NotRequired[Any]  # azure: the scale set's name; gcp: the managed instance group's
     admin_username: NotRequired[Any]  # azure
     resource_group_name: NotRequired[Any]  # azure: the scale set's resource group
+    # The group's own identity, to grant it more by hand (e.g. federation across clouds):
+    role_arn: NotRequired[Any]  # aws: its IAM role
+    service_account: NotRequired[Any]  # gcp: its service account's email
+    service_account_id: NotRequired[Any]  # gcp: its unique id (the `sub` of its ID tokens)
+    identity_client_id: NotRequired[Any]  # azure: its managed identity's client id
+    identity_principal_id: NotRequired[Any]  # azure: its principal (object) id
 
 
 class GatewayOutputs(TypedDict):

@@ -90,11 +90,20 @@ class Context:
     # The neutral resource's labels (`resource_labels`: the user's and skyinfra's own), which
     # the cloud puts on every taggable resource it creates for it.
     labels: Labels = ()
+    # A compute group's granted buckets on its own cloud (`ComputePlan.grants_within`): their
+    # `buckets.<name>` outputs, from this stack or read from the bucket's stack.
+    buckets: Mapping[str, BucketOutputs] = field(default_factory=dict)
 
     def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         import pulumi
 
         return pulumi.ResourceOptions(parent=self.parent, **kwargs)
+
+    def granted_bucket(self, bucket: str) -> BucketOutputs:
+        """The outputs of a bucket this group is granted (set by the program)."""
+        if bucket not in self.buckets:
+            raise ValueError(f"{self.name} was lowered without granted bucket {bucket}")
+        return self.buckets[bucket]
 
     def attached_network(self) -> NetworkOutputs:
         """The outputs of the network a compute group attaches to (set by the component)."""

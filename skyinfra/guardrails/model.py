@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from skyinfra.tokens import BUCKET_TOKEN
+from skyinfra.tokens import BUCKET_TOKEN, COMPUTE_TOKEN
 
 __all__ = [
     "BUCKET_COMPONENT",
+    "COMPUTE_COMPONENT",
     "Finding",
     "Intent",
     "PlannedNetwork",
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 BUCKET_COMPONENT = BUCKET_TOKEN  # the component a bucket's cloud resources are children of
+COMPUTE_COMPONENT = COMPUTE_TOKEN  # the component a compute group's resources are children of
 
 
 @dataclass(frozen=True)

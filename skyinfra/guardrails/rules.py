@@ -24,6 +24,7 @@ from skyinfra.guardrails.ingress import PORT_PROTOCOLS, Ingress
 from skyinfra.guardrails.intent import intent_of
 from skyinfra.guardrails.model import (
     BUCKET_COMPONENT,
+    COMPUTE_COMPONENT,
     Finding,
     Intent,
     PlannedNetwork,
@@ -91,6 +92,9 @@ def _merged(names: tuple[str, ...]) -> CloudGuardrails:
         stateful=frozenset(v for t in tables for v in t.stateful),
         stateful_under_bucket=frozenset(v for t in tables for v in t.stateful_under_bucket),
         ranges={k: v for t in tables for k, v in t.ranges.items()},
+        grants={k: v for t in tables for k, v in t.grants.items()},
+        long_lived_keys=frozenset(v for t in tables for v in t.long_lived_keys),
+        identities=frozenset(v for t in tables for v in t.identities),
     )
 
 
@@ -291,6 +295,12 @@ def _overlapping(resources: Sequence[Resource], intent: Intent) -> Iterator[tupl
 # -- the table ------------------------------------------------------------------------------
 
 
+def _compute_key(r: Resource, _: Intent) -> Iterator[str]:
+    """A long-lived key under a compute group: its VMs have an identity of their own."""
+    if r.type in cloud_guardrails().long_lived_keys and r.component_type == COMPUTE_COMPONENT:
+        yield f"a long-lived key is created for compute group {r.component}"
+
+
 def _by_type(table: Callable[[CloudGuardrails], Mapping[str, ResourceCheck]]) -> ResourceCheck:
     def check(r: Resource, intent: Intent) -> Iterable[str]:
         found = table(cloud_guardrails()).get(r.type)
@@ -352,6 +362,22 @@ RULES: tuple[Rule, ...] = (
         "pass opts=ResourceOptions(protect=True), or set `protect: false` on the bucket in "
         "the spec to opt out deliberately",
         resource=_unprotected,
+    ),
+    Rule(
+        "grants-scoped",
+        "A compute group's access is scoped to the buckets it is granted: no policy on `*` "
+        "or all of S3, no project-level storage role, no role assignment at subscription or "
+        "resource-group scope",
+        "let skyinfra derive grants from flows and `grants:`: one policy or role per bucket "
+        "(the bucket ARN and `arn/*`, a bucket IAM member, a role assignment on the container)",
+        resource=_by_type(lambda t: t.grants),
+    ),
+    Rule(
+        "no-compute-keys",
+        "No long-lived key (AWS access key, GCP service-account or HMAC key) is created for a "
+        "compute group: its VMs use their own identity's short-lived credentials",
+        "remove the key; grant the group's identity instead (`grants:` on the group, or a flow)",
+        resource=_compute_key,
     ),
     Rule(
         "cidrs-disjoint",

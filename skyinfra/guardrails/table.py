@@ -71,6 +71,14 @@ class CloudGuardrails:
     stateful: frozenset[str] = frozenset()
     stateful_under_bucket: frozenset[str] = frozenset()  # stateful when a bucket's child
     ranges: Mapping[str, Ranges] = field(default_factory=dict)  # networks' own ranges
+    # Access grants: a finding for a grant wider than one bucket (account, project, "*").
+    grants: Mapping[str, ResourceCheck] = field(default_factory=dict)
+    # Long-lived keys of an identity (access keys, service-account keys): never on a compute
+    # group, whose VMs get short-lived credentials from their own identity.
+    long_lived_keys: frozenset[str] = frozenset()
+    # What carries a compute group's own identity onto its VMs (instance profile, service
+    # account, managed identity): one per group, named by the VM resource.
+    identities: frozenset[str] = frozenset()
 
 
 def held_rules_reach(holders: frozenset[str], subnets: frozenset[str] = frozenset()) -> Reach:

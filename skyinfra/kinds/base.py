@@ -30,7 +30,7 @@ from skyinfra.replication.model import Replication
 from skyinfra.site import Site
 from skyinfra.spec import Model, Spec
 from skyinfra.suggest import did_you_mean
-from skyinfra.topology import StackPlan
+from skyinfra.topology import Grant, StackPlan
 
 __all__ = ["Kind", "PlanInputs", "unknown_name"]
 
@@ -127,6 +127,10 @@ class Kind:
     def attached_to(self, plan: Any) -> tuple[str, str] | None:
         """(kind name, resource name) whose lowered outputs this plan's lowering receives."""
         return None
+
+    def granted(self, plan: Any) -> tuple[Grant, ...]:
+        """The grants on buckets of its own cloud that its lowering receives the outputs of."""
+        return ()
 
     def home(self, plan: Any) -> str | None:
         """The stack that creates this resource when another stack does (read by reference)."""

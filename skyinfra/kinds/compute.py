@@ -14,6 +14,7 @@ from skyinfra.catalog.vms import Catalog
 from skyinfra.clouds import Cloud, get_cloud
 from skyinfra.diagram import Node, NodeStyle, money, network_id, resource_id
 from skyinfra.errors import KeyPath, Problem, SpecError
+from skyinfra.grants import cycle_problems, grant_problems, grants_of
 from skyinfra.guardrails.model import Intent
 from skyinfra.kinds.base import Kind, PlanInputs, unknown_name
 from skyinfra.offer import Offer
@@ -24,7 +25,7 @@ from skyinfra.site import Site
 from skyinfra.spec import Compute, Spec
 from skyinfra.suggest import did_you_mean
 from skyinfra.tokens import COMPUTE_TOKEN
-from skyinfra.topology import ComputePlan, StackPlan, component_name, resource_labels
+from skyinfra.topology import ComputePlan, Grant, StackPlan, component_name, resource_labels
 from skyinfra.units import HOURS_PER_MONTH
 
 TIMES = "\N{MULTIPLICATION SIGN}"  # instance type times count
@@ -47,7 +48,7 @@ class ComputeKind(Kind):
                 )
             elif group.network is not None and group.network not in spec.networks:
                 problems.append(unknown_name("network", group.network, list(spec.networks), path))
-        return problems
+        return problems + grant_problems(spec)
 
     def options(self, spec: Spec, name: str, scope: Scope, catalog: Catalog) -> list[Option]:
         return compute_options(name, spec.compute[name], scope, catalog)
@@ -82,9 +83,14 @@ class ComputeKind(Kind):
         return Option(option.site, monthly_cost(offer, group), offer)
 
     def placement_problems(self, spec: Spec, decisions: Mapping[str, Decision]) -> list[Problem]:
-        """Image problems first (a wrong image makes the key moot), then SSH key types."""
+        """Image problems first (a wrong image makes the key moot), then SSH key types, then
+        stacks whose grants would make them read each other."""
         mine = {n: d for n, d in decisions.items() if d.kind == self.name}
-        return _image_problems(spec, mine) or _ssh_key_problems(spec, mine)
+        return (
+            _image_problems(spec, mine)
+            or _ssh_key_problems(spec, mine)
+            or cycle_problems(spec, decisions)
+        )
 
     def plan(self, inputs: PlanInputs, name: str, site: Site) -> ComputePlan:
         group = inputs.spec.compute[name]
@@ -109,7 +115,11 @@ class ComputeKind(Kind):
                 inputs.spec.name, name, inputs.spec.labels_of(self.section, name)
             ),
             startup_script=group.script,
+            grants=grants_of(inputs.spec, inputs.placement.decisions, name),
         )
+
+    def granted(self, plan: ComputePlan) -> tuple[Grant, ...]:
+        return plan.grants_within
 
     def attached_to(self, plan: ComputePlan) -> tuple[str, str] | None:
         return ("network", plan.network)

@@ -127,6 +127,30 @@ def stack_spec(cloud: str) -> str:
     )
 
 
+GRANTED = {("datasets", "read"), ("results", "write"), ("scratch", "admin")}
+
+
+def grants_spec(cloud: str, bucket_site: Site | None = None) -> str:
+    """Group `trainer` reads `datasets` (a flow in), writes `results` (a flow out) and is
+    granted admin on `scratch`; group `idle` has no flow and no grant. Buckets at `site(cloud)`,
+    `datasets` at `bucket_site` if given (another stack, maybe another cloud)."""
+    here = site(cloud)
+    there = bucket_site or here
+    cpus = f"resources: {{cpus: 2}}, {_at(here)}"
+    return spec(
+        "networks: {core: {}}\n"
+        f"buckets:\n  datasets: {{{_at(there)}}}\n  results: {{{_at(here)}}}\n"
+        f"  scratch: {{{_at(here)}}}\n"
+        "compute:\n"
+        f"  trainer: {{network: core, {cpus}, grants: [{{bucket: scratch, access: admin}}]}}\n"
+        f"  idle: {{network: core, {cpus}}}\n"
+        "flows:\n  - {from: datasets, to: trainer, gb_per_month: 100}\n"
+        "  - {from: trainer, to: results, gb_per_month: 10}\n",
+        here,
+        there,
+    )
+
+
 def _gpu_group(offer: Offer, instance_type: str | None = None) -> str:
     """Group `gpu` asking for `offer`'s GPUs, at its site, on `instance_type` if given."""
     typed = f"instance_type: {instance_type}, " if instance_type else ""

@@ -53,8 +53,10 @@ from skyinfra.guardrails.table import CloudGuardrails
 from skyinfra.peering.links import tunnel_count
 from skyinfra.peering.model import InterconnectLink, NativePeering, VpnGateway, VpnLink
 from skyinfra.preview import Registered, StackPreview
+from skyinfra.report import plan_report
 from skyinfra.site import Site
 from skyinfra.spec import replica_name
+from skyinfra.stacks import reads
 from skyinfra.tokens import REPLICATION_TOKEN
 from skyinfra.topology import (
     PROJECT_LABEL,
@@ -67,12 +69,14 @@ from tests.clouds import labelled
 from tests.clouds.conftest import (
     CATALOG,
     EXPOSED,
+    GRANTED,
     PROJECT,
     Project,
     children,
     directions,
     gpu_offer,
     gpu_spec,
+    grants_spec,
     leaves,
     linked_spec,
     of_cloud,
@@ -495,6 +499,74 @@ class CloudContract:
         (problem,) = refused(text, tmp_path)
         assert problem.path == ("compute", "db", "labels")
         assert str(rules.max_count) in problem.message
+
+    # -- identities and grants ------------------------------------------------------------
+
+    def test_every_group_has_its_own_identity_on_its_vms(self, cloud: str) -> None:
+        table = self._table(cloud)
+        stack = project(stack_spec(cloud)).cloud_stack(site(cloud))
+        seen = set()
+        for group in stack.by_type(COMPUTE_TOKEN):
+            made = children(stack, group)
+            [identity] = [r for r in made if r.type in table.identities]
+            [vm] = [r for r in made if r.type in table.vms]
+            carried = {str(v) for v in leaves(identity.outputs) if isinstance(v, str) and v}
+            assert carried & texts([vm]), f"{vm.name} does not carry {identity.name}"
+            seen.add(identity.urn)
+        assert len(seen) == len(stack.by_type(COMPUTE_TOKEN)) >= 3
+
+    def _grants(self, stack: StackPreview, group: str) -> dict[tuple[str, str], Registered]:
+        """The grant resources under `group`, by (bucket, access) from their names."""
+        component = _component(stack, COMPUTE_TOKEN, group)
+        marker = f"{component.name}-grant-"
+        found = {}
+        for r in children(stack, component):
+            if r.name.startswith(marker):
+                bucket, _, access = r.name.removeprefix(marker).rpartition("-")
+                found[(bucket, access)] = r
+        return found
+
+    def test_exactly_the_grants_the_flows_imply_scoped_to_the_bucket(self, cloud: str) -> None:
+        p = project(grants_spec(cloud))
+        stack = p.cloud_stack(site(cloud))
+        grants = self._grants(stack, "trainer")
+        assert set(grants) == GRANTED
+        assert self._grants(stack, "idle") == {}
+        buckets = stack.outputs["buckets"]
+        for (bucket, _), r in grants.items():
+            inputs = {str(v) for v in leaves(r.inputs)}
+            own = str(buckets[bucket]["name"])
+            assert any(own in x for x in inputs), f"{r.name} does not name bucket {own}"
+            for other in set(buckets) - {bucket}:
+                name = str(buckets[other]["name"])
+                assert not any(name in x for x in inputs), f"{r.name} reaches {name}"
+        assert check_previews(list(p.stacks.values()), p.plan.topology) == []
+
+    def test_a_bucket_in_another_stack_is_read_by_reference(self, cloud: str) -> None:
+        p = project(grants_spec(cloud, site(cloud, 1)))
+        home, there = site(cloud).stack, site(cloud, 1).stack
+        assert there in reads(p.plan.topology, home)
+        stack = p.cloud_stack(site(cloud))
+        grants = self._grants(stack, "trainer")
+        assert set(grants) == GRANTED
+        # The bucket's name as the other stack exported it (the preview's StackReference).
+        name = str(p.cloud_stack(site(cloud, 1)).outputs["buckets"]["datasets"]["name"])
+        assert any(name in str(v) for v in leaves(grants[("datasets", "read")].inputs))
+        assert "datasets" not in stack.outputs["buckets"]
+
+    def test_a_grant_on_another_clouds_bucket_is_not_deployed_and_said_so(self, cloud: str) -> None:
+        other = _other(cloud)
+        if other is None:
+            pytest.skip("one cloud registered")
+        p = project(grants_spec(cloud, site(other)))
+        stack = p.cloud_stack(site(cloud))
+        assert set(self._grants(stack, "trainer")) == GRANTED - {("datasets", "read")}
+        assert site(other).stack not in reads(p.plan.topology, site(cloud).stack)
+        report = plan_report(p.plan)
+        [row] = [g for g in report["grants"] if g["bucket"] == "datasets"]
+        assert row["deployed"] is False and row["via"] == f"{cloud} -> {other}, not deployed"
+        [warning] = [w for w in report["warnings"] if w.startswith("grant trainer -> datasets")]
+        assert "NOT deployed" in warning and "no static keys" in warning
 
 
 def _holds(inputs: object, trace: LoginTrace) -> bool:

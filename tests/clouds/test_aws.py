@@ -36,12 +36,12 @@ EGRESS = [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0
 
 
 # Contract tests (tests/clouds/contract.py) AWS fails today: strict xfails (conftest.py).
-CONTRACT_GAPS = {
-    "test_its_declared_login_path_reaches_the_engine": (
-        "Session Manager needs the instance profile with AmazonSSMManagedInstanceCore on the "
-        "launch template, which issue 13's per-group identities add (another branch)"
-    ),
-}
+# Every group's own identity (its role, the SSM core policy, the instance profile).
+IDENTITY = [
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/instanceProfile:InstanceProfile",
+]
 
 
 @cache
@@ -274,7 +274,7 @@ def test_bucket_outputs_carry_the_auto_generated_name() -> None:
 def test_compute_is_a_key_pair_a_launch_template_and_a_fixed_size_group() -> None:
     p = plain()
     assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted(
-        [SG, KEY_PAIR, TEMPLATE, GROUP]
+        [SG, KEY_PAIR, TEMPLATE, GROUP, *IDENTITY]
     )
     assert p.one(KEY_PAIR).inputs["publicKey"] == (SSH_KEY)
     group = p.one(GROUP).inputs
@@ -336,13 +336,15 @@ def test_gpu_comes_with_the_instance_type() -> None:
     assert p.one(TEMPLATE).inputs["instanceType"] == "p4d.24xlarge"
     assert p.outputs["compute"]["api"]["instance_type"] == "p4d.24xlarge"
     assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted(
-        [SG, KEY_PAIR, TEMPLATE, GROUP]
+        [SG, KEY_PAIR, TEMPLATE, GROUP, *IDENTITY]
     )
 
 
 def test_arm64_group_without_key_uses_the_arm64_image_and_no_key_pair() -> None:
     p = bare()
-    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted([SG, TEMPLATE, GROUP])
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted(
+        [SG, TEMPLATE, GROUP, *IDENTITY]
+    )
     lt = p.one(TEMPLATE).inputs
     assert lt["instanceType"] == "m7g.large"
     assert lt["imageId"] == ami_id(
@@ -358,5 +360,6 @@ def test_compute_outputs_resolve_to_the_created_resources() -> None:
         "instance_type": "m6i.xlarge",
         "count": 2,
         "launch_template_id": p.one(TEMPLATE).id,
+        "role_arn": p.one("aws:iam/role:Role").outputs["arn"],
     }
     assert str(p.one(GROUP).id).startswith("demo-api-asg-")

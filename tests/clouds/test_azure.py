@@ -29,6 +29,7 @@ ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 CONTAINER = "azure-native:storage:BlobContainer"
 VMSS = "azure-native:compute:VirtualMachineScaleSet"
+IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"  # the group's own
 RANDOM_STRING = "random:index/randomString:RandomString"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -246,7 +247,7 @@ def test_spec_names_azure_refuses_are_fitted_to_container_rules(name: str, conta
 
 def test_scale_set_shape_image_and_disk() -> None:
     p = preview()
-    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1})
+    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1, IDENTITY: 1})
     vmss = p.one(VMSS).inputs
     assert vmss["resourceGroupName"] == p.outputs["networks"]["core"]["resource_group_name"]
     assert vmss["sku"] == {"name": "Standard_D4s_v5", "capacity": 2, "tier": "Standard"}
@@ -288,7 +289,7 @@ def test_ssh_key_login_without_password() -> None:
 
 def test_without_a_key_there_is_no_password_login_only_a_key_nobody_holds() -> None:
     p = bare()
-    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1})  # no generated password, no role
+    assert tokens(p, COMPUTE_TOKEN) == Counter({VMSS: 1, IDENTITY: 1})  # no generated password
     assert not p.by_type(RANDOM_PASSWORD)
     os_profile = vm_profile(p)["osProfile"]
     assert "adminPassword" not in os_profile
@@ -313,7 +314,7 @@ def test_every_scale_set_gets_entra_id_login_and_a_system_identity(which: str) -
         "typeHandlerVersion": "1.0",
         "autoUpgradeMinorVersion": True,
     }
-    assert p.one(VMSS).inputs["identity"] == {"type": "SystemAssigned"}
+    assert p.one(VMSS).inputs["identity"]["type"] == "SystemAssigned, UserAssigned"
 
 
 def test_gpu_groups_get_the_driver_beside_entra_id_login() -> None:

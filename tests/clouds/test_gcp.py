@@ -159,8 +159,8 @@ def test_bucket_outputs_carry_the_auto_named_bucket() -> None:
 
 def test_compute_is_a_template_behind_a_regional_mig() -> None:
     p = plain()
-    want = [FIREWALL, FIREWALL, GROUP, TEMPLATE]  # rules: trusted, IAP
-    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted(want)
+    want = [FIREWALL, FIREWALL, GROUP, TEMPLATE, "gcp:serviceaccount/account:Account"]
+    assert sorted(r.type for r in children(p, COMPUTE_TOKEN)) == sorted(want)  # rules: trusted, IAP
     t = p.one(TEMPLATE).inputs
     assert t["machineType"] == "n2-standard-4"
     assert t["tags"] == ["demo-api-vm"]  # what the group's firewall rules target

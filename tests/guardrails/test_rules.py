@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -110,6 +111,29 @@ def _overlapping_vnet(r: Resource) -> Resource:
     return with_inputs(r, addressSpace={"addressPrefixes": [vpc.inputs["cidrBlock"]]})
 
 
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
+ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+
+
+def _as_star_policy(r: Resource) -> Resource:
+    """The group's SSM attachment turned into an inline policy allowing s3:GetObject on `*`."""
+    statement = {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    return replace(r, type="aws:iam/rolePolicy:RolePolicy", inputs={"role": "x", "policy": policy})
+
+
+def _on_the_project(r: Resource) -> Resource:
+    """A bucket IAM member made a project-level one (same role, no bucket)."""
+    inputs = {k: v for k, v in r.inputs.items() if k != "bucket"}
+    return replace(r, type="gcp:projects/iAMMember:IAMMember", inputs={**inputs, "project": "p"})
+
+
+def _under_compute(r: Resource) -> Resource:
+    """A key moved under a compute group's component (the first launch template's)."""
+    return replace(r, parent=first(LT).parent)
+
+
 CASES = [
     Case("s3-block-flag-off", BLOCK, _swap(lambda r: with_inputs(r, blockPublicPolicy=False)), "no-public-bucket", "blockPublicPolicy"),
     Case("s3-public-acl", S3, _swap(lambda r: with_inputs(r, acl="public-read")), "no-public-bucket", "public-read"),
@@ -140,6 +164,12 @@ CASES = [
     Case("container-unprotected", CONTAINER, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected"),
     Case("bucket-group-unprotected", GROUP, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected", where=_in_bucket),
     Case("vnet-overlaps-vpc", VNET, _swap(_overlapping_vnet), "cidrs-disjoint", "overlaps"),
+    Case("aws-managed-s3-policy", ATTACHMENT, _swap(lambda r: with_inputs(r, policyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")), "grants-scoped", "AmazonS3FullAccess is not scoped"),
+    Case("aws-policy-on-star", ATTACHMENT, _swap(_as_star_policy), "grants-scoped", "s3:GetObject on *", flagged="aws:iam/rolePolicy:RolePolicy"),
+    Case("gcp-project-storage-role", BUCKET_MEMBER, _swap(_on_the_project), "grants-scoped", "project-level roles/storage.", flagged="gcp:projects/iAMMember:IAMMember"),
+    Case("azure-subscription-scope", ASSIGNMENT, _swap(lambda r: with_inputs(r, scope="/subscriptions/00000000-0000-0000-0000-000000000000")), "grants-scoped", "role assignment at /subscriptions/"),
+    Case("azure-group-scope", ASSIGNMENT, _swap(lambda r: with_inputs(r, scope="/subscriptions/0/resourceGroups/rg")), "grants-scoped", "resourceGroups/rg reaches"),
+    Case("aws-access-key-on-compute", "aws:iam/accessKey:AccessKey", _swap(_under_compute), "no-compute-keys", "long-lived key"),
 ]  # fmt: skip
 
 

@@ -157,6 +157,7 @@ class Aws(Cloud):
     # EC2 imports RSA and ED25519 keys only (ImportKeyPair; no ECDSA):
     # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html
     ssh_key_types = ("ssh-ed25519", "ssh-rsa")
+    identity_kind = "IAM role"
     custom_image_format = "an AMI id, ami-0123456789abcdef0"
     _AMI_ID = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 

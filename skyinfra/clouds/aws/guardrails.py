@@ -7,6 +7,7 @@ standalone rules; EBS volumes must be encrypted.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -117,6 +118,49 @@ def _vpc_ranges(r: Resource) -> list[str]:
     return [str(r.inputs["cidrBlock"])] if r.inputs.get("cidrBlock") else []
 
 
+# -- grants-scoped ---------------------------------------------------------------------------
+
+# The one managed policy a group's role carries besides its grants (SSM Session Manager).
+_ALLOWED_MANAGED = frozenset({"arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"})
+
+
+def _policy_statements(r: Resource) -> list[Any]:
+    policy = r.inputs.get("policy")
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except ValueError:
+            return []
+    return as_list(lookup(policy, "Statement")) if isinstance(policy, dict) else []
+
+
+def _wide_policy(r: Resource, _: Intent) -> Iterator[str]:
+    """An Allow of S3 actions on every resource or every bucket (`arn:aws:s3:::*`), or of
+    all S3 actions. Other services' actions on `*` (KMS through S3 under a condition naming
+    the bucket, as replication uses) are not bucket grants."""
+    for statement in _policy_statements(r):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        resources = _strings(statement.get("Resource"))
+        actions = _strings(statement.get("Action"))
+        wide = [x for x in resources if x == "*" or x.startswith("arn:aws:s3:::*")]
+        if wide and any(a == "*" or a.startswith("s3:") for a in actions):
+            yield f"policy allows {', '.join(actions)} on {', '.join(wide)}"
+        elif any(a in ("*", "s3:*") for a in actions):
+            yield f"policy allows every S3 action ({', '.join(actions)})"
+
+
+def _strings(value: Any) -> list[str]:
+    """A policy element: one string or a list of them."""
+    return [value] if isinstance(value, str) else [str(x) for x in as_list(value)]
+
+
+def _managed_policy(r: Resource, _: Intent) -> Iterator[str]:
+    arn = r.inputs.get("policyArn")
+    if isinstance(arn, str) and arn not in _ALLOWED_MANAGED:
+        yield f"managed policy {arn} is not scoped to a bucket"
+
+
 GUARDRAILS = CloudGuardrails(
     public_bucket={
         _S3_BUCKET: _s3_acl,
@@ -148,6 +192,13 @@ GUARDRAILS = CloudGuardrails(
     credentials={
         "aws:datasync/locationObjectStorage:LocationObjectStorage": (("secretKey",),),
     },
+    grants={
+        "aws:iam/rolePolicy:RolePolicy": _wide_policy,
+        "aws:iam/policy:Policy": _wide_policy,
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _managed_policy,
+    },
+    long_lived_keys=frozenset({"aws:iam/accessKey:AccessKey"}),
+    identities=frozenset({"aws:iam/instanceProfile:InstanceProfile"}),
     stateful=frozenset({_S3_BUCKET, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster"}),
     ranges={"aws:ec2/vpc:Vpc": _vpc_ranges},
 )

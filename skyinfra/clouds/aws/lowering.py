@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.aws.identity import instance_profile
 from skyinfra.clouds.base import Context, compute_outputs
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -231,7 +232,8 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     network's subnets (one per zone), so lost VMs are replaced in whichever zone has room."""
     network = ctx.attached_network()
     ingress = _group_security_group(plan, ctx, network)
-    template = _launch_template(plan, ctx, network, ingress)
+    profile, role = instance_profile(plan, ctx, _tags(ctx, "role"))
+    template = _launch_template(plan, ctx, network, ingress, profile)
     group = aws.autoscaling.Group(
         ctx.child("asg"),
         vpc_zone_identifiers=network["subnet_ids"],
@@ -244,16 +246,22 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         tags=[{"key": k, "value": v, "propagate_at_launch": True} for k, v in _tags(ctx).items()],
         opts=ctx.opts(),
     )
-    return compute_outputs(plan, group.id, launch_template_id=template.id)
+    return compute_outputs(plan, group.id, launch_template_id=template.id, role_arn=role.arn)
 
 
 def _launch_template(
-    plan: ComputePlan, ctx: Context, network: NetworkOutputs, ingress: aws.ec2.SecurityGroup
+    plan: ComputePlan,
+    ctx: Context,
+    network: NetworkOutputs,
+    ingress: aws.ec2.SecurityGroup,
+    profile: aws.iam.InstanceProfile,
 ) -> aws.ec2.LaunchTemplate:
     """The VM blueprint. `update_default_version` keeps the default in step with `$Latest`."""
     ami = _ami(plan, ctx)
     return aws.ec2.LaunchTemplate(
         ctx.child("lt"),
+        # The group's own role (its grants, SSM login): `identity.py`.
+        iam_instance_profile={"arn": profile.arn},
         image_id=ami.id,
         instance_type=plan.instance_type,
         key_name=_key_name(plan, ctx),

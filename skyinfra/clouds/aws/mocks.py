@@ -276,6 +276,7 @@ FAKES = CloudFakes(
         "aws:s3/bucketReplicationConfig:BucketReplicationConfig": _bucket_setting,
         "aws:iam/role:Role": _iam("role"),
         "aws:iam/user:User": _iam("user"),
+        "aws:iam/instanceProfile:InstanceProfile": _iam("instance-profile"),
         "aws:iam/accessKey:AccessKey": _access_key,
         "aws:datasync/locationObjectStorage:LocationObjectStorage": _datasync("location"),
         "aws:datasync/s3Location:S3Location": _datasync("location"),

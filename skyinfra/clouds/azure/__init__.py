@@ -180,6 +180,7 @@ class Azure(Cloud):
     # Azure Linux VMs take SSH-2 RSA (2048+ bits) and ED25519 keys, not ECDSA:
     # https://learn.microsoft.com/azure/virtual-machines/linux/mac-create-ssh-keys
     ssh_key_types = ("ssh-ed25519", "ssh-rsa")
+    identity_kind = "managed identity"
     custom_image_format = "PUBLISHER:OFFER:SKU:VERSION, or an image or gallery image resource id"
     _URN = re.compile(r"^[^:\s/]+:[^:\s/]+:[^:\s/]+:[^:\s/]+$")
     _IMAGE_ID = re.compile(

@@ -8,6 +8,7 @@ Deleting a resource group deletes everything in it: a bucket's group is stateful
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -90,6 +91,18 @@ def _vnet_ranges(r: Resource) -> list[str]:
     return [str(p) for p in as_list(lookup(r.inputs, "addressSpace", "addressPrefixes"))]
 
 
+# -- grants-scoped ---------------------------------------------------------------------------
+
+# A scope that is a subscription or a resource group, not one resource in it.
+_WIDE_SCOPE = re.compile(r"^/subscriptions/[^/]+(/resourceGroups/[^/]+)?/?$", re.IGNORECASE)
+
+
+def _wide_assignment(r: Resource, _: Intent) -> Iterator[str]:
+    scope = r.inputs.get("scope")
+    if isinstance(scope, str) and _WIDE_SCOPE.match(scope):
+        yield f"role assignment at {scope} reaches every storage account under it"
+
+
 GUARDRAILS = CloudGuardrails(
     public_bucket={_ACCOUNT: _account_private, _CONTAINER: _container_private},
     encryption={_ACCOUNT: _account_transport},
@@ -110,4 +123,8 @@ GUARDRAILS = CloudGuardrails(
     stateful=frozenset({_ACCOUNT, _CONTAINER}),
     stateful_under_bucket=frozenset({"azure-native:resources:ResourceGroup"}),
     ranges={"azure-native:network:VirtualNetwork": _vnet_ranges},
+    grants={"azure-native:authorization:RoleAssignment": _wide_assignment},
+    # Storage account keys are not resources (listed by an invoke); the azuread provider
+    # that makes client secrets is not used: no long-lived key type to watch yet.
+    identities=frozenset({"azure-native:managedidentity:UserAssignedIdentity"}),
 )

@@ -19,6 +19,7 @@ from pulumi_azure_native import authorization, compute, network, resources, stor
 
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.azure import LOGIN_PRINCIPAL, has_zones
+from skyinfra.clouds.azure.identity import user_assigned_identity
 from skyinfra.clouds.azure.unheld_key import unheld_public_key
 from skyinfra.clouds.base import Context, compute_outputs
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
@@ -337,8 +338,16 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         "capacity": plan.count,
         "tier": "Standard",
     }
+    identity = user_assigned_identity(plan, ctx, net["resource_group_name"], _tags(ctx))
     group = compute.VirtualMachineScaleSet(
         ctx.child("vmss"),
+        # Its own identity (its grants: `identity.py`), and the system-assigned one Entra ID
+        # login needs on the VMs (the portal's "Login with Microsoft Entra ID" turns it on):
+        # https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux
+        identity={
+            "type": compute.ResourceIdentityType.SYSTEM_ASSIGNED_USER_ASSIGNED,
+            "user_assigned_identities": [identity.id],
+        },
         resource_group_name=net["resource_group_name"],
         location=plan.site.region,
         sku=sku,
@@ -348,9 +357,6 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         virtual_machine_profile=_vm_profile(plan, ctx, net),
         # Try & Restore: recreate evicted Spot VMs when capacity returns (as a GCP MIG does).
         spot_restore_policy={"enabled": True} if plan.spot else None,
-        # Entra ID login needs a system-assigned identity on the VMs (the portal's "Login with
-        # Microsoft Entra ID" turns it on): https://learn.microsoft.com/entra/identity/devices/howto-vm-sign-in-azure-ad-linux
-        identity={"type": compute.ResourceIdentityType.SYSTEM_ASSIGNED},
         tags=_tags(ctx),
         opts=ctx.opts(),
     )
@@ -361,6 +367,8 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         name=group.name,
         admin_username=_ADMIN,
         resource_group_name=net["resource_group_name"],  # for `az vmss` (`skyinfra ssh`)
+        identity_client_id=identity.client_id,
+        identity_principal_id=identity.principal_id,
     )
 
 

@@ -72,7 +72,22 @@ def _scale_set(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     id_, extra = _arm("Microsoft.Compute", "vmScaleSetName", ("virtualMachineScaleSets", None))(
         logical, state, fakes
     )
-    return id_, {**extra, "uniqueId": fakes.uuid(logical), "provisioningState": "Succeeded"}
+    outputs = {**extra, "uniqueId": fakes.uuid(logical), "provisioningState": "Succeeded"}
+    identity = state.get("identity")
+    if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+        # ARM answers with a map of identity id -> its principal and client ids.
+        ids = identity["userAssignedIdentities"]
+        outputs["identity"] = {
+            **identity,
+            "userAssignedIdentities": {
+                i: {
+                    "principalId": fakes.uuid("principal/" + i),
+                    "clientId": fakes.uuid("client/" + i),
+                }
+                for i in ids
+            },
+        }
+    return id_, outputs
 
 
 def _public_ip(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
@@ -145,6 +160,19 @@ def _service_sas(args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
     }
 
 
+def _identity(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """A user-assigned identity: its ARM id, and the ids of its service principal."""
+    id_, extra = _arm(
+        "Microsoft.ManagedIdentity", "resourceName", ("userAssignedIdentities", None)
+    )(logical, state, fakes)
+    return id_, {
+        **extra,
+        "principalId": fakes.uuid("principal/" + logical),
+        "clientId": fakes.uuid("client/" + logical),
+        "tenantId": fakes.uuid("tenant"),
+    }
+
+
 def _default_id(token: str, name: str, fakes: Fakes) -> str:
     """Other azure-native resources: an ARM-shaped id in a placeholder group."""
     _, module, kind = token.split(":")
@@ -214,6 +242,7 @@ FAKES = CloudFakes(
         ),
         "azure-native:network:ExpressRouteCircuit": _circuit,
         "azure-native:network:ExpressRouteCircuitPeering": _circuit_peering,
+        "azure-native:managedidentity:UserAssignedIdentity": _identity,
         # Replication (reference §10).
         "azure-native:datafactory:Factory": _factory,
         "azure-native:datafactory:LinkedService": _in_factory(

@@ -50,6 +50,7 @@ class Gcp(Cloud):
     UNSUPPORTED: ClassVar[dict[str, str]] = {
         GPU_ATTACH: "GCP attaches a GPU only to machine types that can carry it",
     }
+    identity_kind = "service account"
     cross_region_link = None  # a VPC network is global: regions are its subnets
     login = LoginPath(
         method="iap-tcp-forwarding",

@@ -7,6 +7,7 @@ networks have no ranges of their own, their regional subnetworks do.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -68,6 +69,28 @@ def _subnetwork_ranges(r: Resource) -> list[str]:
     return [str(r.inputs["ipCidrRange"])] if r.inputs.get("ipCidrRange") else []
 
 
+# -- grants-scoped ---------------------------------------------------------------------------
+
+
+def _project_storage_role(r: Resource, _: Intent) -> Iterator[str]:
+    """A Cloud Storage role granted on the whole project reaches every bucket in it."""
+    roles = [r.inputs.get("role")]
+    policy = r.inputs.get("policyData")
+    if isinstance(policy, str):  # IAMPolicy: the whole policy as JSON
+        roles = [b.get("role") for b in _bindings(policy)]
+    wide = [str(x) for x in roles if isinstance(x, str) and x.startswith("roles/storage.")]
+    if wide:
+        yield f"project-level {', '.join(wide)} reaches every bucket of the project"
+
+
+def _bindings(policy: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(policy)
+    except ValueError:
+        return []
+    return [b for b in as_list(data.get("bindings")) if isinstance(b, dict)]
+
+
 GUARDRAILS = CloudGuardrails(
     public_bucket={_BUCKET: _gcs_private},
     ingress={
@@ -92,4 +115,11 @@ GUARDRAILS = CloudGuardrails(
     },
     stateful=frozenset({_BUCKET, "gcp:sql/databaseInstance:DatabaseInstance"}),
     ranges={"gcp:compute/subnetwork:Subnetwork": _subnetwork_ranges},
+    grants={
+        "gcp:projects/iAMMember:IAMMember": _project_storage_role,
+        "gcp:projects/iAMBinding:IAMBinding": _project_storage_role,
+        "gcp:projects/iAMPolicy:IAMPolicy": _project_storage_role,
+    },
+    long_lived_keys=frozenset({"gcp:serviceaccount/key:Key", "gcp:storage/hmacKey:HmacKey"}),
+    identities=frozenset({"gcp:serviceaccount/account:Account"}),
 )

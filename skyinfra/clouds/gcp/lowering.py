@@ -23,6 +23,7 @@ from skyinfra.clouds.base import (
     compute_outputs,
 )
 from skyinfra.clouds.gcp import IAP_RANGE, SSH_PORT, Gcp, gpus
+from skyinfra.clouds.gcp.identity import attached, service_account
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.errors import UnsupportedError
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -164,7 +165,8 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     and the firewall rules that admit this group's ingress."""
     tag = _target_tag(ctx)
     _firewalls(plan, ctx, tag)
-    template = _template(plan, ctx, tag)
+    account = service_account(plan, ctx)  # its own identity: `identity.py`
+    template = _template(plan, ctx, tag, account)
     group = gcp.compute.RegionInstanceGroupManager(
         ctx.child("group"),
         base_instance_name=_dns_label(ctx.name, 58),
@@ -181,6 +183,8 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         template_id=template.id,
         instance_group=group.instance_group,
         name=group.name,  # what `gcloud compute instance-groups managed` commands take
+        service_account=account.email,
+        service_account_id=account.unique_id,
     )
 
 
@@ -197,7 +201,9 @@ def _target_tag(ctx: Context) -> str:
     return f"{_dns_label(full, 63 - len(digest) - 1)}-{digest}"
 
 
-def _template(plan: ComputePlan, ctx: Context, tag: str) -> gcp.compute.InstanceTemplate:
+def _template(
+    plan: ComputePlan, ctx: Context, tag: str, account: gcp.serviceaccount.Account
+) -> gcp.compute.InstanceTemplate:
     """The VM blueprint; templates are immutable, so a change makes a new (auto-named) one."""
     image = get_cloud(plan.site.cloud).boot_image(plan)
     return gcp.compute.InstanceTemplate(
@@ -208,6 +214,7 @@ def _template(plan: ComputePlan, ctx: Context, tag: str) -> gcp.compute.Instance
         tags=[tag],  # what this group's firewall rules target (and only them)
         guest_accelerators=_guest_accelerators(plan),
         metadata=_metadata(plan),
+        service_account=attached(account),
         scheduling=_scheduling(plan),
         shielded_instance_config=_shielded(plan, image),
         labels=_labels(ctx),
