@@ -173,6 +173,10 @@ class Network(Model):
     """A private network; one concrete VPC/VNet per (cloud, region) that uses it."""
 
     cidr: str = "auto"
+    egress: Literal["nat", "none"] = "nat"
+    """Outbound internet for the network's private VMs: `nat` (one managed NAT per site that
+    hosts compute), or `none` (no NAT and no internet route: e.g. for regulated data; public
+    groups cannot join such a network)."""
 
     @field_validator("cidr")
     @classmethod

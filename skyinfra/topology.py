@@ -44,6 +44,10 @@ class NetworkPlan:
     # The stack that creates the network when one network spans this cloud's regions (GCP)
     # and another stack owns it; this stack then adds only its regional subnets and rules.
     home: str | None = None
+    egress: str = "nat"  # `nat`: managed NAT for private VMs; `none`: no internet route
+    # Subnets routed to the internet gateway (NAT gateway, public groups), after `subnets`;
+    # only on clouds whose routes are per subnet (`Cloud.public_subnets_per_network`).
+    public_subnets: tuple[str, ...] = ()
 
     @property
     def trusted_cidrs(self) -> tuple[str, ...]:

@@ -68,6 +68,9 @@ class CloudGuardrails:
     stateful: frozenset[str] = frozenset()
     stateful_under_bucket: frozenset[str] = frozenset()  # stateful when a bucket's child
     ranges: Mapping[str, Ranges] = field(default_factory=dict)  # networks' own ranges
+    # VM types (of `vms`) -> whether the VMs it makes get a public IP address.
+    public_address: Mapping[str, Callable[[Resource], bool]] = field(default_factory=dict)
+    nat: frozenset[str] = frozenset()  # what gives a network's private VMs their way out
 
 
 def held_rules_reach(holders: frozenset[str], subnets: frozenset[str] = frozenset()) -> Reach:

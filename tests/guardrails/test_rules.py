@@ -96,6 +96,35 @@ def _unencrypted_disk(r: Resource) -> Resource:
     return with_inputs(r, blockDeviceMappings=mappings)
 
 
+def _template_public_ip(r: Resource) -> Resource:
+    nics = copy.deepcopy(list(r.inputs["networkInterfaces"]))
+    nics[0]["associatePublicIpAddress"] = "true"
+    return with_inputs(r, networkInterfaces=nics)
+
+
+def _gcp_external_ip(r: Resource) -> Resource:
+    nics = copy.deepcopy(list(r.inputs["networkInterfaces"]))
+    nics[0]["accessConfigs"] = [{}]
+    return with_inputs(r, networkInterfaces=nics)
+
+
+def _scale_set_public_ip(r: Resource) -> Resource:
+    profile = copy.deepcopy(dict(r.inputs["virtualMachineProfile"]))
+    (nic,) = profile["networkProfile"]["networkInterfaceConfigurations"]
+    nic["ipConfigurations"][0]["publicIPAddressConfiguration"] = {"name": "public"}
+    return with_inputs(r, virtualMachineProfile=profile)
+
+
+def _private_nic(r: Resource) -> bool:
+    """A VM resource whose NICs ask for no public IP (a group that is not public)."""
+    text = repr(r.inputs)
+    return (
+        "accessConfigs" not in text
+        and "publicIPAddressConfiguration" not in text
+        and ("'associatePublicIpAddress': 'true'" not in text)
+    )
+
+
 def _overlapping_vnet(r: Resource) -> Resource:
     vpc = first(VPC)
     return with_inputs(r, addressSpace={"addressPrefixes": [vpc.inputs["cidrBlock"]]})
@@ -131,6 +160,9 @@ CASES = [
     Case("container-unprotected", CONTAINER, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected"),
     Case("bucket-group-unprotected", GROUP, _swap(lambda r: replace(r, protect=False)), "stateful-protected", "not protected", where=_in_bucket),
     Case("vnet-overlaps-vpc", VNET, _swap(_overlapping_vnet), "cidrs-disjoint", "overlaps"),
+    Case("aws-private-group-public-ip", LT, _swap(_template_public_ip), "private-vms", "not `public: true`", where=_private_nic),
+    Case("gcp-private-group-external-ip", "gcp:compute/instanceTemplate:InstanceTemplate", _swap(_gcp_external_ip), "private-vms", "public IP", where=_private_nic),
+    Case("azure-private-group-public-ip", "azure-native:compute:VirtualMachineScaleSet", _swap(_scale_set_public_ip), "private-vms", "public IP", where=_private_nic),
 ]  # fmt: skip
 
 

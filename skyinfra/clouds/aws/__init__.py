@@ -40,6 +40,7 @@ class Aws(Cloud):
     title = "Amazon Web Services"
     provider_namespace = "aws"
     subnets_per_network = 2
+    public_subnets_per_network = 2  # one per workload subnet's zone
     account_keys: ClassVar[dict[str, str]] = {"profile": "named AWS CLI profile to deploy with"}
     cross_region_link = "aws-vpc-peering"
     # An EC2 instance type's accelerators come with the type; nothing attaches one later

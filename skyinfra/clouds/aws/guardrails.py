@@ -117,6 +117,20 @@ def _vpc_ranges(r: Resource) -> list[str]:
     return [str(r.inputs["cidrBlock"])] if r.inputs.get("cidrBlock") else []
 
 
+# -- private-vms ----------------------------------------------------------------------------
+
+
+def _template_public_ip(r: Resource) -> bool:
+    return any(
+        is_true(lookup(nic, "associatePublicIpAddress"))
+        for nic in as_list(r.inputs.get("networkInterfaces"))
+    )
+
+
+def _instance_public_ip(r: Resource) -> bool:
+    return is_true(r.inputs.get("associatePublicIpAddress"))
+
+
 GUARDRAILS = CloudGuardrails(
     public_bucket={
         _S3_BUCKET: _s3_acl,
@@ -150,4 +164,9 @@ GUARDRAILS = CloudGuardrails(
     },
     stateful=frozenset({_S3_BUCKET, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster"}),
     ranges={"aws:ec2/vpc:Vpc": _vpc_ranges},
+    public_address={
+        _LAUNCH_TEMPLATE: _template_public_ip,
+        "aws:ec2/instance:Instance": _instance_public_ip,
+    },
+    nat=frozenset({"aws:ec2/natGateway:NatGateway"}),
 )

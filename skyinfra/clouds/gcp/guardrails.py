@@ -67,6 +67,13 @@ def _subnetwork_ranges(r: Resource) -> list[str]:
     return [str(r.inputs["ipCidrRange"])] if r.inputs.get("ipCidrRange") else []
 
 
+def _external_ip(r: Resource) -> bool:
+    """An access config on a NIC is an external IP (an empty one: an ephemeral address)."""
+    return any(
+        as_list(lookup(nic, "accessConfigs")) for nic in as_list(r.inputs.get("networkInterfaces"))
+    )
+
+
 GUARDRAILS = CloudGuardrails(
     public_bucket={_BUCKET: _gcs_private},
     ingress={"gcp:compute/firewall:Firewall": IngressType(_firewall, _firewall_reaches)},
@@ -83,4 +90,6 @@ GUARDRAILS = CloudGuardrails(
     },
     stateful=frozenset({_BUCKET, "gcp:sql/databaseInstance:DatabaseInstance"}),
     ranges={"gcp:compute/subnetwork:Subnetwork": _subnetwork_ranges},
+    public_address=dict.fromkeys(_VMS, _external_ip),
+    nat=frozenset({"gcp:compute/routerNat:RouterNat"}),
 )
