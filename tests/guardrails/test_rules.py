@@ -8,7 +8,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from pulumi.runtime import rpc
 
+from skyinfra.clouds.azure.guardrails import GUARDRAILS as AZURE_GUARDRAILS
 from skyinfra.guardrails.check import resource_of
 from skyinfra.guardrails.rules import (
     RULES,
@@ -233,3 +235,17 @@ def test_replication_credentials_are_secret(
     findings = check_resources(plain, Intent())
     assert [(f.rule, f.name) for f in findings] == [("credentials-secret", mover.name)]
     assert path in findings[0].message
+
+
+def test_azure_public_ip_is_read_through_a_secret_profile() -> None:
+    """The mock engine may pass a scale set's profile as a signed secret (it holds a generated
+    password): the private-vms row reads through it."""
+    target = first("azure-native:compute:VirtualMachineScaleSet", _private_nic)
+    doctored = _scale_set_public_ip(target)
+    secret = {
+        rpc._special_sig_key: rpc._special_secret_sig,
+        "value": doctored.inputs["virtualMachineProfile"],
+    }
+    gives = AZURE_GUARDRAILS.public_address[target.type]
+    assert gives(with_inputs(target, virtualMachineProfile=secret))
+    assert not gives(target)
