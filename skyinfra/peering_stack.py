@@ -134,6 +134,7 @@ class NativePeeringComponent(pulumi.ComponentResource):
                 network=network_of(refs[site], link.network),
                 cidr=topology.stack(site.stack).network(link.network).cidr,
                 provider=providers[site],
+                public_routes=_public_routes(topology, site, link.network),
             )
             for site in (link.a, link.b)
         )
@@ -219,12 +220,18 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
                 key=key,
                 cidr=topology.stack(site.stack).network(link.network).cidr,
                 ready=ready,
+                public_routes=_public_routes(topology, site, link.network),
             )
             halves[site] = get_cloud(site.cloud).lower_interconnect_half(
                 side, _context(self, name, topology, site)
             )
         self.outputs: Outputs = {site.stack: h for site, h in halves.items()}
         self.register_outputs(self.outputs)
+
+
+def _public_routes(topology: Topology, site: Site, network: str) -> bool:
+    """Whether the network at `site` has public subnets with a route table of their own."""
+    return bool(topology.stack(site.stack).network(network).public_subnets)
 
 
 class LinkComponent(Protocol):

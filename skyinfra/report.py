@@ -33,10 +33,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from skyinfra import kinds
+from skyinfra.catalog.nat import NatPrice
 from skyinfra.catalog.network import Links
 from skyinfra.grants import grant_rows, not_deployed
 from skyinfra.peering.model import link_name
-from skyinfra.peering.modes import WITHIN_CLOUD, all_modes, mode_of
+from skyinfra.peering.modes import WITHIN_CLOUD, all_modes, linked_network, mode_of
 from skyinfra.placement.explain import alternatives, flow_costs
 from skyinfra.placement.lock import RetiredStack
 from skyinfra.placement.problem import egress_cost, flow_cost
@@ -62,9 +63,11 @@ def plan_report(plan: Plan) -> dict[str, Any]:
         "moves": [_move(m) for m in plan.lifecycle.moves],
         "retired_stacks": [_retired(r) for r in plan.lifecycle.retired],
         "grants": grant_rows(plan.topology),
+        "nat": _nat(plan),
     }
     links_cost = _links_cost(report)
     replication_cost = sum(r["monthly_cost"] or 0.0 for r in report["replications"])
+    nat_cost = sum(r["monthly_cost"] or 0.0 for r in report["nat"])
     if solution is not None:
         egress = solution.egress_cost - _replication_flows_cost(plan)
         report["cost_breakdown"] = {
@@ -72,15 +75,17 @@ def plan_report(plan: Plan) -> dict[str, Any]:
             "egress": round(egress, 2),
             "links": round(links_cost, 2),
             "replication": round(replication_cost, 2),
+            "nat": round(nat_cost, 2),
         }
         report["total_monthly_cost"] = round(
-            solution.resources_cost + egress + links_cost + replication_cost, 2
+            solution.resources_cost + egress + links_cost + replication_cost + nat_cost, 2
         )
     else:
         report["total_monthly_cost"] = round(
             sum(kinds.monthly_cost(d) or 0 for d in placement.decisions.values())
             + links_cost
-            + replication_cost,
+            + replication_cost
+            + nat_cost,
             2,
         )
     return report
@@ -228,6 +233,58 @@ def _replication_flows_cost(plan: Plan) -> float:
         for f in problem.flows
         if f.replication
     )
+
+
+def _nat(plan: Plan) -> list[dict[str, Any]]:
+    """One row per network site with NAT egress: its kind, the VMs behind it (groups without
+    `public: true`), its hourly charges for a month, and the data it processes that `plan` can
+    tell: flows between those VMs and a bucket or another cloud, outside private links (a
+    cloud's own buckets are left out where they bypass the NAT). Added to the total; not yet
+    in the optimiser's objective (`placement.problem`), which prices sites without it."""
+    rows = []
+    for stack in plan.topology.stacks:
+        for network in stack.networks:
+            if network.egress != "nat":
+                continue
+            price = plan.catalog.nat(stack.site.cloud) if plan.catalog is not None else None
+            private = [g for g in stack.groups_on(network.name) if not g.public]
+            vms = sum(g.count for g in private)
+            gb = _nat_gb(plan, stack.site, {g.name for g in private}, price)
+            gateway = None if price is None else price.monthly(vms)
+            data = None if price is None else gb * price.per_gb
+            rows.append(
+                {
+                    "stack": stack.name,
+                    "network": network.name,
+                    "kind": "NAT" if price is None else price.kind,
+                    "vms": vms,
+                    "gateway_monthly_cost": None if gateway is None else _money(gateway),
+                    "gb_per_month": gb,
+                    "per_gb": None if price is None else price.per_gb,
+                    "data_monthly_cost": None if data is None else _money(data),
+                    "monthly_cost": None
+                    if gateway is None or data is None
+                    else _money(gateway + data),
+                }
+            )
+    return rows
+
+
+def _nat_gb(plan: Plan, site: Site, groups: set[str], price: NatPrice | None) -> float:
+    """GB a month through the NAT of `site` for `groups` (see `_nat`)."""
+    decisions, spec = plan.placement.decisions, plan.spec
+    total = 0.0
+    for flow in spec.flows:
+        if linked_network(spec, flow) is not None:
+            continue  # over a private link, not the NAT
+        for here, there in ((flow.source, flow.to), (flow.to, flow.source)):
+            if here not in groups or decisions[here].site != site or there not in decisions:
+                continue
+            other = decisions[there].site
+            bypass = price is not None and price.own_storage_bypasses
+            if other.cloud != site.cloud or (there in spec.buckets and not bypass):
+                total += flow.gb_per_month
+    return total
 
 
 def _money(value: float) -> float:

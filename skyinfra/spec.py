@@ -200,6 +200,10 @@ class Network(Model):
     cidr: str = "auto"
     labels: Labels = {}
     """Added to the spec's top-level `labels` (and overriding them) on this network's resources."""
+    egress: Literal["nat", "none"] = "nat"
+    """Outbound internet for the network's private VMs: `nat` (one managed NAT per site that
+    hosts compute), or `none` (no NAT and no internet route: e.g. for regulated data; public
+    groups cannot join such a network)."""
 
     @field_validator("cidr")
     @classmethod

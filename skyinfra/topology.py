@@ -65,6 +65,10 @@ class NetworkPlan:
     # and another stack owns it; this stack then adds only its regional subnets and rules.
     home: str | None = None
     labels: Labels = ()  # on every taggable resource it creates (`resource_labels`)
+    egress: str = "nat"  # `nat`: managed NAT for private VMs; `none`: no internet route
+    # Subnets routed to the internet gateway (NAT gateway, public groups), after `subnets`;
+    # only on clouds whose routes are per subnet (`Cloud.public_subnets_per_network`).
+    public_subnets: tuple[str, ...] = ()
 
     @property
     def trusted_cidrs(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from skyinfra.peering.model import VpnGateway
-from skyinfra.preview import StackPreview, preview_stack
+from skyinfra.preview import Registered, StackPreview, preview_stack
 from skyinfra.site import Site
 from skyinfra.spec import Accelerator
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan, StackPlan
@@ -38,6 +38,8 @@ def stack_plan(
         cidr="10.1.0.0/16",
         subnets=subnets,
         peer_cidrs=("10.2.0.0/16",),
+        # AWS: where the NAT gateway and public groups live (as NetworkKind carves them).
+        public_subnets=("10.1.32.0/20", "10.1.48.0/20") if cloud == "aws" else (),
     )
     default_types = {"aws": "m6i.xlarge", "gcp": "n2-standard-4", "azure": "Standard_D4s_v5"}
     group = ComputePlan(
@@ -93,3 +95,16 @@ def in_region(stack: StackPlan, region: str) -> StackPlan:
         compute=tuple(replace(c, site=site) for c in stack.compute),
         gateways=tuple(replace(g, site=site) for g in stack.gateways),
     )
+
+
+def bgp_router(p: StackPreview) -> Registered:
+    """The GCP gateway's Cloud Router (the one with BGP): a network with Cloud NAT has a
+    second, BGP-less router of its own."""
+    (router,) = [r for r in p.by_type("gcp:compute/router:Router") if "bgp" in r.inputs]
+    return router
+
+
+def gateway_public_ips(p: StackPreview) -> list[Registered]:
+    """The Azure gateway's public IPs (a network with NAT egress has one more, its NAT's)."""
+    ips = p.by_type("azure-native:network:PublicIPAddress")
+    return [r for r in ips if not r.name.endswith("-nat-ip")]

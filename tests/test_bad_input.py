@@ -76,6 +76,15 @@ CASES = [
     ("bad-resource-name", BASE.replace("  web:", "  Web_1:"), 10, "invalid name 'Web_1'"),
     ("duplicate-across-kinds", BASE.replace("  web:", "  data:"), 10, "already used in buckets"),
     ("dangling-network", BASE.replace("network: core", "network: cor"), 11, "did you mean 'core'?"),
+    ("bad-egress", BASE.replace("core: {}", "core: {egress: gateway}"), 5, "'nat' or 'none'"),
+    (
+        "public-without-egress",
+        BASE.replace("core: {}", "core: {egress: none}").replace(
+            "network: core", "network: core\n    public: true"
+        ),
+        12,
+        "`egress: none`",
+    ),
     (
         "dangling-flow",
         BASE + "flows:\n  - {from: data, to: wbe, gb_per_month: 5}\n",

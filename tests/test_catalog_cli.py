@@ -53,7 +53,14 @@ def test_info_json_has_snapshot_sources_and_counts() -> None:
     assert counts["gcp"][0] == 44 and counts["azure"][0] == 58
     assert counts["gcp"][1] > 11_000 and counts["azure"][1] > 50_000
     assert doc["network"]["snapshot"] == "2026-11-24"
-    assert set(doc["network"]["sources"]) == {"skypilot", "skyplane", "storage", "vpn", "topology"}
+    assert set(doc["network"]["sources"]) == {
+        "skypilot",
+        "skyplane",
+        "storage",
+        "vpn",
+        "topology",
+        "services",
+    }
     assert doc["geo"]["file"] == "bundled geo.json" and doc["geo"]["regions"] >= 126
 
 

@@ -68,7 +68,10 @@ def test_plan_json_lists_placements_and_total(tmp_path: Path) -> None:
         "aws-eu-west-1",
     )
     assert app["count"] == 2 and app["instance_type"] == "m6i.large"
-    assert doc["total_monthly_cost"] == app["monthly_cost"]
+    # The group, and the NAT gateway its private VMs go out through (32.85 a month).
+    (nat,) = doc["nat"]
+    assert (nat["stack"], nat["vms"], nat["monthly_cost"]) == ("aws-eu-west-1", 2, 32.85)
+    assert doc["total_monthly_cost"] == round(app["monthly_cost"] + nat["monthly_cost"], 2)
 
 
 def test_plan_json_is_clean_on_the_real_stdout(tmp_path: Path) -> None:

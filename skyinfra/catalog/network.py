@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skyinfra.catalog.geo import Geo
+from skyinfra.catalog.nat import NatPrice
 from skyinfra.catalog.source import Source, lookup_cloud, read_json, vpn_tunnels
 from skyinfra.errors import CatalogError
 from skyinfra.site import Site
@@ -140,6 +141,7 @@ class CloudPrices:
     vpn: Mapping[str, VpnItem]
     gateway: Mapping[str, int]  # item -> count, for one site's VPN gateway
     link: LinkSide
+    nat: NatPrice | None = None  # a network site's NAT (None: not priced)
 
     @classmethod
     def parse(cls, data: Mapping[str, Any], where: str) -> CloudPrices:
@@ -153,6 +155,7 @@ class CloudPrices:
             vpn={k: VpnItem.parse(v) for k, v in vpn["prices"].items()},
             gateway={k: int(n) for k, n in vpn["gateway"].items()},
             link=LinkSide.parse(vpn["link"], f"{where}.vpn.link"),
+            nat=NatPrice.parse(data["nat"]) if "nat" in data else None,
         )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from skyinfra.catalog.geo import Geo, did_you_mean_code
 from skyinfra.catalog.info import cloud_entry, summary
 from skyinfra.catalog.matching import OfferArrays
+from skyinfra.catalog.nat import NatPrice
 from skyinfra.catalog.network import Egress, Links, NetworkPrices
 from skyinfra.catalog.source import Source, bundled, cloud_names, lookup_cloud, package_data
 from skyinfra.catalog.tables import VmTable, directory_source, file_candidates
@@ -192,6 +193,10 @@ class Catalog:
     def egress(self) -> Egress:
         """The price of data leaving a site (a `placement.problem.EgressModel`)."""
         return Egress(self._network, self._geo)
+
+    def nat(self, cloud: str) -> NatPrice | None:
+        """What a network site's NAT costs on `cloud` (None: not in the catalog)."""
+        return self._network.cloud(cloud).nat
 
     @cached_property
     def links(self) -> Links:

@@ -217,12 +217,15 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
                 f"grant {grant['group']} -> {grant['bucket']}: {grant['access']} ({grant['via']})"
             )
         )
+    for nat in report.get("nat", []):
+        say(escape(_nat_line(nat)))
     for warning in report["warnings"]:
         say(f"[bold yellow]warning:[/] {escape(warning)}")
     breakdown = report.get("cost_breakdown")
     parts = (
         f" (compute and storage ${breakdown['resources']:,.2f}, egress ${breakdown['egress']:,.2f}, links ${breakdown['links']:,.2f}"
         + (f", replication ${breakdown['replication']:,.2f}" if report["replications"] else "")
+        + (f", NAT ${breakdown['nat']:,.2f}" if report.get("nat") else "")
         + ")"
         if breakdown
         else ""
@@ -231,6 +234,19 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
     if unpriced:  # never let a missing price read as free
         parts += f", not counted: {', '.join(unpriced)} (prices n/a)"
     say(f"[bold]total ${report['total_monthly_cost']:,.2f}/month[/]{escape(parts)}")
+
+
+def _nat_line(row: dict[str, Any]) -> str:
+    """`NAT gateway of core in aws-us-east-1 (2 VMs behind it): $32.85/month + $0.045/GB
+    processed (0 GB/month of flows through it: $0.00)`."""
+    vms = f"{row['vms']} VM{'' if row['vms'] == 1 else 's'}"
+    where = f"{row['kind']} of {row['network']} in {row['stack']} ({vms} behind it)"
+    if row["monthly_cost"] is None:
+        return f"{where}: cost n/a (not in the catalog)"
+    return (
+        f"{where}: ${row['gateway_monthly_cost']:,.2f}/month + ${row['per_gb']:g}/GB processed "
+        f"({row['gb_per_month']:,.0f} GB/month of flows through it: ${row['data_monthly_cost']:,.2f})"
+    )
 
 
 def _replication_line(row: dict[str, Any]) -> str:

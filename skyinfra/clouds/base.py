@@ -158,6 +158,10 @@ class Cloud:
     UNSUPPORTED: ClassVar[Mapping[str, str]] = {}
     #: How many workload subnets a concrete network gets (AWS spreads over 2 zones).
     subnets_per_network: ClassVar[int] = 1
+    #: Subnets routed to the internet gateway, carved after the workload ones, for a network
+    #: with NAT egress: where the NAT gateway and `public: true` groups live (AWS: a route is
+    #: per subnet). 0: public IPs and NAT work from any subnet (GCP, Azure).
+    public_subnets_per_network: ClassVar[int] = 0
     #: Neutral image names -> this cloud's image reference, per CPU architecture.
     images: ClassVar[Mapping[tuple[str, str], Any]] = {}
     #: What NVIDIA GPU groups boot instead, per (neutral image, arch): the provider's image with

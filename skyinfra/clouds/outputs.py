@@ -48,6 +48,10 @@ class NetworkOutputs(TypedDict):
     asg_ids: NotRequired[Any]  # azure: compute group -> application security group id
     location: NotRequired[Any]  # azure
     gateway_subnet_id: NotRequired[Any]  # azure, when the network has a gateway
+    public_subnet_ids: NotRequired[Any]  # aws, with NAT egress: routed to the internet gateway
+    public_route_table_id: NotRequired[Any]  # aws, with NAT egress: the public subnets' table
+    nat_gateway_ids: NotRequired[Any]  # with NAT egress: aws NAT gateways, azure NAT gateway
+    nat_router: NotRequired[Any]  # gcp, with NAT egress: the Cloud Router carrying Cloud NAT
 
 
 class BucketOutputs(TypedDict):

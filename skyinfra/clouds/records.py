@@ -181,6 +181,9 @@ class PeeringSide:
     network: NetworkOutputs
     cidr: str
     provider: Any
+    # The network's public subnets have a route table of their own (`NetworkPlan.
+    # public_subnets`, AWS with NAT egress): routes to peers go into both tables.
+    public_routes: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,7 @@ class InterconnectHalf:
     key: Any
     cidr: str
     ready: bool = False
+    public_routes: bool = False  # as `PeeringSide.public_routes`
 
     @property
     def peer(self) -> Site:

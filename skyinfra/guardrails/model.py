@@ -87,6 +87,7 @@ class Intent:
     unprotected: frozenset[tuple[str, str]] = frozenset()  # (stack, bucket component)
     networks: tuple[PlannedNetwork, ...] = ()
     members: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    public_groups: frozenset[tuple[str, str]] = frozenset()  # (stack, `public: true` group)
 
     def merge(self, other: Intent) -> Intent:
         """Both intents at once (each resource kind contributes its part)."""
@@ -95,6 +96,7 @@ class Intent:
             self.unprotected | other.unprotected,
             (*self.networks, *other.networks),
             {**self.members, **other.members},
+            self.public_groups | other.public_groups,
         )
 
 

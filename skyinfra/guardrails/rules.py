@@ -95,6 +95,8 @@ def _merged(names: tuple[str, ...]) -> CloudGuardrails:
         grants={k: v for t in tables for k, v in t.grants.items()},
         long_lived_keys=frozenset(v for t in tables for v in t.long_lived_keys),
         identities=frozenset(v for t in tables for v in t.identities),
+        public_address={k: v for t in tables for k, v in t.public_address.items()},
+        nat=frozenset(v for t in tables for v in t.nat),
     )
 
 
@@ -242,6 +244,18 @@ def _reaches(r: Resource, rule: Ingress, vm: Resource, by_urn: Mapping[str, Reso
     return kind is not None and kind.reaches(r, rule, vm, by_urn)
 
 
+# -- private-vms ----------------------------------------------------------------------------
+
+
+def _public_address(r: Resource, intent: Intent) -> Iterator[str]:
+    """A compute group's VMs get a public IP only if the group is `public: true` (the others
+    go out through their network's NAT)."""
+    gives = cloud_guardrails().public_address.get(r.type)
+    group = (r.stack, r.component)
+    if gives and group in intent.public_ports and group not in intent.public_groups and gives(r):
+        yield f"gives the VMs of {r.component} a public IP, but it is not `public: true`"
+
+
 # -- vpn-keys-secret, credentials-secret ---------------------------------------------------
 
 
@@ -339,6 +353,14 @@ RULES: tuple[Rule, ...] = (
         "compute group that must be reachable from the internet",
         resource=_open_admin_ports,
         stack=_exposed_groups,
+    ),
+    Rule(
+        "private-vms",
+        "Compute groups get private addresses only; a `public: true` group alone gets public IPs",
+        "drop the VMs' public IP (AWS associatePublicIpAddress, GCP accessConfigs, Azure "
+        "publicIPAddressConfiguration): private VMs reach the internet through the network's "
+        "NAT; or set `public: true` on the group",
+        resource=_public_address,
     ),
     Rule(
         "vpn-keys-secret",

@@ -79,6 +79,9 @@ class CloudGuardrails:
     # What carries a compute group's own identity onto its VMs (instance profile, service
     # account, managed identity): one per group, named by the VM resource.
     identities: frozenset[str] = frozenset()
+    # VM types (of `vms`) -> whether the VMs it makes get a public IP address.
+    public_address: Mapping[str, Callable[[Resource], bool]] = field(default_factory=dict)
+    nat: frozenset[str] = frozenset()  # what gives a network's private VMs their way out
 
 
 def held_rules_reach(holders: frozenset[str], subnets: frozenset[str] = frozenset()) -> Reach:

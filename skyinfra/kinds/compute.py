@@ -48,6 +48,8 @@ class ComputeKind(Kind):
                 )
             elif group.network is not None and group.network not in spec.networks:
                 problems.append(unknown_name("network", group.network, list(spec.networks), path))
+            elif group.public and spec.networks[spec.network_of(name)].egress == "none":
+                problems.append(_public_without_egress(name, spec.network_of(name)))
         return problems + grant_problems(spec)
 
     def options(self, spec: Spec, name: str, scope: Scope, catalog: Catalog) -> list[Option]:
@@ -137,9 +139,10 @@ class ComputeKind(Kind):
         return [_node(g, report["placements"][g.name]) for g in plans]
 
     def intent(self, project: str, stack: StackPlan, plan: ComputePlan) -> Intent:
-        """The ports it opens to the internet on purpose (`public: true`)."""
+        """The ports it opens to the internet, and its public IPs, on purpose (`public: true`)."""
         key = (stack.name, component_name(project, plan.name))
-        return Intent(public_ports={key: frozenset(plan.public_ports)})
+        public = frozenset({key}) if plan.public else frozenset()
+        return Intent(public_ports={key: frozenset(plan.public_ports)}, public_groups=public)
 
 
 def arch_of(cloud: Cloud, instance_type: str) -> str:
@@ -250,3 +253,13 @@ COMPUTE = ComputeKind(
         )
     },
 )
+
+
+def _public_without_egress(group: str, network: str) -> Problem:
+    """A public group needs an internet route, which `egress: none` rules out."""
+    return Problem(
+        f"compute group {group!r} is `public: true` but its network {network!r} has "
+        "`egress: none` (no internet route at all)",
+        ("compute", group, "public"),
+        f"drop `public: true`, or set `networks.{network}.egress: nat`",
+    )

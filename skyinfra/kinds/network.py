@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from skyinfra.clouds import get_cloud
+from skyinfra.clouds import Cloud, get_cloud
 from skyinfra.diagram import Node, NodeStyle, money, network_id
 from skyinfra.guardrails.model import Intent, PlannedNetwork
 from skyinfra.kinds.base import Kind, PlanInputs
@@ -32,6 +32,7 @@ class NetworkKind(Kind):
         cloud, cidr = get_cloud(site.cloud), inputs.cidrs[(name, site)]
         links, home = inputs.links, inputs.homes.get((name, site))
         prefix = cloud.gateway_subnet_prefix if links.gateway(name, site) else None
+        egress = inputs.spec.networks[name].egress
         return NetworkPlan(
             name=name,
             site=site,
@@ -43,6 +44,8 @@ class NetworkKind(Kind):
             labels=resource_labels(
                 inputs.spec.name, name, inputs.spec.labels_of(self.section, name)
             ),
+            egress=egress,
+            public_subnets=_public_subnets(cidr, cloud, egress),
         )
 
     def home(self, plan: NetworkPlan) -> str | None:
@@ -62,6 +65,15 @@ class NetworkKind(Kind):
             networks=(PlannedNetwork(stack.name, key[1], plan.cidr),),
             members={key: frozenset(component_name(project, g.name) for g in groups)},
         )
+
+
+def _public_subnets(cidr: str, cloud: Cloud, egress: str) -> tuple[str, ...]:
+    """The cloud's public subnets, carved right after the workload subnets (whose CIDRs stay
+    where they were) from the bottom of the range, clear of the gateway subnet at the top."""
+    if egress != "nat" or not cloud.public_subnets_per_network:
+        return ()
+    workload = cloud.subnets_per_network
+    return subnet_cidrs(cidr, workload + cloud.public_subnets_per_network)[workload:]
 
 
 def _node(network: NetworkPlan, gateway: Mapping[str, Any] | None) -> Node:

@@ -48,7 +48,7 @@ from skyinfra.components import (
     NETWORK_TOKEN,
 )
 from skyinfra.errors import KeyPath, Problem, SpecError, UnsupportedError
-from skyinfra.guardrails.check import check_previews
+from skyinfra.guardrails.check import check_previews, resource_of
 from skyinfra.guardrails.table import CloudGuardrails
 from skyinfra.peering.links import tunnel_count
 from skyinfra.peering.model import InterconnectLink, NativePeering, VpnGateway, VpnLink
@@ -86,6 +86,7 @@ from tests.clouds.conftest import (
     replicable,
     replication_spec,
     site,
+    spec,
     stack_spec,
     texts,
 )
@@ -568,6 +569,60 @@ class CloudContract:
         [warning] = [w for w in report["warnings"] if w.startswith("grant trainer -> datasets")]
         assert "NOT deployed" in warning and "no static keys" in warning
 
+    # -- private by default, with egress (issue 13) ------------------------------------------
+
+    def test_only_a_public_group_gets_public_ips(self, cloud: str) -> None:
+        """What the engine receives: no public IP on the VMs of `api` and `db`, one on the
+        VMs of the `public: true` bastion (read by the cloud's own guardrail rows)."""
+        table = self._table(cloud)
+        stack = project(stack_spec(cloud)).cloud_stack(site(cloud))
+        for group, public in (("api", False), ("db", False), ("bastion", True)):
+            made = children(stack, _component(stack, COMPUTE_TOKEN, group))
+            vms = [resource_of(r) for r in made if r.type in table.public_address]
+            assert vms, f"no VM of {group} in the public_address rows: {_types(made)}"
+            assert {table.public_address[vm.type](vm) for vm in vms} == {public}, group
+
+    def test_a_network_with_compute_goes_out_through_nat(self, cloud: str) -> None:
+        """The network has the cloud's NAT, and each workload subnet reaches it through what
+        routes it (a route table and its association, the NAT's subnetwork list, the subnet's
+        NAT gateway): a chain of resources naming one another, the network itself left out."""
+        table = self._table(cloud)
+        stack = project(stack_spec(cloud)).cloud_stack(site(cloud))
+        made = children(stack, _component(stack, NETWORK_TOKEN, "core"))
+        nats = [r for r in made if r.type in table.nat]
+        assert len(nats) == 1, f"no single NAT ({sorted(table.nat)}) in {_types(made)}"
+        out = stack.outputs["networks"]["core"]
+        inside = [r for r in made if r.id != out["id"]]
+        for subnet in out["subnet_ids"]:
+            start = next(r for r in inside if r.id == subnet)
+            assert nats[0] in _named_chain(start, inside), f"{subnet} has no way to the NAT"
+
+    def test_egress_none_has_no_nat_and_no_public_ip(self, cloud: str) -> None:
+        here = site(cloud)
+        text = spec(
+            "networks: {core: {egress: none}}\n"
+            f"compute:\n  api: {{network: core, ports: [22], resources: {{cpus: 2}}, "
+            f"placement: {{cloud: {cloud}, region: {here.region}}}}}\n",
+            here,
+        )
+        table = self._table(cloud)
+        stack = project(text).cloud_stack(here)
+        assert not [r for r in stack.resources if r.type in table.nat]
+        vms = [resource_of(r) for r in stack.resources if r.type in table.public_address]
+        assert vms and not any(table.public_address[vm.type](vm) for vm in vms)
+
+    def test_egress_none_refuses_a_public_group(self, cloud: str, tmp_path: Path) -> None:
+        here = site(cloud)
+        text = spec(
+            "networks: {core: {egress: none}}\n"
+            f"compute:\n  web: {{network: core, public: true, ports: [443], "
+            f"placement: {{cloud: {cloud}, region: {here.region}}}}}\n",
+            here,
+        )
+        (problem,) = refused(text, tmp_path)
+        assert problem.path == ("compute", "web", "public")
+        assert "egress: none" in problem.message and problem.line == line_of(text, "web:")
+
 
 def _holds(inputs: object, trace: LoginTrace) -> bool:
     """Whether `inputs` has `trace.value` (or, for None, anything) at `trace.path`, lists
@@ -587,6 +642,30 @@ def _fanned(values: list[object]) -> Iterator[object]:
             yield from value
         else:
             yield value
+
+
+def _named_chain(start: Registered, resources: list[Registered]) -> list[Registered]:
+    """Every resource linked to `start` by inputs that name another's id or self link (either
+    way round), transitively: what a subnet's routing is made of."""
+
+    def names(r: Registered) -> set[str]:
+        return {str(x) for x in (r.id, r.outputs.get("selfLink")) if x}
+
+    def links(a: Registered, b: Registered) -> bool:
+        return bool(names(b) & texts_of_inputs(a)) or bool(names(a) & texts_of_inputs(b))
+
+    found, todo = [start], [start]
+    while todo:
+        here = todo.pop()
+        for r in resources:
+            if r not in found and links(here, r):
+                found.append(r)
+                todo.append(r)
+    return found
+
+
+def texts_of_inputs(r: Registered) -> set[str]:
+    return {str(x) for x in leaves(r.inputs)}
 
 
 def _admits(values: set[str], port: int) -> bool:

@@ -30,6 +30,9 @@ VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 KEY_PAIR = "aws:ec2/keyPair:KeyPair"
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 GROUP = "aws:autoscaling/group:Group"
+ROUTE = "aws:ec2/route:Route"
+EIP = "aws:ec2/eip:Eip"
+NAT = "aws:ec2/natGateway:NatGateway"
 CANONICAL = "099720109477"
 TRUSTED = ["10.1.0.0/16", "10.2.0.0/16"]
 EGRESS = [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}]
@@ -98,6 +101,7 @@ def children(p: StackPreview, token: str) -> list[Registered]:
 
 
 def ids(p: StackPreview, token: str) -> list[str | None]:
+    """By logical name: AWS subnets sort `public-subnet-*` before `subnet-*`."""
     return [r.id for r in sorted(p.by_type(token), key=lambda r: r.name)]
 
 
@@ -117,39 +121,77 @@ def ami_id(pattern: str, arch: str) -> str:
 # -- network --------------------------------------------------------------------------------
 
 
-def test_network_is_a_vpc_with_two_zonal_subnets_a_gateway_route_and_a_security_group() -> None:
+def test_network_is_a_vpc_with_private_and_public_subnets_a_nat_and_a_security_group() -> None:
     p = plain()
     assert sorted(r.type for r in children(p, NETWORK_TOKEN)) == sorted(
-        [VPC, SUBNET, SUBNET, IGW, ROUTE_TABLE, "aws:ec2/route:Route", ASSOCIATION, ASSOCIATION, SG]
+        [VPC, SG, IGW, EIP, NAT, *(4 * [SUBNET]), *(2 * [ROUTE_TABLE]), *(2 * [ROUTE])]
+        + 4 * [ASSOCIATION]
     )
     vpc = p.one(VPC)
     assert vpc.id and vpc.id.startswith("vpc-") and len(vpc.id) == 21
     assert vpc.inputs["cidrBlock"] == "10.1.0.0/16"
     assert vpc.inputs["enableDnsHostnames"] is True and vpc.inputs["enableDnsSupport"] is True
     assert vpc.inputs["tags"] == {"Name": "demo-core-vpc", "skyinfra:project": "demo"}
-    subnets = {r.inputs["cidrBlock"]: r.inputs for r in p.by_type(SUBNET)}
-    assert {c: (s["availabilityZone"], s["vpcId"]) for c, s in subnets.items()} == {
-        "10.1.0.0/20": ("us-east-1a", vpc.id),
-        "10.1.16.0/20": ("us-east-1b", vpc.id),
+    subnets = {r.name: r.inputs for r in p.by_type(SUBNET)}
+    assert {n: (s["cidrBlock"], s["availabilityZone"], s["vpcId"]) for n, s in subnets.items()} == {
+        "demo-core-subnet-0": ("10.1.0.0/20", "us-east-1a", vpc.id),
+        "demo-core-subnet-1": ("10.1.16.0/20", "us-east-1b", vpc.id),
+        "demo-core-public-subnet-0": ("10.1.32.0/20", "us-east-1a", vpc.id),
+        "demo-core-public-subnet-1": ("10.1.48.0/20", "us-east-1b", vpc.id),
     }
     assert all(s["mapPublicIpOnLaunch"] is False for s in subnets.values())
 
 
-def test_every_subnet_routes_to_the_internet_gateway() -> None:
+def _subnet_ids(p: StackPreview, prefix: str) -> set[str | None]:
+    return {r.id for r in p.by_type(SUBNET) if r.name.startswith(f"demo-core-{prefix}")}
+
+
+def _routes(p: StackPreview) -> dict[str, dict[str, Any]]:
+    return {r.name: r.inputs for r in p.by_type(ROUTE)}
+
+
+def test_workload_subnets_route_to_the_nat_gateway_public_ones_to_the_internet_gateway() -> None:
     p = plain()
-    igw, table = p.one(IGW), p.one(ROUTE_TABLE)
+    igw, nat, eip = p.one(IGW), p.one(NAT), p.one(EIP)
+    tables = {r.name: r for r in p.by_type(ROUTE_TABLE)}
+    workload, public = tables["demo-core-rt"], tables["demo-core-public-rt"]
     assert igw.inputs["vpcId"] == p.one(VPC).id
-    assert "routes" not in table.inputs  # inline routes would remove the peering layer's
-    route = p.one("aws:ec2/route:Route")
-    assert route.inputs == {
-        "routeTableId": table.id,
-        "destinationCidrBlock": "0.0.0.0/0",
-        "gatewayId": igw.id,
+    assert "routes" not in workload.inputs  # inline routes would remove the peering layer's
+    assert _routes(p) == {
+        "demo-core-default-route": {
+            "routeTableId": workload.id,
+            "destinationCidrBlock": "0.0.0.0/0",
+            "natGatewayId": nat.id,
+        },
+        "demo-core-public-default-route": {
+            "routeTableId": public.id,
+            "destinationCidrBlock": "0.0.0.0/0",
+            "gatewayId": igw.id,
+        },
     }
     associations = {
         (a.inputs["subnetId"], a.inputs["routeTableId"]) for a in p.by_type(ASSOCIATION)
     }
-    assert associations == {(s, table.id) for s in ids(p, SUBNET)}
+    assert associations == {(s, workload.id) for s in _subnet_ids(p, "subnet-")} | {
+        (s, public.id) for s in _subnet_ids(p, "public-subnet-")
+    }
+    # One public NAT gateway with an Elastic IP, in the first public subnet, after the IGW.
+    public_0 = next(r.id for r in p.by_type(SUBNET) if r.name == "demo-core-public-subnet-0")
+    assert eip.inputs["domain"] == "vpc"
+    assert nat.inputs["allocationId"] == eip.outputs["allocationId"]
+    assert nat.inputs["subnetId"] == public_0
+    assert nat.inputs["connectivityType"] == "public"
+    assert p.outputs["networks"]["core"]["nat_gateway_ids"] == [nat.id]
+
+
+def test_egress_none_has_no_internet_gateway_nat_or_default_route() -> None:
+    stack = stack_plan("aws")
+    (network,) = stack.networks
+    p = run(replace(stack, networks=(replace(network, egress="none", public_subnets=()),)))
+    assert not p.by_type(IGW) and not p.by_type(NAT) and not p.by_type(EIP)
+    assert not p.by_type(ROUTE)
+    assert len(p.by_type(SUBNET)) == 2 and len(p.by_type(ROUTE_TABLE)) == 1
+    assert "public_subnet_ids" not in p.outputs["networks"]["core"]
 
 
 def test_network_security_group_admits_nothing_and_carries_the_egress() -> None:
@@ -206,10 +248,15 @@ def test_network_outputs_resolve_to_the_created_resources() -> None:
         "name": "demo-core-vpc",
         "cidr": "10.1.0.0/16",
         "region": "us-east-1",
-        "subnet_ids": ids(p, SUBNET),
+        "subnet_ids": ids(p, SUBNET)[2:],
         "security_group_id": shared_sg(p).id,
-        "route_table_id": p.one(ROUTE_TABLE).id,
+        "route_table_id": next(r.id for r in p.by_type(ROUTE_TABLE) if r.name == "demo-core-rt"),
         "availability_zones": ["us-east-1a", "us-east-1b"],
+        "public_subnet_ids": ids(p, SUBNET)[:2],
+        "public_route_table_id": next(
+            r.id for r in p.by_type(ROUTE_TABLE) if r.name == "demo-core-public-rt"
+        ),
+        "nat_gateway_ids": [p.one(NAT).id],
     }
 
 
@@ -279,7 +326,7 @@ def test_compute_is_a_key_pair_a_launch_template_and_a_fixed_size_group() -> Non
     assert p.one(KEY_PAIR).inputs["publicKey"] == (SSH_KEY)
     group = p.one(GROUP).inputs
     assert (group["minSize"], group["maxSize"], group["desiredCapacity"]) == (2.0, 2.0, 2.0)
-    assert group["vpcZoneIdentifiers"] == ids(p, SUBNET)
+    assert group["vpcZoneIdentifiers"] == ids(p, SUBNET)[2:]  # the private subnets
     assert group["launchTemplate"] == {"id": p.one(TEMPLATE).id, "version": "$Latest"}
     assert group["capacityRebalance"] is False
     assert {t["key"]: (t["value"], t["propagateAtLaunch"]) for t in group["tags"]} == {
@@ -299,7 +346,7 @@ def test_launch_template_carries_image_type_disk_key_and_security_group() -> Non
     assert lt["networkInterfaces"] == [
         {
             "deviceIndex": 0.0,
-            "associatePublicIpAddress": "true",
+            "associatePublicIpAddress": "false",
             "securityGroups": [shared_sg(p).id, group_sg(p).id],
             "deleteOnTermination": "true",
         }
@@ -317,6 +364,13 @@ def test_launch_template_carries_image_type_disk_key_and_security_group() -> Non
     ]
     assert lt["metadataOptions"]["httpTokens"] == "required"
     assert "instanceMarketOptions" not in lt
+
+
+def test_a_public_group_gets_a_public_ip_in_the_public_subnets() -> None:
+    p = public_spot()
+    (nic,) = p.one(TEMPLATE).inputs["networkInterfaces"]
+    assert nic["associatePublicIpAddress"] == "true"
+    assert p.one(GROUP).inputs["vpcZoneIdentifiers"] == ids(p, SUBNET)[:2]
 
 
 def test_spot_groups_request_one_time_spot_and_rebalance() -> None:

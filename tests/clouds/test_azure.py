@@ -25,6 +25,8 @@ NSG = "azure-native:network:NetworkSecurityGroup"
 VNET = "azure-native:network:VirtualNetwork"
 ASG = "azure-native:network:ApplicationSecurityGroup"
 SUBNET = "azure-native:network:Subnet"
+NAT = "azure-native:network:NatGateway"
+PUBLIC_IP = "azure-native:network:PublicIPAddress"
 ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 CONTAINER = "azure-native:storage:BlobContainer"
@@ -86,7 +88,9 @@ def vm_profile(p: StackPreview) -> dict[str, Any]:
 
 def test_network_resources_and_address_plan() -> None:
     p = preview()
-    assert tokens(p, NETWORK_TOKEN) == Counter({RG: 1, ASG: 1, NSG: 1, VNET: 1, SUBNET: 1})
+    assert tokens(p, NETWORK_TOKEN) == Counter(
+        {RG: 1, ASG: 1, NSG: 1, VNET: 1, SUBNET: 1, NAT: 1, PUBLIC_IP: 1}
+    )
     (rg,) = [r for r in children(p, NETWORK_TOKEN) if r.type == RG]
     assert rg.inputs["location"] == "westeurope" and not rg.protect
     vnet, subnet = p.one(VNET).inputs, p.one(SUBNET).inputs
@@ -96,6 +100,28 @@ def test_network_resources_and_address_plan() -> None:
     assert subnet["virtualNetworkName"] == p.one(VNET).outputs["name"]
     assert subnet["addressPrefix"] == "10.1.0.0/20"
     assert subnet["networkSecurityGroup"] == {"id": p.one(NSG).id}
+    assert subnet["defaultOutboundAccess"] is False  # private: the NAT is the only way out
+
+
+def test_the_workload_subnet_goes_out_through_a_standard_nat_gateway() -> None:
+    p = preview()
+    nat, ip = p.one(NAT), p.one(PUBLIC_IP)
+    assert p.one(SUBNET).inputs["natGateway"] == {"id": nat.id}
+    assert nat.inputs["sku"] == {"name": "Standard"}
+    assert nat.inputs["publicIpAddresses"] == [{"id": ip.id}]
+    assert nat.inputs["resourceGroupName"] == p.one(VNET).inputs["resourceGroupName"]
+    assert ip.inputs["sku"] == {"name": "Standard", "tier": "Regional"}
+    assert ip.inputs["publicIPAllocationMethod"] == "Static"
+    assert p.outputs["networks"]["core"]["nat_gateway_ids"] == [nat.id]
+
+
+def test_egress_none_has_no_nat_gateway_and_no_default_outbound_access() -> None:
+    plan = stack_plan("azure")
+    (network,) = plan.networks
+    p = run(dataclasses.replace(plan, networks=(dataclasses.replace(network, egress="none"),)))
+    assert not p.by_type(NAT) and not p.by_type(PUBLIC_IP)
+    subnet = p.one(SUBNET).inputs
+    assert "natGateway" not in subnet and subnet["defaultOutboundAccess"] is False
 
 
 def test_each_group_has_an_application_security_group() -> None:
@@ -368,8 +394,19 @@ def test_the_unheld_key_is_a_point_of_the_prime_order_group() -> None:
     assert k.unheld_public_key(b"other seed") != k.unheld_public_key()
 
 
-def test_nic_uses_the_subnet_nsg_and_group_asg_with_a_standard_public_ip() -> None:
+def test_nic_uses_the_subnet_nsg_and_group_asg_and_no_public_ip() -> None:
     p = preview()
+    (nic,) = vm_profile(p)["networkProfile"]["networkInterfaceConfigurations"]
+    assert nic["primary"] is True
+    assert nic["networkSecurityGroup"] == {"id": p.one(NSG).id}
+    (ip,) = nic["ipConfigurations"]
+    assert ip["subnet"] == {"id": p.one(SUBNET).id}
+    assert ip["applicationSecurityGroups"] == [{"id": p.one(ASG).id}]
+    assert "publicIPAddressConfiguration" not in ip
+
+
+def test_a_public_group_gets_a_standard_public_ip_per_vm() -> None:
+    p = preview(public=True)
     (nic,) = vm_profile(p)["networkProfile"]["networkInterfaceConfigurations"]
     assert nic["primary"] is True
     assert nic["networkSecurityGroup"] == {"id": p.one(NSG).id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -21,6 +22,8 @@ FIREWALL = "gcp:compute/firewall:Firewall"
 BUCKET = "gcp:storage/bucket:Bucket"
 TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate"
 GROUP = "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager"
+ROUTER = "gcp:compute/router:Router"
+NAT = "gcp:compute/routerNat:RouterNat"
 PROJECT = "projects/demo-project"
 COMPUTE_API = "https://www.googleapis.com/compute/v1/"
 
@@ -61,7 +64,9 @@ def firewalls(p: StackPreview) -> dict[str, dict[str, Any]]:
 
 def test_network_is_a_custom_mode_vpc_with_one_subnetwork_and_no_rule_of_its_own() -> None:
     p = plain()
-    assert sorted(r.type for r in children(p, NETWORK_TOKEN)) == sorted([NETWORK, SUBNET])
+    assert sorted(r.type for r in children(p, NETWORK_TOKEN)) == sorted(
+        [NETWORK, SUBNET, ROUTER, NAT]
+    )
     net, subnet = p.one(NETWORK), p.one(SUBNET)
     assert net.inputs["autoCreateSubnetworks"] is False
     assert net.inputs["routingMode"] == "GLOBAL"
@@ -69,6 +74,30 @@ def test_network_is_a_custom_mode_vpc_with_one_subnetwork_and_no_rule_of_its_own
     assert subnet.inputs["region"] == "us-central1"
     assert subnet.inputs["network"] == f"{PROJECT}/global/networks/demo-core-vpc"
     assert subnet.inputs["privateIpGoogleAccess"] is True
+
+
+def test_cloud_nat_on_its_own_router_serves_the_regional_subnetwork() -> None:
+    p = plain()
+    router, nat = p.one(ROUTER), p.one(NAT)
+    assert router.name == "demo-core-nat-router"
+    assert router.inputs["network"] == f"{PROJECT}/global/networks/demo-core-vpc"
+    assert router.inputs["region"] == "us-central1"
+    assert "bgp" not in router.inputs  # NAT needs no BGP; the VPN has its own router
+    assert nat.inputs["router"] == router.outputs["name"]
+    assert nat.inputs["region"] == "us-central1"
+    assert nat.inputs["natIpAllocateOption"] == "AUTO_ONLY"
+    assert nat.inputs["sourceSubnetworkIpRangesToNat"] == "LIST_OF_SUBNETWORKS"
+    assert nat.inputs["subnetworks"] == [
+        {"name": p.one(SUBNET).outputs["selfLink"], "sourceIpRangesToNats": ["ALL_IP_RANGES"]}
+    ]
+
+
+def test_egress_none_has_no_cloud_nat() -> None:
+    plan = stack_plan("gcp")
+    (network,) = plan.networks
+    p = run(replace(plan, networks=(replace(network, egress="none"),)))
+    assert not p.by_type(ROUTER) and not p.by_type(NAT)
+    assert "nat_router" not in p.outputs["networks"]["core"]
 
 
 def test_the_group_admits_its_ports_from_trusted_ranges_and_ssh_from_iap_to_its_own_tag() -> None:
@@ -114,6 +143,7 @@ def test_network_outputs_resolve_to_the_mock_ids_and_self_links() -> None:
         "subnet_ids": [subnet_id],
         "self_link": COMPUTE_API + net_id,
         "subnet_self_links": [COMPUTE_API + subnet_id],
+        "nat_router": plain().one(ROUTER).outputs["name"],
     }
     assert plain().one(NETWORK).id == net_id and plain().one(SUBNET).id == subnet_id
 
@@ -177,9 +207,8 @@ def test_compute_is_a_template_behind_a_regional_mig() -> None:
         {
             "network": f"{COMPUTE_API}{PROJECT}/global/networks/demo-core-vpc",
             "subnetwork": f"{COMPUTE_API}{PROJECT}/regions/us-central1/subnetworks/demo-core-subnet-0",
-            "accessConfigs": [{}],
         }
-    ]
+    ]  # no access config: no public IP (the network's Cloud NAT is the way out)
     # OS Login: IAM decides who logs in; VMs with it ignore metadata keys, so none is set.
     assert t["metadata"] == {"enable-oslogin": "TRUE"}
     assert SSH_KEY not in str(t)
@@ -190,6 +219,11 @@ def test_compute_is_a_template_behind_a_regional_mig() -> None:
         "enableIntegrityMonitoring": True,
     }
     assert "guestAccelerators" not in t
+
+
+def test_a_public_group_gets_an_ephemeral_public_ip() -> None:
+    (nic,) = t4_spot().one(TEMPLATE).inputs["networkInterfaces"]
+    assert nic["accessConfigs"] == [{}]
 
 
 def test_mig_runs_count_vms_of_the_unique_template_link() -> None:

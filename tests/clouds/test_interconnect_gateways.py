@@ -14,7 +14,7 @@ from skyinfra.errors import UnsupportedError
 from skyinfra.peering.ipam import gateway_subnet
 from skyinfra.preview import StackPreview
 from skyinfra.topology import StackPlan
-from tests.stacks import in_region, run, stack_plan, with_gateway
+from tests.stacks import bgp_router, gateway_public_ips, in_region, run, stack_plan, with_gateway
 
 
 def interconnect_only(stack: StackPlan) -> StackPlan:
@@ -32,7 +32,7 @@ def test_gcp_keeps_the_cloud_router_and_drops_the_ha_vpn_gateway() -> None:
     p = run(interconnect_only(stack_plan("gcp")))
     assert _children(p) == ["gcp:compute/router:Router"]
     out = p.outputs["gateways"]["core"]
-    assert out["router_id"] == p.one("gcp:compute/router:Router").id
+    assert out["router_id"] == bgp_router(p).id
     assert out["public_ips"] == [] and "ha_vpn_gateway_id" not in out
 
 
@@ -71,7 +71,7 @@ def test_azure_expressroute_gateway_is_zonal_only_where_the_region_has_zones(
     gateway = p.one("azure-native:network:VirtualNetworkGateway")
     assert gateway.inputs["gatewayType"] == "ExpressRoute"
     assert gateway.inputs["sku"] == {"name": sku, "tier": sku}
-    ip = p.one("azure-native:network:PublicIPAddress")
+    (ip,) = gateway_public_ips(p)
     assert ip.inputs.get("zones") == zones
     assert gateway.inputs["ipConfigurations"][0]["publicIPAddress"] == {"id": ip.id}
 

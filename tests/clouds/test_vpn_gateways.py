@@ -8,7 +8,16 @@ import pytest
 
 from skyinfra.components import GATEWAY_TOKEN
 from skyinfra.preview import StackPreview
-from tests.stacks import BGP_ADDRESSES, GATEWAY_ASN, in_region, run, stack_plan, with_gateway
+from tests.stacks import (
+    BGP_ADDRESSES,
+    GATEWAY_ASN,
+    bgp_router,
+    gateway_public_ips,
+    in_region,
+    run,
+    stack_plan,
+    with_gateway,
+)
 
 
 @cache
@@ -23,29 +32,30 @@ def _children(p: StackPreview) -> list[str]:
 
 
 def test_aws_virtual_private_gateway_on_the_vpc_with_route_propagation() -> None:
+    """Into both route tables: the workload subnets' and the public subnets' (public groups
+    reach the peers too); the workload table's propagation keeps its name of old."""
     p = preview("aws")
-    assert _children(p) == [
-        "aws:ec2/vpnGateway:VpnGateway",
-        "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation",
-    ]
+    propagation_token = "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation"
+    assert _children(p) == ["aws:ec2/vpnGateway:VpnGateway", propagation_token, propagation_token]
     vgw = p.one("aws:ec2/vpnGateway:VpnGateway")
     assert vgw.inputs["amazonSideAsn"] == str(GATEWAY_ASN)  # a string on the wire
     assert vgw.inputs["vpcId"] == p.one("aws:ec2/vpc:Vpc").id
-    propagation = p.one("aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation")
-    assert propagation.inputs == {
-        "vpnGatewayId": vgw.id,
-        "routeTableId": p.one("aws:ec2/routeTable:RouteTable").id,
+    tables = {r.name: r.id for r in p.by_type("aws:ec2/routeTable:RouteTable")}
+    workload, public = tables["demo-core-rt"], tables["demo-core-public-rt"]
+    assert {r.name: r.inputs for r in p.by_type(propagation_token)} == {
+        "demo-core-vpn-propagation-0": {"vpnGatewayId": vgw.id, "routeTableId": workload},
+        "demo-core-vpn-propagation-public": {"vpnGatewayId": vgw.id, "routeTableId": public},
     }
     out = p.outputs["gateways"]["core"]
     assert out["vpn_gateway_id"] == vgw.id and out["asn"] == GATEWAY_ASN
-    assert out["route_table_ids"] == [p.one("aws:ec2/routeTable:RouteTable").id]
+    assert out["route_table_ids"] == [workload, public]
 
 
 def test_gcp_router_advertises_exactly_this_regions_cidr() -> None:
     p = preview("gcp")
     assert _children(p) == ["gcp:compute/haVpnGateway:HaVpnGateway", "gcp:compute/router:Router"]
     network = p.one("gcp:compute/network:Network").id
-    router = p.one("gcp:compute/router:Router")
+    router = bgp_router(p)
     assert router.inputs["network"] == network and router.inputs["region"] == "us-central1"
     assert router.inputs["bgp"] == {
         "asn": GATEWAY_ASN,
@@ -74,7 +84,7 @@ def test_azure_active_active_zone_redundant_gateway_with_every_apipa_address() -
     assert subnet.inputs["subnetName"] == "GatewaySubnet"
     assert subnet.inputs["addressPrefix"] == "10.1.255.0/27"
     assert "networkSecurityGroup" not in subnet.inputs  # Azure forbids an NSG there
-    ips = p.by_type("azure-native:network:PublicIPAddress")
+    ips = gateway_public_ips(p)
     for ip in ips:
         assert ip.inputs["sku"] == {"name": "Standard", "tier": "Regional"}
         assert ip.inputs["publicIPAllocationMethod"] == "Static"
@@ -104,7 +114,7 @@ def test_azure_region_without_zones_gets_regional_ips_and_still_an_az_sku(region
     """Zones on a public IP are refused where the region has none; the VPN gateway keeps its
     AZ SKU (non-AZ VpnGw1-5 cannot be created since 2025; AZ SKUs deploy regionally there)."""
     p = run(in_region(with_gateway(stack_plan("azure")), region))
-    ips = p.by_type("azure-native:network:PublicIPAddress")
+    ips = gateway_public_ips(p)
     assert len(ips) == 2
     for ip in ips:
         assert "zones" not in ip.inputs

@@ -9,8 +9,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from pulumi.runtime import rpc
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.azure.guardrails import GUARDRAILS as AZURE_GUARDRAILS
 from skyinfra.clouds.gcp import IAP_RANGE
 from skyinfra.guardrails.check import resource_of
 from skyinfra.guardrails.rules import (
@@ -106,6 +108,35 @@ def _unencrypted_disk(r: Resource) -> Resource:
     return with_inputs(r, blockDeviceMappings=mappings)
 
 
+def _template_public_ip(r: Resource) -> Resource:
+    nics = copy.deepcopy(list(r.inputs["networkInterfaces"]))
+    nics[0]["associatePublicIpAddress"] = "true"
+    return with_inputs(r, networkInterfaces=nics)
+
+
+def _gcp_external_ip(r: Resource) -> Resource:
+    nics = copy.deepcopy(list(r.inputs["networkInterfaces"]))
+    nics[0]["accessConfigs"] = [{}]
+    return with_inputs(r, networkInterfaces=nics)
+
+
+def _scale_set_public_ip(r: Resource) -> Resource:
+    profile = copy.deepcopy(dict(r.inputs["virtualMachineProfile"]))
+    (nic,) = profile["networkProfile"]["networkInterfaceConfigurations"]
+    nic["ipConfigurations"][0]["publicIPAddressConfiguration"] = {"name": "public"}
+    return with_inputs(r, virtualMachineProfile=profile)
+
+
+def _private_nic(r: Resource) -> bool:
+    """A VM resource whose NICs ask for no public IP (a group that is not public)."""
+    text = repr(r.inputs)
+    return (
+        "accessConfigs" not in text
+        and "publicIPAddressConfiguration" not in text
+        and ("'associatePublicIpAddress': 'true'" not in text)
+    )
+
+
 def _overlapping_vnet(r: Resource) -> Resource:
     vpc = first(VPC)
     return with_inputs(r, addressSpace={"addressPrefixes": [vpc.inputs["cidrBlock"]]})
@@ -170,6 +201,9 @@ CASES = [
     Case("azure-subscription-scope", ASSIGNMENT, _swap(lambda r: with_inputs(r, scope="/subscriptions/00000000-0000-0000-0000-000000000000")), "grants-scoped", "role assignment at /subscriptions/"),
     Case("azure-group-scope", ASSIGNMENT, _swap(lambda r: with_inputs(r, scope="/subscriptions/0/resourceGroups/rg")), "grants-scoped", "resourceGroups/rg reaches"),
     Case("aws-access-key-on-compute", "aws:iam/accessKey:AccessKey", _swap(_under_compute), "no-compute-keys", "long-lived key"),
+    Case("aws-private-group-public-ip", LT, _swap(_template_public_ip), "private-vms", "not `public: true`", where=_private_nic),
+    Case("gcp-private-group-external-ip", "gcp:compute/instanceTemplate:InstanceTemplate", _swap(_gcp_external_ip), "private-vms", "public IP", where=_private_nic),
+    Case("azure-private-group-public-ip", "azure-native:compute:VirtualMachineScaleSet", _swap(_scale_set_public_ip), "private-vms", "public IP", where=_private_nic),
 ]  # fmt: skip
 
 
@@ -282,3 +316,17 @@ def test_replication_credentials_are_secret(
     findings = check_resources(plain, Intent())
     assert [(f.rule, f.name) for f in findings] == [("credentials-secret", mover.name)]
     assert path in findings[0].message
+
+
+def test_azure_public_ip_is_read_through_a_secret_profile() -> None:
+    """The mock engine may pass a scale set's profile as a signed secret (it holds a generated
+    password): the private-vms row reads through it."""
+    target = first("azure-native:compute:VirtualMachineScaleSet", _private_nic)
+    doctored = _scale_set_public_ip(target)
+    secret = {
+        rpc._special_sig_key: rpc._special_secret_sig,
+        "value": doctored.inputs["virtualMachineProfile"],
+    }
+    gives = AZURE_GUARDRAILS.public_address[target.type]
+    assert gives(with_inputs(target, virtualMachineProfile=secret))
+    assert not gives(target)

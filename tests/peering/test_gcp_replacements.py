@@ -29,5 +29,5 @@ def test_named_vpn_resources_delete_before_replacing(pair: tuple[Site, Site]) ->
     assert {r.type for r in named} == {EXTERNAL, TUNNEL, INTERFACE, PEER}
     assert named == gcp  # every GCP resource of the link is named explicitly
     assert all(r.delete_before_replace for r in named)
-    for token in (ROUTER, HA):  # the site's, in the cloud stack: auto-named
-        assert "name" not in previews[GCP.stack].one(token).inputs
+    for token in (ROUTER, HA):  # the site's (BGP and NAT routers), in the cloud stack: auto-named
+        assert all("name" not in r.inputs for r in previews[GCP.stack].by_type(token))

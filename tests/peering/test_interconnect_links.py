@@ -36,6 +36,7 @@ from skyinfra.preview import (
 from skyinfra.site import Site
 from skyinfra.topology import Topology
 from tests.peering.linkspec import AWS, AZURE, GCP, linked_spec
+from tests.stacks import bgp_router, gateway_public_ips
 
 KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]{23}$")  # ExpressRoute takes at most 25 characters
 LINK_LOCAL = ipaddress.ip_network("169.254.0.0/16")
@@ -107,6 +108,11 @@ def _by_index(p: StackPreview, token: str) -> list[Registered]:
     return sorted(p.by_type(token), key=lambda r: int(r.name.rsplit("-", 1)[-1]))
 
 
+def _only(items: list[Registered]) -> Registered:
+    (item,) = items
+    return item
+
+
 def _gateway_children(p: StackPreview) -> list[str]:
     (component,) = p.by_type(GATEWAY_TOKEN)
     return sorted(r.type for r in p.resources if r.parent == component.urn)
@@ -115,7 +121,7 @@ def _gateway_children(p: StackPreview) -> list[str]:
 def _check_gcp_half(p: StackPreview, gcp: StackPreview, link: InterconnectLink) -> None:
     """Two CCI ports facing the configured remote location, an attachment on the site's
     Cloud Router per port with the planned VLAN and /30, and a BGP session on each."""
-    router = gcp.one(ROUTER)
+    router = bgp_router(gcp)
     ports, attachments = _by_index(p, INTERCONNECT), _by_index(p, ATTACHMENT)
     interfaces, peers = _by_index(p, INTERFACE), _by_index(p, PEER)
     for port, att, interface, peer, plan in zip(
@@ -176,10 +182,12 @@ def test_aws_gcp_exact_resources_on_both_sides() -> None:
         PEER: 2,
         DX_GATEWAY: 1,
         ASSOCIATION: 1,
-        PROPAGATION: 1,
+        PROPAGATION: 2,  # into the workload and the public subnets' route tables
         LAG: 2,
         VIF: 2,
     }
+    tables = {r.inputs["routeTableId"] for r in _peering(AWS, GCP).by_type(PROPAGATION)}
+    assert len(tables) == 2
     (component,) = _peering(AWS, GCP).by_type(INTERCONNECT_LINK_TOKEN)
     assert component.name == f"demo-{_link(AWS, GCP).name}"
 
@@ -188,7 +196,7 @@ def test_aws_gcp_cloud_stacks_keep_the_site_gateways_without_vpn_parts() -> None
     p = previews(AWS, GCP)
     assert _gateway_children(p[GCP.stack]) == [ROUTER]  # no HA VPN gateway: not needed
     assert _gateway_children(p[AWS.stack]) == [VGW]  # propagation waits for the association
-    router = p[GCP.stack].one(ROUTER)
+    router = bgp_router(p[GCP.stack])
     assert router.inputs["bgp"]["advertisedIpRanges"] == [
         {"range": topology(AWS, GCP).stack(GCP.stack).network("core").cidr}
     ]
@@ -198,7 +206,7 @@ def test_aws_gcp_vlans_addresses_and_asns_agree() -> None:
     link, p = _link(AWS, GCP), _peering(AWS, GCP)
     _check_addresses(link)
     _check_gcp_half(p, previews(AWS, GCP)[GCP.stack], link)
-    gcp_asn = previews(AWS, GCP)[GCP.stack].one(ROUTER).inputs["bgp"]["asn"]
+    gcp_asn = bgp_router(previews(AWS, GCP)[GCP.stack]).inputs["bgp"]["asn"]
     aws_asn = int(previews(AWS, GCP)[AWS.stack].one(VGW).inputs["amazonSideAsn"])
     assert (link.asn_of(GCP), link.asn_of(AWS)) == (gcp_asn, aws_asn) and gcp_asn != aws_asn
     dx = p.one(DX_GATEWAY)
@@ -237,12 +245,12 @@ def test_aws_gcp_routes_reach_the_vpc_through_the_vgw() -> None:
     assert association.inputs["associatedGatewayId"] == p[AWS.stack].one(VGW).id
     assert association.inputs["dxGatewayId"] == _peering(AWS, GCP).one(DX_GATEWAY).id
     assert association.inputs["allowedPrefixes"] == [t.stack(AWS.stack).network("core").cidr]
-    propagation = _peering(AWS, GCP).one(PROPAGATION)
-    assert propagation.inputs == {
-        "vpnGatewayId": p[AWS.stack].one(VGW).id,
-        "routeTableId": p[AWS.stack].one("aws:ec2/routeTable:RouteTable").id,
-    }
-    assert association.urn in propagation.dependencies  # AWS: only after the association
+    propagations = _peering(AWS, GCP).by_type(PROPAGATION)
+    tables = p[AWS.stack].by_type("aws:ec2/routeTable:RouteTable")  # workload, public
+    assert sorted(r.inputs["routeTableId"] for r in propagations) == sorted(t.id for t in tables)
+    for propagation in propagations:
+        assert propagation.inputs["vpnGatewayId"] == p[AWS.stack].one(VGW).id
+        assert association.urn in propagation.dependencies  # AWS: only after the association
     # The compute group's security group (the network's admits nothing).
     (sg,) = [
         r
@@ -280,8 +288,8 @@ def test_gcp_azure_expressroute_gateway_in_the_gateway_subnet() -> None:
     (gateway_subnet,) = [s for s in subnets if s.inputs["subnetName"] == "GatewaySubnet"]
     assert config["subnet"]["id"] == gateway_subnet.id
     assert ipaddress.ip_network(gateway_subnet.inputs["addressPrefix"]).prefixlen <= 27
-    assert config["publicIPAddress"]["id"] == azure.one(PIP).id
-    assert azure.one(PIP).inputs["sku"]["name"] == "Standard"
+    assert config["publicIPAddress"]["id"] == _only(gateway_public_ips(azure)).id
+    assert _only(gateway_public_ips(azure)).inputs["sku"]["name"] == "Standard"
 
 
 def test_gcp_azure_private_peering_matches_the_attachments() -> None:
@@ -289,7 +297,7 @@ def test_gcp_azure_private_peering_matches_the_attachments() -> None:
     link, p = _link(a, b), _peering(a, b)
     _check_addresses(link)
     _check_gcp_half(p, previews(a, b)[GCP.stack], link)
-    gcp_asn = previews(a, b)[GCP.stack].one(ROUTER).inputs["bgp"]["asn"]
+    gcp_asn = bgp_router(previews(a, b)[GCP.stack]).inputs["bgp"]["asn"]
     assert link.asn_of(AZURE) == 12076 != gcp_asn  # Microsoft's edge
     assert {peer.inputs["peerAsn"] for peer in p.by_type(PEER)} == {12076}
     port, circuit, peering = p.one(PORT), p.one(CIRCUIT), p.one(CIRCUIT_PEERING)
@@ -508,7 +516,7 @@ def test_named_gcp_resources_delete_before_replacing(pair: tuple[Site, Site]) ->
     ]
     assert {r.type for r in named} == {INTERCONNECT, ATTACHMENT, INTERFACE, PEER}
     assert all(r.delete_before_replace for r in named)
-    assert "name" not in previews(a, b)[GCP.stack].one(ROUTER).inputs  # auto-named: suffixed
+    assert "name" not in bgp_router(previews(a, b)[GCP.stack]).inputs  # auto-named: suffixed
 
 
 def test_aws_azure_interconnect_stays_an_error_naming_alternatives() -> None:

@@ -19,7 +19,8 @@ def test_aws_vpc_peering_requested_in_one_region_accepted_in_the_other() -> None
     stacks, topology = vpn_previews(a, b), vpn_topology(a, b)
     p = stacks[f"peer-{a.stack}--{b.stack}"]
     custom = Counter(r.type for r in p.resources if r.custom)
-    assert custom == {"pulumi:providers:aws": 2, PEERING: 1, ACCEPTER: 1, ROUTE: 2}
+    # A route each way into each VPC's two route tables (workload and public subnets').
+    assert custom == {"pulumi:providers:aws": 2, PEERING: 1, ACCEPTER: 1, ROUTE: 4}
     regions = sorted(r.inputs["region"] for r in p.by_type("pulumi:providers:aws"))
     assert regions == sorted([a.region, b.region])
     vpc = {s.stack: stacks[s.stack].one("aws:ec2/vpc:Vpc").id for s in (a, b)}
@@ -29,10 +30,15 @@ def test_aws_vpc_peering_requested_in_one_region_accepted_in_the_other() -> None
     assert p.one(ACCEPTER).inputs["vpcPeeringConnectionId"] == peering.id
     cidr = {s.stack: topology.stack(s.stack).networks[0].cidr for s in (a, b)}
     routes = {r.inputs["routeTableId"]: r.inputs for r in p.by_type(ROUTE)}
+    assert len(routes) == 4
     for here, there in ((a, b), (b, a)):
-        table = stacks[here.stack].one("aws:ec2/routeTable:RouteTable").id
-        assert routes[table]["destinationCidrBlock"] == cidr[there.stack]
-        assert routes[table]["vpcPeeringConnectionId"] == peering.id
+        for table in stacks[here.stack].by_type("aws:ec2/routeTable:RouteTable"):
+            assert routes[table.id]["destinationCidrBlock"] == cidr[there.stack]
+            assert routes[table.id]["vpcPeeringConnectionId"] == peering.id
+        # The workload table's route keeps the name it always had (URNs).
+        assert f"demo-{topology.links.links[0].name}-route-{here.stack}" in {
+            r.name for r in p.by_type(ROUTE)
+        }
         groups = stacks[here.stack].by_type("aws:ec2/securityGroup:SecurityGroup")
         (rule,) = [r for sg in groups for r in sg.inputs["ingress"]]  # the compute group's
         assert rule["cidrBlocks"] == [cidr[here.stack], cidr[there.stack]]

@@ -20,6 +20,7 @@ from skyinfra.peering.ipsec import PROPOSAL
 from skyinfra.preview import Registered, StackPreview
 from tests.peering.linkspec import AWS, AZURE, GCP
 from tests.peering.vpnpairs import PORT, host, ordered, vpn_previews, vpn_topology
+from tests.stacks import bgp_router, gateway_public_ips
 
 PSK = re.compile(r"^[A-Za-z][A-Za-z0-9]{31}$")
 APIPA = [ipaddress.ip_network("169.254.21.0/24"), ipaddress.ip_network("169.254.22.0/24")]
@@ -79,7 +80,7 @@ def test_aws_gcp_resource_sets_on_both_sides() -> None:
 def test_aws_gcp_tunnel_mapping_addresses_and_asns_agree() -> None:
     stacks, p = vpn_previews(AWS, GCP), _peering(AWS, GCP)
     ha_ips = [i["ipAddress"] for i in stacks[GCP.stack].one(HA).outputs["vpnInterfaces"]]
-    router_asn = int(stacks[GCP.stack].one(ROUTER).inputs["bgp"]["asn"])  # floats under mocks
+    router_asn = int(bgp_router(stacks[GCP.stack]).inputs["bgp"]["asn"])  # floats under mocks
     aws_asn = stacks[AWS.stack].one(VGW).inputs["amazonSideAsn"]
     assert aws_asn != str(router_asn)
     cgws = ordered(p, CGW)
@@ -135,15 +136,16 @@ def test_aws_gcp_cidrs_are_routed_and_only_the_peer_is_admitted() -> None:
     aws_cidr = topology.stack(AWS.stack).networks[0].cidr
     gcp_cidr = topology.stack(GCP.stack).networks[0].cidr
     aws = stacks[AWS.stack]
-    propagation = aws.one("aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation")
-    assert propagation.inputs["routeTableId"] == aws.one("aws:ec2/routeTable:RouteTable").id
-    assert propagation.inputs["vpnGatewayId"] == aws.one(VGW).id
+    propagations = aws.by_type("aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation")
+    tables = aws.by_type("aws:ec2/routeTable:RouteTable")  # workload and public subnets'
+    assert sorted(r.inputs["routeTableId"] for r in propagations) == sorted(t.id for t in tables)
+    assert all(r.inputs["vpnGatewayId"] == aws.one(VGW).id for r in propagations)
     assert ordered(_peering(AWS, GCP), VPN)[0].inputs["staticRoutesOnly"] is False
     groups = aws.by_type("aws:ec2/securityGroup:SecurityGroup")
     (rule,) = [r for sg in groups for r in sg.inputs["ingress"]]  # the compute group's
     assert rule["cidrBlocks"] == [aws_cidr, gcp_cidr] and rule["fromPort"] == PORT
     gcp = stacks[GCP.stack]
-    assert gcp.one(ROUTER).inputs["bgp"]["advertisedIpRanges"] == [{"range": gcp_cidr}]
+    assert bgp_router(gcp).inputs["bgp"]["advertisedIpRanges"] == [{"range": gcp_cidr}]
     (firewall,) = [  # the group's ports (beside the way in, SSH from IAP)
         f for f in gcp.by_type("gcp:compute/firewall:Firewall") if f.name.endswith("-fw-trusted")
     ]
@@ -167,7 +169,7 @@ def test_aws_azure_gateways_asns_and_tunnel_addresses_agree() -> None:
     assert int(aws_asn) not in get_cloud(AZURE.cloud).reserved_asns
     cgws = ordered(p, CGW)
     assert [c.inputs["ipAddress"] for c in cgws] == [
-        ip.outputs["ipAddress"] for ip in azure.by_type(PIP)
+        ip.outputs["ipAddress"] for ip in gateway_public_ips(azure)
     ]
     assert {c.inputs["bgpAsn"] for c in cgws} == {str(azure_asn)}
     for (conn, n), lng in zip(_aws_tunnels(p), ordered(p, LNG), strict=True):
@@ -228,10 +230,10 @@ def test_gcp_azure_resource_sets_on_both_sides() -> None:
 
 def test_gcp_azure_two_ips_each_way_and_asns_agree() -> None:
     stacks, p = vpn_previews(AZURE, GCP), _peering(AZURE, GCP)
-    azure_ips = [ip.outputs["ipAddress"] for ip in stacks[AZURE.stack].by_type(PIP)]
+    azure_ips = [ip.outputs["ipAddress"] for ip in gateway_public_ips(stacks[AZURE.stack])]
     ha_ips = [i["ipAddress"] for i in stacks[GCP.stack].one(HA).outputs["vpnInterfaces"]]
     azure_asn = stacks[AZURE.stack].one(VNG).inputs["bgpSettings"]["asn"]
-    gcp_asn = stacks[GCP.stack].one(ROUTER).inputs["bgp"]["asn"]
+    gcp_asn = bgp_router(stacks[GCP.stack]).inputs["bgp"]["asn"]
     assert azure_asn != gcp_asn
     external = p.one(EXTERNAL)
     assert external.inputs["redundancyType"] == "TWO_IPS_REDUNDANCY"

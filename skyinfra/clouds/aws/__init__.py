@@ -46,6 +46,7 @@ class Aws(Cloud):
     title = "Amazon Web Services"
     provider_namespace = "aws"
     subnets_per_network = 2
+    public_subnets_per_network = 2  # one per workload subnet's zone
     account_keys: ClassVar[dict[str, str]] = {"profile": "named AWS CLI profile to deploy with"}
     cross_region_link = "aws-vpc-peering"
     label_rules = limits.LABELS

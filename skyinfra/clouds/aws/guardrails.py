@@ -161,6 +161,20 @@ def _managed_policy(r: Resource, _: Intent) -> Iterator[str]:
         yield f"managed policy {arn} is not scoped to a bucket"
 
 
+# -- private-vms ----------------------------------------------------------------------------
+
+
+def _template_public_ip(r: Resource) -> bool:
+    return any(
+        is_true(lookup(nic, "associatePublicIpAddress"))
+        for nic in as_list(r.inputs.get("networkInterfaces"))
+    )
+
+
+def _instance_public_ip(r: Resource) -> bool:
+    return is_true(r.inputs.get("associatePublicIpAddress"))
+
+
 GUARDRAILS = CloudGuardrails(
     public_bucket={
         _S3_BUCKET: _s3_acl,
@@ -201,4 +215,9 @@ GUARDRAILS = CloudGuardrails(
     identities=frozenset({"aws:iam/instanceProfile:InstanceProfile"}),
     stateful=frozenset({_S3_BUCKET, "aws:rds/instance:Instance", "aws:rds/cluster:Cluster"}),
     ranges={"aws:ec2/vpc:Vpc": _vpc_ranges},
+    public_address={
+        _LAUNCH_TEMPLATE: _template_public_ip,
+        "aws:ec2/instance:Instance": _instance_public_ip,
+    },
+    nat=frozenset({"aws:ec2/natGateway:NatGateway"}),
 )

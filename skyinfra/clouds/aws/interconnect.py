@@ -17,6 +17,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from skyinfra.clouds.aws.vpn import route_tables
 from skyinfra.clouds.base import Context, InterconnectHalf
 from skyinfra.clouds.outputs import InterconnectHalfOutputs
 from skyinfra.peering.model import Attachment
@@ -48,12 +49,13 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> InterconnectHalfOutputs:
         opts=ctx.opts(),
     )
     # AWS: enable propagation only once the VGW is associated with the DX gateway.
-    aws.ec2.VpnGatewayRoutePropagation(
-        ctx.child("propagation-0"),
-        vpn_gateway_id=side.gateway["vpn_gateway_id"],
-        route_table_id=side.network["route_table_id"],
-        opts=ctx.opts(depends_on=[association]),
-    )
+    for suffix, table in route_tables(side.network, side.public_routes).items():
+        aws.ec2.VpnGatewayRoutePropagation(
+            ctx.child(f"propagation{suffix}"),
+            vpn_gateway_id=side.gateway["vpn_gateway_id"],
+            route_table_id=table,
+            opts=ctx.opts(depends_on=[association]),
+        )
     lags, interfaces = [], []
     for att in side.attachments:
         i = att.index

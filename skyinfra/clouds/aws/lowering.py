@@ -1,8 +1,9 @@
 """AWS lowering: neutral plans -> pulumi_aws resources (imported only when lowering).
 
-A network is a VPC with one subnet per planned subnet CIDR (each in its own availability
-zone), an internet gateway and its route table, and a shared security group that admits
-nothing (it carries the VMs' egress). A bucket is an auto-named S3 bucket with ACLs off, public
+A network is a VPC with one private subnet per planned subnet CIDR (each in its own
+availability zone) routed to a NAT gateway, public subnets routed to an internet gateway
+(the NAT gateway and `public: true` groups live there), and a shared security group that
+admits nothing (it carries the VMs' egress). A bucket is an auto-named S3 bucket with ACLs off, public
 access blocked, KMS encryption and versioning. A compute group is a launch template behind an
 auto scaling group of fixed size, with a security group of its own holding exactly the group's
 ingress. GPUs come with the instance type on AWS, so nothing is attached.
@@ -29,7 +30,10 @@ _ANYWHERE = "0.0.0.0/0"
 
 
 def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
-    """A VPC whose subnets reach the internet through one gateway; DNS on for private names."""
+    """A VPC whose workload subnets are private; DNS on for private names. With NAT egress,
+    public subnets (one per zone) route to an internet gateway and hold the NAT gateway and
+    the `public: true` groups; the workload subnets route to the internet through the NAT.
+    With `egress: none` there is no internet gateway and no default route at all."""
     vpc = aws.ec2.Vpc(
         ctx.child("vpc"),
         cidr_block=plan.cidr,
@@ -40,9 +44,16 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
     )
     zones = _zone_names(ctx)
     subnets = [_subnet(ctx, vpc, zones, i, cidr) for i, cidr in enumerate(plan.subnets)]
-    table = _route_table(ctx, vpc, subnets)
+    public = [
+        _subnet(ctx, vpc, zones, i, cidr, "public-subnet")
+        for i, cidr in enumerate(plan.public_subnets)
+    ]
+    if plan.egress == "nat" and not public:
+        raise ValueError(f"{plan.name}: NAT egress on AWS needs public subnets (NetworkKind)")
+    nat, public_table = _nat_gateway(ctx, vpc, public) if plan.egress == "nat" else (None, None)
+    table = _route_table(ctx, vpc, subnets, nat)
     group = _shared_security_group(ctx, vpc)
-    return {
+    outputs: NetworkOutputs = {
         "id": vpc.id,
         "name": ctx.child("vpc"),
         "cidr": plan.cidr,
@@ -52,6 +63,11 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
         "route_table_id": table.id,
         "availability_zones": [s.availability_zone for s in subnets],
     }
+    if nat is not None and public_table is not None:
+        outputs["public_subnet_ids"] = [s.id for s in public]
+        outputs["public_route_table_id"] = public_table.id
+        outputs["nat_gateway_ids"] = [nat.id]
+    return outputs
 
 
 def _zone_names(ctx: Context) -> pulumi.Output[list[str]]:
@@ -66,41 +82,92 @@ def _zone_names(ctx: Context) -> pulumi.Output[list[str]]:
 
 
 def _subnet(
-    ctx: Context, vpc: aws.ec2.Vpc, zones: pulumi.Output[list[str]], index: int, cidr: str
+    ctx: Context,
+    vpc: aws.ec2.Vpc,
+    zones: pulumi.Output[list[str]],
+    index: int,
+    cidr: str,
+    name: str = "subnet",
 ) -> aws.ec2.Subnet:
-    """Subnet `index` in zone `index` (spreading a group over zones); no automatic public IPs:
-    launch templates ask for one explicitly, so nothing else gets one by accident."""
+    """Subnet `index` in zone `index` (spreading a group over zones); no automatic public IPs,
+    public subnets included: a public group's launch template asks for one explicitly, so
+    nothing else (the NAT gateway has its Elastic IP) gets one by accident."""
     return aws.ec2.Subnet(
-        ctx.child(f"subnet-{index}"),
+        ctx.child(f"{name}-{index}"),
         vpc_id=vpc.id,
         cidr_block=cidr,
         availability_zone=zones.apply(lambda names: names[index % len(names)]),
         map_public_ip_on_launch=False,
-        tags=_tags(ctx, f"subnet-{index}"),
+        tags=_tags(ctx, f"{name}-{index}"),
         opts=ctx.opts(),
     )
 
 
-def _route_table(
-    ctx: Context, vpc: aws.ec2.Vpc, subnets: list[aws.ec2.Subnet]
-) -> aws.ec2.RouteTable:
-    """One table for all subnets: default route to the internet gateway. The VPN gateway
-    propagates BGP routes into it; peering stacks add routes to peered VPCs."""
+def _nat_gateway(
+    ctx: Context, vpc: aws.ec2.Vpc, public: list[aws.ec2.Subnet]
+) -> tuple[aws.ec2.NatGateway, aws.ec2.RouteTable]:
+    """The internet gateway, the public subnets' route table (default route to it), and one
+    public NAT gateway with an Elastic IP in the first public subnet: one per network site
+    (`nat: single`). A public NAT gateway must sit in a subnet routed to an internet gateway,
+    and AWS asks for an explicit dependency on the gateway (the NatGateway docs, "Public NAT":
+    https://www.pulumi.com/registry/packages/aws/api-docs/ec2/natgateway/)."""
     gateway = aws.ec2.InternetGateway(
         ctx.child("igw"), vpc_id=vpc.id, tags=_tags(ctx, "igw"), opts=ctx.opts()
     )
     table = aws.ec2.RouteTable(
-        ctx.child("rt"), vpc_id=vpc.id, tags=_tags(ctx, "rt"), opts=ctx.opts()
+        ctx.child("public-rt"), vpc_id=vpc.id, tags=_tags(ctx, "public-rt"), opts=ctx.opts()
     )
-    # A standalone route, not an inline one: a table with inline routes removes the routes
-    # other stacks add to it (VPC peering routes, from the peering stacks).
     aws.ec2.Route(
-        ctx.child("default-route"),
+        ctx.child("public-default-route"),
         route_table_id=table.id,
         destination_cidr_block=_ANYWHERE,
         gateway_id=gateway.id,
         opts=ctx.opts(),
     )
+    for i, subnet in enumerate(public):
+        aws.ec2.RouteTableAssociation(
+            ctx.child(f"public-rta-{i}"),
+            subnet_id=subnet.id,
+            route_table_id=table.id,
+            opts=ctx.opts(),
+        )
+    # `domain="vpc"`: the VPC address pool (`vpc=True` is deprecated in the SDK).
+    address = aws.ec2.Eip(
+        ctx.child("nat-eip"), domain="vpc", tags=_tags(ctx, "nat-eip"), opts=ctx.opts()
+    )
+    nat = aws.ec2.NatGateway(
+        ctx.child("nat"),
+        allocation_id=address.allocation_id,
+        subnet_id=public[0].id,
+        connectivity_type="public",
+        tags=_tags(ctx, "nat"),
+        opts=ctx.opts(depends_on=[gateway]),
+    )
+    return nat, table
+
+
+def _route_table(
+    ctx: Context,
+    vpc: aws.ec2.Vpc,
+    subnets: list[aws.ec2.Subnet],
+    nat: aws.ec2.NatGateway | None,
+) -> aws.ec2.RouteTable:
+    """One table for the workload subnets: default route to the NAT gateway (none without
+    one). The VPN gateway propagates BGP routes into it; peering stacks add routes to peered
+    VPCs."""
+    table = aws.ec2.RouteTable(
+        ctx.child("rt"), vpc_id=vpc.id, tags=_tags(ctx, "rt"), opts=ctx.opts()
+    )
+    # A standalone route, not an inline one: a table with inline routes removes the routes
+    # other stacks add to it (VPC peering routes, from the peering stacks).
+    if nat is not None:
+        aws.ec2.Route(
+            ctx.child("default-route"),
+            route_table_id=table.id,
+            destination_cidr_block=_ANYWHERE,
+            nat_gateway_id=nat.id,
+            opts=ctx.opts(),
+        )
     for i, subnet in enumerate(subnets):
         aws.ec2.RouteTableAssociation(
             ctx.child(f"rta-{i}"), subnet_id=subnet.id, route_table_id=table.id, opts=ctx.opts()
@@ -236,7 +303,8 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     template = _launch_template(plan, ctx, network, ingress, profile)
     group = aws.autoscaling.Group(
         ctx.child("asg"),
-        vpc_zone_identifiers=network["subnet_ids"],
+        # A public group runs in the public subnets (routed to the internet gateway).
+        vpc_zone_identifiers=network["public_subnet_ids" if plan.public else "subnet_ids"],
         min_size=plan.count,
         max_size=plan.count,
         desired_capacity=plan.count,
@@ -265,7 +333,7 @@ def _launch_template(
         image_id=ami.id,
         instance_type=plan.instance_type,
         key_name=_key_name(plan, ctx),
-        network_interfaces=[_nic(network, ingress)],
+        network_interfaces=[_nic(plan, network, ingress)],
         block_device_mappings=[_root_disk(plan, ami.root_device_name)],
         # IMDSv2 only; hop limit 2 lets containers on the VM reach the metadata service.
         metadata_options={
@@ -322,14 +390,14 @@ def _key_name(plan: ComputePlan, ctx: Context) -> pulumi.Output[str] | None:
 
 
 def _nic(
-    network: NetworkOutputs, ingress: aws.ec2.SecurityGroup
+    plan: ComputePlan, network: NetworkOutputs, ingress: aws.ec2.SecurityGroup
 ) -> aws.ec2.LaunchTemplateNetworkInterfaceArgsDict:
-    """A public IP so VMs reach the internet through the gateway (there is no NAT); what
-    reaches them is only what the group's own security group admits (the shared one admits
-    nothing). Booleans are strings here."""
+    """A public IP only for a `public: true` group; the others reach the internet through the
+    network's NAT gateway. What reaches a VM is only what the group's own security group
+    admits (the shared one admits nothing). Booleans are strings here."""
     return {
         "device_index": 0,
-        "associate_public_ip_address": "true",
+        "associate_public_ip_address": "true" if plan.public else "false",
         "security_groups": [network["security_group_id"], ingress.id],
         "delete_on_termination": "true",
     }

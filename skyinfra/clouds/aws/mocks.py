@@ -60,6 +60,18 @@ def _route_table_association(name: str, state: dict[str, Any], fakes: Fakes) -> 
     return _ec2_id("rtbassoc", name, fakes), {}
 
 
+def _eip(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """A VPC Elastic IP: known by its allocation id, with a documentation-range address."""
+    id_ = _ec2_id("eipalloc", name, fakes)
+    return id_, {"allocationId": id_, "publicIp": fakes.public_ip(fakes.site.region + name)}
+
+
+def _nat_gateway(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """A NAT gateway; its public IP is its Elastic IP's (not known here: a fresh fake one)."""
+    id_ = _ec2_id("nat", name, fakes)
+    return id_, {"publicIp": fakes.public_ip(fakes.site.region + name)}
+
+
 def _key_pair(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     """EC2 key pairs are known by name (the id); `key-...` is their separate pair id."""
     key_name = _autoname(name, state, "keyName", fakes)
@@ -262,6 +274,8 @@ FAKES = CloudFakes(
         "aws:ec2/routeTableAssociation:RouteTableAssociation": _route_table_association,
         "aws:ec2/securityGroup:SecurityGroup": _security_group,
         "aws:ec2/keyPair:KeyPair": _key_pair,
+        "aws:ec2/eip:Eip": _eip,
+        "aws:ec2/natGateway:NatGateway": _nat_gateway,
         "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
         "aws:autoscaling/group:Group": _group,
         "aws:ec2/vpnConnection:VpnConnection": _vpn_connection,

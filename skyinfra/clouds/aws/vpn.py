@@ -18,7 +18,12 @@ import pulumi
 import pulumi_aws as aws
 
 from skyinfra.clouds.base import Context, LinkSide
-from skyinfra.clouds.outputs import GatewayOutputs, PeeringOutputs, VpnHalfOutputs
+from skyinfra.clouds.outputs import (
+    GatewayOutputs,
+    NetworkOutputs,
+    PeeringOutputs,
+    VpnHalfOutputs,
+)
 from skyinfra.clouds.records import PeeringPair
 from skyinfra.peering.ipsec import PROPOSAL, IpsecProposal
 from skyinfra.peering.model import Tunnel, TunnelEnd, VpnGateway
@@ -49,19 +54,33 @@ def lower_gateway(plan: VpnGateway, ctx: Context) -> GatewayOutputs:
         tags={"Name": ctx.child("vgw"), "skyinfra:project": ctx.stack.project},
         opts=ctx.opts(),
     )
+    tables = route_tables(network)
     if plan.vpn:  # for Direct Connect, propagation waits for the DX gateway association
-        aws.ec2.VpnGatewayRoutePropagation(
-            ctx.child("propagation-0"),
-            vpn_gateway_id=gateway.id,
-            route_table_id=network["route_table_id"],
-            opts=ctx.opts(),
-        )
+        for suffix, table in tables.items():
+            aws.ec2.VpnGatewayRoutePropagation(
+                ctx.child(f"propagation{suffix}"),
+                vpn_gateway_id=gateway.id,
+                route_table_id=table,
+                opts=ctx.opts(),
+            )
     return {
         "vpn_gateway_id": gateway.id,
         "asn": plan.asn,
         "public_ips": [],  # a VGW has none: each VPN connection brings two tunnel addresses
-        "route_table_ids": [network["route_table_id"]],
+        "route_table_ids": list(tables.values()),
     }
+
+
+def route_tables(network: NetworkOutputs, public: bool | None = None) -> dict[str, Any]:
+    """Logical-name suffix -> route table that routes to peers go into: the workload subnets'
+    (`-0`, as it always was) and, with NAT egress, the public subnets' (`-public`), so public
+    groups reach peers too. `public` says whether the latter exists when `network` is read by
+    StackReference (keys unknown until deploy); else the outputs' keys tell."""
+    has_public = "public_route_table_id" in network if public is None else public
+    tables = {"-0": network["route_table_id"]}
+    if has_public:
+        tables["-public"] = network["public_route_table_id"]
+    return tables
 
 
 def lower_half(side: LinkSide, ctx: Context) -> VpnHalfOutputs:
@@ -184,11 +203,13 @@ def lower_peering(pair: PeeringPair, ctx: Context) -> PeeringOutputs:
         opts=ctx.opts(provider=b.provider),
     )
     for side, other in ((a, b), (b, a)):
-        aws.ec2.Route(
-            ctx.child(f"route-{side.site.stack}"),
-            route_table_id=side.network["route_table_id"],
-            destination_cidr_block=other.cidr,
-            vpc_peering_connection_id=connection.id,
-            opts=ctx.opts(provider=side.provider, depends_on=[accepter]),
-        )
+        for suffix, table in route_tables(side.network, side.public_routes).items():
+            aws.ec2.Route(
+                # The workload table's route keeps its name of old: `route-<stack>`.
+                ctx.child(f"route-{side.site.stack}{'' if suffix == '-0' else suffix}"),
+                route_table_id=table,
+                destination_cidr_block=other.cidr,
+                vpc_peering_connection_id=connection.id,
+                opts=ctx.opts(provider=side.provider, depends_on=[accepter]),
+            )
     return {"peering_connection_id": connection.id}

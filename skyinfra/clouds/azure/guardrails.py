@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from pulumi.runtime import rpc
+
 from skyinfra.guardrails.ingress import Ingress, port_range
 from skyinfra.guardrails.model import Intent, Resource, as_list, lookup
 from skyinfra.guardrails.table import CloudGuardrails, IngressType, held_rules_reach
@@ -87,6 +89,25 @@ def _scale_set_asgs(vm: Resource) -> set[str]:
     }
 
 
+def _scale_set_public_ip(vm: Resource) -> bool:
+    """A public IP address configuration on any IP configuration of the scale set's NICs.
+    The profile may arrive as a secret (it holds a generated password): read through it."""
+    profile = _revealed(vm.inputs.get("virtualMachineProfile"))
+    nics = lookup(profile, "networkProfile", "networkInterfaceConfigurations")
+    return any(
+        lookup(ip, "publicIPAddressConfiguration") is not None
+        for nic in as_list(nics)
+        for ip in as_list(lookup(nic, "ipConfigurations"))
+    )
+
+
+def _revealed(value: Any) -> Any:
+    """The value inside a secret as the mock engine passes it (a signed wrapper), else as is."""
+    if isinstance(value, Mapping) and value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+        return value.get("value")
+    return value
+
+
 def _vnet_ranges(r: Resource) -> list[str]:
     return [str(p) for p in as_list(lookup(r.inputs, "addressSpace", "addressPrefixes"))]
 
@@ -127,4 +148,6 @@ GUARDRAILS = CloudGuardrails(
     # Storage account keys are not resources (listed by an invoke); the azuread provider
     # that makes client secrets is not used: no long-lived key type to watch yet.
     identities=frozenset({"azure-native:managedidentity:UserAssignedIdentity"}),
+    public_address={_SCALE_SET: _scale_set_public_ip},
+    nat=frozenset({"azure-native:network:NatGateway"}),
 )

@@ -1,7 +1,7 @@
 """Azure lowering: neutral plans -> pulumi_azure_native resources (imported only when lowering).
 
-A network is a resource group holding a VNet, its subnets, one network security group and an
-application security group per compute group: the NSG's allow rules target a group's ASG, so
+A network is a resource group holding a VNet, its private subnets behind a NAT gateway, one
+network security group and an application security group per compute group: the NSG's allow rules target a group's ASG, so
 each group admits only its own ports (and the internet only if it is `public: true`). A bucket is a blob container in a private, versioned StorageV2 account that lives in its own
 (protected) resource group; a compute group is a Uniform virtual machine scale set in the
 network's resource group. GPUs come with the VM size (NC/ND/NV families): nothing to attach.
@@ -63,7 +63,8 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
         tags=_tags(ctx),
         opts=ctx.opts(),
     )
-    subnets = _subnets(plan, ctx, rg, vnet, nsg)
+    nat = _nat_gateway(plan, ctx, rg) if plan.egress == "nat" else None
+    subnets = _subnets(plan, ctx, rg, vnet, nsg, nat)
     outputs: NetworkOutputs = {
         "id": vnet.id,
         "name": vnet.name,
@@ -75,6 +76,8 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
         "asg_ids": {group: asg.id for group, asg in asgs.items()},
         "location": plan.site.region,
     }
+    if nat is not None:
+        outputs["nat_gateway_ids"] = [nat.id]
     if plan.gateway_subnet:
         outputs["gateway_subnet_id"] = _gateway_subnet(plan.gateway_subnet, ctx, rg, vnet, subnets)
     return outputs
@@ -106,9 +109,13 @@ def _subnets(
     rg: resources.ResourceGroup,
     vnet: network.VirtualNetwork,
     nsg: network.NetworkSecurityGroup,
+    nat: network.NatGateway | None,
 ) -> list[network.Subnet]:
     """One subnet per planned CIDR, created one after another: Azure refuses concurrent
-    subnet writes to the same VNet (AnotherOperationInProgress)."""
+    subnet writes to the same VNet (AnotherOperationInProgress). Private subnets: no default
+    outbound access (Azure retired it for new VNets; explicit outbound is a NAT gateway or a
+    VM's own public IP: https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access),
+    so the NAT gateway, when there is one, is the only way out for VMs without a public IP."""
     subnets: list[network.Subnet] = []
     for index, cidr in enumerate(plan.subnets):
         subnets.append(
@@ -119,10 +126,38 @@ def _subnets(
                 subnet_name=f"workload-{index}",
                 address_prefix=cidr,
                 network_security_group={"id": nsg.id},
+                default_outbound_access=False,
+                nat_gateway={"id": nat.id} if nat is not None else None,
                 opts=ctx.opts(depends_on=subnets[-1:]),
             )
         )
     return subnets
+
+
+def _nat_gateway(
+    plan: NetworkPlan, ctx: Context, rg: resources.ResourceGroup
+) -> network.NatGateway:
+    """A Standard NAT gateway with one Standard static public IP (a NAT gateway takes only
+    Standard IPs), both without zones: Azure places a no-zone NAT gateway itself
+    (https://learn.microsoft.com/azure/nat-gateway/nat-availability-zones)."""
+    address = network.PublicIPAddress(
+        ctx.child("nat-ip"),
+        resource_group_name=rg.name,
+        location=plan.site.region,
+        sku={"name": "Standard", "tier": "Regional"},
+        public_ip_allocation_method="Static",
+        tags=_tags(ctx),
+        opts=ctx.opts(),
+    )
+    return network.NatGateway(
+        ctx.child("nat"),
+        resource_group_name=rg.name,
+        location=plan.site.region,
+        sku={"name": "Standard"},
+        public_ip_addresses=[{"id": address.id}],
+        tags=_tags(ctx),
+        opts=ctx.opts(),
+    )
 
 
 def _application_security_groups(
@@ -504,8 +539,9 @@ def _network_profile(
         "primary": True,
         "subnet": {"id": net["subnet_ids"][0]},
         "application_security_groups": [{"id": net["asg_ids"][plan.name]}],
-        "public_ip_address_configuration": _public_ip_configuration(),
     }
+    if plan.public:
+        ip_config["public_ip_address_configuration"] = _public_ip_configuration()
     return {
         "network_interface_configurations": [
             {
@@ -521,11 +557,9 @@ def _network_profile(
 def _public_ip_configuration() -> (
     compute.VirtualMachineScaleSetPublicIPAddressConfigurationArgsDict
 ):
-    """Each VM of every group gets a Standard public IP: it is the VMs' way out to the
-    internet (there is no NAT gateway yet, and Azure is retiring default outbound access).
-    It never depends on other groups of the network being public, and it admits nothing by
-    itself: Standard IPs are closed until an NSG rule allows traffic, and only a `public:
-    true` group's ASG has a rule from the internet."""
+    """Each VM of a `public: true` group gets a Standard public IP (the other groups go out
+    through the network's NAT gateway). It admits nothing by itself: Standard IPs are closed
+    until an NSG rule allows traffic, and only a public group's ASG has one from the internet."""
     return {"name": "public", "sku": {"name": "Standard", "tier": "Regional"}}
 
 

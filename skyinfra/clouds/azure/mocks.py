@@ -222,6 +222,7 @@ FAKES = CloudFakes(
         "azure-native:compute:VirtualMachineScaleSet": _scale_set,
         # The peering layer's site resources (reference §2).
         "azure-native:network:PublicIPAddress": _public_ip,
+        "azure-native:network:NatGateway": _arm(_NETWORK, "natGatewayName", ("natGateways", None)),
         "azure-native:network:VirtualNetworkGateway": _arm(
             _NETWORK, "virtualNetworkGatewayName", ("virtualNetworkGateways", None)
         ),

@@ -91,6 +91,13 @@ def _bindings(policy: str) -> list[dict[str, Any]]:
     return [b for b in as_list(data.get("bindings")) if isinstance(b, dict)]
 
 
+def _external_ip(r: Resource) -> bool:
+    """An access config on a NIC is an external IP (an empty one: an ephemeral address)."""
+    return any(
+        as_list(lookup(nic, "accessConfigs")) for nic in as_list(r.inputs.get("networkInterfaces"))
+    )
+
+
 GUARDRAILS = CloudGuardrails(
     public_bucket={_BUCKET: _gcs_private},
     ingress={
@@ -122,4 +129,6 @@ GUARDRAILS = CloudGuardrails(
     },
     long_lived_keys=frozenset({"gcp:serviceaccount/key:Key", "gcp:storage/hmacKey:HmacKey"}),
     identities=frozenset({"gcp:serviceaccount/account:Account"}),
+    public_address=dict.fromkeys(_VMS, _external_ip),
+    nat=frozenset({"gcp:compute/routerNat:RouterNat"}),
 )

@@ -1,6 +1,7 @@
 """Google Cloud lowering: neutral plans -> pulumi_gcp resources (imported only when lowering).
 
-A network is a custom-mode VPC network with its subnetworks; a bucket is a private, versioned
+A network is a custom-mode VPC network with its subnetworks and, per region, Cloud NAT for
+the VMs without a public IP (all but `public: true` groups); a bucket is a private, versioned
 GCS bucket; a compute group is an instance template behind a regional managed instance group,
 with allow-only firewall rules that target the group's own network tag. GPU groups get the
 accelerator wiring GCP needs (guest accelerators on N1, built-in GPUs on the
@@ -45,13 +46,43 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
     """
     net = _network(plan, ctx)
     subnets = [_subnetwork(plan, ctx, net["id"], i, cidr) for i, cidr in enumerate(plan.subnets)]
-    return {
+    outputs: NetworkOutputs = {
         **net,
         "cidr": plan.cidr,
         "region": plan.site.region,
         "subnet_ids": [s.id for s in subnets],
         "subnet_self_links": [s.self_link for s in subnets],
     }
+    if plan.egress == "nat":
+        outputs["nat_router"] = _cloud_nat(plan, ctx, net["id"], subnets)
+    return outputs
+
+
+def _cloud_nat(
+    plan: NetworkPlan, ctx: Context, network: Any, subnets: list[gcp.compute.Subnetwork]
+) -> Any:
+    """Cloud NAT for this region's subnetworks, on a Cloud Router of its own (no BGP): the
+    VPN's router belongs to the gateway, exists only while the site has cross-cloud links and
+    carries their ASN; a router needs BGP only for dynamic routing, not for NAT
+    (https://cloud.google.com/nat/docs/overview, "Cloud NAT ... is not a proxy: it is
+    configured on a Cloud Router, which only groups the NAT configuration"). Addresses are
+    allocated by Google (AUTO_ONLY). Only the listed subnetworks are NATed: the network spans
+    regions, and each region's stack owns its own subnetworks and NAT."""
+    router = gcp.compute.Router(
+        ctx.child("nat-router"), network=network, region=plan.site.region, opts=ctx.opts()
+    )
+    gcp.compute.RouterNat(
+        ctx.child("nat"),
+        router=router.name,
+        region=plan.site.region,
+        nat_ip_allocate_option="AUTO_ONLY",
+        source_subnetwork_ip_ranges_to_nat="LIST_OF_SUBNETWORKS",
+        subnetworks=[
+            {"name": s.self_link, "source_ip_ranges_to_nats": ["ALL_IP_RANGES"]} for s in subnets
+        ],
+        opts=ctx.opts(),
+    )
+    return router.name
 
 
 class _Network(TypedDict):
@@ -210,7 +241,7 @@ def _template(
         ctx.child("template"),
         machine_type=plan.instance_type,
         disks=[_boot_disk(plan, image)],
-        network_interfaces=[_nic(ctx)],
+        network_interfaces=[_nic(plan, ctx)],
         tags=[tag],  # what this group's firewall rules target (and only them)
         guest_accelerators=_guest_accelerators(plan),
         metadata=_metadata(plan),
@@ -234,15 +265,19 @@ def _boot_disk(plan: ComputePlan, image: str) -> gcp.compute.InstanceTemplateDis
     }
 
 
-def _nic(ctx: Context) -> gcp.compute.InstanceTemplateNetworkInterfaceArgsDict:
-    """First subnet of the group's network; an ephemeral public IP so VMs reach the internet
-    (there is no Cloud NAT). Only the rules targeting the group's tag admit anything."""
+def _nic(plan: ComputePlan, ctx: Context) -> gcp.compute.InstanceTemplateNetworkInterfaceArgsDict:
+    """First subnet of the group's network. An ephemeral public IP (an empty access config)
+    only for a `public: true` group; the others reach the internet through the network's
+    Cloud NAT, and Google APIs through Private Google Access. Only the rules targeting the
+    group's tag admit anything."""
     network = ctx.attached_network()
-    return {
+    nic: gcp.compute.InstanceTemplateNetworkInterfaceArgsDict = {
         "network": network["self_link"],
         "subnetwork": network["subnet_self_links"][0],
-        "access_configs": [{}],
     }
+    if plan.public:
+        nic["access_configs"] = [{}]
+    return nic
 
 
 _SCRIPT_KEY = "skyinfra-startup-script"

@@ -143,7 +143,8 @@ def _attachment(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
 
 
 def _router_part(collection: str) -> Callable[..., Faked]:
-    """Router interfaces and BGP peers: `<region>/<router>/<name>`, as the provider ids them."""
+    """Router interfaces, BGP peers and NATs: `<region>/<router>/<name>`, as the provider ids
+    them."""
 
     def fake(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
         return f"{_region(state, fakes)}/{state.get('router')}/{state['name']}", {}
@@ -172,6 +173,7 @@ FAKES = CloudFakes(
         "gcp:compute/vPNTunnel:VPNTunnel": _regional("vpnTunnels"),
         "gcp:compute/routerInterface:RouterInterface": _router_part("interfaces"),
         "gcp:compute/routerPeer:RouterPeer": _router_part("peers"),
+        "gcp:compute/routerNat:RouterNat": _router_part("nats"),
         "gcp:compute/interconnect:Interconnect": _interconnect,
         "gcp:compute/interconnectAttachment:InterconnectAttachment": _attachment,
         "gcp:serviceaccount/account:Account": _service_account,
