@@ -23,6 +23,7 @@ switches on a cloud's name: stages ask the registry for a `Cloud`. Pulumi SDKs a
 from __future__ import annotations
 
 import importlib
+import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import ModuleType
@@ -317,14 +318,31 @@ class Cloud:
         """
         return Problem(f"{detail}: {cls.UNSUPPORTED[feature]}", path)
 
+    #: Instance types whose accelerators come with the type, on clouds that attach none to
+    #: any other type (`GPU_ATTACH` declared); None: the cloud decides in its own `check`.
+    accelerated_types: ClassVar[re.Pattern[str] | None] = None
+    #: What such a type carries, as the refusal words it ("GPU", "accelerator").
+    accelerator_noun: ClassVar[str] = "accelerator"
+
     def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
         """Problems this cloud has with a plan, found at compile time (no SDK needed): each
-        an `UNSUPPORTED` entry worded by `unsupported`.
+        an `UNSUPPORTED` entry worded by `unsupported`. By default, an accelerator request on
+        a type outside `accelerated_types`.
 
         Lowering relies on it: a plan that passes must lower, so users learn of a GPU that
         cannot attach from `compile`, not halfway through `pulumi up`.
         """
-        return []
+        pattern = self.accelerated_types
+        if (
+            pattern is None
+            or not isinstance(plan, ComputePlan)
+            or not plan.accelerator
+            or pattern.match(plan.instance_type)
+        ):
+            return []
+        noun = self.accelerator_noun
+        detail = f"{plan.instance_type} has no {noun} to provide {plan.accelerator}"
+        return [self.unsupported(GPU_ATTACH, detail, ("compute", plan.name, *GPU_PATH_TAIL))]
 
     def limits(
         self, plan: NetworkPlan | BucketPlan | ComputePlan, spec: Spec, section: str

@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 from skyinfra.clouds.aws import limits
 from skyinfra.clouds.base import (
     GPU_ATTACH,
-    GPU_PATH_TAIL,
     Cloud,
     InterconnectSide,
     LoginPath,
@@ -18,8 +17,6 @@ from skyinfra.clouds.base import (
     with_lookup,
 )
 from skyinfra.clouds.records import LoginTrace
-from skyinfra.errors import Problem
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 _CANONICAL = "099720109477"
 _DEBIAN = "136693071363"
@@ -183,18 +180,7 @@ class Aws(Cloud):
 
     # Families whose types carry accelerators: GPUs (g4dn, g5, g6e, gr6, p4d, p5en, ...),
     # Inferentia, Trainium, Gaudi (dl1), FPGAs (f1) and video transcoders (vt1).
-    _ACCELERATED = re.compile(r"^(g\d|gr\d|p\d|inf\d|trn\d|dl\d|f\d|vt\d)[a-z0-9-]*\.")
-
-    def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
-        if (
-            isinstance(plan, ComputePlan)
-            and plan.accelerator
-            and not self._ACCELERATED.match(plan.instance_type)
-        ):
-            detail = f"{plan.instance_type} has no accelerator to provide {plan.accelerator}"
-            path = ("compute", plan.name, *GPU_PATH_TAIL)
-            return [self.unsupported(GPU_ATTACH, detail, path)]
-        return []
+    accelerated_types = re.compile(r"^(g\d|gr\d|p\d|inf\d|trn\d|dl\d|f\d|vt\d)[a-z0-9-]*\.")
 
     def login_command(self, target: LoginTarget) -> str:
         """`aws ssm start-session` to the group's VM `index` (by instance id, sorted), which

@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 from skyinfra.clouds.azure import limits
 from skyinfra.clouds.base import (
     GPU_ATTACH,
-    GPU_PATH_TAIL,
     Cloud,
     InterconnectSide,
     LoginPath,
@@ -19,9 +18,7 @@ from skyinfra.clouds.base import (
     with_lookup,
 )
 from skyinfra.clouds.records import LoginTrace
-from skyinfra.errors import Problem
 from skyinfra.site import Site
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 # Regions with availability zones: the one table behind every zonal choice on Azure.
 # Zone-redundant storage (ZRS; elsewhere LRS), gateway public IPs in zones 1-3 and the
@@ -213,18 +210,8 @@ class Azure(Cloud):
         return bool(match and match.group(1) == "B")
 
     # GPU sizes are the N families (NC, ND, NV, NCC, ...): GPUs come with the size.
-    _GPU_SIZE = re.compile(r"^Standard_N[A-Z]*\d")
-
-    def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
-        if (
-            isinstance(plan, ComputePlan)
-            and plan.accelerator
-            and not self._GPU_SIZE.match(plan.instance_type)
-        ):
-            detail = f"{plan.instance_type} has no GPU to provide {plan.accelerator}"
-            path = ("compute", plan.name, *GPU_PATH_TAIL)
-            return [self.unsupported(GPU_ATTACH, detail, path)]
-        return []
+    accelerated_types = re.compile(r"^Standard_N[A-Z]*\d")
+    accelerator_noun = "GPU"
 
     def stack_config(self, site: Site, settings: Mapping[str, str]) -> dict[str, str]:
         """The provider's settings only: `loginPrincipalId` is skyinfra's."""
