@@ -48,8 +48,9 @@ LABELS = LabelRules(
     },
 )
 
-# Tag values valid in every AWS service skyinfra tags (IAM and S3 are the strictest: letters,
-# digits, spaces and `_.:/=+-@`; the tagging guide above, "Tag naming limits").
+# Tag values valid in every AWS service skyinfra tags: "Generally allowed characters are
+# letters, numbers, and spaces representable in UTF-8, and the following characters:
+# + - = . _ : / @" (the tagging guide above; EC2 takes more, IAM and S3 do not).
 _NOT_IN_TAG_VALUES = re.compile(r"[^\w .:/=+\-@]")
 
 
