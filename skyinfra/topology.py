@@ -40,6 +40,7 @@ Labels = tuple[tuple[str, str], ...]
 
 PROJECT_LABEL = "skyinfra-project"
 RESOURCE_LABEL = "skyinfra-resource"
+LINK_ARROW = "<->"  # joins a link's two sites in its `skyinfra-resource` value
 
 
 def resource_labels(project: str, name: str, given: Mapping[str, str]) -> Labels:
@@ -55,14 +56,11 @@ def gateway_labels(stack: StackPlan, gateway: VpnGateway) -> Labels:
     return stack.network(gateway.network).labels
 
 
-LINK_ARROW = "<->"
-
-
 def link_labels(topology: Topology, link: Link) -> Labels:
     """A link's resources (both halves, in its peering stack): the labels of the spec network
     it joins (the same on both sites), `skyinfra-resource` naming the link
-    `<network>:<site a><-><site b>`; clouds whose rules refuse `<>:` respell it (`Cloud`
-    lowerings, `limits.py`)."""
+    `<network>:<site a><-><site b>`; clouds whose rules refuse `<>:` respell it
+    (`clouds/<cloud>/limits.py`)."""
     network = topology.stack(link.a.stack).network(link.network)
     name = f"{link.network}:{link.a.stack}{LINK_ARROW}{link.b.stack}"
     return _renamed(network.labels, name)
