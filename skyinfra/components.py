@@ -24,7 +24,7 @@ from skyinfra.tokens import (
     NETWORK_TOKEN,
     VPN_LINK_TOKEN,
 )
-from skyinfra.topology import StackPlan, component_name
+from skyinfra.topology import Labels, StackPlan, component_name, gateway_labels
 
 __all__ = [
     "BUCKET_TOKEN",
@@ -52,11 +52,12 @@ class _Lowered(pulumi.ComponentResource):
         network: Any = None,
         opts: pulumi.ResourceOptions | None = None,
         buckets: Mapping[str, Any] | None = None,
+        labels: Labels | None = None,
     ) -> None:
         name = component_name(stack.project, suffix)
         super().__init__(token, name, None, opts)
-        # A neutral resource's labels go on what it creates; gateways have none of their own.
-        labels = getattr(plan, "labels", ())
+        # A neutral resource's labels go on what it creates (a gateway: its network's).
+        labels = getattr(plan, "labels", ()) if labels is None else labels
         context = Context(self, name, stack, network, labels=labels, buckets=dict(buckets or {}))
         self.outputs = cloud.lower(plan, context)
         self.register_outputs(self.outputs)
@@ -81,4 +82,7 @@ class Gateway(_Lowered):
     """The BGP gateway of one concrete network, shared by all its VPN links (cloud stack)."""
 
     def __init__(self, plan: VpnGateway, cloud: Cloud, stack: StackPlan, network: Any) -> None:
-        super().__init__(GATEWAY_TOKEN, f"{plan.network}-vpn", plan, cloud, stack, network)
+        labels = gateway_labels(stack, plan)
+        super().__init__(
+            GATEWAY_TOKEN, f"{plan.network}-vpn", plan, cloud, stack, network, labels=labels
+        )

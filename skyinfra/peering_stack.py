@@ -40,7 +40,7 @@ from skyinfra.peering.modes.native import NATIVE
 from skyinfra.peering.modes.vpn import VPN
 from skyinfra.references import gateway_of, network_of, stack_reference
 from skyinfra.site import Site
-from skyinfra.topology import StackPlan, Topology, component_name
+from skyinfra.topology import StackPlan, Topology, component_name, link_labels
 
 KEY_LENGTH = 32  # a letter, then 31 letters or digits: what AWS, GCP and Azure all accept
 BGP_KEY_LENGTH = 24  # BGP MD5 keys: ExpressRoute takes at most 25 characters
@@ -139,7 +139,7 @@ class NativePeeringComponent(pulumi.ComponentResource):
             for site in (link.a, link.b)
         )
         self.outputs: PeeringOutputs = get_cloud(link.a.cloud).lower_native_peering(
-            link, (sides[0], sides[1]), _context(self, name, topology, link.a)
+            link, (sides[0], sides[1]), _context(self, name, topology, link.a, link)
         )
         self.register_outputs(self.outputs)
 
@@ -177,7 +177,7 @@ class VpnLinkComponent(pulumi.ComponentResource):
                 keys=keys,
             )
             cloud = get_cloud(site.cloud)
-            halves[site] = cloud.lower_vpn_half(side, _context(self, name, topology, site))
+            halves[site] = cloud.lower_vpn_half(side, _context(self, name, topology, site, link))
             if cloud.tunnel_addresses_per_link:
                 addresses[site] = halves[site]["addresses"]
         self.outputs: Outputs = {
@@ -223,7 +223,7 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
                 public_routes=_public_routes(topology, site, link.network),
             )
             halves[site] = get_cloud(site.cloud).lower_interconnect_half(
-                side, _context(self, name, topology, site)
+                side, _context(self, name, topology, site, link)
             )
         self.outputs: Outputs = {site.stack: h for site, h in halves.items()}
         self.register_outputs(self.outputs)
@@ -255,10 +255,13 @@ COMPONENTS: dict[str, LinkComponentType] = {
 }
 
 
-def _context(parent: pulumi.Resource, name: str, topology: Topology, site: Site) -> Context:
-    """Where one cloud's half of a link is lowered: under `parent`, with `site`'s settings."""
+def _context(
+    parent: pulumi.Resource, name: str, topology: Topology, site: Site, link: Link
+) -> Context:
+    """Where one cloud's half of a link is lowered: under `parent`, with `site`'s settings
+    and the link's labels."""
     stack = StackPlan(topology.project, site, topology.stack(site.stack).settings)
-    return Context(parent, name, stack)
+    return Context(parent, name, stack, labels=link_labels(topology, link))
 
 
 def _addresses_first(site: Site) -> int:

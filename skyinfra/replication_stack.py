@@ -29,7 +29,7 @@ from skyinfra.clouds.records import (
 from skyinfra.references import bucket_of, stack_reference
 from skyinfra.replication.model import Replication
 from skyinfra.tokens import REPLICATION_TOKEN
-from skyinfra.topology import Topology, component_name
+from skyinfra.topology import Labels, Topology, component_name, replication_labels
 
 
 class ReplicationComponent(pulumi.ComponentResource):
@@ -41,10 +41,11 @@ class ReplicationComponent(pulumi.ComponentResource):
         replication: Replication,
         source: BucketOutputs,
         replica: BucketOutputs,
+        labels: Labels = (),
     ) -> None:
         name = component_name(project, replication.name)
         super().__init__(REPLICATION_TOKEN, name, None, None)
-        ctx = ReplicationContext(self, name, project, replication, source, replica)
+        ctx = ReplicationContext(self, name, project, replication, source, replica, labels)
         self.outputs = _lower(ctx)
         self.register_outputs(self.outputs)
 
@@ -69,11 +70,13 @@ def bucket_outputs(stack: str, bucket: str) -> BucketOutputs:
     return bucket_of(stack_reference(stack), bucket)
 
 
-def lower_replication(project: str, replication: Replication) -> dict[str, Any]:
-    """Register the replication; return the stack outputs."""
+def lower_replication(
+    project: str, replication: Replication, labels: Labels = ()
+) -> dict[str, Any]:
+    """Register the replication (its resources carrying `labels`); return the stack outputs."""
     source = bucket_outputs(replication.source_site.stack, replication.source)
     replica = bucket_outputs(replication.target.stack, replication.replica)
-    component = ReplicationComponent(project, replication, source, replica)
+    component = ReplicationComponent(project, replication, source, replica, labels)
     return {
         "replication": {
             "mechanism": replication.mechanism,
@@ -88,4 +91,7 @@ def lower_replication(project: str, replication: Replication) -> dict[str, Any]:
 
 def lower_replication_stack(topology: Topology, name: str) -> dict[str, Any]:
     """The program of replication stack `name` (`skyinfra.stacks.REPLICATION`)."""
-    return lower_replication(topology.project, topology.replication(name))
+    replication = topology.replication(name)
+    return lower_replication(
+        topology.project, replication, replication_labels(topology, replication)
+    )

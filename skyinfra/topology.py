@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from skyinfra.peering.model import LinkPlan, VpnGateway
+from skyinfra.peering.model import Link, LinkPlan, VpnGateway
 from skyinfra.replication.model import Replication
 from skyinfra.site import Site
 from skyinfra.spec import Accelerator
 
 __all__ = [
+    "LINK_ARROW",
     "PROJECT_LABEL",
     "RESOURCE_LABEL",
     "BucketPlan",
@@ -27,6 +28,9 @@ __all__ = [
     "StackPlan",
     "Topology",
     "component_name",
+    "gateway_labels",
+    "link_labels",
+    "replication_labels",
     "resource_labels",
 ]
 
@@ -36,6 +40,7 @@ Labels = tuple[tuple[str, str], ...]
 
 PROJECT_LABEL = "skyinfra-project"
 RESOURCE_LABEL = "skyinfra-resource"
+LINK_ARROW = "<->"  # joins a link's two sites in its `skyinfra-resource` value
 
 
 def resource_labels(project: str, name: str, given: Mapping[str, str]) -> Labels:
@@ -43,6 +48,35 @@ def resource_labels(project: str, name: str, given: Mapping[str, str]) -> Labels
     own, which let a console user find what the project made and always win."""
     merged = {**given, PROJECT_LABEL: project, RESOURCE_LABEL: name}
     return tuple(merged.items())
+
+
+def gateway_labels(stack: StackPlan, gateway: VpnGateway) -> Labels:
+    """A network's VPN gateway (and its public IPs) belongs to the network it serves: the
+    network's labels, `skyinfra-resource` naming it."""
+    return stack.network(gateway.network).labels
+
+
+def link_labels(topology: Topology, link: Link) -> Labels:
+    """A link's resources (both halves, in its peering stack): the labels of the spec network
+    it joins (the same on both sites), `skyinfra-resource` naming the link
+    `<network>:<site a><-><site b>`; clouds whose rules refuse `<>:` respell it
+    (`clouds/<cloud>/limits.py`)."""
+    network = topology.stack(link.a.stack).network(link.network)
+    name = f"{link.network}:{link.a.stack}{LINK_ARROW}{link.b.stack}"
+    return _renamed(network.labels, name)
+
+
+def replication_labels(topology: Topology, replication: Replication) -> Labels:
+    """A replication's resources (mover, credential) belong to the bucket they copy: the
+    source bucket's labels, `skyinfra-resource` naming that bucket."""
+    stack = topology.stack(replication.source_site.stack)
+    (source,) = [b for b in stack.buckets if b.name == replication.source]
+    return source.labels
+
+
+def _renamed(labels: Labels, name: str) -> Labels:
+    """`labels` with `skyinfra-resource` set to `name` (skyinfra's own keys stay last)."""
+    return tuple((k, name if k == RESOURCE_LABEL else v) for k, v in labels)
 
 
 def component_name(project: str, name: str) -> str:

@@ -9,12 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from skyinfra.errors import KeyPath, Problem
 from skyinfra.spec import Spec
-from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
+from skyinfra.topology import (
+    PROJECT_LABEL,
+    RESOURCE_LABEL,
+    BucketPlan,
+    ComputePlan,
+    Labels,
+    NetworkPlan,
+)
 
-__all__ = ["LabelRules", "ScriptLimit", "label_problems", "script_problems"]
+__all__ = [
+    "LabelRules",
+    "Labelled",
+    "ScriptLimit",
+    "label_problems",
+    "respelled",
+    "script_problems",
+]
 
 Plan = NetworkPlan | BucketPlan | ComputePlan
 
@@ -34,6 +49,9 @@ class LabelRules:
     hint: str | None = None  # where the cloud documents them
     # Shorter key limits on what some spec sections create (Azure storage accounts: 128).
     key_max_by_section: Mapping[str, int] = field(default_factory=dict)
+    # Resource types of this cloud's SDK that take no tags/labels at all, each with why it is
+    # fine (the contract suite checks every other type the lowerings emit carries them).
+    unlabelled: Mapping[str, str] = field(default_factory=dict)
 
     def problems(self, labels: dict[str, str], section: str) -> list[tuple[str | None, str]]:
         """(the key at fault or None for the whole set, why) for each broken rule on the
@@ -54,6 +72,27 @@ class LabelRules:
             elif self.value_rule and (bad_value := self.value_rule(value)):
                 found.append((key, bad_value))
         return found
+
+
+class Labelled(Protocol):
+    """What a lowering's context offers to label a resource (`Context`, `ReplicationContext`)."""
+
+    @property
+    def labels(self) -> Labels: ...
+
+    @property
+    def project(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+def respelled(labels: Labels, spell: Callable[[str], str]) -> dict[str, str]:
+    """`labels` with skyinfra's own values (`skyinfra-project`, `skyinfra-resource`: made by
+    skyinfra, never checked at plan time) spelled as a cloud's rules need; the user's values
+    are checked at plan time (`label_problems`), so they go on as given."""
+    own = (PROJECT_LABEL, RESOURCE_LABEL)
+    return {k: spell(v) if k in own else v for k, v in labels}
 
 
 @dataclass(frozen=True)

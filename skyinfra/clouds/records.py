@@ -99,6 +99,11 @@ class Context:
 
         return pulumi.ResourceOptions(parent=self.parent, **kwargs)
 
+    @property
+    def project(self) -> str:
+        """The spec's name (as `ReplicationContext.project`: label helpers take either)."""
+        return self.stack.project
+
     def granted_bucket(self, bucket: str) -> BucketOutputs:
         """The outputs of a bucket this group is granted (set by the program)."""
         if bucket not in self.buckets:
@@ -130,6 +135,8 @@ class ReplicationContext:
     replication: Replication
     source: BucketOutputs
     replica: BucketOutputs
+    # The replication's labels (`topology.replication_labels`), on every taggable resource.
+    labels: Labels = ()
 
     def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         import pulumi

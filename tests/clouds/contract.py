@@ -461,6 +461,21 @@ class CloudContract:
             got = labelled.labels_of(resource, key)
             assert wanted.items() <= got.items(), f"{resource.type} {resource.name}: {got}"
 
+    def test_types_declared_unlabelled_take_no_labels_in_the_sdk(self, cloud: str) -> None:
+        """Each entry of `label_rules.unlabelled` names a real SDK class (the import fails
+        otherwise) without a `tags`/`labels` input, and says why that is fine."""
+        for token, why in get_cloud(cloud).label_rules.unlabelled.items():
+            assert why and labelled.label_input(token) is None, token
+
+    def test_every_type_it_emits_takes_labels_or_is_declared_unlabelled(self, cloud: str) -> None:
+        """A type without tags/labels in the SDK must be declared, so a new resource that
+        could carry labels is never skipped unnoticed (its peers: the pair contract)."""
+        declared = set(get_cloud(cloud).label_rules.unlabelled)
+        for text in (labelled.labelled_spec(cloud), grants_spec(cloud)):
+            stack = project(text).cloud_stack(site(cloud))
+            undeclared = labelled.unlabelled_types(stack, cloud) - declared
+            assert not undeclared, f"declare in {cloud}'s label_rules.unlabelled: {undeclared}"
+
     def test_the_startup_script_reaches_the_vms_of_its_group_only(self, cloud: str) -> None:
         stack = project(labelled.labelled_spec(cloud)).cloud_stack(site(cloud))
         for group in ("api", "db"):
@@ -798,6 +813,41 @@ class PairContract:
         replica = _component(replicas, BUCKET_TOKEN, replica_name(bucket))
         kept = children(replicas, replica)
         assert any(x.protect for x in kept), f"{replica.name} protects none of {_types(kept)}"
+
+    # -- labels -------------------------------------------------------------------------------
+
+    def _labelled_projects(self, sites: tuple[Site, Site]) -> Iterator[Project]:
+        """The pair's VPN (or native) project with labels and, where the clouds can make
+        one, its interconnect in phase 2 (every resource it declares)."""
+        a, b = sites
+        yield project(labelled.labelled_linked_spec(a, b, "vpn"))
+        if a.cloud == b.cloud:  # regions keep their native link in interconnect mode
+            return
+        text = labelled.labelled_linked_spec(a, b, "interconnect")
+        try:
+            plan_of(text)
+        except UnsupportedError:
+            return
+        yield project(text, ready=True)
+
+    def test_every_taggable_resource_of_every_stack_carries_its_labels(
+        self, sites: tuple[Site, Site]
+    ) -> None:
+        """Site stacks (gateways and their public IPs included), peering stacks and
+        replication stacks: every resource whose SDK type takes tags/labels carries the
+        top-level labels, `skyinfra-project`, the labels of the network it serves (gateway,
+        link) or of the bucket it copies (replication) and a `skyinfra-resource` naming that
+        neutral thing, all valid by its cloud's rules; every other type is declared in the
+        cloud's `label_rules.unlabelled`."""
+        clouds = {s.cloud for s in sites}
+        for p in self._labelled_projects(sites):
+            for stack in p.stacks.values():
+                for cloud in clouds:
+                    faults = list(labelled.label_faults(p.plan.topology, stack, cloud))
+                    assert not faults, "\n".join(faults)
+                    declared = set(get_cloud(cloud).label_rules.unlabelled)
+                    undeclared = labelled.unlabelled_types(stack, cloud) - declared
+                    assert not undeclared, f"declare in {cloud}'s unlabelled: {undeclared}"
 
     # -- fakes and guardrails over the stacks two sites make ----------------------------------
 

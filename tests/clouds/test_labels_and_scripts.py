@@ -7,14 +7,17 @@ the size limits) are in the contract suite; these pin each cloud's own input.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.aws import limits as aws_limits
+from skyinfra.clouds.gcp import limits as gcp_limits
 from skyinfra.components import COMPUTE_TOKEN
 from skyinfra.preview import Registered, StackPreview
-from skyinfra.topology import ComputePlan
+from skyinfra.topology import PROJECT_LABEL, RESOURCE_LABEL, ComputePlan
 from tests.clouds import labelled
 from tests.clouds.conftest import PROJECT, children, gpu_offer, project, site, spec, stack_spec
 from tests.clouds.contract import line_of, refused
@@ -159,3 +162,35 @@ def test_a_label_key_of_skyinfras_own_is_refused(tmp_path: Path) -> None:
     text = _labelled_on("aws", "skyinfra-project: other")
     (problem,) = refused(text, tmp_path)
     assert problem.path[0] == "labels" and "skyinfra's own" in problem.message
+
+
+def test_gcp_respells_the_longest_link_name_to_a_valid_label_value() -> None:
+    """A link's `skyinfra-resource` (`<network>:<a><-><b>`, up to 31 + 2 + two stack names)
+    is made lowercase `[a-z0-9_-]` and cut to 63 characters on GCP; the user's values, checked
+    at plan time, are kept as given."""
+    ctx = _LabelContext(
+        labels=(
+            ("team", "ml"),
+            (PROJECT_LABEL, PROJECT),
+            (RESOURCE_LABEL, f"{'n' * 31}:gcp-northamerica-northeast1<->azure-australiasoutheast"),
+        ),
+        project=PROJECT,
+        name=f"{PROJECT}-{'n' * 31}-gcp-northamerica-northeast1--azure-australiasoutheast",
+    )
+    got = gcp_limits.labels(ctx)
+    assert got["team"] == "ml"
+    assert got[RESOURCE_LABEL].startswith(f"{'n' * 31}-gcp-northamerica-northeast1--az")
+    assert len(got[RESOURCE_LABEL]) == 63
+    assert get_cloud("gcp").label_rules.problems(got, "networks") == []
+
+
+def test_aws_respells_the_link_arrow_in_its_tag_values() -> None:
+    ctx = _LabelContext(((RESOURCE_LABEL, "core:aws-us-east-1<->gcp-us-central1"),), PROJECT, "x")
+    assert aws_limits.tags(ctx, "x")[RESOURCE_LABEL] == "core:aws-us-east-1--gcp-us-central1"
+
+
+@dataclass(frozen=True)
+class _LabelContext:
+    labels: tuple[tuple[str, str], ...]
+    project: str
+    name: str

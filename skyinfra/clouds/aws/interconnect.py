@@ -17,6 +17,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from skyinfra.clouds.aws import limits
 from skyinfra.clouds.aws.vpn import route_tables
 from skyinfra.clouds.base import Context, InterconnectHalf
 from skyinfra.clouds.outputs import InterconnectHalfOutputs
@@ -34,11 +35,11 @@ MTU = 1500
 
 def lower_half(side: InterconnectHalf, ctx: Context) -> InterconnectHalfOutputs:
     """The Direct Connect gateway and its association, then a LAG and a VIF per connection."""
-    tags = {"skyinfra:project": ctx.stack.project}
     dx_gateway = aws.directconnect.Gateway(
         ctx.child("dx-gateway"),
         name=ctx.child("dx-gateway"),
         amazon_side_asn=str(side.asn),
+        tags=limits.tags(ctx, ctx.child("dx-gateway")),
         opts=ctx.opts(),
     )
     association = aws.directconnect.GatewayAssociation(
@@ -64,12 +65,12 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> InterconnectHalfOutputs:
             name=ctx.child(f"lag-{i}"),
             connections_bandwidth=PORT_BANDWIDTH,
             location=side.config[f"directconnect-location-{i + 1}"],
-            tags={"Name": ctx.child(f"lag-{i}"), **tags},
+            tags=limits.tags(ctx, ctx.child(f"lag-{i}")),
             opts=ctx.opts(),
         )
         lags.append(lag.id)
         if side.ready:
-            interfaces.append(_private_vif(side, ctx, att, lag, dx_gateway, tags).id)
+            interfaces.append(_private_vif(side, ctx, att, lag, dx_gateway).id)
     return {
         "dx_gateway_id": dx_gateway.id,
         "lags": lags,
@@ -84,7 +85,6 @@ def _private_vif(
     att: Attachment,
     lag: aws.directconnect.LinkAggregationGroup,
     dx_gateway: aws.directconnect.Gateway,
-    tags: dict[str, str],
 ) -> aws.directconnect.PrivateVirtualInterface:
     """Phase 2: the BGP session to the Cloud Router over the LAG's VLAN."""
     i = att.index
@@ -100,6 +100,6 @@ def _private_vif(
         customer_address=f"{att.hub_ip}/{PREFIX}",
         bgp_auth_key=pulumi.Output.secret(side.key),
         mtu=MTU,
-        tags={"Name": ctx.child(f"vif-{i}"), **tags},
+        tags=limits.tags(ctx, ctx.child(f"vif-{i}")),
         opts=ctx.opts(),
     )

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.aws.identity import instance_profile
+from skyinfra.clouds.aws.limits import tags
 from skyinfra.clouds.base import Context, compute_outputs
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -445,7 +446,6 @@ def _spot(plan: ComputePlan) -> aws.ec2.LaunchTemplateInstanceMarketOptionsArgsD
 
 
 def _tags(ctx: Context, suffix: str | None = None) -> dict[str, str]:
-    """The resource's labels (the spec's, `skyinfra-project`, `skyinfra-resource`), `Name`
-    (what the console shows) and `skyinfra:project` (the tag earlier versions put on)."""
-    name = ctx.child(suffix) if suffix else ctx.name
-    return {**dict(ctx.labels), "Name": name, "skyinfra:project": ctx.stack.project}
+    """The resource's labels (the spec's, `skyinfra-project`, `skyinfra-resource`) and `Name`:
+    `limits.tags`."""
+    return tags(ctx, ctx.child(suffix) if suffix else ctx.name)

@@ -27,6 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from skyinfra.clouds.aws import limits
 from skyinfra.clouds.outputs import (
     BucketOutputs,
     CredentialOutputs,
@@ -310,7 +311,7 @@ def _trust_service(service: str) -> dict[str, Any]:
 
 
 def _tags(ctx: ReplicationContext, suffix: str) -> dict[str, str]:
-    return {"Name": ctx.child(suffix), "skyinfra:project": ctx.project}
+    return limits.tags(ctx, ctx.child(suffix))
 
 
 ISSUERS: dict[str, Callable[[ReplicationContext, ReaderOutputs], CredentialOutputs]] = {

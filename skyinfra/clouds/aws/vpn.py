@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from skyinfra.clouds.aws import limits
 from skyinfra.clouds.base import Context, LinkSide
 from skyinfra.clouds.outputs import (
     GatewayOutputs,
@@ -51,7 +52,7 @@ def lower_gateway(plan: VpnGateway, ctx: Context) -> GatewayOutputs:
         ctx.child("vgw"),
         vpc_id=network["id"],
         amazon_side_asn=str(plan.asn),
-        tags={"Name": ctx.child("vgw"), "skyinfra:project": ctx.stack.project},
+        tags=limits.tags(ctx, ctx.child("vgw")),
         opts=ctx.opts(),
     )
     tables = route_tables(network)
@@ -93,7 +94,7 @@ def lower_half(side: LinkSide, ctx: Context) -> VpnHalfOutputs:
             type="ipsec.1",
             ip_address=peer_ip,
             **_asn(side.peer_asn),
-            tags={"Name": ctx.child(f"cgw-{interface}"), "skyinfra:project": ctx.stack.project},
+            tags=limits.tags(ctx, ctx.child(f"cgw-{interface}")),
             opts=ctx.opts(),
         )
         connections.append(_connection(side, ctx, interface, cgw, tunnels))
@@ -172,7 +173,7 @@ def _connection(
         vpn_gateway_id=side.gateway["vpn_gateway_id"],
         customer_gateway_id=cgw.id,
         static_routes_only=False,
-        tags={"Name": ctx.child(f"vpn-{interface}"), "skyinfra:project": ctx.stack.project},
+        tags=limits.tags(ctx, ctx.child(f"vpn-{interface}")),
         opts=ctx.opts(),
         **options,
     )
@@ -192,14 +193,14 @@ def lower_peering(pair: PeeringPair, ctx: Context) -> PeeringOutputs:
         peer_vpc_id=b.network["id"],
         peer_region=b.site.region,
         auto_accept=False,  # cross-region: only the accepter side can accept
-        tags={"Name": ctx.child("peering"), "skyinfra:project": ctx.stack.project},
+        tags=limits.tags(ctx, ctx.child("peering")),
         opts=ctx.opts(provider=a.provider),
     )
     accepter = aws.ec2.VpcPeeringConnectionAccepter(
         ctx.child("accepter"),
         vpc_peering_connection_id=connection.id,
         auto_accept=True,
-        tags={"Name": ctx.child("peering"), "skyinfra:project": ctx.stack.project},
+        tags=limits.tags(ctx, ctx.child("peering")),
         opts=ctx.opts(provider=b.provider),
     )
     for side, other in ((a, b), (b, a)):

@@ -24,6 +24,7 @@ import pulumi
 from pulumi_azure_native import network
 
 from skyinfra.clouds.azure import has_zones
+from skyinfra.clouds.azure.limits import tags
 from skyinfra.clouds.azure.public_ip import gateway_public_ip
 from skyinfra.clouds.base import Context, InterconnectHalf
 from skyinfra.clouds.outputs import InterconnectHalfOutputs, NetworkOutputs
@@ -85,6 +86,7 @@ def lower_expressroute_gateway(
                 "private_ip_allocation_method": "Dynamic",
             }
         ],
+        tags=tags(ctx),
         opts=ctx.opts(custom_timeouts=pulumi.CustomTimeouts(create=_CREATE_TIMEOUT)),
     )
     return {"expressroute_gateway_id": gateway.id}
@@ -106,6 +108,7 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> InterconnectHalfOutputs:
         billing_type="MeteredData",
         # Phase 1 leaves the links as Azure creates them (Disabled); phase 2 enables both.
         links=[{"name": n, "admin_state": "Enabled"} for n in PORT_LINKS] if side.ready else None,
+        tags=tags(ctx),
         opts=ctx.opts(),
     )
     if not side.ready:
@@ -129,6 +132,7 @@ def _circuit(
         express_route_port={"id": port.id},
         bandwidth_in_gbps=PORT_GBPS,
         sku={"name": "Standard_MeteredData", "tier": "Standard", "family": "MeteredData"},
+        tags=tags(ctx),
         opts=ctx.opts(),
     )
     peering = network.ExpressRouteCircuitPeering(
@@ -153,6 +157,7 @@ def _circuit(
         virtual_network_gateway1={"id": gateway["expressroute_gateway_id"]},
         peer={"id": circuit.id},
         routing_weight=0,
+        tags=tags(ctx),
         opts=ctx.opts(depends_on=[peering]),
     )
     return {

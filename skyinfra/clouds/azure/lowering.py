@@ -20,6 +20,7 @@ from pulumi_azure_native import authorization, compute, network, resources, stor
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.azure import LOGIN_PRINCIPAL, has_zones
 from skyinfra.clouds.azure.identity import user_assigned_identity
+from skyinfra.clouds.azure.limits import tags
 from skyinfra.clouds.azure.unheld_key import unheld_public_key
 from skyinfra.clouds.base import Context, compute_outputs
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
@@ -568,5 +569,5 @@ def _public_ip_configuration() -> (
 
 def _tags(ctx: Context) -> dict[str, str]:
     """The resource's labels (the spec's, `skyinfra-project`, `skyinfra-resource`) and
-    `skyinfra-name`, the component's name, that let a portal user find what skyinfra made."""
-    return {**dict(ctx.labels), "skyinfra-project": ctx.stack.project, "skyinfra-name": ctx.name}
+    `skyinfra-name`: `limits.tags`."""
+    return tags(ctx)

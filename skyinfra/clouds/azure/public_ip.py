@@ -10,6 +10,7 @@ from __future__ import annotations
 from pulumi_azure_native import network
 
 from skyinfra.clouds.azure import has_zones
+from skyinfra.clouds.azure.limits import tags
 from skyinfra.clouds.base import Context
 from skyinfra.clouds.outputs import NetworkOutputs
 
@@ -27,5 +28,6 @@ def gateway_public_ip(ctx: Context, net: NetworkOutputs, part: str) -> network.P
         sku={"name": "Standard", "tier": "Regional"},
         public_ip_allocation_method="Static",
         zones=ZONES if zonal else None,
+        tags=tags(ctx),
         opts=ctx.opts(),
     )

@@ -30,6 +30,7 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, datafactory, storage
 
+from skyinfra.clouds.azure.limits import tags
 from skyinfra.clouds.outputs import (
     BucketOutputs,
     CredentialOutputs,
@@ -262,7 +263,7 @@ def _factory(ctx: ReplicationContext, group: Any) -> datafactory.Factory:
         resource_group_name=group,
         location=ctx.replication.target.region,
         identity={"type": "SystemAssigned"},
-        tags={"skyinfra-project": ctx.project, "skyinfra-name": ctx.name},
+        tags=tags(ctx),
         opts=ctx.opts(),
     )
 

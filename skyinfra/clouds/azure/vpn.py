@@ -20,6 +20,7 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import authorization, network
 
+from skyinfra.clouds.azure import limits
 from skyinfra.clouds.azure.interconnect import lower_expressroute_gateway
 from skyinfra.clouds.azure.public_ip import gateway_public_ip
 from skyinfra.clouds.base import Context, LinkSide
@@ -98,6 +99,7 @@ def _vpn_gateway(plan: VpnGateway, ctx: Context, net: NetworkOutputs) -> _VpnGat
                 for config_id, addresses in zip(config_ids, _addresses(plan), strict=True)
             ],
         },
+        tags=limits.tags(ctx),
         opts=ctx.opts(custom_timeouts=pulumi.CustomTimeouts(create=_CREATE_TIMEOUT)),
     )
     return {
@@ -140,6 +142,7 @@ def lower_half(side: LinkSide, ctx: Context) -> VpnHalfOutputs:
             location=gateway["location"],
             gateway_ip_address=side.peer_addresses[peer.outside_index],
             bgp_settings={"asn": side.peer_asn, "bgp_peering_address": peer.inside_ip},
+            tags=limits.tags(ctx),
             opts=ctx.opts(),
         )
         connection = network.VirtualNetworkGatewayConnection(
@@ -162,6 +165,7 @@ def lower_half(side: LinkSide, ctx: Context) -> VpnHalfOutputs:
                 }
                 for i in range(GATEWAY_IPS)
             ],
+            tags=limits.tags(ctx),
             opts=ctx.opts(),
         )
         connections.append(connection.id)

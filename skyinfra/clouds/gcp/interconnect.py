@@ -22,6 +22,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from skyinfra.clouds.base import Context, InterconnectHalf
+from skyinfra.clouds.gcp.limits import labels
 from skyinfra.clouds.gcp.vpn import bgp_session, gcp_name
 from skyinfra.clouds.outputs import InterconnectHalfOutputs
 from skyinfra.peering.model import Attachment
@@ -68,6 +69,7 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> InterconnectHalfOutputs:
             remote_location=side.config[f"interconnect-remote-location-{n}"],
             admin_enabled=True,
             description=f"skyinfra {side.link.name}: connection {i} to {side.peer.cloud}",
+            labels=labels(ctx),
             opts=ctx.opts(delete_before_replace=True),
         )
         ports.append(port.id)
@@ -97,6 +99,7 @@ def _vlan_attachment(
         candidate_customer_router_ip_address=f"{att.edge_ip}/{SUBNET_LENGTH}",
         mtu=MTU,
         admin_enabled=True,
+        labels=labels(ctx),
         opts=ctx.opts(delete_before_replace=True),
     )
     peer = bgp_session(

@@ -25,6 +25,7 @@ from skyinfra.clouds.base import (
 )
 from skyinfra.clouds.gcp import IAP_RANGE, SSH_PORT, Gcp, gpus
 from skyinfra.clouds.gcp.identity import attached, service_account
+from skyinfra.clouds.gcp.limits import labels
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.errors import UnsupportedError
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -400,18 +401,9 @@ def _gpu_placement(plan: ComputePlan) -> dict[str, Any]:
 
 
 def _labels(ctx: Context) -> dict[str, str]:
-    """The resource's labels (the spec's, checked against GCP's rules at plan time, and
-    `skyinfra-project`, `skyinfra-resource`) and `skyinfra-name`, the component's name
-    (values: [a-z0-9_-], <= 63)."""
-    return {
-        **dict(ctx.labels),
-        "skyinfra-project": _label_value(ctx.stack.project),
-        "skyinfra-name": _label_value(ctx.name),
-    }
-
-
-def _label_value(text: str) -> str:
-    return re.sub(r"[^a-z0-9_-]", "-", text.lower())[:63]
+    """The resource's labels (the spec's, checked against GCP's rules at plan time,
+    `skyinfra-project`, `skyinfra-resource`) and `skyinfra-name`: `limits.labels`."""
+    return labels(ctx)
 
 
 def _dns_label(text: str, limit: int) -> str:

@@ -22,6 +22,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from skyinfra.clouds.base import Context, LinkSide
+from skyinfra.clouds.gcp.limits import labels
 from skyinfra.clouds.outputs import GatewayOutputs, VpnHalfOutputs
 from skyinfra.peering.model import VpnGateway
 from skyinfra.site import Site
@@ -61,7 +62,11 @@ def lower_gateway(plan: VpnGateway, ctx: Context) -> GatewayOutputs:
     }
     if plan.vpn:  # interconnect attachments need only the router
         gateway = gcp.compute.HaVpnGateway(
-            ctx.child("ha-gateway"), network=network["id"], region=region, opts=ctx.opts()
+            ctx.child("ha-gateway"),
+            network=network["id"],
+            region=region,
+            labels=labels(ctx),
+            opts=ctx.opts(),
         )
         outputs["ha_vpn_gateway_id"] = gateway.id
         outputs["public_ips"] = gateway.vpn_interfaces.apply(_interface_ips)
@@ -85,6 +90,7 @@ def lower_half(side: LinkSide, ctx: Context) -> VpnHalfOutputs:
         name=gcp_name(ctx.child("peer-gateway")),
         redundancy_type=_REDUNDANCY[count],
         interfaces=[{"id": i, "ip_address": side.peer_addresses[i]} for i in range(count)],
+        labels=labels(ctx),
         opts=ctx.opts(delete_before_replace=True),
     )
     tunnels, peers = [], []
@@ -101,6 +107,7 @@ def lower_half(side: LinkSide, ctx: Context) -> VpnHalfOutputs:
             router=gateway["router_id"],
             ike_version=2,
             shared_secret=side.keys[k],
+            labels=labels(ctx),
             opts=ctx.opts(delete_before_replace=True),
         )
         bgp = bgp_session(
