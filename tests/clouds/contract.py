@@ -157,6 +157,10 @@ def _a_tpu(cloud: str) -> str:
     return _tpu_spec(site(cloud), 'resources: {accelerators: "tpu-v5litepod-8"}')
 
 
+def _a_tpu_v4(cloud: str) -> str:
+    return _tpu_spec(site(cloud), 'resources: {accelerators: "tpu-v4-8"}')
+
+
 def _tpu_site(cloud: str) -> Site:
     offer = tpu_offer(cloud)
     if offer is None:
@@ -188,6 +192,7 @@ def _tpu_in_a_region_without_it(cloud: str) -> str:
 TRIGGERS: dict[str, tuple[Callable[[str], str], KeyPath]] = {
     GPU_ATTACH: (_gpu_on_a_plain_type, ("compute", "gpu", "resources", "accelerators")),
     TPU: (_a_tpu, ("compute", "tpu", "resources", "accelerators")),
+    tpus.TPU_SHAPE: (_a_tpu_v4, ("compute", "tpu", "resources", "accelerators")),
     tpus.TPU_MULTI_HOST_GROUP: (_multi_host_slices, ("compute", "tpu", "count")),
     tpus.TPU_BOOT: (_tpu_with_an_image, ("compute", "tpu", "image")),
     tpus.TPU_ZONE: (_tpu_in_a_region_without_it, ("compute", "tpu", "placement")),

@@ -13,7 +13,7 @@ import pytest
 from skyinfra.api import plan_spec
 from skyinfra.catalog import load_catalog
 from skyinfra.clouds import get_cloud
-from skyinfra.clouds.base import GPU_ATTACH
+from skyinfra.clouds.base import GPU_ATTACH, TPU
 from skyinfra.clouds.gcp import tpus
 from skyinfra.clouds.gcp.identity import CLOUD_PLATFORM
 from skyinfra.clouds.records import LoginTarget
@@ -30,6 +30,7 @@ TPU_VM = "gcp:tpu/v2Vm:V2Vm"
 FIREWALL = "gcp:compute/firewall:Firewall"
 ACCOUNT = "gcp:serviceaccount/account:Account"
 CATALOG = load_catalog(None)
+CLOUD_TPU_REFUSALS = (("aws", TPU), ("azure", TPU), ("gcp", tpus.TPU_SHAPE))
 
 
 def offer(region: str, accelerator: str) -> Any:
@@ -111,6 +112,14 @@ def test_every_cloud_allowed_places_a_tpu_on_gcp(tmp_path: Path) -> None:
     (group,) = stack.compute
     assert (group.site.cloud, group.instance_type) == ("gcp", "v6e-8")
     assert group.site.region in tpus.V6E.zones
+
+
+def test_a_generation_skyinfra_cannot_create_is_refused_by_every_cloud(tmp_path: Path) -> None:
+    """tpu-v4-8 is in the catalog, but no cloud can give it: each says why, no "no offer"."""
+    problems = _refused(tmp_path, "    resources: {accelerators: tpu-v4-8}\n")
+    reasons = {p.message.removeprefix("tpu-v4-8:1 is a Cloud TPU: ") for p in problems}
+    assert reasons == {get_cloud(c).UNSUPPORTED[k] for c, k in CLOUD_TPU_REFUSALS}
+    assert {p.path for p in problems} == {("compute", "tpu", "resources", "accelerators")}
 
 
 def test_a_slice_type_with_another_accelerator_is_refused(tmp_path: Path) -> None:

@@ -19,12 +19,13 @@ from skyinfra.clouds.base import (
     LoginPath,
     LoginTarget,
     ReplicationFacts,
+    is_tpu,
     with_lookup,
 )
 from skyinfra.clouds.gcp import gpus, limits, tpus
 from skyinfra.clouds.gcp.offers import join_gpu_offers
 from skyinfra.clouds.records import LoginTrace
-from skyinfra.errors import Problem
+from skyinfra.errors import KeyPath, Problem
 from skyinfra.offer import Offer, Row
 from skyinfra.spec import Accelerator
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -165,6 +166,13 @@ class Gcp(Cloud):
         if tpus.slice_of(instance_type) is not None:
             return False
         return gpus.has_gpus(instance_type, accelerator)
+
+    def accelerator_refusal(self, accelerator: Accelerator, path: KeyPath) -> Problem | None:
+        """A Cloud TPU of a generation or size skyinfra cannot create (`tpu-v4-8`): said here,
+        rather than as "no offer" (the catalog has its rows, but they give no offers)."""
+        if is_tpu(accelerator.name) and tpus.slice_of(accelerator.name) is None:
+            return self.unsupported(tpus.TPU_SHAPE, f"{accelerator} is a Cloud TPU", path)
+        return super().accelerator_refusal(accelerator, path)
 
     def custom_image_problem(self, reference: str) -> str | None:
         if self._IMAGE.match(reference):

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 
 from skyinfra.clouds.base import GPU_ATTACH, GPU_PATH_TAIL, is_tpu
 from skyinfra.errors import KeyPath
-from skyinfra.spec import DEFAULT_IMAGE
+from skyinfra.spec import DEFAULT_IMAGE, Resources
 from skyinfra.topology import ComputePlan
 
 __all__ = [
     "GENERATIONS",
     "TPU_BOOT",
     "TPU_MULTI_HOST_GROUP",
+    "TPU_SHAPE",
     "TPU_ZONE",
     "UNSUPPORTED",
     "Generation",
@@ -39,10 +40,16 @@ __all__ = [
 ]
 
 #: `Cloud.UNSUPPORTED` keys of what a TPU slice cannot be as a group member, with the reason.
+TPU_SHAPE = "compute.tpu.shape"
 TPU_MULTI_HOST_GROUP = "compute.tpu.multi-host-group"
 TPU_ZONE = "compute.tpu.zone"
 TPU_BOOT = "compute.tpu.boot"
 UNSUPPORTED: Mapping[str, str] = {
+    TPU_SHAPE: (
+        "skyinfra creates TPU v5e and v6e slices (tpu-v5litepod-N, tpu-v6e-N with N = 1, 4, 8 "
+        "or a multiple of 4 above 8), the generations with a documented TPU VM shape and "
+        "software version"
+    ),
     TPU_MULTI_HOST_GROUP: (
         "several multi-host slices working as one are a Multislice, which Cloud TPU creates "
         "only as a queued resource (tpu.V2QueuedResource); skyinfra creates each slice as its "
@@ -54,12 +61,14 @@ UNSUPPORTED: Mapping[str, str] = {
     ),
     TPU_BOOT: (
         "a TPU VM boots the TPU software version Google provides for its generation (Ubuntu "
-        "22.04) on a boot disk the Cloud TPU API sizes: it takes no image and no disk_gb"
+        "22.04) on a boot disk the Cloud TPU API sizes: it takes no image and no disk_gb "
+        "other than the defaults"
     ),
 }
-#: What a TPU VM runs: the neutral image it is the equivalent of, and its fixed disk request.
+#: The spec's defaults, which ask for nothing a TPU VM does not have (the TPU software
+#: versions are Ubuntu 22.04; the V2Vm resource has no boot disk size): any other is refused.
 _BOOT_IMAGE = DEFAULT_IMAGE
-_BOOT_DISK_GB = 100
+_BOOT_DISK_GB: int = Resources.model_fields["disk_gb"].default
 
 _SINGLE_HOST_CHIPS = 8  # up to 8 chips: one VM; beyond: VMs of `_MULTI_HOST_VM_CHIPS` chips
 _MULTI_HOST_VM_CHIPS = 4
