@@ -421,12 +421,11 @@ def _tpu_group(
         problem = Gcp.unsupported(tpus.TPU_ZONE, detail, ("compute", plan.name, "placement"))
         raise UnsupportedError([problem])
     nodes = [_tpu_node(plan, ctx, found, zone, i, tag, account) for i in range(plan.count)]
+    names = [_tpu_name(ctx, i) for i in range(plan.count)]
     return compute_outputs(
         plan,
         [node.id for node in nodes],
-        tpu_nodes=[
-            _tpu_name(ctx, i) for i in range(plan.count)
-        ],  # what `gcloud compute tpus tpu-vm` commands take, with the zone
+        tpu_nodes=names,  # what `gcloud compute tpus tpu-vm` commands take, with the zone
         zone=zone,
         service_account=account.email,
         service_account_id=account.unique_id,
