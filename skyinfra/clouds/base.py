@@ -80,6 +80,7 @@ __all__ = [
     "GPU_ATTACH",
     "GPU_PATH_TAIL",
     "NON_NVIDIA_ACCELERATORS",
+    "TPU",
     "Cloud",
     "Context",
     "InterconnectHalf",
@@ -95,6 +96,7 @@ __all__ = [
     "ReplicationContext",
     "ReplicationFacts",
     "compute_outputs",
+    "is_tpu",
     "with_lookup",
 ]
 
@@ -139,6 +141,14 @@ def with_lookup(command: Sequence[str], lookup: str, rest: Sequence[str] = ()) -
 #: `Cloud.UNSUPPORTED` key: a GPU request the group's instance type cannot carry.
 GPU_ATTACH = "compute.accelerators.attach"
 GPU_PATH_TAIL = ("resources", "accelerators")
+#: `Cloud.UNSUPPORTED` key: a Cloud TPU (`tpu-v6e-8`) asked of a cloud that has none. Refused
+#: when candidates are built (`accelerator_refusal`), before the catalog is searched.
+TPU = "compute.accelerators.tpu"
+
+
+def is_tpu(accelerator: str) -> bool:
+    """Whether a catalog accelerator name (`tpu-v6e-8`) is a Cloud TPU slice."""
+    return accelerator.lower().startswith("tpu-")
 
 
 class Cloud:
@@ -343,6 +353,13 @@ class Cloud:
         noun = self.accelerator_noun
         detail = f"{plan.instance_type} has no {noun} to provide {plan.accelerator}"
         return [self.unsupported(GPU_ATTACH, detail, ("compute", plan.name, *GPU_PATH_TAIL))]
+
+    def accelerator_refusal(self, accelerator: Accelerator, path: KeyPath) -> Problem | None:
+        """The declared refusal of an accelerator this cloud has none of (a Cloud TPU where
+        `TPU` is in `UNSUPPORTED`), so placement says why instead of "no offer"."""
+        if TPU in self.UNSUPPORTED and is_tpu(accelerator.name):
+            return self.unsupported(TPU, f"{accelerator} is a Cloud TPU", path)
+        return None
 
     def limits(
         self, plan: NetworkPlan | BucketPlan | ComputePlan, spec: Spec, section: str

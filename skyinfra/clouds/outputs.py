@@ -88,6 +88,8 @@ class ComputeOutputs(TypedDict):
     service_account_id: NotRequired[Any]  # gcp: its unique id (the `sub` of its ID tokens)
     identity_client_id: NotRequired[Any]  # azure: its managed identity's client id
     identity_principal_id: NotRequired[Any]  # azure: its principal (object) id
+    tpu_nodes: NotRequired[Any]  # gcp, a group of Cloud TPU slices: its TPU VM nodes' names
+    zone: NotRequired[Any]  # gcp, a group of Cloud TPU slices: the zone of its nodes
 
 
 class GatewayOutputs(TypedDict):

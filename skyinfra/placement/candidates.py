@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from skyinfra.catalog.vms import Catalog, describe
 from skyinfra.clouds import cloud_names, get_cloud
@@ -182,6 +182,7 @@ def compute_options(name: str, group: Compute, scope: Scope, catalog: Catalog) -
     if isinstance(group.instance_type, dict):
         for cloud in group.instance_type:
             get_cloud(cloud, ("compute", name, "instance_type", cloud))
+    scope = _without_refusing_clouds(name, group, scope)
     sites = sites_in_scope(scope, catalog)
     offers = [(site, _offer_at(group, site, scope, catalog)) for site in sites]
     found = [(s, o) for s, o in offers if o is not None]
@@ -197,6 +198,22 @@ def compute_options(name: str, group: Compute, scope: Scope, catalog: Catalog) -
             f"the cheapest is {_offer_text(cheapest, group.spot)}",
         )
     return [Option(site, monthly_cost(offer, group), offer) for site, offer in priced]
+
+
+def _without_refusing_clouds(name: str, group: Compute, scope: Scope) -> Scope:
+    """`scope` without the clouds that declare they have none of the group's accelerator (a
+    Cloud TPU elsewhere than on GCP); their declared refusals when no cloud is left."""
+    wanted = group.resources.accelerators
+    if wanted is None:
+        return scope
+    path = ("compute", name, "resources", "accelerators")
+    refusals = {c: p for c in scope.clouds if (p := get_cloud(c).accelerator_refusal(wanted, path))}
+    if not refusals:
+        return scope
+    kept = tuple(c for c in scope.clouds if c not in refusals)
+    if not kept:
+        raise SpecError(list(refusals.values()))
+    return replace(scope, clouds=kept)
 
 
 def _offer_at(group: Compute, site: Site, scope: Scope, catalog: Catalog) -> Offer | None:

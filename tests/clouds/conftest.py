@@ -22,7 +22,7 @@ from skyinfra.api import Plan
 from skyinfra.build import build_topology
 from skyinfra.catalog import load_catalog
 from skyinfra.clouds import cloud_names, get_cloud
-from skyinfra.clouds.base import NON_NVIDIA_ACCELERATORS
+from skyinfra.clouds.base import NON_NVIDIA_ACCELERATORS, is_tpu
 from skyinfra.loader import parse_spec
 from skyinfra.offer import Offer
 from skyinfra.peering.model import INTERCONNECT_READY_KEY, InterconnectLink
@@ -46,6 +46,7 @@ def _gpu_offers(cloud: str) -> Iterator[Offer]:
             if (
                 offer.accelerator
                 and offer.accelerator not in NON_NVIDIA_ACCELERATORS
+                and not is_tpu(offer.accelerator)
                 and offer.price is not None
                 and offer.accelerator_count >= 1
                 and offer.accelerator_count == int(offer.accelerator_count)
@@ -61,6 +62,17 @@ def gpu_offer(cloud: str) -> Offer | None:
         key=lambda o: (o.price, o.region, o.instance_type),
         default=None,
     )
+
+
+def tpu_offer(cloud: str) -> Offer | None:
+    """The cloud's cheapest priced single-VM Cloud TPU offer, or None if its catalog has none."""
+    found = (
+        o
+        for region in CATALOG.regions(cloud)
+        for o in CATALOG.offers(cloud, region)
+        if o.accelerator and is_tpu(o.accelerator) and o.price is not None
+    )
+    return min(found, key=lambda o: (o.price or 0.0, o.region, o.instance_type), default=None)
 
 
 @cache

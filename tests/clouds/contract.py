@@ -26,8 +26,9 @@ import pytest
 
 from skyinfra.api import plan_spec
 from skyinfra.clouds import Cloud, cloud_names, get_cloud
-from skyinfra.clouds.base import CONTRACT, GPU_ATTACH
+from skyinfra.clouds.base import CONTRACT, GPU_ATTACH, TPU
 from skyinfra.clouds.fakes import CloudFakes
+from skyinfra.clouds.gcp import tpus
 from skyinfra.clouds.records import (
     ByCredential,
     FillFromForeign,
@@ -89,6 +90,7 @@ from tests.clouds.conftest import (
     spec,
     stack_spec,
     texts,
+    tpu_offer,
 )
 
 PACKAGE = Path(__file__).resolve().parents[2] / "skyinfra"
@@ -141,9 +143,59 @@ def _gpu_on_a_plain_type(cloud: str) -> str:
     return gpu_spec(offer, plain_offer(Site(offer.cloud, offer.region)).instance_type)
 
 
+def _tpu_spec(where: Site, *lines: str) -> str:
+    """Only group `tpu` at `where`, one key a line (so each refusal has a line of its own)."""
+    keys = "".join(f"    {line}\n" for line in lines)
+    return spec(
+        f"networks: {{core: {{}}}}\ncompute:\n  tpu:\n    network: core\n{keys}"
+        f"    placement: {{cloud: {where.cloud}, region: {where.region}}}\n",
+        where,
+    )
+
+
+def _a_tpu(cloud: str) -> str:
+    return _tpu_spec(site(cloud), 'resources: {accelerators: "tpu-v5litepod-8"}')
+
+
+def _a_tpu_v4(cloud: str) -> str:
+    return _tpu_spec(site(cloud), 'resources: {accelerators: "tpu-v4-8"}')
+
+
+def _tpu_site(cloud: str) -> Site:
+    offer = tpu_offer(cloud)
+    if offer is None:
+        pytest.skip(f"the {cloud} catalog has no Cloud TPU offer")
+    return Site(offer.cloud, offer.region)
+
+
+def _multi_host_slices(cloud: str) -> str:
+    where = _tpu_site(cloud)
+    return _tpu_spec(where, "count: 2", 'resources: {accelerators: "tpu-v5litepod-16"}')
+
+
+def _tpu_with_an_image(cloud: str) -> str:
+    offer = tpu_offer(cloud)
+    assert offer is not None and offer.accelerator
+    where = Site(offer.cloud, offer.region)
+    return _tpu_spec(
+        where, "image: debian-12", f'resources: {{accelerators: "{offer.accelerator}"}}'
+    )
+
+
+def _tpu_in_a_region_without_it(cloud: str) -> str:
+    """A pinned slice type (no offer to check against) in a region with no zone for it."""
+    lacking = [r for r in CATALOG.regions(cloud) if r not in tpus.V6E.zones]
+    return _tpu_spec(Site(cloud, lacking[0]), "instance_type: v6e-8")
+
+
 # feature -> (the spec asking for it on a cloud, where `plan` must locate the refusal)
 TRIGGERS: dict[str, tuple[Callable[[str], str], KeyPath]] = {
     GPU_ATTACH: (_gpu_on_a_plain_type, ("compute", "gpu", "resources", "accelerators")),
+    TPU: (_a_tpu, ("compute", "tpu", "resources", "accelerators")),
+    tpus.TPU_SHAPE: (_a_tpu_v4, ("compute", "tpu", "resources", "accelerators")),
+    tpus.TPU_MULTI_HOST_GROUP: (_multi_host_slices, ("compute", "tpu", "count")),
+    tpus.TPU_BOOT: (_tpu_with_an_image, ("compute", "tpu", "image")),
+    tpus.TPU_ZONE: (_tpu_in_a_region_without_it, ("compute", "tpu", "placement")),
 }
 
 
@@ -596,6 +648,33 @@ class CloudContract:
             vms = [resource_of(r) for r in made if r.type in table.public_address]
             assert vms, f"no VM of {group} in the public_address rows: {_types(made)}"
             assert {table.public_address[vm.type](vm) for vm in vms} == {public}, group
+
+    def test_a_tpu_group_is_refused_or_private_nodes_with_its_identity(
+        self, cloud: str, tmp_path: Path
+    ) -> None:
+        """A Cloud TPU group: refused as declared where the cloud has none (`TPU`); else every
+        VM it makes is in the cloud's VM rows, has no public IP, carries the group's own
+        identity, and the stack passes every guardrail."""
+        if TPU in get_cloud(cloud).UNSUPPORTED:
+            (problem,) = refused(_a_tpu(cloud), tmp_path)
+            assert problem.message.endswith(get_cloud(cloud).UNSUPPORTED[TPU])
+            return
+        offer = tpu_offer(cloud)
+        if offer is None:
+            pytest.skip(f"the {cloud} catalog has no Cloud TPU offer")
+        where = Site(offer.cloud, offer.region)
+        asked = f'resources: {{accelerators: "{offer.accelerator}"}}'
+        p = project(_tpu_spec(where, "count: 2", "ports: [8000]", asked))
+        table = self._table(cloud)
+        stack = p.cloud_stack(where)
+        made = children(stack, _component(stack, COMPUTE_TOKEN, "tpu"))
+        vms = [r for r in made if r.type in table.vms]
+        assert vms, f"no VM of the TPU group in the guardrail table's VM rows: {_types(made)}"
+        assert not any(table.public_address[vm.type](resource_of(vm)) for vm in vms)
+        [identity] = [r for r in made if r.type in table.identities]
+        carried = {str(v) for v in leaves(identity.outputs) if isinstance(v, str) and v}
+        assert all(carried & texts([vm]) for vm in vms)
+        assert check_previews(list(p.stacks.values()), p.plan.topology) == []
 
     def test_a_network_with_compute_goes_out_through_nat(self, cloud: str) -> None:
         """The network has the cloud's NAT, and each workload subnet reaches it through what

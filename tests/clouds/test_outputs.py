@@ -104,7 +104,8 @@ def _links() -> Iterator[tuple[Site, Site, str]]:
 def seen() -> Seen:
     """(TypedDict, cloud) -> the key sets of every such output in the previews."""
     found: Seen = defaultdict(list)
-    previews = [p for name in PREVIEWED for p in _example(name)]
+    # `tpu`: a group of Cloud TPU slices exports its nodes instead of a managed group.
+    previews = [p for name in (*PREVIEWED, "tpu") for p in _example(name)]
     for a, b, mode in _links():
         for ready in (False, True) if mode == "interconnect" else (False,):
             previews += _linked(a, b, mode, ready)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from skyinfra.clouds.aws import limits
 from skyinfra.clouds.base import (
     GPU_ATTACH,
+    TPU,
     Cloud,
     InterconnectSide,
     LoginPath,
@@ -54,6 +55,10 @@ class Aws(Cloud):
         GPU_ATTACH: (
             "AWS cannot attach accelerators to an instance type: use a type that carries them "
             "(G and P families for GPUs, Inf and Trn for AWS's own)"
+        ),
+        TPU: (
+            "Cloud TPUs are Google Cloud's and AWS offers none: place the group on Google Cloud, or "
+            "use AWS's own accelerators (Trainium, Inferentia) by their names"
         ),
     }
     vpn_tunnels_per_peer_ip = 2

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from skyinfra.clouds.azure import limits
 from skyinfra.clouds.base import (
     GPU_ATTACH,
+    TPU,
     Cloud,
     InterconnectSide,
     LoginPath,
@@ -66,6 +67,7 @@ class Azure(Cloud):
     startup_script = limits.STARTUP_SCRIPT
     UNSUPPORTED: ClassVar[dict[str, str]] = {
         GPU_ATTACH: "Azure cannot attach GPUs to a size: use a GPU size (NC, ND or NV families)",
+        TPU: "Cloud TPUs are Google Cloud's and Azure offers none: place the group on Google Cloud",
     }
     gateway_subnet_prefix = 27  # `GatewaySubnet`: /27 is what Azure recommends
     interconnect = InterconnectSide(

@@ -1,6 +1,7 @@
 """Google Cloud: facts for planning; its lowering table is `lowerings.py`.
 
-GCP's catalog prices GPUs apart from their host machine types; `offers.py` joins them.
+GCP's catalog prices GPUs apart from their host machine types; `offers.py` joins them, and
+makes Cloud TPU slices (`tpus.py`) offers of their own.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from skyinfra.clouds.base import (
     LoginPath,
     LoginTarget,
     ReplicationFacts,
+    is_tpu,
     with_lookup,
 )
-from skyinfra.clouds.gcp import gpus, limits
+from skyinfra.clouds.gcp import gpus, limits, tpus
 from skyinfra.clouds.gcp.offers import join_gpu_offers
 from skyinfra.clouds.records import LoginTrace
-from skyinfra.errors import Problem
+from skyinfra.errors import KeyPath, Problem
 from skyinfra.offer import Offer, Row
 from skyinfra.spec import Accelerator
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
@@ -49,6 +51,7 @@ class Gcp(Cloud):
     startup_script = limits.STARTUP_SCRIPT
     UNSUPPORTED: ClassVar[dict[str, str]] = {
         GPU_ATTACH: "GCP attaches a GPU only to machine types that can carry it",
+        **tpus.UNSUPPORTED,
     }
     identity_kind = "service account"
     cross_region_link = None  # a VPC network is global: regions are its subnets
@@ -158,8 +161,18 @@ class Gcp(Cloud):
         return bool(self._BURSTABLE.match(instance_type))
 
     def has_nvidia_gpus(self, instance_type: str, accelerator: Accelerator | None) -> bool:
-        """Requested GPUs, or an accelerator-optimised type's built-in ones (all NVIDIA)."""
+        """Requested GPUs, or an accelerator-optimised type's built-in ones (all NVIDIA); a
+        Cloud TPU slice has none."""
+        if tpus.slice_of(instance_type) is not None:
+            return False
         return gpus.has_gpus(instance_type, accelerator)
+
+    def accelerator_refusal(self, accelerator: Accelerator, path: KeyPath) -> Problem | None:
+        """A Cloud TPU of a generation or size skyinfra cannot create (`tpu-v4-8`): said here,
+        rather than as "no offer" (the catalog has its rows, but they give no offers)."""
+        if is_tpu(accelerator.name) and tpus.slice_of(accelerator.name) is None:
+            return self.unsupported(tpus.TPU_SHAPE, f"{accelerator} is a Cloud TPU", path)
+        return super().accelerator_refusal(accelerator, path)
 
     def custom_image_problem(self, reference: str) -> str | None:
         if self._IMAGE.match(reference):
@@ -169,6 +182,12 @@ class Gcp(Cloud):
     def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
         if not isinstance(plan, ComputePlan):
             return []
+        found = tpus.slice_of(plan.instance_type)
+        if found is not None:
+            return [
+                self.unsupported(feature, detail, ("compute", plan.name, *tail))
+                for feature, detail, tail in tpus.refusals(plan, found)
+            ]
         try:
             gpus.guest_accelerator(plan.instance_type, plan.accelerator)
         except ValueError as err:
@@ -180,8 +199,11 @@ class Gcp(Cloud):
 
     def login_command(self, target: LoginTarget) -> str:
         """`gcloud compute ssh --tunnel-through-iap` to the group's VM `index` (by URI, sorted;
-        the URI carries the VM's zone), which the regional MIG (`name`) lists."""
+        the URI carries the VM's zone), which the regional MIG (`name`) lists; for a group of
+        TPU slices, `gcloud compute tpus tpu-vm ssh` to its node `index` (worker 0)."""
         project = target.settings["project"]
+        if "tpu_nodes" in target.outputs:
+            return _tpu_login(target, project)
         lookup = shlex.join(
             [
                 *("gcloud", "compute", "instance-groups", "managed", "list-instances"),
@@ -194,3 +216,16 @@ class Gcp(Cloud):
         return with_lookup(
             ["gcloud", "compute", "ssh"], lookup, ["--tunnel-through-iap", "--project", project]
         )
+
+
+def _tpu_login(target: LoginTarget, project: str) -> str:
+    """TPU VMs take OS Login and IAP tunnelling like other VMs
+    (https://cloud.google.com/sdk/gcloud/reference/compute/tpus/tpu-vm/ssh)."""
+    node = str(target.outputs["tpu_nodes"][target.index])
+    return shlex.join(
+        [
+            *("gcloud", "compute", "tpus", "tpu-vm", "ssh", node),
+            *("--zone", str(target.outputs["zone"]), "--project", project),
+            "--tunnel-through-iap",
+        ]
+    )

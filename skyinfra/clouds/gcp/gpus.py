@@ -109,7 +109,10 @@ def guest_accelerator(instance_type: str, requested: Accelerator | None) -> tupl
 
 def _why_not(instance_type: str, requested: Accelerator) -> str:
     if requested.name.lower().startswith("tpu"):
-        return f"{requested} is a Cloud TPU: TPUs come from the Cloud TPU API, not as VM groups"
+        return (
+            f"{requested} is a Cloud TPU: it is a TPU VM of its own (the offer's instance type, "
+            f"e.g. v6e-8 for tpu-v6e-8), not attached to {instance_type}"
+        )
     if requested.name in GUEST_TYPES:
         return f"{requested.name} attaches only to N1 machine types (n1-standard/highmem/highcpu), not to {instance_type}"
     hosts = sorted({m for (g, c), ms in FIXED_HOSTS.items() if g == requested.name for m in ms})

@@ -19,7 +19,10 @@ from skyinfra.guardrails.table import CloudGuardrails, IngressType
 __all__ = ["GUARDRAILS"]
 
 _BUCKET = "gcp:storage/bucket:Bucket"
-_VMS = frozenset({"gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance"})
+_TPU_VM = "gcp:tpu/v2Vm:V2Vm"  # a Cloud TPU VM node: `networkConfig`, not network interfaces
+_VMS = frozenset(
+    {"gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance", _TPU_VM}
+)
 
 
 def _gcs_private(r: Resource, _: Intent) -> Iterator[str]:
@@ -49,15 +52,24 @@ def _firewall_reaches(
     service accounts; without targets, to all of them."""
     if vm.type not in _VMS:
         return False
-    nics = as_list(vm.inputs.get("networkInterfaces"))
-    networks = {_network_name(lookup(n, "network")) for n in nics}
-    if _network_name(firewall.inputs.get("network")) not in networks:
+    if _network_name(firewall.inputs.get("network")) not in _networks(vm):
         return False
     if rule.targets is None:
         return True
     account = lookup(vm.inputs, "serviceAccount", "email")  # one per template or instance
     named = {str(t) for t in [*as_list(vm.inputs.get("tags")), account] if t}
     return bool(set(rule.targets) & named)
+
+
+def _nics(vm: Resource) -> list[Any]:
+    """A VM's network attachments: its NICs, or a TPU node's network config(s)."""
+    if vm.type == _TPU_VM:
+        return [*as_list(vm.inputs.get("networkConfigs")), vm.inputs.get("networkConfig")]
+    return as_list(vm.inputs.get("networkInterfaces"))
+
+
+def _networks(vm: Resource) -> set[str]:
+    return {_network_name(lookup(n, "network")) for n in _nics(vm) if n}
 
 
 def _network_name(ref: Any) -> str:
@@ -92,10 +104,11 @@ def _bindings(policy: str) -> list[dict[str, Any]]:
 
 
 def _external_ip(r: Resource) -> bool:
-    """An access config on a NIC is an external IP (an empty one: an ephemeral address)."""
-    return any(
-        as_list(lookup(nic, "accessConfigs")) for nic in as_list(r.inputs.get("networkInterfaces"))
-    )
+    """An access config on a NIC is an external IP (an empty one: an ephemeral address); a
+    TPU node's network config asks for them with `enableExternalIps`."""
+    if r.type == _TPU_VM:
+        return any(is_true(lookup(n, "enableExternalIps")) for n in _nics(r) if n)
+    return any(as_list(lookup(nic, "accessConfigs")) for nic in _nics(r))
 
 
 GUARDRAILS = CloudGuardrails(

@@ -6,6 +6,7 @@ GCS bucket; a compute group is an instance template behind a regional managed in
 with allow-only firewall rules that target the group's own network tag. GPU groups get the
 accelerator wiring GCP needs (guest accelerators on N1, built-in GPUs on the
 accelerator-optimised families) and a distribution shape that tolerates zones without the GPU.
+A group of Cloud TPU slices is one TPU VM node per member instead (`_tpu_group`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from skyinfra.clouds.base import (
     Context,
     compute_outputs,
 )
-from skyinfra.clouds.gcp import IAP_RANGE, SSH_PORT, Gcp, gpus
-from skyinfra.clouds.gcp.identity import attached, service_account
+from skyinfra.clouds.gcp import IAP_RANGE, SSH_PORT, Gcp, gpus, tpus
+from skyinfra.clouds.gcp.identity import CLOUD_PLATFORM, attached, service_account
 from skyinfra.clouds.gcp.limits import labels
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.errors import UnsupportedError
@@ -194,10 +195,13 @@ _MAX_ZONES = 4
 
 def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     """An instance template and a regional MIG of `plan.count` VMs spread over the region,
-    and the firewall rules that admit this group's ingress."""
+    and the firewall rules that admit this group's ingress (TPU slices: `_tpu_group`)."""
     tag = _target_tag(ctx)
     _firewalls(plan, ctx, tag)
     account = service_account(plan, ctx)  # its own identity: `identity.py`
+    found = tpus.slice_of(plan.instance_type)
+    if found is not None:
+        return _tpu_group(plan, ctx, found, tag, account)
     template = _template(plan, ctx, tag, account)
     group = gcp.compute.RegionInstanceGroupManager(
         ctx.child("group"),
@@ -395,6 +399,79 @@ def _gpu_placement(plan: ComputePlan) -> dict[str, Any]:
             "max_unavailable_fixed": _MAX_ZONES,
         },
     }
+
+
+# -- Cloud TPU slices ----------------------------------------------------------------------
+
+
+def _tpu_group(
+    plan: ComputePlan,
+    ctx: Context,
+    found: tpus.Slice,
+    tag: str,
+    account: gcp.serviceaccount.Account,
+) -> ComputeOutputs:
+    """`plan.count` TPU VM nodes (`gcp.tpu.V2Vm`), `<group>-<i>`, in the slice's zone of the
+    region: a managed instance group cannot hold TPU VMs, so the group is its nodes, each
+    with what a MIG's template gives its VMs (subnetwork, network tag for the group's
+    firewall rules, service account, labels, metadata). `Gcp.check` has refused the shapes
+    and settings a node cannot take (`tpus.refusals`)."""
+    zone = found.zone(plan.site.region)
+    if zone is None:  # a plan that did not go through `Gcp.check`
+        detail = f"{found.accelerator} in {plan.site.region}"
+        problem = Gcp.unsupported(tpus.TPU_ZONE, detail, ("compute", plan.name, "placement"))
+        raise UnsupportedError([problem])
+    nodes = [_tpu_node(plan, ctx, found, zone, i, tag, account) for i in range(plan.count)]
+    names = [_tpu_name(ctx, i) for i in range(plan.count)]
+    return compute_outputs(
+        plan,
+        [node.id for node in nodes],
+        tpu_nodes=names,  # what `gcloud compute tpus tpu-vm` commands take, with the zone
+        zone=zone,
+        service_account=account.email,
+        service_account_id=account.unique_id,
+    )
+
+
+def _tpu_node(
+    plan: ComputePlan,
+    ctx: Context,
+    found: tpus.Slice,
+    zone: str,
+    index: int,
+    tag: str,
+    account: gcp.serviceaccount.Account,
+) -> gcp.tpu.V2Vm:
+    """One slice: the TPU software version of its generation
+    (https://cloud.google.com/tpu/docs/runtimes), on the group's first subnetwork with an
+    external IP only for a `public: true` group (the others go out through Cloud NAT, and to
+    Google APIs through Private Google Access, which the TPU API asks for without external
+    IPs), Spot when asked (https://cloud.google.com/tpu/docs/spot)."""
+    network = ctx.attached_network()
+    return gcp.tpu.V2Vm(
+        ctx.child(f"tpu-{index}"),
+        name=_tpu_name(ctx, index),
+        zone=zone,
+        accelerator_type=found.accelerator_type,
+        runtime_version=found.generation.runtime_version,
+        network_config={
+            "network": network["id"],
+            "subnetwork": network["subnet_ids"][0],
+            "enable_external_ips": plan.public,
+        },
+        tags=[tag],  # what this group's firewall rules target
+        service_account={"email": account.email, "scopes": [CLOUD_PLATFORM]},
+        scheduling_config={"spot": True} if plan.spot else None,
+        metadata=_metadata(plan),
+        labels=_labels(ctx),
+        opts=ctx.opts(),
+    )
+
+
+def _tpu_name(ctx: Context, index: int) -> str:
+    """Node `index` of the group: `<project>-<group>-<index>`, an RFC 1035 label of at most
+    62 characters (the TPU API names nodes like other Compute resources; count <= 1000)."""
+    return f"{_dns_label(ctx.name, 58)}-{index}"
 
 
 # -- shared ---------------------------------------------------------------------------------

@@ -66,6 +66,13 @@ def _group_manager(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     return id_, {**extra, "instanceGroup": group}
 
 
+def _tpu_node(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """A TPU VM node: `projects/<project>/locations/<zone>/nodes/<name>`, as the TPU API ids it."""
+    return f"projects/{_project(state)}/locations/{state['zone']}/nodes/{state['name']}", {
+        "state": "READY"
+    }
+
+
 def _bucket(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     """Pulumi auto-names buckets `<logical>-<7 hex>`; the id is the bucket name."""
     explicit = state.get("name")
@@ -166,6 +173,7 @@ FAKES = CloudFakes(
         "gcp:compute/firewall:Firewall": _global("firewalls"),
         "gcp:compute/instanceTemplate:InstanceTemplate": _template,
         "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": _group_manager,
+        "gcp:tpu/v2Vm:V2Vm": _tpu_node,
         "gcp:storage/bucket:Bucket": _bucket,
         "gcp:compute/router:Router": _regional("routers"),
         "gcp:compute/haVpnGateway:HaVpnGateway": _ha_vpn_gateway,

@@ -4,25 +4,35 @@ GCP prices a GPU VM in two parts: the machine type row (e.g. `a2-highgpu-8g`) pr
 vCPUs and RAM, and a row with an empty instance type prices the GPUs (e.g. `A100,8`). An offer
 for `A100:8` in europe-west4 is therefore `a2-highgpu-8g` (6.51251 $/h) + `A100,8`
 (12.90919 $/h) = 19.4217 $/h, which is what `join_gpu_offers` computes.
+
+TPU rows (`tpu-v6e-8`) price a whole TPU VM: they become offers on their own, named by the
+TPU API's accelerator type (`v6e-8`), for the slices `tpus.py` knows. The catalog's TPU host
+machine types (`n2d-48-24-v5lite-tpu`, ...) price what TPU VMs run on: they cannot be created
+as Compute Engine VMs, so they are no offers.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from skyinfra.clouds.base import Cloud
+from skyinfra.clouds.gcp import tpus
 from skyinfra.clouds.gcp.gpus import FIXED_HOSTS, GPU_BOUND, N1_HOST, N1_MAX_VCPUS
 from skyinfra.offer import Offer, Row
 
 __all__ = ["join_gpu_offers"]
 
+# The hosts TPU VMs run on, priced in the catalog but never launchable as Compute Engine VMs.
+_TPU_HOST = re.compile(r"-tpu$")
+
 
 def join_gpu_offers(cloud: Cloud, rows: list[Row]) -> Iterator[Offer]:
     """CPU offers for plain machine types, then one offer per (GPU row, host that can carry it).
 
-    A GPU row is joined only onto host rows of the same region; TPU rows (`tpu-*`) and GPUs
-    with no host rule give no offers.
+    A GPU row is joined only onto host rows of the same region; GPUs with no host rule give
+    no offers. TPU rows give an offer of their own where `tpus` knows the slice and its zone.
     """
     hosts: dict[tuple[str, str], Row] = {}
     n1_hosts: dict[str, list[Row]] = defaultdict(list)
@@ -32,12 +42,32 @@ def join_gpu_offers(cloud: Cloud, rows: list[Row]) -> Iterator[Offer]:
             if N1_HOST.match(row.instance_type):
                 n1_hosts[row.region].append(row)
     for row in hosts.values():
-        if not GPU_BOUND.match(row.instance_type):
+        if not GPU_BOUND.match(row.instance_type) and not _TPU_HOST.search(row.instance_type):
             yield cloud.offer(row)
     for gpu in rows:
         if not gpu.instance_type and gpu.accelerator and gpu.accelerator_count:
+            if tpus.is_tpu(gpu.accelerator):
+                yield from _tpu_offer(cloud, gpu)
+                continue
             for host in _hosts_for(gpu, hosts, n1_hosts[gpu.region]):
                 yield _joined(cloud, host, gpu)
+
+
+def _tpu_offer(cloud: Cloud, row: Row) -> Iterator[Offer]:
+    """The TPU slice of `row` as an offer (instance type `v6e-8`), if it is one skyinfra can
+    create in the row's region; its price is the row's (the TPU VM's host included)."""
+    found = tpus.slice_of(row.accelerator or "")
+    if found is None or row.accelerator_count != 1 or found.zone(row.region) is None:
+        return
+    vcpus, memory = found.shape
+    yield cloud.offer(
+        row,
+        instance_type=found.accelerator_type,
+        vcpus=float(vcpus),
+        memory_gib=float(memory),
+        price=tpus.tpu_price(row.price),
+        spot_price=tpus.tpu_price(row.spot_price),
+    )
 
 
 def _hosts_for(gpu: Row, hosts: dict[tuple[str, str], Row], n1_hosts: Iterable[Row]) -> list[Row]:
