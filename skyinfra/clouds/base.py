@@ -40,11 +40,13 @@ from skyinfra.clouds.outputs import (
     PeeringOutputs,
     ReaderOutputs,
     ReplicationOutputs,
+    TrustOutputs,
     VpnHalfOutputs,
 )
 from skyinfra.clouds.records import (
     Context,
     FillFromForeign,
+    ForeignTrust,
     InterconnectHalf,
     InterconnectSide,
     IssueCredential,
@@ -115,6 +117,7 @@ CONTRACT: Mapping[type, type] = {
     Reader: ReaderOutputs,
     IssueCredential: CredentialOutputs,
     FillFromForeign: ReplicationOutputs,
+    ForeignTrust: TrustOutputs,
 }
 
 # The modules beside a cloud's class (see the module docstring), imported on first use.
@@ -207,6 +210,17 @@ class Cloud:
     tunnel_addresses_per_link: ClassVar[bool] = False
     #: How users get a shell on a compute group's VMs without a public IP (`skyinfra ssh`).
     login: ClassVar[LoginPath]
+    #: Keyless federation: the clouds whose compute groups this cloud's buckets can be granted
+    #: to (the group's cloud -> the mechanism `plan` names). The trust is lowered by this
+    #: cloud (`ForeignTrust`) in the group's stack; the group's cloud turns what it returns
+    #: into the VMs' credential configuration. A cloud decides whom it trusts, so a pair is
+    #: supported exactly when the bucket's cloud lists the group's.
+    trusts: ClassVar[Mapping[str, str]] = {}
+    #: Why a group of another cloud cannot be trusted (the group's cloud -> how to proceed),
+    #: for `plan`'s warning; a cloud absent from both tables gets a generic warning.
+    untrusted: ClassVar[Mapping[str, str]] = {}
+    #: The credential recipes (`TrustOutputs.kind`) this cloud's VMs can be configured with.
+    consumes: ClassVar[frozenset[str]] = frozenset()
 
     def login_command(self, target: LoginTarget) -> str:
         """The one shell command (POSIX sh) that opens a session on VM `target.index` of a
@@ -254,6 +268,8 @@ class Cloud:
     def lower(self, record: Reader, ctx: ReplicationContext) -> ReaderOutputs: ...
     @overload
     def lower(self, record: IssueCredential, ctx: ReplicationContext) -> CredentialOutputs: ...
+    @overload
+    def lower(self, record: ForeignTrust, ctx: Context) -> TrustOutputs: ...
     def lower(self, record: object, ctx: Context | ReplicationContext) -> Mapping[str, Any]:
         """Lower `record` with this cloud's function for its exact type."""
         lowering = self.lowerings().get(type(record))

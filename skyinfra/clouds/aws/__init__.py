@@ -156,6 +156,13 @@ class Aws(Cloud):
     # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html
     ssh_key_types = ("ssh-ed25519", "ssh-rsa")
     identity_kind = "IAM role"
+    # Keyless federation (`federation.py`): a GCP group's service account, by web identity.
+    trusts: ClassVar[dict[str, str]] = {"gcp": "web identity"}
+    untrusted: ClassVar[dict[str, str]] = {
+        "azure": "an IAM OIDC provider for the Entra ID tenant would need an Entra ID "
+        "application as the token audience, which the pinned SDKs cannot create: no azuread package"
+    }
+    consumes = frozenset({"gcp-external-account"})
     custom_image_format = "an AMI id, ami-0123456789abcdef0"
     _AMI_ID = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 

@@ -14,6 +14,7 @@ import hashlib
 import re
 from typing import Any, TypedDict
 
+import pulumi
 import pulumi_gcp as gcp
 
 from skyinfra.clouds import get_cloud
@@ -24,8 +25,14 @@ from skyinfra.clouds.base import (
     compute_outputs,
 )
 from skyinfra.clouds.gcp import IAP_RANGE, SSH_PORT, Gcp, gpus
+from skyinfra.clouds.gcp.federation import credential_parts
 from skyinfra.clouds.gcp.identity import attached, service_account
-from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
+from skyinfra.clouds.outputs import (
+    BucketOutputs,
+    ComputeOutputs,
+    NetworkOutputs,
+    WorkloadIdentity,
+)
 from skyinfra.errors import UnsupportedError
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
@@ -197,7 +204,10 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     tag = _target_tag(ctx)
     _firewalls(plan, ctx, tag)
     account = service_account(plan, ctx)  # its own identity: `identity.py`
-    template = _template(plan, ctx, tag, account)
+    # Buckets on other clouds trusting the account (`federation.py`): their credential config.
+    identity: WorkloadIdentity = {"cloud": "gcp", "service_account_id": account.unique_id}
+    credentials = credential_parts(ctx.trust(identity))
+    template = _template(plan, ctx, tag, account, credentials)
     group = gcp.compute.RegionInstanceGroupManager(
         ctx.child("group"),
         base_instance_name=_dns_label(ctx.name, 58),
@@ -233,7 +243,11 @@ def _target_tag(ctx: Context) -> str:
 
 
 def _template(
-    plan: ComputePlan, ctx: Context, tag: str, account: gcp.serviceaccount.Account
+    plan: ComputePlan,
+    ctx: Context,
+    tag: str,
+    account: gcp.serviceaccount.Account,
+    credentials: pulumi.Output[str] | None = None,
 ) -> gcp.compute.InstanceTemplate:
     """The VM blueprint; templates are immutable, so a change makes a new (auto-named) one."""
     image = get_cloud(plan.site.cloud).boot_image(plan)
@@ -244,7 +258,7 @@ def _template(
         network_interfaces=[_nic(plan, ctx)],
         tags=[tag],  # what this group's firewall rules target (and only them)
         guest_accelerators=_guest_accelerators(plan),
-        metadata=_metadata(plan),
+        metadata=_with_credentials(plan, _metadata(plan), credentials),
         service_account=attached(account),
         scheduling=_scheduling(plan),
         shielded_instance_config=_shielded(plan, image),
@@ -319,6 +333,19 @@ def _metadata(plan: ComputePlan) -> dict[str, str]:
     if get_cloud(plan.site.cloud).gpu_driver(plan):
         metadata["install-nvidia-driver"] = "True"
     return metadata
+
+
+def _with_credentials(
+    plan: ComputePlan, metadata: dict[str, str], credentials: pulumi.Output[str] | None
+) -> dict[str, Any]:
+    """`metadata` whose `startup-script` first configures the credentials for other clouds'
+    buckets (at every boot: it also restarts the token timer), then runs `_RUN_ONCE`'s part
+    if the group has a startup script."""
+    if credentials is None:
+        return dict(metadata)
+    run_once = _RUN_ONCE.split("\n", 1)[1] if plan.startup_script is not None else ""
+    script = credentials.apply(lambda c: f"#!/bin/bash\nset -eu\n{c}{run_once}")
+    return {**metadata, "startup-script": script}
 
 
 def _scheduling(plan: ComputePlan) -> gcp.compute.InstanceTemplateSchedulingArgsDict:
