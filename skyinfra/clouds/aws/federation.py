@@ -12,6 +12,7 @@ work unchanged.
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 from collections.abc import Mapping, Sequence
@@ -78,7 +79,7 @@ def lower_trust(trust: ForeignTrust, ctx: Context) -> TrustOutputs:
         aws.iam.RolePolicy(
             ctx.child(f"grant-{grant.bucket}-{grant.access}"),
             role=role.id,
-            policy=arn.apply(lambda a, access=grant.access: bucket_policy(a, access)),
+            policy=arn.apply(functools.partial(bucket_policy, access=grant.access)),
             opts=opts,
         )
     return {
