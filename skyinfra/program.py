@@ -17,7 +17,7 @@ import pulumi
 from skyinfra import kinds
 from skyinfra.clouds import Context, get_cloud
 from skyinfra.clouds.outputs import TrustOutputs, WorkloadIdentity
-from skyinfra.clouds.records import ForeignTrust, Trusting
+from skyinfra.clouds.records import ForeignTrust, NoLoweringError, Trusting
 from skyinfra.components import Gateway, Neutral
 from skyinfra.kinds.base import Kind
 from skyinfra.kinds.bucket import BUCKET
@@ -123,7 +123,13 @@ def _trusting(plan: Any) -> Trusting | None:
             )
             buckets = {g.bucket: ctx.granted_bucket(g.bucket) for g in grants}
             record = ForeignTrust(plan, tuple(grants), identity, buckets, provider)
-            recipes.append(cloud.lower(record, ctx))
+            recipe = cloud.lower(record, ctx)
+            if recipe["kind"] not in get_cloud(plan.site.cloud).consumes:
+                raise NoLoweringError(
+                    f"{ctx.name}: {plan.site.cloud} VMs cannot use {name}'s credential "
+                    f"recipe {recipe['kind']!r} (`Cloud.consumes`)"
+                )
+            recipes.append(recipe)
         return recipes
 
     return trust

@@ -411,6 +411,15 @@ class CloudContract:
         if _other(cloud) is not None:
             yield from gateway_project(cloud).stacks.values()
 
+    def test_it_trusts_other_clouds_or_says_why_not(self, cloud: str) -> None:
+        """Keyless federation is declared per bucket cloud: every other registered cloud's
+        groups are either trusted (with the mechanism `plan` names) or refused with a reason."""
+        c = get_cloud(cloud)
+        others = set(cloud_names()) - {cloud}
+        assert set(c.trusts) <= others and not set(c.trusts) & set(c.untrusted)
+        assert set(c.trusts) | set(c.untrusted) == others
+        assert all(c.trusts.values()) and all(c.untrusted.values())
+
     def test_fakes_handle_every_type_the_lowering_emits(self, cloud: str) -> None:
         fakes = get_cloud(cloud).mock_fakes()
         for p in self._previews(cloud):

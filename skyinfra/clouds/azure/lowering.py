@@ -21,7 +21,7 @@ from skyinfra.clouds import get_cloud
 from skyinfra.clouds.azure import LOGIN_PRINCIPAL, has_zones
 from skyinfra.clouds.azure.identity import user_assigned_identity
 from skyinfra.clouds.azure.unheld_key import unheld_public_key
-from skyinfra.clouds.base import Context, NoLoweringError, compute_outputs
+from skyinfra.clouds.base import Context, compute_outputs
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
@@ -374,9 +374,9 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         "tier": "Standard",
     }
     identity = user_assigned_identity(plan, ctx, net["resource_group_name"], _tags(ctx))
-    if ctx.trust({"cloud": "azure", "principal_id": identity.principal_id}):
-        # No cloud trusts Azure identities yet (`Cloud.trusts`); Azure VMs consume no recipe.
-        raise NoLoweringError(f"{ctx.name}: Azure VMs take no credential recipe")
+    # No cloud trusts Azure identities yet (`Cloud.trusts`), so no recipe comes back; one
+    # that did would be refused (`Azure.consumes` is empty).
+    ctx.trust({"cloud": "azure", "principal_id": identity.principal_id})
     group = compute.VirtualMachineScaleSet(
         ctx.child("vmss"),
         # Its own identity (its grants: `identity.py`), and the system-assigned one Entra ID
