@@ -59,7 +59,8 @@ def _federation(
     spec's account settings for that cloud (the group's stack makes a provider with them)."""
     if home is None or home.cloud == bucket.cloud:
         return "", ()
-    federation = get_cloud(bucket.cloud).trusts.get(home.cloud, "")
+    identity = get_cloud(home.cloud).workload_identity
+    federation = get_cloud(bucket.cloud).trusts.get(identity, "")
     if not federation:
         return "", ()
     return federation, tuple(sorted(spec.accounts.get(bucket.cloud, {}).items()))
@@ -167,5 +168,5 @@ def not_deployed(topology: Topology) -> list[str]:
 
 
 def _why_not(group_cloud: str, bucket_cloud: str) -> str:
-    reason = get_cloud(bucket_cloud).untrusted.get(group_cloud)
+    reason = get_cloud(bucket_cloud).untrusted.get(get_cloud(group_cloud).workload_identity)
     return f" ({reason})" if reason else ""

@@ -210,14 +210,17 @@ class Cloud:
     tunnel_addresses_per_link: ClassVar[bool] = False
     #: How users get a shell on a compute group's VMs without a public IP (`skyinfra ssh`).
     login: ClassVar[LoginPath]
-    #: Keyless federation: the clouds whose compute groups this cloud's buckets can be granted
-    #: to (the group's cloud -> the mechanism `plan` names). The trust is lowered by this
-    #: cloud (`ForeignTrust`) in the group's stack; the group's cloud turns what it returns
-    #: into the VMs' credential configuration. A cloud decides whom it trusts, so a pair is
-    #: supported exactly when the bucket's cloud lists the group's.
+    #: Keyless federation: what identity this cloud's VMs present to other clouds (an OIDC
+    #: token issuer, a signed request), named neutrally so other clouds can trust it.
+    workload_identity: ClassVar[str] = ""
+    #: The foreign workload identities this cloud's buckets can be granted to (identity ->
+    #: the mechanism `plan` names). The trust is lowered by this cloud (`ForeignTrust`) in the
+    #: group's stack; the group's cloud turns what it returns into the VMs' credential
+    #: configuration. A cloud decides whom it trusts: a pair is supported exactly when the
+    #: bucket's cloud lists the group's cloud's `workload_identity`.
     trusts: ClassVar[Mapping[str, str]] = {}
-    #: Why a group of another cloud cannot be trusted (the group's cloud -> how to proceed),
-    #: for `plan`'s warning; a cloud absent from both tables gets a generic warning.
+    #: Why a foreign workload identity cannot be trusted, and how to proceed (identity ->
+    #: text), for `plan`'s warning; one absent from both tables gets a generic warning.
     untrusted: ClassVar[Mapping[str, str]] = {}
     #: The credential recipes (`TrustOutputs.kind`) this cloud's VMs can be configured with.
     consumes: ClassVar[frozenset[str]] = frozenset()

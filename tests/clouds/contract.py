@@ -415,7 +415,8 @@ class CloudContract:
         """Keyless federation is declared per bucket cloud: every other registered cloud's
         groups are either trusted (with the mechanism `plan` names) or refused with a reason."""
         c = get_cloud(cloud)
-        others = set(cloud_names()) - {cloud}
+        others = {get_cloud(o).workload_identity for o in set(cloud_names()) - {cloud}}
+        assert c.workload_identity and c.workload_identity not in others
         assert set(c.trusts) <= others and not set(c.trusts) & set(c.untrusted)
         assert set(c.trusts) | set(c.untrusted) == others
         assert all(c.trusts.values()) and all(c.untrusted.values())
@@ -712,7 +713,8 @@ class PairContract:
             pytest.skip("a grant within one cloud is the cloud contract's")
         for group_cloud, bucket_cloud in ((a, b), (b, a)):
             p = project(grants_spec(group_cloud, site(bucket_cloud)))
-            federation = get_cloud(bucket_cloud).trusts.get(group_cloud)
+            identity = get_cloud(group_cloud).workload_identity
+            federation = get_cloud(bucket_cloud).trusts.get(identity)
             if federation:
                 self._check_federated(p, group_cloud, bucket_cloud, federation)
             else:
@@ -766,7 +768,7 @@ class PairContract:
         assert row["deployed"] is False and row["via"] == f"{g} -> {b}, not deployed"
         [warning] = [w for w in report["warnings"] if w.startswith("grant trainer -> datasets")]
         assert "NOT deployed" in warning and "no static keys" in warning
-        reason = get_cloud(b).untrusted.get(g)
+        reason = get_cloud(b).untrusted.get(get_cloud(g).workload_identity)
         assert reason is None or reason in " ".join(warning.split())
 
     # -- links --------------------------------------------------------------------------------

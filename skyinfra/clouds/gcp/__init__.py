@@ -53,9 +53,10 @@ class Gcp(Cloud):
     identity_kind = "service account"
     # Keyless federation (`federation.py`): an AWS group's role, through a workload identity
     # pool; its VMs carry Google ID tokens for S3 roles and Azure identities trusting them.
-    trusts: ClassVar[dict[str, str]] = {"aws": "workload identity federation"}
+    workload_identity = "google-id-token"
+    trusts: ClassVar[dict[str, str]] = {"aws-iam-role": "workload identity federation"}
     untrusted: ClassVar[dict[str, str]] = {
-        "azure": "Google's federation with Azure needs an Entra ID application whose ID URI "
+        "entra-id-token": "Google's federation with Azure needs an Entra ID application whose ID URI "
         "the managed identity's tokens are issued for, which the pinned SDKs cannot create: "
         "no azuread package"
     }
