@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 
 from skyinfra.clouds import Cloud, Context
+from skyinfra.clouds.records import Trusting
 from skyinfra.kinds.base import Kind
 from skyinfra.peering.model import VpnGateway
 from skyinfra.tokens import (
@@ -53,12 +54,21 @@ class _Lowered(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         buckets: Mapping[str, Any] | None = None,
         labels: Labels | None = None,
+        trusting: Trusting | None = None,
     ) -> None:
         name = component_name(stack.project, suffix)
         super().__init__(token, name, None, opts)
         # A neutral resource's labels go on what it creates (a gateway: its network's).
         labels = getattr(plan, "labels", ()) if labels is None else labels
-        context = Context(self, name, stack, network, labels=labels, buckets=dict(buckets or {}))
+        context = Context(
+            self,
+            name,
+            stack,
+            network,
+            labels=labels,
+            buckets=dict(buckets or {}),
+            trusting=trusting,
+        )
         self.outputs = cloud.lower(plan, context)
         self.register_outputs(self.outputs)
 
@@ -74,8 +84,11 @@ class Neutral(_Lowered):
         stack: StackPlan,
         network: Any = None,
         buckets: Mapping[str, Any] | None = None,
+        trusting: Trusting | None = None,
     ) -> None:
-        super().__init__(kind.token, plan.name, plan, cloud, stack, network, buckets=buckets)
+        super().__init__(
+            kind.token, plan.name, plan, cloud, stack, network, buckets=buckets, trusting=trusting
+        )
 
 
 class Gateway(_Lowered):

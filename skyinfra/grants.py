@@ -3,8 +3,10 @@
 A flow from a bucket to a group grants the group read on the bucket; a flow from a group to
 a bucket grants write (create and overwrite, no delete); `compute.<name>.grants` adds explicit
 ones. Each cloud lowers the grants on its own buckets onto the group's identity, scoped to
-the bucket; a grant on another cloud's bucket needs keyless federation, which is not deployed
-yet: `plan` lists it as such (`not_deployed`), and nothing creates a static key instead.
+the bucket. A grant on another cloud's bucket is keyless federation where the bucket's cloud
+trusts the group's (`Cloud.trusts`): lowered in the group's stack, which then reads the
+bucket's stack. Otherwise `plan` says it is not deployed and how to proceed
+(`not_deployed`), and nothing creates a static key instead.
 """
 
 from __future__ import annotations
@@ -43,9 +45,25 @@ def grants_of(spec: Spec, decisions: Mapping[str, Decision], group: str) -> tupl
         site = _site(decisions, bucket)
         if site is None:
             continue
+        home = _site(decisions, group)
+        federation, account = _federation(spec, home, site)
         for access in sorted(accesses, key=ACCESS_ORDER.index):
-            grants.append(Grant(bucket, access, site, accesses[access]))
+            grants.append(Grant(bucket, access, site, accesses[access], federation, account))
     return tuple(grants)
+
+
+def _federation(
+    spec: Spec, home: Site | None, bucket: Site
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """How `bucket`'s cloud trusts a group at `home` ("" if it does not or need not), and the
+    spec's account settings for that cloud (the group's stack makes a provider with them)."""
+    if home is None or home.cloud == bucket.cloud:
+        return "", ()
+    identity = get_cloud(home.cloud).workload_identity
+    federation = get_cloud(bucket.cloud).trusts.get(identity, "")
+    if not federation:
+        return "", ()
+    return federation, tuple(sorted(spec.accounts.get(bucket.cloud, {}).items()))
 
 
 def _site(decisions: Mapping[str, Decision], bucket: str) -> Site | None:
@@ -73,8 +91,9 @@ def grant_problems(spec: Spec) -> list[Problem]:
 
 
 def cycle_problems(spec: Spec, decisions: Mapping[str, Decision]) -> list[Problem]:
-    """A group granted a bucket in another stack of its cloud makes its stack read that one
-    (deployed first); two stacks reading each other that way cannot be deployed."""
+    """A group granted a bucket in another stack (of its cloud, or federated from another
+    cloud) makes its stack read that one (deployed first); two stacks reading each other
+    that way cannot be deployed."""
     edges: dict[str, set[str]] = {}
     why: dict[tuple[str, str], str] = {}
     for name in spec.compute:
@@ -82,7 +101,8 @@ def cycle_problems(spec: Spec, decisions: Mapping[str, Decision]) -> list[Proble
             continue
         home = decisions[name].site
         for grant in grants_of(spec, decisions, name):
-            if grant.site.cloud == home.cloud and grant.site.stack != home.stack:
+            read = grant.site.cloud == home.cloud or grant.federation
+            if read and grant.site.stack != home.stack:
                 edges.setdefault(home.stack, set()).add(grant.site.stack)
                 why.setdefault((home.stack, grant.site.stack), name)
     problems = []
@@ -113,11 +133,10 @@ def grant_rows(topology: Topology) -> list[dict[str, object]]:
 def _row(group: ComputePlan, grant: Grant) -> dict[str, object]:
     within = grant.site.cloud == group.site.cloud
     cloud = group.site.cloud
-    via = (
-        f"{cloud}, {get_cloud(cloud).identity_kind}"
-        if within
-        else f"{cloud} -> {grant.site.cloud}, not deployed"
-    )
+    if within:
+        via = f"{cloud}, {get_cloud(cloud).identity_kind}"
+    else:
+        via = f"{cloud} -> {grant.site.cloud}, {grant.federation or 'not deployed'}"
     return {
         "group": group.name,
         "bucket": grant.bucket,
@@ -126,20 +145,28 @@ def _row(group: ComputePlan, grant: Grant) -> dict[str, object]:
         "group_cloud": group.site.cloud,
         "bucket_cloud": grant.site.cloud,
         "bucket_stack": grant.site.stack,
-        "deployed": within,
+        "deployed": within or bool(grant.federation),
         "via": via,
+        "federation": grant.federation or None,
     }
 
 
 def not_deployed(topology: Topology) -> list[str]:
-    """Warnings for the grants no stack deploys (a bucket on another cloud than the group):
-    what the group cannot do, and how to proceed without copying keys."""
+    """Warnings for the grants no stack deploys (a bucket on another cloud that does not
+    trust the group's): what the group cannot do, and how to proceed without copying keys."""
     return [
         f"grant {row['group']} -> {row['bucket']}: {row['access']} ({row['group_cloud']} -> "
-        f"{row['bucket_cloud']}) is NOT deployed: keyless federation across clouds is not "
-        f"implemented yet; the group cannot reach the bucket until you grant its identity "
-        f"through the {row['bucket_cloud']} console or CLI (workload identity federation), "
-        "or place the group and the bucket on one cloud. skyinfra creates no static keys."
+        f"{row['bucket_cloud']}) is NOT deployed: skyinfra deploys no keyless path from "
+        f"{row['group_cloud']} identities to {row['bucket_cloud']} buckets"
+        f"{_why_not(str(row['group_cloud']), str(row['bucket_cloud']))}; the group cannot "
+        "reach the bucket until you grant its identity yourself (its stack exports it: "
+        f"`compute.{row['group']}`), or place the group and the bucket on one cloud. "
+        "skyinfra creates no static keys."
         for row in grant_rows(topology)
         if not row["deployed"]
     ]
+
+
+def _why_not(group_cloud: str, bucket_cloud: str) -> str:
+    reason = get_cloud(bucket_cloud).untrusted.get(get_cloud(group_cloud).workload_identity)
+    return f" ({reason})" if reason else ""

@@ -15,7 +15,9 @@ from typing import Any
 import pulumi
 
 from skyinfra import kinds
-from skyinfra.clouds import get_cloud
+from skyinfra.clouds import Context, get_cloud
+from skyinfra.clouds.outputs import TrustOutputs, WorkloadIdentity
+from skyinfra.clouds.records import ForeignTrust, NoLoweringError, Trusting
 from skyinfra.components import Gateway, Neutral
 from skyinfra.kinds.base import Kind
 from skyinfra.kinds.bucket import BUCKET
@@ -24,7 +26,7 @@ from skyinfra.plan import load_project_topology
 from skyinfra.references import bucket_of, output, qualified, stack_reference
 from skyinfra.stacks import kind_in, stack_names
 from skyinfra.tokens import GATEWAYS_OUTPUT
-from skyinfra.topology import StackPlan, Topology
+from skyinfra.topology import ComputePlan, Grant, StackPlan, Topology
 
 
 def lower_stack(stack: StackPlan) -> dict[str, Any]:
@@ -45,6 +47,7 @@ def lower_stack(stack: StackPlan) -> dict[str, Any]:
                 stack,
                 network=_input(kind, plan, lowered),
                 buckets=_granted(kind, plan, stack, lowered, refs),
+                trusting=_trusting(plan),
             )
             for plan in kind.plans(stack)
         }
@@ -98,6 +101,38 @@ def _granted(
             )
         buckets[grant.bucket] = bucket_of(refs[grant.site.stack], grant.bucket)
     return buckets
+
+
+def _trusting(plan: Any) -> Trusting | None:
+    """The hook a compute group's lowering calls with its identity once it exists, when the
+    group has federated grants (`ComputePlan.grants_federated`): each bucket's cloud lowers
+    its trust under the group's component, with an explicit provider for that cloud (the
+    region of its first bucket, the spec's `accounts.<cloud>`), and returns a recipe."""
+    if not isinstance(plan, ComputePlan) or not plan.grants_federated:
+        return None
+    by_cloud: dict[str, list[Grant]] = {}
+    for grant in plan.grants_federated:
+        by_cloud.setdefault(grant.site.cloud, []).append(grant)
+
+    def trust(ctx: Context, identity: WorkloadIdentity) -> list[TrustOutputs]:
+        recipes = []
+        for name, grants in by_cloud.items():
+            cloud, first = get_cloud(name), grants[0]
+            provider = cloud.provider(
+                ctx.child(f"{name}-provider"), first.site, dict(first.account)
+            )
+            buckets = {g.bucket: ctx.granted_bucket(g.bucket) for g in grants}
+            record = ForeignTrust(plan, tuple(grants), identity, buckets, provider)
+            recipe = cloud.lower(record, ctx)
+            if recipe["kind"] not in get_cloud(plan.site.cloud).consumes:
+                raise NoLoweringError(
+                    f"{ctx.name}: {plan.site.cloud} VMs cannot use {name}'s credential "
+                    f"recipe {recipe['kind']!r} (`Cloud.consumes`)"
+                )
+            recipes.append(recipe)
+        return recipes
+
+    return trust
 
 
 def lower_cloud_stack(topology: Topology, name: str) -> dict[str, Any]:

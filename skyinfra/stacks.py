@@ -58,9 +58,10 @@ class StackKind:
 
 def _cloud_reads(topology: Topology, name: str) -> set[str]:
     """The home stacks of the networks this stack shares (GCP's global networks) and the
-    stacks of the buckets its groups are granted on their own cloud (the grant names them)."""
+    stacks of the buckets its groups are granted, on their own cloud or federated from
+    another (the grant names them)."""
     stack = topology.stack(name)
-    granted = {g.site.stack for c in stack.compute for g in c.grants_within}
+    granted = {g.site.stack for c in stack.compute for g in (*c.grants_within, *c.grants_federated)}
     return {n.home for n in stack.networks if n.home} | (granted - {name})
 
 

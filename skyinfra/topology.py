@@ -132,6 +132,12 @@ class Grant:
     access: str
     site: Site  # where the bucket is: its stack's outputs name it
     why: str = "flow"  # "flow" (implied by a flow) or "grants" (asked for in the spec)
+    # On another cloud's bucket: how the bucket's cloud trusts the group's identity
+    # (`Cloud.trusts`, e.g. "web identity"); "" when it cannot (nothing is deployed).
+    federation: str = ""
+    # `accounts.<bucket cloud>` of the spec: the explicit provider the group's stack makes
+    # for the bucket's cloud to lower the trust (a federated grant only).
+    account: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,12 @@ class ComputePlan:
         """The grants on buckets of this group's own cloud: the ones its identity carries.
         Grants on other clouds' buckets need federation (`plan` lists them as not deployed)."""
         return tuple(g for g in self.grants if g.site.cloud == self.site.cloud)
+
+    @property
+    def grants_federated(self) -> tuple[Grant, ...]:
+        """The grants on other clouds' buckets that the bucket's cloud trusts this group's
+        identity for (keyless federation, lowered in this group's stack)."""
+        return tuple(g for g in self.grants if g.site.cloud != self.site.cloud and g.federation)
 
     @property
     def public_ports(self) -> tuple[int, ...]:

@@ -40,11 +40,13 @@ from skyinfra.clouds.outputs import (
     PeeringOutputs,
     ReaderOutputs,
     ReplicationOutputs,
+    TrustOutputs,
     VpnHalfOutputs,
 )
 from skyinfra.clouds.records import (
     Context,
     FillFromForeign,
+    ForeignTrust,
     InterconnectHalf,
     InterconnectSide,
     IssueCredential,
@@ -117,6 +119,7 @@ CONTRACT: Mapping[type, type] = {
     Reader: ReaderOutputs,
     IssueCredential: CredentialOutputs,
     FillFromForeign: ReplicationOutputs,
+    ForeignTrust: TrustOutputs,
 }
 
 # The modules beside a cloud's class (see the module docstring), imported on first use.
@@ -217,6 +220,20 @@ class Cloud:
     tunnel_addresses_per_link: ClassVar[bool] = False
     #: How users get a shell on a compute group's VMs without a public IP (`skyinfra ssh`).
     login: ClassVar[LoginPath]
+    #: Keyless federation: what identity this cloud's VMs present to other clouds (an OIDC
+    #: token issuer, a signed request), named neutrally so other clouds can trust it.
+    workload_identity: ClassVar[str] = ""
+    #: The foreign workload identities this cloud's buckets can be granted to (identity ->
+    #: the mechanism `plan` names). The trust is lowered by this cloud (`ForeignTrust`) in the
+    #: group's stack; the group's cloud turns what it returns into the VMs' credential
+    #: configuration. A cloud decides whom it trusts: a pair is supported exactly when the
+    #: bucket's cloud lists the group's cloud's `workload_identity`.
+    trusts: ClassVar[Mapping[str, str]] = {}
+    #: Why a foreign workload identity cannot be trusted, and how to proceed (identity ->
+    #: text), for `plan`'s warning; one absent from both tables gets a generic warning.
+    untrusted: ClassVar[Mapping[str, str]] = {}
+    #: The credential recipes (`TrustOutputs.kind`) this cloud's VMs can be configured with.
+    consumes: ClassVar[frozenset[str]] = frozenset()
 
     def login_command(self, target: LoginTarget) -> str:
         """The one shell command (POSIX sh) that opens a session on VM `target.index` of a
@@ -264,6 +281,8 @@ class Cloud:
     def lower(self, record: Reader, ctx: ReplicationContext) -> ReaderOutputs: ...
     @overload
     def lower(self, record: IssueCredential, ctx: ReplicationContext) -> CredentialOutputs: ...
+    @overload
+    def lower(self, record: ForeignTrust, ctx: Context) -> TrustOutputs: ...
     def lower(self, record: object, ctx: Context | ReplicationContext) -> Mapping[str, Any]:
         """Lower `record` with this cloud's function for its exact type."""
         lowering = self.lowerings().get(type(record))

@@ -26,7 +26,9 @@ __all__ = [
     "PeeringOutputs",
     "ReaderOutputs",
     "ReplicationOutputs",
+    "TrustOutputs",
     "VpnHalfOutputs",
+    "WorkloadIdentity",
 ]
 
 
@@ -171,3 +173,35 @@ class CredentialOutputs(TypedDict, total=False):
     access_id: Any  # gcp, gcs-hmac-key
     secret: Any  # aws s3-access-key, gcp gcs-hmac-key (a secret Output)
     sas_token: Any  # azure, blob-sas-token (a secret Output)
+
+
+# Between a compute group's cloud and a foreign bucket's cloud (keyless federation, in the
+# group's stack), not exported: the group's identity goes one way, a credential recipe back.
+
+
+class WorkloadIdentity(TypedDict, total=False):
+    """A compute group's own identity, as another cloud's trust names it."""
+
+    cloud: Any  # the group's cloud (always set)
+    role_arn: Any  # aws: the group's IAM role (its VMs' sessions are `assumed-role/<name>`)
+    service_account_id: Any  # gcp: the service account's unique id (`sub`/`azp` of its tokens)
+    principal_id: Any  # azure: the managed identity's principal (object) id
+    tenant_id: Any  # azure: its Entra ID tenant
+
+
+class TrustOutputs(TypedDict, total=False):
+    """A credential recipe: what the bucket's cloud trusts, for the group's VMs to use.
+
+    `kind` says how the VMs obtain the credential, so the group's cloud can write the
+    configuration the providers' SDKs read (`Cloud.consumes`):
+    `aws-web-identity`: a web identity token file and `AWS_ROLE_ARN`;
+    `azure-workload-identity`: a federated token file and `AZURE_CLIENT_ID`/`AZURE_TENANT_ID`;
+    `gcp-external-account`: a Google `external_account` credential file.
+    """
+
+    kind: Any  # always set
+    audience: Any  # the audience the group's token must carry (gcp: the WIF provider's)
+    role_arn: Any  # aws-web-identity: the role to assume
+    region: Any  # aws-web-identity: the bucket's region (`AWS_REGION`)
+    client_id: Any  # azure-workload-identity: the identity the token is exchanged for
+    tenant_id: Any  # azure-workload-identity

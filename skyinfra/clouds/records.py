@@ -24,6 +24,8 @@ from skyinfra.clouds.outputs import (
     GatewayOutputs,
     NetworkOutputs,
     ReaderOutputs,
+    TrustOutputs,
+    WorkloadIdentity,
 )
 from skyinfra.peering.model import (
     Attachment,
@@ -35,7 +37,7 @@ from skyinfra.peering.model import (
 )
 from skyinfra.replication.model import Replication
 from skyinfra.site import Site
-from skyinfra.topology import Labels, StackPlan
+from skyinfra.topology import ComputePlan, Grant, Labels, StackPlan
 
 if TYPE_CHECKING:
     import pulumi
@@ -44,6 +46,7 @@ __all__ = [
     "ByCredential",
     "Context",
     "FillFromForeign",
+    "ForeignTrust",
     "InterconnectHalf",
     "InterconnectSide",
     "IssueCredential",
@@ -60,6 +63,7 @@ __all__ = [
     "ReplicateWithin",
     "ReplicationContext",
     "ReplicationFacts",
+    "Trusting",
 ]
 
 # An open dict of outputs (what a lowering returns, before `skyinfra.clouds.outputs` types it).
@@ -93,6 +97,15 @@ class Context:
     # A compute group's granted buckets on its own cloud (`ComputePlan.grants_within`): their
     # `buckets.<name>` outputs, from this stack or read from the bucket's stack.
     buckets: Mapping[str, BucketOutputs] = field(default_factory=dict)
+    # A compute group's grants on other clouds' buckets (`ComputePlan.grants_federated`),
+    # set by the program: called by the group's lowering once its identity exists, it has
+    # each bucket's cloud lower its trust (`ForeignTrust`) and returns the credential
+    # recipes the group's VMs must be configured with.
+    trusting: Trusting | None = None
+
+    def trust(self, identity: WorkloadIdentity) -> list[TrustOutputs]:
+        """The foreign buckets' clouds trust `identity` (the group's own); their recipes."""
+        return [] if self.trusting is None else self.trusting(self, identity)
 
     def opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         import pulumi
@@ -145,6 +158,24 @@ class ReplicationContext:
 
     def child(self, suffix: str) -> str:
         return f"{self.name}-{suffix}"
+
+
+# The program's hook that lowers a group's federated grants (`Context.trusting`).
+Trusting = Callable[[Context, WorkloadIdentity], list[TrustOutputs]]
+
+
+@dataclass(frozen=True)
+class ForeignTrust:
+    """What a bucket's cloud lowers, in a compute group's stack, to trust a group of another
+    cloud (`Cloud.trusts`): its grants on this cloud's buckets, the group's identity, the
+    granted buckets' outputs and the explicit provider for this cloud (the first bucket's
+    region and the spec's `accounts.<cloud>`). Returns a `TrustOutputs` recipe."""
+
+    group: ComputePlan
+    grants: tuple[Grant, ...]
+    identity: WorkloadIdentity
+    buckets: Mapping[str, BucketOutputs]
+    provider: Any
 
 
 # A lowering: (record, Context or ReplicationContext) -> the outputs it declares.

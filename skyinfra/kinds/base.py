@@ -129,7 +129,8 @@ class Kind:
         return None
 
     def granted(self, plan: Any) -> tuple[Grant, ...]:
-        """The grants on buckets of its own cloud that its lowering receives the outputs of."""
+        """The grants on buckets (of its own cloud, or federated from another) whose outputs
+        its lowering receives."""
         return ()
 
     def home(self, plan: Any) -> str | None:

@@ -121,7 +121,7 @@ class ComputeKind(Kind):
         )
 
     def granted(self, plan: ComputePlan) -> tuple[Grant, ...]:
-        return plan.grants_within
+        return plan.grants_within + plan.grants_federated
 
     def attached_to(self, plan: ComputePlan) -> tuple[str, str] | None:
         return ("network", plan.network)

@@ -16,6 +16,7 @@ the reason those facts give.
 from __future__ import annotations
 
 import ast
+import base64
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -218,6 +219,34 @@ def _ids(p: StackPreview) -> set[str]:
 def _component(p: StackPreview, token: str, name: str) -> Registered:
     (found,) = [r for r in p.by_type(token) if r.name == f"{PROJECT}-{name}"]
     return found
+
+
+def _grants(stack: StackPreview, group: str) -> dict[tuple[str, str], Registered]:
+    """The grant resources under `group`, by (bucket, access) from their names."""
+    component = _component(stack, COMPUTE_TOKEN, group)
+    marker = f"{component.name}-grant-"
+    found = {}
+    for r in children(stack, component):
+        if r.name.startswith(marker):
+            bucket, _, access = r.name.removeprefix(marker).rpartition("-")
+            found[(bucket, access)] = r
+    return found
+
+
+def _decoded(values: set[str]) -> set[str]:
+    """`values` and the text of those that are base64 (AWS user data, Azure custom data)."""
+    out = set(values)
+    for value in values:
+        try:
+            out.add(base64.b64decode(value, validate=True).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+    return out
+
+
+# What names a compute group's own identity in its stack outputs, per group cloud: the
+# federated trust on the bucket's cloud must pin it (its last path segment).
+_IDENTITY_KEYS = ("service_account_id", "role_arn", "identity_principal_id")
 
 
 class CloudContract:
@@ -434,6 +463,16 @@ class CloudContract:
         if _other(cloud) is not None:
             yield from gateway_project(cloud).stacks.values()
 
+    def test_it_trusts_other_clouds_or_says_why_not(self, cloud: str) -> None:
+        """Keyless federation is declared per bucket cloud: every other registered cloud's
+        groups are either trusted (with the mechanism `plan` names) or refused with a reason."""
+        c = get_cloud(cloud)
+        others = {get_cloud(o).workload_identity for o in set(cloud_names()) - {cloud}}
+        assert c.workload_identity and c.workload_identity not in others
+        assert set(c.trusts) <= others and not set(c.trusts) & set(c.untrusted)
+        assert set(c.trusts) | set(c.untrusted) == others
+        assert all(c.trusts.values()) and all(c.untrusted.values())
+
     def test_fakes_handle_every_type_the_lowering_emits(self, cloud: str) -> None:
         fakes = get_cloud(cloud).mock_fakes()
         for p in self._previews(cloud):
@@ -584,15 +623,7 @@ class CloudContract:
         assert len(seen) == len(stack.by_type(COMPUTE_TOKEN)) >= 3
 
     def _grants(self, stack: StackPreview, group: str) -> dict[tuple[str, str], Registered]:
-        """The grant resources under `group`, by (bucket, access) from their names."""
-        component = _component(stack, COMPUTE_TOKEN, group)
-        marker = f"{component.name}-grant-"
-        found = {}
-        for r in children(stack, component):
-            if r.name.startswith(marker):
-                bucket, _, access = r.name.removeprefix(marker).rpartition("-")
-                found[(bucket, access)] = r
-        return found
+        return _grants(stack, group)
 
     def test_exactly_the_grants_the_flows_imply_scoped_to_the_bucket(self, cloud: str) -> None:
         p = project(grants_spec(cloud))
@@ -621,20 +652,6 @@ class CloudContract:
         name = str(p.cloud_stack(site(cloud, 1)).outputs["buckets"]["datasets"]["name"])
         assert any(name in str(v) for v in leaves(grants[("datasets", "read")].inputs))
         assert "datasets" not in stack.outputs["buckets"]
-
-    def test_a_grant_on_another_clouds_bucket_is_not_deployed_and_said_so(self, cloud: str) -> None:
-        other = _other(cloud)
-        if other is None:
-            pytest.skip("one cloud registered")
-        p = project(grants_spec(cloud, site(other)))
-        stack = p.cloud_stack(site(cloud))
-        assert set(self._grants(stack, "trainer")) == GRANTED - {("datasets", "read")}
-        assert site(other).stack not in reads(p.plan.topology, site(cloud).stack)
-        report = plan_report(p.plan)
-        [row] = [g for g in report["grants"] if g["bucket"] == "datasets"]
-        assert row["deployed"] is False and row["via"] == f"{cloud} -> {other}, not deployed"
-        [warning] = [w for w in report["warnings"] if w.startswith("grant trainer -> datasets")]
-        assert "NOT deployed" in warning and "no static keys" in warning
 
     # -- private by default, with egress (issue 13) ------------------------------------------
 
@@ -775,6 +792,78 @@ class PairContract:
     """What two clouds (or two regions of one cloud) must do together: link halves that
     agree, replication both ways, and peering / replication stacks the fakes and guardrails
     know. The `pair` fixture names the clouds, `sites` their sites."""
+
+    # -- grants across clouds: keyless federation or a plain refusal ------------------------
+
+    def test_a_grant_across_clouds_is_federated_or_said_not_deployed(
+        self, pair: tuple[str, str]
+    ) -> None:
+        """Both directions: where the bucket's cloud trusts the group's (`Cloud.trusts`),
+        what the engine receives in the group's stack is the trust pinned to the group's own
+        identity, the grant scoped to the bucket, and the credential configuration on the
+        group's VMs; otherwise nothing is made and `plan` says so, without static keys."""
+        a, b = pair
+        if a == b:
+            pytest.skip("a grant within one cloud is the cloud contract's")
+        for group_cloud, bucket_cloud in ((a, b), (b, a)):
+            p = project(grants_spec(group_cloud, site(bucket_cloud)))
+            identity = get_cloud(group_cloud).workload_identity
+            federation = get_cloud(bucket_cloud).trusts.get(identity)
+            if federation:
+                self._check_federated(p, group_cloud, bucket_cloud, federation)
+            else:
+                self._check_not_deployed(p, group_cloud, bucket_cloud)
+            assert check_previews(list(p.stacks.values()), p.plan.topology) == []
+
+    def _check_federated(self, p: Project, g: str, b: str, federation: str) -> None:
+        home, there = site(g), site(b)
+        assert there.stack in reads(p.plan.topology, home.stack)
+        stack = p.cloud_stack(home)
+        grants = _grants(stack, "trainer")
+        assert set(grants) == GRANTED
+        granted = grants[("datasets", "read")]
+        assert granted.type.startswith(get_cloud(b).provider_namespace + ":")
+        inputs = {str(v) for v in leaves(granted.inputs)}
+        buckets = p.cloud_stack(there).outputs["buckets"]
+        assert any(str(buckets["datasets"]["name"]) in x for x in inputs), "grant not on bucket"
+        for other in ("results", "scratch"):
+            name = str(stack.outputs["buckets"][other]["name"])
+            assert not any(name in x for x in inputs), f"the federated grant reaches {other}"
+        component = _component(stack, COMPUTE_TOKEN, "trainer")
+        made = children(stack, component)
+        trust = [r for r in of_cloud(stack, b) if r in made and r not in grants.values()]
+        assert trust, f"no {b} trust under the group"
+        outputs = stack.outputs["compute"]["trainer"]
+        (key,) = [k for k in _IDENTITY_KEYS if k in outputs]
+        identity = str(outputs[key]).rsplit("/", 1)[-1]
+        assert any(identity in x for x in texts(trust)), f"the trust does not pin {key}"
+        assert not [r for r in of_cloud(stack, b) if r not in made], "trust outside the group"
+        vms = [r for r in made if r.type in self._vm_types(g)]
+        carried = _decoded({str(v) for v in leaves([r.inputs for r in vms])})
+        recipe = {text for r in trust for text in texts([r]) if len(text) > 20}
+        assert any(value in x for value in recipe for x in carried), "no credential config"
+        report = plan_report(p.plan)
+        [row] = [r for r in report["grants"] if r["bucket"] == "datasets"]
+        assert row["deployed"] is True and row["via"] == f"{g} -> {b}, {federation}"
+        assert not [w for w in report["warnings"] if "grant trainer" in w]
+
+    def _vm_types(self, cloud: str) -> frozenset[str]:
+        table = get_cloud(cloud).guardrails()
+        assert table is not None
+        return table.vms
+
+    def _check_not_deployed(self, p: Project, g: str, b: str) -> None:
+        stack = p.cloud_stack(site(g))
+        assert set(_grants(stack, "trainer")) == GRANTED - {("datasets", "read")}
+        assert site(b).stack not in reads(p.plan.topology, site(g).stack)
+        assert not of_cloud(stack, b), f"{b} resources in a {g} stack"
+        report = plan_report(p.plan)
+        [row] = [r for r in report["grants"] if r["bucket"] == "datasets"]
+        assert row["deployed"] is False and row["via"] == f"{g} -> {b}, not deployed"
+        [warning] = [w for w in report["warnings"] if w.startswith("grant trainer -> datasets")]
+        assert "NOT deployed" in warning and "no static keys" in warning
+        reason = get_cloud(b).untrusted.get(get_cloud(g).workload_identity)
+        assert reason is None or reason in " ".join(warning.split())
 
     # -- links --------------------------------------------------------------------------------
 

@@ -15,8 +15,9 @@ from skyinfra.preview import final_phase, preview_topology
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
 # Between them: buckets on all three clouds (and replicas), VPN links between every pair of
-# clouds, security groups, firewalls and NSGs; an AWS-GCP dedicated interconnect.
-PREVIEWED = ("sky-three-clouds", "replication", "interconnect")
+# clouds, security groups, firewalls and NSGs; an AWS-GCP dedicated interconnect; the
+# federated trusts of grants across clouds.
+PREVIEWED = ("sky-three-clouds", "replication", "interconnect", "federation")
 
 
 @cache

@@ -160,6 +160,24 @@ def _on_the_project(r: Resource) -> Resource:
     return replace(r, type="gcp:projects/iAMMember:IAMMember", inputs={**inputs, "project": "p"})
 
 
+def _unpinned_trust(r: Resource) -> Resource:
+    """The federated role's trust without its conditions: any Google identity may assume it."""
+    policy = json.loads(r.inputs["assumeRolePolicy"])
+    for statement in policy["Statement"]:
+        statement.pop("Condition")
+    return with_inputs(r, assumeRolePolicy=json.dumps(policy))
+
+
+def _federated(suffix: str) -> Callable[[Resource], bool]:
+    return lambda r: r.name.endswith(suffix)
+
+
+def _whole_pool(r: Resource) -> Resource:
+    """The pool member widened from the group's role to every identity of the pool."""
+    pool = r.inputs["member"].split("/attribute.")[0]
+    return with_inputs(r, member=f"{pool}/*")
+
+
 def _under_compute(r: Resource) -> Resource:
     """A key moved under a compute group's component (the first launch template's)."""
     return replace(r, parent=first(LT).parent)
@@ -200,6 +218,10 @@ CASES = [
     Case("gcp-project-storage-role", BUCKET_MEMBER, _swap(_on_the_project), "grants-scoped", "project-level roles/storage.", flagged="gcp:projects/iAMMember:IAMMember"),
     Case("azure-subscription-scope", ASSIGNMENT, _swap(lambda r: with_inputs(r, scope="/subscriptions/00000000-0000-0000-0000-000000000000")), "grants-scoped", "role assignment at /subscriptions/"),
     Case("azure-group-scope", ASSIGNMENT, _swap(lambda r: with_inputs(r, scope="/subscriptions/0/resourceGroups/rg")), "grants-scoped", "resourceGroups/rg reaches"),
+    Case("aws-web-identity-unpinned", "aws:iam/role:Role", _swap(_unpinned_trust), "grants-scoped", "any identity of accounts.google.com", where=_federated("-federated-role")),
+    Case("gcp-pool-provider-unconditioned", "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", _swap(lambda r: with_inputs(r, attributeCondition=None)), "grants-scoped", "without an attribute condition"),
+    Case("gcp-whole-pool-member", BUCKET_MEMBER, _swap(_whole_pool), "grants-scoped", "every identity of a workload identity pool", where=lambda r: str(r.inputs.get("member")).startswith("principalSet://")),
+    Case("azure-federated-credential-open", "azure-native:managedidentity:FederatedIdentityCredential", _swap(lambda r: with_inputs(r, subject="")), "grants-scoped", "without an issuer and a subject"),
     Case("aws-access-key-on-compute", "aws:iam/accessKey:AccessKey", _swap(_under_compute), "no-compute-keys", "long-lived key"),
     Case("aws-private-group-public-ip", LT, _swap(_template_public_ip), "private-vms", "not `public: true`", where=_private_nic),
     Case("gcp-private-group-external-ip", "gcp:compute/instanceTemplate:InstanceTemplate", _swap(_gcp_external_ip), "private-vms", "public IP", where=_private_nic),

@@ -161,6 +161,15 @@ class Aws(Cloud):
     # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html
     ssh_key_types = ("ssh-ed25519", "ssh-rsa")
     identity_kind = "IAM role"
+    # Keyless federation (`federation.py`): VMs sign STS GetCallerIdentity with their role;
+    # buckets trust Google service accounts' ID tokens by web identity.
+    workload_identity = "aws-iam-role"
+    trusts: ClassVar[dict[str, str]] = {"google-id-token": "web identity"}
+    untrusted: ClassVar[dict[str, str]] = {
+        "entra-id-token": "an IAM OIDC provider for the Entra ID tenant would need an Entra ID "
+        "application as the token audience, which the pinned SDKs cannot create: no azuread package"
+    }
+    consumes = frozenset({"gcp-external-account"})
     custom_image_format = "an AMI id, ami-0123456789abcdef0"
     _AMI_ID = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 

@@ -124,8 +124,9 @@ def _vpc_ranges(r: Resource) -> list[str]:
 _ALLOWED_MANAGED = frozenset({"arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"})
 
 
-def _policy_statements(r: Resource) -> list[Any]:
-    policy = r.inputs.get("policy")
+def _policy_statements(r: Resource, key: str = "policy") -> list[Any]:
+    """The statements of the policy document at input `key` (JSON text or an object)."""
+    policy = r.inputs.get(key)
     if isinstance(policy, str):
         try:
             policy = json.loads(policy)
@@ -153,6 +154,21 @@ def _wide_policy(r: Resource, _: Intent) -> Iterator[str]:
 def _strings(value: Any) -> list[str]:
     """A policy element: one string or a list of them."""
     return [value] if isinstance(value, str) else [str(x) for x in as_list(value)]
+
+
+def _open_trust(r: Resource, _: Intent) -> Iterator[str]:
+    """A role assumable by web identity without its subject pinned: any identity of that
+    issuer (every Google service account, for `accounts.google.com`) could assume it."""
+    for statement in _policy_statements(r, "assumeRolePolicy"):
+        if not isinstance(statement, dict):
+            continue
+        actions = _strings(statement.get("Action"))
+        if statement.get("Effect") != "Allow" or "sts:AssumeRoleWithWebIdentity" not in actions:
+            continue
+        pinned = lookup(statement, "Condition", "StringEquals")
+        if not isinstance(pinned, dict) or not any(str(k).endswith(":sub") for k in pinned):
+            issuer = lookup(statement, "Principal", "Federated")
+            yield f"trust lets any identity of {issuer} assume the role (no `:sub` condition)"
 
 
 def _managed_policy(r: Resource, _: Intent) -> Iterator[str]:
@@ -210,6 +226,7 @@ GUARDRAILS = CloudGuardrails(
         "aws:iam/rolePolicy:RolePolicy": _wide_policy,
         "aws:iam/policy:Policy": _wide_policy,
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _managed_policy,
+        "aws:iam/role:Role": _open_trust,
     },
     long_lived_keys=frozenset({"aws:iam/accessKey:AccessKey"}),
     identities=frozenset({"aws:iam/instanceProfile:InstanceProfile"}),

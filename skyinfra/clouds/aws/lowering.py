@@ -17,10 +17,12 @@ import pulumi
 import pulumi_aws as aws
 
 from skyinfra.clouds import get_cloud
+from skyinfra.clouds.aws.federation import credential_parts
 from skyinfra.clouds.aws.identity import instance_profile
 from skyinfra.clouds.aws.limits import tags
 from skyinfra.clouds.base import Context, compute_outputs
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
+from skyinfra.clouds.startup import multipart
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 __all__ = ["lower_bucket", "lower_compute", "lower_network"]
@@ -301,7 +303,9 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     network = ctx.attached_network()
     ingress = _group_security_group(plan, ctx, network)
     profile, role = instance_profile(plan, ctx, _tags(ctx, "role"))
-    template = _launch_template(plan, ctx, network, ingress, profile)
+    # Buckets on other clouds trusting this role (`federation.py`): their credential config.
+    credentials = credential_parts(ctx.trust({"cloud": "aws", "role_arn": role.arn}))
+    template = _launch_template(plan, ctx, network, ingress, profile, credentials)
     group = aws.autoscaling.Group(
         ctx.child("asg"),
         # A public group runs in the public subnets (routed to the internet gateway).
@@ -324,6 +328,7 @@ def _launch_template(
     network: NetworkOutputs,
     ingress: aws.ec2.SecurityGroup,
     profile: aws.iam.InstanceProfile,
+    credentials: pulumi.Output[str] | None = None,
 ) -> aws.ec2.LaunchTemplate:
     """The VM blueprint. `update_default_version` keeps the default in step with `$Latest`."""
     ami = _ami(plan, ctx)
@@ -346,7 +351,7 @@ def _launch_template(
         tag_specifications=[
             {"resource_type": kind, "tags": _tags(ctx)} for kind in ("instance", "volume")
         ],
-        user_data=_user_data(plan),
+        user_data=_user_data(plan, credentials),
         update_default_version=True,
         tags=_tags(ctx, "lt"),
         opts=ctx.opts(),
@@ -419,13 +424,22 @@ def _root_disk(
     }
 
 
-def _user_data(plan: ComputePlan) -> str | None:
+def _user_data(
+    plan: ComputePlan, credentials: pulumi.Output[str] | None = None
+) -> pulumi.Input[str] | None:
     """The startup script as EC2 user data (base64, as the launch template wants it);
     cloud-init runs it once, on the instance's first boot. Anyone allowed to describe the
-    launch template or the instance can read it."""
-    if plan.startup_script is None:
-        return None
-    return base64.b64encode(plan.startup_script.encode("utf-8")).decode("ascii")
+    launch template or the instance can read it (it holds no secret). With `credentials`
+    (the script configuring access to other clouds' buckets), both in one multipart archive,
+    the credentials first."""
+    if credentials is None:
+        return None if plan.startup_script is None else _base64(plan.startup_script)
+    script = plan.startup_script
+    return credentials.apply(lambda c: _base64(multipart(c, script) if script else c))
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
 def _spot(plan: ComputePlan) -> aws.ec2.LaunchTemplateInstanceMarketOptionsArgsDict | None:

@@ -7,10 +7,11 @@ and `replication`. Importing this module imports the Pulumi SDK.
 
 from __future__ import annotations
 
-from skyinfra.clouds.aws import Aws, interconnect, lowering, replication, vpn
+from skyinfra.clouds.aws import Aws, federation, interconnect, lowering, replication, vpn
 from skyinfra.clouds.records import (
     ByCredential,
     FillFromForeign,
+    ForeignTrust,
     InterconnectHalf,
     IssueCredential,
     LinkSide,
@@ -36,6 +37,7 @@ LOWERINGS: dict[type, Lowering] = {
     Reader: replication.reader,
     IssueCredential: ByCredential(Aws.name, replication.ISSUERS),
     FillFromForeign: ByCredential(Aws.name, replication.MOVERS),
+    ForeignTrust: federation.lower_trust,
 }
 
 #: The explicit provider a peering stack makes for one of this cloud's sites.

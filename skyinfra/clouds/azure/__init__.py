@@ -180,6 +180,19 @@ class Azure(Cloud):
     # https://learn.microsoft.com/azure/virtual-machines/linux/mac-create-ssh-keys
     ssh_key_types = ("ssh-ed25519", "ssh-rsa")
     identity_kind = "managed identity"
+    # Keyless federation (`federation.py`): a GCP group's Google ID tokens, exchanged for a
+    # user-assigned identity through a federated identity credential.
+    workload_identity = "entra-id-token"
+    trusts: ClassVar[dict[str, str]] = {"google-id-token": "federated identity credential"}
+    # AWS IAM outbound identity federation (`aws.iam.OutboundWebIdentityFederation` in the
+    # pinned SDK) would give roles OIDC tokens, but it is one switch per AWS account that
+    # deleting the resource turns off for every workload of the account: not a project's to own.
+    untrusted: ClassVar[dict[str, str]] = {
+        "aws-iam-role": "AWS roles get OIDC tokens only with IAM outbound identity federation, an "
+        "account-wide switch skyinfra does not own; enable it once for the account, then add a "
+        "federated identity credential for the role's tokens (issuer: the account's issuer URL) "
+        "to a managed identity granted on the container"
+    }
     custom_image_format = "PUBLISHER:OFFER:SKU:VERSION, or an image or gallery image resource id"
     _URN = re.compile(r"^[^:\s/]+:[^:\s/]+:[^:\s/]+:[^:\s/]+$")
     _IMAGE_ID = re.compile(

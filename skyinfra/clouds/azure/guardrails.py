@@ -124,6 +124,12 @@ def _wide_assignment(r: Resource, _: Intent) -> Iterator[str]:
         yield f"role assignment at {scope} reaches every storage account under it"
 
 
+def _open_credential(r: Resource, _: Intent) -> Iterator[str]:
+    """A federated identity credential must name one subject of its issuer."""
+    if not r.inputs.get("subject") or not r.inputs.get("issuer"):
+        yield "federated identity credential without an issuer and a subject"
+
+
 GUARDRAILS = CloudGuardrails(
     public_bucket={_ACCOUNT: _account_private, _CONTAINER: _container_private},
     encryption={_ACCOUNT: _account_transport},
@@ -144,7 +150,10 @@ GUARDRAILS = CloudGuardrails(
     stateful=frozenset({_ACCOUNT, _CONTAINER}),
     stateful_under_bucket=frozenset({"azure-native:resources:ResourceGroup"}),
     ranges={"azure-native:network:VirtualNetwork": _vnet_ranges},
-    grants={"azure-native:authorization:RoleAssignment": _wide_assignment},
+    grants={
+        "azure-native:authorization:RoleAssignment": _wide_assignment,
+        "azure-native:managedidentity:FederatedIdentityCredential": _open_credential,
+    },
     # Storage account keys are not resources (listed by an invoke); the azuread provider
     # that makes client secrets is not used: no long-lived key type to watch yet.
     identities=frozenset({"azure-native:managedidentity:UserAssignedIdentity"}),

@@ -13,7 +13,7 @@ from pulumi_azure_native import authorization, managedidentity
 from skyinfra.clouds.records import Context
 from skyinfra.topology import ComputePlan, Grant
 
-__all__ = ["NO_DELETE", "ROLES", "user_assigned_identity"]
+__all__ = ["NO_DELETE", "ROLES", "grant_role", "user_assigned_identity"]
 
 # Built-in role ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage):
 # Storage Blob Data Reader, and Storage Blob Data Contributor (read, write, delete).
@@ -46,17 +46,19 @@ def user_assigned_identity(
             opts=pulumi.InvokeOutputOptions(parent=ctx.parent)
         )
         for grant in plan.grants_within:
-            _grant(ctx, grant, identity, client.subscription_id)
+            grant_role(ctx, grant, identity, client.subscription_id)
     return identity
 
 
-def _grant(
+def grant_role(
     ctx: Context,
     grant: Grant,
     identity: managedidentity.UserAssignedIdentity,
     subscription: pulumi.Output[str],
+    provider: pulumi.ProviderResource | None = None,
 ) -> authorization.RoleAssignment:
-    """The grant's role for the identity on the container alone."""
+    """The grant's role for the identity on the container alone (`provider`: the explicit
+    one of a federated grant, lowered in another cloud's stack)."""
     condition = (
         {"condition": NO_DELETE, "condition_version": "2.0"} if grant.access == "write" else {}
     )
@@ -72,5 +74,5 @@ def _grant(
             ROLES[grant.access],
         ),
         **condition,
-        opts=ctx.opts(),
+        opts=ctx.opts(provider=provider),
     )

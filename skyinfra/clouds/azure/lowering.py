@@ -375,6 +375,9 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         "tier": "Standard",
     }
     identity = user_assigned_identity(plan, ctx, net["resource_group_name"], _tags(ctx))
+    # No cloud trusts Azure identities yet (`Cloud.trusts`), so no recipe comes back; one
+    # that did would be refused (`Azure.consumes` is empty).
+    ctx.trust({"cloud": "azure", "principal_id": identity.principal_id})
     group = compute.VirtualMachineScaleSet(
         ctx.child("vmss"),
         # Its own identity (its grants: `identity.py`), and the system-assigned one Entra ID

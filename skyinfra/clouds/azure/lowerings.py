@@ -7,10 +7,11 @@ and `replication`. Importing this module imports the Pulumi SDK.
 
 from __future__ import annotations
 
-from skyinfra.clouds.azure import Azure, interconnect, lowering, replication, vpn
+from skyinfra.clouds.azure import Azure, federation, interconnect, lowering, replication, vpn
 from skyinfra.clouds.records import (
     ByCredential,
     FillFromForeign,
+    ForeignTrust,
     InterconnectHalf,
     IssueCredential,
     LinkSide,
@@ -36,6 +37,7 @@ LOWERINGS: dict[type, Lowering] = {
     Reader: replication.reader,
     IssueCredential: ByCredential(Azure.name, replication.ISSUERS),
     FillFromForeign: ByCredential(Azure.name, replication.MOVERS),
+    ForeignTrust: federation.lower_trust,
 }
 
 #: The explicit provider a peering stack makes for one of this cloud's sites.

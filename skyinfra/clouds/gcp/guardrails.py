@@ -95,6 +95,21 @@ def _project_storage_role(r: Resource, _: Intent) -> Iterator[str]:
         yield f"project-level {', '.join(wide)} reaches every bucket of the project"
 
 
+def _whole_pool(r: Resource, _: Intent) -> Iterator[str]:
+    """A bucket grant to every identity of a workload identity pool (`.../*`), not the one
+    role or identity the pool's provider admits."""
+    member = r.inputs.get("member")
+    if isinstance(member, str) and member.startswith("principalSet://") and member.endswith("/*"):
+        yield f"bucket grant to every identity of a workload identity pool ({member})"
+
+
+def _unconditioned_provider(r: Resource, _: Intent) -> Iterator[str]:
+    """A workload identity pool provider without an attribute condition admits every
+    identity of the foreign account or tenant."""
+    if not r.inputs.get("attributeCondition"):
+        yield "workload identity pool provider without an attribute condition"
+
+
 def _bindings(policy: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(policy)
@@ -139,6 +154,10 @@ GUARDRAILS = CloudGuardrails(
         "gcp:projects/iAMMember:IAMMember": _project_storage_role,
         "gcp:projects/iAMBinding:IAMBinding": _project_storage_role,
         "gcp:projects/iAMPolicy:IAMPolicy": _project_storage_role,
+        "gcp:storage/bucketIAMMember:BucketIAMMember": _whole_pool,
+        "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+            _unconditioned_provider
+        ),
     },
     long_lived_keys=frozenset({"gcp:serviceaccount/key:Key", "gcp:storage/hmacKey:HmacKey"}),
     identities=frozenset({"gcp:serviceaccount/account:Account"}),

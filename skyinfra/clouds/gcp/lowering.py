@@ -15,6 +15,7 @@ import hashlib
 import re
 from typing import Any, TypedDict
 
+import pulumi
 import pulumi_gcp as gcp
 
 from skyinfra.clouds import get_cloud
@@ -25,9 +26,15 @@ from skyinfra.clouds.base import (
     compute_outputs,
 )
 from skyinfra.clouds.gcp import IAP_RANGE, SSH_PORT, Gcp, gpus, tpus
+from skyinfra.clouds.gcp.federation import credential_parts
 from skyinfra.clouds.gcp.identity import CLOUD_PLATFORM, attached, service_account
 from skyinfra.clouds.gcp.limits import labels
-from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
+from skyinfra.clouds.outputs import (
+    BucketOutputs,
+    ComputeOutputs,
+    NetworkOutputs,
+    WorkloadIdentity,
+)
 from skyinfra.errors import UnsupportedError
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
@@ -199,10 +206,13 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
     tag = _target_tag(ctx)
     _firewalls(plan, ctx, tag)
     account = service_account(plan, ctx)  # its own identity: `identity.py`
+    # Buckets on other clouds trusting the account (`federation.py`): their credential config.
+    identity: WorkloadIdentity = {"cloud": "gcp", "service_account_id": account.unique_id}
+    credentials = credential_parts(ctx.trust(identity))
     found = tpus.slice_of(plan.instance_type)
     if found is not None:
-        return _tpu_group(plan, ctx, found, tag, account)
-    template = _template(plan, ctx, tag, account)
+        return _tpu_group(plan, ctx, found, tag, account, credentials)
+    template = _template(plan, ctx, tag, account, credentials)
     group = gcp.compute.RegionInstanceGroupManager(
         ctx.child("group"),
         base_instance_name=_dns_label(ctx.name, 58),
@@ -238,7 +248,11 @@ def _target_tag(ctx: Context) -> str:
 
 
 def _template(
-    plan: ComputePlan, ctx: Context, tag: str, account: gcp.serviceaccount.Account
+    plan: ComputePlan,
+    ctx: Context,
+    tag: str,
+    account: gcp.serviceaccount.Account,
+    credentials: pulumi.Output[str] | None = None,
 ) -> gcp.compute.InstanceTemplate:
     """The VM blueprint; templates are immutable, so a change makes a new (auto-named) one."""
     image = get_cloud(plan.site.cloud).boot_image(plan)
@@ -249,7 +263,7 @@ def _template(
         network_interfaces=[_nic(plan, ctx)],
         tags=[tag],  # what this group's firewall rules target (and only them)
         guest_accelerators=_guest_accelerators(plan),
-        metadata=_metadata(plan),
+        metadata=_with_credentials(plan, _metadata(plan), credentials),
         service_account=attached(account),
         scheduling=_scheduling(plan),
         shielded_instance_config=_shielded(plan, image),
@@ -324,6 +338,19 @@ def _metadata(plan: ComputePlan) -> dict[str, str]:
     if get_cloud(plan.site.cloud).gpu_driver(plan):
         metadata["install-nvidia-driver"] = "True"
     return metadata
+
+
+def _with_credentials(
+    plan: ComputePlan, metadata: dict[str, str], credentials: pulumi.Output[str] | None
+) -> dict[str, Any]:
+    """`metadata` whose `startup-script` first configures the credentials for other clouds'
+    buckets (at every boot: it also restarts the token timer), then runs `_RUN_ONCE`'s part
+    if the group has a startup script."""
+    if credentials is None:
+        return dict(metadata)
+    run_once = _RUN_ONCE.split("\n", 1)[1] if plan.startup_script is not None else ""
+    script = credentials.apply(lambda c: f"#!/bin/bash\nset -eu\n{c}{run_once}")
+    return {**metadata, "startup-script": script}
 
 
 def _scheduling(plan: ComputePlan) -> gcp.compute.InstanceTemplateSchedulingArgsDict:
@@ -410,6 +437,7 @@ def _tpu_group(
     found: tpus.Slice,
     tag: str,
     account: gcp.serviceaccount.Account,
+    credentials: pulumi.Output[str] | None = None,
 ) -> ComputeOutputs:
     """`plan.count` TPU VM nodes (`gcp.tpu.V2Vm`), `<group>-<i>`, in the slice's zone of the
     region: a managed instance group cannot hold TPU VMs, so the group is its nodes, each
@@ -421,7 +449,9 @@ def _tpu_group(
         detail = f"{found.accelerator} in {plan.site.region}"
         problem = Gcp.unsupported(tpus.TPU_ZONE, detail, ("compute", plan.name, "placement"))
         raise UnsupportedError([problem])
-    nodes = [_tpu_node(plan, ctx, found, zone, i, tag, account) for i in range(plan.count)]
+    nodes = [
+        _tpu_node(plan, ctx, found, zone, i, tag, account, credentials) for i in range(plan.count)
+    ]
     names = [_tpu_name(ctx, i) for i in range(plan.count)]
     return compute_outputs(
         plan,
@@ -441,6 +471,7 @@ def _tpu_node(
     index: int,
     tag: str,
     account: gcp.serviceaccount.Account,
+    credentials: pulumi.Output[str] | None = None,
 ) -> gcp.tpu.V2Vm:
     """One slice: the TPU software version of its generation
     (https://cloud.google.com/tpu/docs/runtimes), on the group's first subnetwork with an
@@ -462,7 +493,7 @@ def _tpu_node(
         tags=[tag],  # what this group's firewall rules target
         service_account={"email": account.email, "scopes": [CLOUD_PLATFORM]},
         scheduling_config={"spot": True} if plan.spot else None,
-        metadata=_metadata(plan),
+        metadata=_with_credentials(plan, _metadata(plan), credentials),
         labels=_labels(ctx),
         opts=ctx.opts(),
     )

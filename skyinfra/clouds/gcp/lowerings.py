@@ -7,10 +7,11 @@ and `replication`. Importing this module imports the Pulumi SDK.
 
 from __future__ import annotations
 
-from skyinfra.clouds.gcp import Gcp, interconnect, lowering, replication, vpn
+from skyinfra.clouds.gcp import Gcp, federation, interconnect, lowering, replication, vpn
 from skyinfra.clouds.records import (
     ByCredential,
     FillFromForeign,
+    ForeignTrust,
     InterconnectHalf,
     IssueCredential,
     LinkSide,
@@ -34,6 +35,7 @@ LOWERINGS: dict[type, Lowering] = {
     Reader: replication.reader,
     IssueCredential: ByCredential(Gcp.name, replication.ISSUERS),
     FillFromForeign: ByCredential(Gcp.name, replication.MOVERS),
+    ForeignTrust: federation.lower_trust,
 }
 
 #: The explicit provider a peering stack makes for one of this cloud's sites.

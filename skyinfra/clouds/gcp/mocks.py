@@ -89,6 +89,26 @@ def _service_account(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     }
 
 
+def _pool(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """Workload identity pools are named by the project's number, not its id."""
+    pool = f"{_project_number(state, fakes)}/locations/global/workloadIdentityPools"
+    full = f"{pool}/{state['workloadIdentityPoolId']}"
+    return full, {"name": full, "state": "ACTIVE"}
+
+
+def _pool_provider(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    pool = f"{_project_number(state, fakes)}/locations/global/workloadIdentityPools"
+    full = (
+        f"{pool}/{state['workloadIdentityPoolId']}/providers/"
+        f"{state['workloadIdentityPoolProviderId']}"
+    )
+    return full, {"name": full, "state": "ACTIVE"}
+
+
+def _project_number(state: dict[str, Any], fakes: Fakes) -> str:
+    return f"projects/{fakes.number(_project(state), 12)}"
+
+
 def _hmac_key(name: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     """The access id is public; the SDK marks `secret` secret itself."""
     access_id = "GOOG1E" + fakes.hex(name, 24).upper()
@@ -186,6 +206,8 @@ FAKES = CloudFakes(
         "gcp:compute/interconnectAttachment:InterconnectAttachment": _attachment,
         "gcp:serviceaccount/account:Account": _service_account,
         "gcp:storage/hmacKey:HmacKey": _hmac_key,
+        "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": _pool,
+        "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": _pool_provider,
     },
     invokes={
         "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount": _transfer_agent,
