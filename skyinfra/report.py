@@ -40,9 +40,12 @@ from skyinfra import kinds
 from skyinfra.catalog.nat import NatPrice
 from skyinfra.catalog.network import Links
 from skyinfra.grants import grant_rows, not_deployed
-from skyinfra.peering.model import link_name
+from skyinfra.peering.model import Link, link_name
 from skyinfra.peering.modes import WITHIN_CLOUD, all_modes, linked_network, mode_of
+from skyinfra.peering.modes.interconnect import INTERCONNECT
+from skyinfra.peering.modes.vpn import VPN
 from skyinfra.placement.explain import FlowCost, alternatives, flow_costs
+from skyinfra.placement.linkchoice import link_choice
 from skyinfra.placement.lock import RetiredStack
 from skyinfra.placement.problem import egress_cost, flow_cost
 from skyinfra.placement.retired import Move
@@ -161,6 +164,9 @@ def _links(plan: Plan, prices: Links | None) -> list[dict[str, Any]]:
             row.update(mode.report(link))
             sent = _sent(plan, link.name)
             row.update(mode.price_report(link, prices, sent))
+            choice = _choice(plan, link)
+            if choice is not None:
+                row["choice"] = choice
             cost = mode.monthly_cost(link, prices, sent)
             row["monthly_cost"] = None if cost is None else _money(cost)
         rows.append(row)
@@ -318,13 +324,52 @@ def _flow(row: FlowCost, carrier: str | None) -> dict[str, Any]:
 
 def _carrier(plan: Plan, row: FlowCost) -> str | None:
     """The link that bills `row`'s data itself (an interconnect), or None."""
-    if not row.flow.linked or row.source.cloud == row.target.cloud:
+    name = _link_of(plan, row)
+    if name is None:
         return None
-    network = plan.spec.network_of(row.flow.source)
-    a, b = sorted((row.source, row.target))
-    name = link_name(network, a, b)
     link = next((x for x in plan.topology.links.links if x.name == name), None)
     return name if link is not None and mode_of(link).bills_carried else None
+
+
+def _choice(plan: Plan, link: Link) -> dict[str, Any] | None:
+    """VPN against interconnect for a link between clouds a dedicated link could join."""
+    if plan.catalog is None or not INTERCONNECT.joins(link.a, link.b):
+        return None
+    flows = [
+        (row.source, row.flow.gb)
+        for row in flow_costs(plan.placement)
+        if not row.flow.replication and _link_of(plan, row) == link.name
+    ]
+    others = [x for x in plan.topology.links.links if x is not link and x.mode == VPN.name]
+    lone = [
+        s
+        for s in (link.a, link.b)
+        if not any(x.network == link.network and s in (x.a, x.b) for x in others)
+    ]
+    links = plan.catalog.links
+    gateways = sum((links.gateway(s) for s in lone), 0.0)
+    choice = link_choice(links, plan.catalog.egress, link.a, link.b, flows, gateways)
+    return {
+        "vpn_monthly_cost": None if choice.vpn is None else _money(choice.vpn),
+        "interconnect_monthly_cost": None
+        if choice.interconnect is None
+        else _money(choice.interconnect),
+        "gb_per_month": choice.gb,
+        "break_even_gb_per_month": None
+        if choice.break_even_gb is None
+        else round(choice.break_even_gb),
+        "cheaper": choice.cheaper(),
+        "unpriced": list(choice.unpriced),
+        "explanation": choice.sentence(),
+    }
+
+
+def _link_of(plan: Plan, row: FlowCost) -> str | None:
+    """The name of the link a linked flow between clouds runs over (None: not such a flow)."""
+    if not row.flow.linked or row.source.cloud == row.target.cloud:
+        return None
+    a, b = sorted((row.source, row.target))
+    return link_name(plan.spec.network_of(row.flow.source), a, b)
 
 
 def _sent(plan: Plan, name: str) -> dict[Site, float]:

@@ -595,3 +595,15 @@ def test_an_interconnect_bills_the_egress_it_carries_once_in_its_link(tmp_path: 
     flat = " ".join(text.split())
     assert "egress $400.00/month over the interconnect (in its link's cost)" in flat
     assert "(ports and attachments $11,607.00: 2 aws Direct Connect dedicated 10 Gbps ports" in flat
+
+
+def test_plan_explains_vpn_against_interconnect_for_a_link_between_clouds(tmp_path: Path) -> None:
+    code, out = invoke("plan", str(example("interconnect", tmp_path)), "--json")
+    assert code == 0, out
+    [link] = json.loads(out)["links"]
+    choice = link["choice"]
+    assert choice["interconnect_monthly_cost"] == link["monthly_cost"]
+    assert choice["cheaper"] == "vpn" and choice["vpn_monthly_cost"] < link["monthly_cost"]
+    assert choice["break_even_gb_per_month"] > choice["gb_per_month"] == 20_000
+    code, text = invoke("plan", str(example("interconnect", tmp_path)))
+    assert "interconnect: costs $" in text and "break-even" in text

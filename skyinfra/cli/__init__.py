@@ -188,6 +188,8 @@ def _print_details(console: Console, report: dict[str, Any]) -> None:
         )
     for link in report["links"]:
         say(f"link {escape(_link_line(link))}")
+        if "choice" in link:
+            say(f"  {escape(link['choice']['explanation'])}")
         for step in link.get("out_of_band", []):
             say(f"  order: {escape(step)}")
         for item in link.get("config", []):  # a command to copy: one line, however long

@@ -46,6 +46,10 @@ class Interconnect(LinkMode[InterconnectLink]):
         mermaid="stroke:#7030a0,stroke-width:4px",
     )
 
+    def joins(self, a: Site, b: Site) -> bool:
+        """Whether a first-party dedicated link can join these sites' clouds (a hub on one)."""
+        return a.cloud != b.cloud and _hub_on(a, b)
+
     def check(self, pairs: Sequence[Pair]) -> None:
         """A dedicated link needs a hub cloud on one end; say what to do otherwise."""
         problems = [_no_hub(net, a, b) for net, a, b in pairs if not _hub_on(a, b)]
