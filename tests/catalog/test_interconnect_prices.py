@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from skyinfra.catalog import Catalog
+from skyinfra.clouds import cloud_names, get_cloud
 from skyinfra.site import Site
 from skyinfra.units import HOURS_PER_MONTH
 
@@ -66,3 +67,13 @@ def test_an_unsourced_egress_rate_leaves_the_ports_priced_and_the_total_unknown(
     assert quote.fixed == pytest.approx(AWS_GCP_HOURLY * HOURS_PER_MONTH)
     assert quote.total is None
     assert quote.unpriced == ("aws Direct Connect data transfer out from ap-east-1",)
+
+
+@pytest.mark.parametrize("cloud", cloud_names())
+def test_every_cloud_with_an_interconnect_side_has_its_items_in_the_catalog(cloud: str) -> None:
+    """A new cloud offering a dedicated link declares its side's prices, null where no
+    source gives them: a link never goes unpriced silently, nor free."""
+    side = LINKS.interconnects.side(cloud) if LINKS.interconnects else None
+    assert (side is not None) == (get_cloud(cloud).interconnect is not None)
+    if side is not None:
+        assert side.items and all(i.per_link >= 1 for i in side.items.values())
