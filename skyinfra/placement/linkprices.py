@@ -6,6 +6,9 @@ data a linked flow sends over it costs the mode's own rate where it bills one
 (`carried_rate`: interconnect egress) instead of internet egress. Where the mode has no price
 for a pair (an interconnect side that is not sourced, or two clouds no hub joins) an HA VPN's
 stands in and `stand_ins` says so: the plan then shows that link as n/a, never as free.
+The carried rate depends on the sending site only (as all egress here does), so a linked
+flow over such a stand-in pair is still priced at the mode's rate where its source has one:
+the pairs concerned are n/a in the plan, or refused by the mode's check (no hub).
 """
 
 from __future__ import annotations
