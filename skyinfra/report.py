@@ -7,9 +7,13 @@ Keys of the contract (`placements`, `links`, `replications`, `total_monthly_cost
 `config` (the peering stack's `skyinfra:` keys the user sets, with what each is),
 `attachments` (VLAN and BGP /30 of each connection) and `phases` (what each of the two
 `pulumi up`s declares, and the command that starts phase 2: the plan cannot see stack config,
-so it says how, not which phase a stack is in); their `monthly_cost` is null: port,
-attachment and interconnect egress prices are not in the catalog. Gateway rows add `kind`;
-an interconnect-only gateway (Cloud Router, ExpressRoute gateway) has a null cost too.
+so it says how, not which phase a stack is in), and the price's parts: `items` (what it is
+billed for), `ports_monthly_cost` (ports and attachments of both sides), `gb_per_month` and
+`egress_monthly_cost` (the data it carries, at interconnect rates) and `unpriced` (the items
+and rates the catalog does not source; any makes `monthly_cost` null, never 0). Flows such a
+link carries add `carried_by` (the link's name): their egress is counted in the link's cost,
+not in `cost_breakdown.egress`. Gateway rows add `kind`; an interconnect-only gateway (Cloud
+Router, ExpressRoute gateway) has a null cost.
 
 Each replication row (`from`, `from_stack`, `to_stack`, `mechanism` per the contract) adds
 `replica`, `targets`, `stack` (its replication stack), `credential`, `gb_per_month`, the
@@ -36,9 +40,12 @@ from skyinfra import kinds
 from skyinfra.catalog.nat import NatPrice
 from skyinfra.catalog.network import Links
 from skyinfra.grants import grant_rows, not_deployed
-from skyinfra.peering.model import link_name
+from skyinfra.peering.model import Link, link_name
 from skyinfra.peering.modes import WITHIN_CLOUD, all_modes, linked_network, mode_of
-from skyinfra.placement.explain import alternatives, flow_costs
+from skyinfra.peering.modes.interconnect import INTERCONNECT
+from skyinfra.peering.modes.vpn import VPN
+from skyinfra.placement.explain import FlowCost, alternatives, flow_costs
+from skyinfra.placement.linkchoice import link_choice
 from skyinfra.placement.lock import RetiredStack
 from skyinfra.placement.problem import egress_cost, flow_cost
 from skyinfra.placement.retired import Move
@@ -58,7 +65,11 @@ def plan_report(plan: Plan) -> dict[str, Any]:
         "links": _links(plan, links),
         "gateways": _gateways(plan, links),
         "replications": _replications(plan),
-        "flows": [_flow(row) for row in flow_costs(placement) if not row.flow.replication],
+        "flows": [
+            _flow(row, _carrier(plan, row))
+            for row in flow_costs(placement)
+            if not row.flow.replication
+        ],
         "warnings": [*placement.warnings, *plan.lifecycle.warnings, *not_deployed(plan.topology)],
         "moves": [_move(m) for m in plan.lifecycle.moves],
         "retired_stacks": [_retired(r) for r in plan.lifecycle.retired],
@@ -69,7 +80,8 @@ def plan_report(plan: Plan) -> dict[str, Any]:
     replication_cost = sum(r["monthly_cost"] or 0.0 for r in report["replications"])
     nat_cost = sum(r["monthly_cost"] or 0.0 for r in report["nat"])
     if solution is not None:
-        egress = solution.egress_cost - _replication_flows_cost(plan)
+        carried = sum(f["monthly_cost"] for f in report["flows"] if "carried_by" in f)
+        egress = solution.egress_cost - _replication_flows_cost(plan) - carried
         report["cost_breakdown"] = {
             "resources": round(solution.resources_cost, 2),
             "egress": round(egress, 2),
@@ -150,7 +162,12 @@ def _links(plan: Plan, prices: Links | None) -> list[dict[str, Any]]:
             mode = mode_of(link)
             row.update(mode=mode.name, kind=mode.kind(link, prices), tunnels=len(link.tunnels))
             row.update(mode.report(link))
-            cost = mode.monthly_cost(link, prices)
+            sent = _sent(plan, link.name)
+            row.update(mode.price_report(link, prices, sent))
+            choice = _choice(plan, link)
+            if choice is not None:
+                row["choice"] = choice
+            cost = mode.monthly_cost(link, prices, sent)
             row["monthly_cost"] = None if cost is None else _money(cost)
         rows.append(row)
     return rows
@@ -291,8 +308,8 @@ def _money(value: float) -> float:
     return round(value, 2)
 
 
-def _flow(row: Any) -> dict[str, Any]:
-    return {
+def _flow(row: FlowCost, carrier: str | None) -> dict[str, Any]:
+    out = {
         "from": row.flow.source,
         "to": row.flow.target,
         "gb_per_month": row.flow.gb,
@@ -300,3 +317,65 @@ def _flow(row: Any) -> dict[str, Any]:
         "to_stack": row.target.stack,
         "monthly_cost": row.monthly_cost,
     }
+    if carrier is not None:
+        out["carried_by"] = carrier
+    return out
+
+
+def _carrier(plan: Plan, row: FlowCost) -> str | None:
+    """The link that bills `row`'s data itself (an interconnect), or None."""
+    name = _link_of(plan, row)
+    if name is None:
+        return None
+    link = next((x for x in plan.topology.links.links if x.name == name), None)
+    return name if link is not None and mode_of(link).bills_carried else None
+
+
+def _choice(plan: Plan, link: Link) -> dict[str, Any] | None:
+    """VPN against interconnect for a link between clouds a dedicated link could join."""
+    if plan.catalog is None or not INTERCONNECT.joins(link.a, link.b):
+        return None
+    flows = [
+        (row.source, row.flow.gb)
+        for row in flow_costs(plan.placement)
+        if not row.flow.replication and _link_of(plan, row) == link.name
+    ]
+    others = [x for x in plan.topology.links.links if x is not link and x.mode == VPN.name]
+    lone = [
+        s
+        for s in (link.a, link.b)
+        if not any(x.network == link.network and s in (x.a, x.b) for x in others)
+    ]
+    links = plan.catalog.links
+    gateways = sum((links.gateway(s) for s in lone), 0.0)
+    choice = link_choice(links, plan.catalog.egress, link.a, link.b, flows, gateways)
+    return {
+        "vpn_monthly_cost": None if choice.vpn is None else _money(choice.vpn),
+        "interconnect_monthly_cost": None
+        if choice.interconnect is None
+        else _money(choice.interconnect),
+        "gb_per_month": choice.gb,
+        "break_even_gb_per_month": None
+        if choice.break_even_gb is None
+        else round(choice.break_even_gb),
+        "cheaper": choice.cheaper(),
+        "unpriced": list(choice.unpriced),
+        "explanation": choice.sentence(),
+    }
+
+
+def _link_of(plan: Plan, row: FlowCost) -> str | None:
+    """The name of the link a linked flow between clouds runs over (None: not such a flow)."""
+    if not row.flow.linked or row.source.cloud == row.target.cloud:
+        return None
+    a, b = sorted((row.source, row.target))
+    return link_name(plan.spec.network_of(row.flow.source), a, b)
+
+
+def _sent(plan: Plan, name: str) -> dict[Site, float]:
+    """GB a month each end of link `name` sends over it: the linked flows between its sites."""
+    sent: dict[Site, float] = {}
+    for row in flow_costs(plan.placement):
+        if not row.flow.replication and _carrier(plan, row) == name:
+            sent[row.source] = sent.get(row.source, 0.0) + row.flow.gb
+    return sent

@@ -60,6 +60,7 @@ def test_info_json_has_snapshot_sources_and_counts() -> None:
         "vpn",
         "topology",
         "services",
+        "interconnect",
     }
     assert doc["geo"]["file"] == "bundled geo.json" and doc["geo"]["regions"] >= 126
 

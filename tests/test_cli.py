@@ -219,6 +219,11 @@ def test_plan_lists_what_to_order_and_the_config_of_an_interconnect(tmp_path: Pa
     rows = {(x["a"], x["b"]): x for x in json.loads(out)["links"]}
     azure = rows[("azure-westeurope", "gcp-us-central1")]
     assert azure["kind"] == "Cross-Cloud Interconnect" and azure["monthly_cost"] is None
+    assert "azure ExpressRoute Direct 10 Gbps port pair" in azure["unpriced"]
+    aws = rows[("aws-us-east-1", "gcp-us-central1")]
+    assert aws["unpriced"] == [] and aws["monthly_cost"] == pytest.approx(
+        aws["ports_monthly_cost"] + aws["egress_monthly_cost"]
+    )
     assert 12076 in azure["bgp_asns"]
     assert [x["key"] for x in azure["config"]] == [
         "skyinfra:expressroute-peering-location",
@@ -257,8 +262,14 @@ def test_plan_lists_what_to_order_and_the_config_of_an_interconnect(tmp_path: Pa
     assert "interconnect gateway of core in azure-westeurope" in text
     total = next(line for line in text.splitlines() if line.startswith("total $"))
     flat = " ".join(text.split())
-    assert "not counted: aws-us-east-1 <-> gcp-us-central1" in flat  # never shown as free
-    assert "placement priced links between clouds as HA VPN links" in flat
+    # ExpressRoute Direct has no sourced price: n/a, named, never free; the AWS link is priced.
+    assert "not counted: azure-westeurope <-> gcp-us-central1" in flat
+    assert "aws-us-east-1 <-> gcp-us-central1 (prices n/a)" not in flat
+    assert "cost n/a (not in the catalog: azure ExpressRoute Direct 10 Gbps port pair;" in flat
+    assert (
+        "placement priced azure-westeurope <-> gcp-us-central1 as an HA VPN link: the catalog "
+        "has no interconnect price for it" in flat
+    )
     assert total
 
 
@@ -562,3 +573,37 @@ def test_shell_completion_completes_commands_and_options() -> None:
     env = {"_SKYINFRA_COMPLETE": "bash_source"}
     script = CliRunner().invoke(main, [], prog_name="skyinfra", env=env).output
     assert "complete -o nosort -F _skyinfra_completion skyinfra" in script
+
+
+def test_an_interconnect_bills_the_egress_it_carries_once_in_its_link(tmp_path: Path) -> None:
+    code, out = invoke("plan", str(example("interconnect", tmp_path)), "--json")
+    assert code == 0, out
+    doc = json.loads(out)
+    [flow] = doc["flows"]
+    [link] = doc["links"]
+    assert flow["carried_by"] == "core-aws-us-east-1--gcp-us-east4"
+    assert link["egress_monthly_cost"] == flow["monthly_cost"] == pytest.approx(0.02 * 20_000)
+    assert link["monthly_cost"] == pytest.approx(
+        link["ports_monthly_cost"] + link["egress_monthly_cost"]
+    )
+    parts = doc["cost_breakdown"]
+    assert parts["egress"] == 0.0  # counted in the link, not twice
+    assert doc["total_monthly_cost"] == pytest.approx(
+        parts["resources"] + parts["egress"] + parts["links"] + parts["nat"]
+    )
+    code, text = invoke("plan", str(example("interconnect", tmp_path)))
+    flat = " ".join(text.split())
+    assert "egress $400.00/month over the interconnect (in its link's cost)" in flat
+    assert "(ports and attachments $11,607.00: 2 aws Direct Connect dedicated 10 Gbps ports" in flat
+
+
+def test_plan_explains_vpn_against_interconnect_for_a_link_between_clouds(tmp_path: Path) -> None:
+    code, out = invoke("plan", str(example("interconnect", tmp_path)), "--json")
+    assert code == 0, out
+    [link] = json.loads(out)["links"]
+    choice = link["choice"]
+    assert choice["interconnect_monthly_cost"] == link["monthly_cost"]
+    assert choice["cheaper"] == "vpn" and choice["vpn_monthly_cost"] < link["monthly_cost"]
+    assert choice["break_even_gb_per_month"] > choice["gb_per_month"] == 20_000
+    code, text = invoke("plan", str(example("interconnect", tmp_path)))
+    assert "interconnect: costs $" in text and "break-even" in text

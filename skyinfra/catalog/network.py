@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skyinfra.catalog.geo import Geo
+from skyinfra.catalog.interconnect import InterconnectPrices, InterconnectQuote, Interconnects
 from skyinfra.catalog.nat import NatPrice
 from skyinfra.catalog.source import Source, lookup_cloud, read_json, vpn_tunnels
 from skyinfra.errors import CatalogError
@@ -142,6 +143,7 @@ class CloudPrices:
     gateway: Mapping[str, int]  # item -> count, for one site's VPN gateway
     link: LinkSide
     nat: NatPrice | None = None  # a network site's NAT (None: not priced)
+    interconnect: InterconnectPrices | None = None  # its side of a dedicated link
 
     @classmethod
     def parse(cls, data: Mapping[str, Any], where: str) -> CloudPrices:
@@ -156,6 +158,9 @@ class CloudPrices:
             gateway={k: int(n) for k, n in vpn["gateway"].items()},
             link=LinkSide.parse(vpn["link"], f"{where}.vpn.link"),
             nat=NatPrice.parse(data["nat"]) if "nat" in data else None,
+            interconnect=InterconnectPrices.parse(data["interconnect"], f"{where}.interconnect")
+            if "interconnect" in data
+            else None,
         )
 
 
@@ -301,11 +306,17 @@ class Egress:
 
 
 class Links:
-    """Monthly USD of VPN links and gateways (`placement.problem.LinkModel`), plus display."""
+    """Monthly USD of VPN links and gateways (`placement.problem.LinkModel`), plus display;
+    with `geo`, of dedicated interconnects too (`interconnect`)."""
 
-    def __init__(self, prices: NetworkPrices) -> None:
+    def __init__(self, prices: NetworkPrices, geo: Geo | None = None) -> None:
         self._prices = prices
         self._kinds: dict[tuple[str, str], LinkKind] = {}
+        self.interconnects = (
+            None
+            if geo is None
+            else Interconnects({c: p.interconnect for c, p in prices.clouds.items()}, geo)
+        )
 
     def link(self, a: Site, b: Site) -> float:
         """The tunnels / connections of one link (symmetric; 0 for native peering)."""
@@ -314,6 +325,17 @@ class Links:
     def gateway(self, site: Site) -> float:
         """The site's VPN gateway, shared by all its cross-cloud links."""
         return self._prices.monthly({site.cloud: self._prices.cloud(site.cloud).gateway})
+
+    def interconnect(self, a: Site, b: Site, sent: Mapping[Site, float]) -> InterconnectQuote:
+        """A dedicated link between `a` and `b` carrying `sent` (site -> GB a month it
+        sends over it); every part unpriced when this model has no geography."""
+        if self.interconnects is None:
+            return InterconnectQuote(None, None, sum(sent.values(), 0.0), ("interconnect",), "")
+        return self.interconnects.quote(a, b, sent)
+
+    def interconnect_rate(self, src: Site) -> float | None:
+        """USD per GB `src` sends over a dedicated interconnect (None: not sourced)."""
+        return None if self.interconnects is None else self.interconnects.rate(src)
 
     def tunnels(self, a: Site, b: Site) -> int:
         return self._kind(a, b).tunnels

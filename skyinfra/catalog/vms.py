@@ -200,8 +200,9 @@ class Catalog:
 
     @cached_property
     def links(self) -> Links:
-        """Fixed prices of VPN links and gateways (a `placement.problem.LinkModel`)."""
-        return Links(self._network)
+        """Fixed prices of VPN links, gateways and interconnects (a
+        `placement.problem.LinkModel`)."""
+        return Links(self._network, self._geo)
 
     def geo_tags(self, cloud: str, region: str) -> frozenset[str]:
         """`{"ch", "europe"}`: jurisdiction and area of a region (empty when unknown)."""

@@ -182,11 +182,14 @@ def _table(title: str) -> Table:
 def _print_details(console: Console, report: dict[str, Any]) -> None:
     say = functools.partial(print_wrapped, console)
     for flow in report["flows"]:
+        via = " over the interconnect (in its link's cost)" if "carried_by" in flow else ""
         say(
-            f"flow {flow['from']} -> {flow['to']}: {flow['gb_per_month']:,.0f} GB/month, {flow['from_stack']} -> {flow['to_stack']}, egress ${flow['monthly_cost']:,.2f}/month"
+            f"flow {flow['from']} -> {flow['to']}: {flow['gb_per_month']:,.0f} GB/month, {flow['from_stack']} -> {flow['to_stack']}, egress ${flow['monthly_cost']:,.2f}/month{via}"
         )
     for link in report["links"]:
         say(f"link {escape(_link_line(link))}")
+        if "choice" in link:
+            say(f"  {escape(link['choice']['explanation'])}")
         for step in link.get("out_of_band", []):
             say(f"  order: {escape(step)}")
         for item in link.get("config", []):  # a command to copy: one line, however long
@@ -276,13 +279,23 @@ def _link_line(link: dict[str, Any]) -> str:
             f"{len(link['attachments'])} connections, VLAN {'/'.join(map(str, vlans))}, BGP "
             + " ".join(x["cidr"] for x in link["attachments"])
         )
-    cost = link["monthly_cost"]
-    parts.append(
-        "cost n/a (port, attachment and interconnect egress prices are not in the catalog)"
-        if cost is None
-        else f"${cost:,.2f}/month"
-    )
+    parts.append(_link_cost(link))
     return f"{link['a']} <-> {link['b']}: {', '.join(parts)}"
+
+
+def _link_cost(link: dict[str, Any]) -> str:
+    """`$12,007.00/month (ports and attachments $11,607.00: ...; egress of 20,000 GB/month
+    $400.00)`, or which items have no price."""
+    cost = link["monthly_cost"]
+    if "items" not in link:
+        return "cost n/a (not in the catalog)" if cost is None else f"${cost:,.2f}/month"
+    if cost is None:
+        return f"cost n/a (not in the catalog: {'; '.join(link['unpriced'])})"
+    return (
+        f"${cost:,.2f}/month (ports and attachments ${link['ports_monthly_cost']:,.2f}: "
+        f"{link['items']}; egress of {link['gb_per_month']:,.0f} GB/month "
+        f"${link['egress_monthly_cost']:,.2f})"
+    )
 
 
 def _phase_line(phase: dict[str, Any]) -> str:

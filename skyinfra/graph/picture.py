@@ -96,7 +96,7 @@ def _link_edge(network: str, sites: tuple[Site, Site], row: dict[str, Any], kind
         lines.append(f"{len(row['attachments'])} connections")
     if kind != "global":
         cost = row["monthly_cost"]
-        lines.append("cost n/a (ordered from the providers)" if cost is None else money(cost))
+        lines.append("cost n/a (not in the catalog)" if cost is None else money(cost))
     source, target = (f"{network_id(network, s)}/" for s in sites)
     return Edge(source, target, tuple(lines), kind)
 

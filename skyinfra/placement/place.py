@@ -18,6 +18,7 @@ from skyinfra.errors import CatalogError, Problem, SpecError
 from skyinfra.peering.modes import linked_network, mode_named
 from skyinfra.placement.candidates import Scope, scope_of
 from skyinfra.placement.decision import Decision, Placement
+from skyinfra.placement.linkprices import CarriedEgress, ModeLinks
 from skyinfra.placement.problem import (
     Flow,
     Option,
@@ -92,6 +93,8 @@ def place(
     unpriced = mode_named(spec.peering.mode).placement_warning
     if unpriced and any(f.linked for f in problem.flows):
         warnings.append(unpriced)  # say which price stood in for the mode's
+    if isinstance(problem.links, ModeLinks):
+        warnings += problem.links.stand_ins(solution.links)
     return Placement(
         decisions, problem, solution, moves, tuple(warnings), candidates, frozenset(kept)
     )
@@ -264,7 +267,12 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
         if r.placement.colocate_with
     ]
     avoid = [(n, other) for n, r in kinds.workloads(spec).items() for other in r.placement.avoid]
-    return PlacementProblem(options, flows, catalog.egress, catalog.links, colocate, avoid)
+    mode = mode_named(spec.peering.mode)
+    links = ModeLinks(mode, catalog.links)
+    carried = CarriedEgress(mode, catalog.links, catalog.egress) if mode.bills_carried else None
+    return PlacementProblem(
+        options, flows, catalog.egress, links, colocate, avoid, linked_egress=carried
+    )
 
 
 def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:

@@ -10,7 +10,9 @@ Cost model (monthly USD):
 - each resource: its option's `cost` (compute: hourly x 730 x count; storage: GB-month);
 - each flow of `gb` from the source's site to the target's site: 0 within a site,
   `egress.inter_region(src, gb)` between regions of one cloud, `egress.internet(src, gb)`
-  between clouds (both depend on the *source* site and the flow's volume only);
+  between clouds (both depend on the *source* site and the flow's volume only); a `linked`
+  flow between clouds is priced by `linked_egress` instead when set (a link mode that bills
+  the data it carries itself: interconnect egress);
 - each pair of distinct sites joined by at least one `linked` flow: `links.link(a, b)` once;
 - each site with at least one link that needs a gateway (`peering.modes.gateway_ends`: one
   between clouds): `links.gateway(site)` once (VPN gateways are shared by all links of a site).
@@ -82,6 +84,13 @@ class PlacementProblem:
     links: LinkModel
     colocate: list[tuple[str, str]] = field(default_factory=list)  # same site
     avoid: list[tuple[str, str]] = field(default_factory=list)  # different clouds
+    linked_egress: EgressModel | None = None  # linked flows between clouds (None: `egress`)
+
+    def egress_of(self, flow: Flow) -> EgressModel:
+        """The egress model pricing `flow` (its `internet` is only asked across clouds)."""
+        if flow.linked and self.linked_egress is not None:
+            return self.linked_egress
+        return self.egress
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,7 @@ def egress_cost(egress: EgressModel, src: Site, dst: Site, gb: float) -> float:
 
 
 def flow_cost(problem: PlacementProblem, flow: Flow, src: Site, dst: Site) -> float:
-    return egress_cost(problem.egress, src, dst, flow.gb)
+    return egress_cost(problem.egress_of(flow), src, dst, flow.gb)
 
 
 def feasible(problem: PlacementProblem, choice: Mapping[str, Option]) -> bool:

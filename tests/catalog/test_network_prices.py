@@ -322,7 +322,7 @@ def test_every_number_has_a_source_and_a_confidence() -> None:
         source = entry.get("source") or entry.get("tiers_source")
         confidence = entry.get("confidence") or entry.get("tiers_confidence")
         assert source in DATA["sources"], entry
-        assert confidence in {"medium", "low", "unverified", "assumed"}, entry
+        assert confidence in {"medium", "low", "unverified", "assumed", "unsourced"}, entry
     assert DATA["snapshot"] == "2026-11-24"
 
 

@@ -113,9 +113,12 @@ def test_the_model_is_sorted_and_title_carries_the_total() -> None:
     assert build_graph(plan) == graph
 
 
-def test_interconnect_link_is_its_own_kind_and_says_it_is_ordered_by_hand() -> None:
+def test_interconnect_link_is_its_own_kind_with_its_price() -> None:
+    _, report = planned(INTERCONNECT)
     graph = _graph(INTERCONNECT)
     [edge] = _edges(graph, "interconnect")
+    [row] = report["links"]
     assert edge.lines[0] == "Cross-Cloud Interconnect"
-    assert edge.lines[-1] == "cost n/a (ordered from the providers)"
+    assert edge.lines[-1] == f"${row['monthly_cost']:,.2f}/month"
+    assert row["ports_monthly_cost"] > 0  # priced from its ports, not n/a
     assert not _edges(graph, "vpn")

@@ -79,7 +79,12 @@ def problems(draw: st.DrawFn) -> PlacementProblem:
     links = TableLinks(draw(money), {s: draw(money) for s in SITES}, same)
     colocate = draw(st.lists(pairs, max_size=1))
     avoid = draw(st.lists(pairs, max_size=1))
-    return PlacementProblem(options, flows, egress, links, colocate, avoid)
+    # A link mode billing the data it carries (interconnect egress) prices linked flows
+    # between clouds apart from the others.
+    carried = None
+    if draw(st.booleans()):
+        carried = TableEgress(egress.inter, {s: draw(st.floats(low, 0.1)) for s in SITES})
+    return PlacementProblem(options, flows, egress, links, colocate, avoid, carried)
 
 
 def _outcome(fn, problem: PlacementProblem) -> float | None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,8 @@ The rules, decided here once for the optimiser (`placement`) and the link planne
   egress, not a tunnel; groups on different spec networks are separate networks.
 - which sites get a gateway (`gateway_ends`): both ends of a link whose mode needs a BGP
   gateway. Within a cloud the mode is the cloud's own peering (no gateway); between clouds
-  the spec's `peering.mode` (the optimiser prices every such link as `PRICED`).
+  the spec's `peering.mode`, which the optimiser prices by that mode's descriptor
+  (`placement.linkprices`; a `PRICED` link stands in where the mode has no price).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ __all__ = [
 
 MODES: tuple[LinkMode[Any], ...] = (VPN, NATIVE, INTERCONNECT)
 WITHIN_CLOUD = NATIVE.name  # chosen automatically between two regions of one cloud
-PRICED = VPN.name  # how the optimiser prices a link between clouds, whatever the mode
+PRICED = VPN.name  # what stands in for a link between clouds that its mode cannot price
 
 
 def all_modes() -> tuple[LinkMode[Any], ...]:

@@ -14,11 +14,14 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from skyinfra.peering.model import Tunnel
 from skyinfra.peering.tunnels import InsideRequest
 from skyinfra.site import Site
+
+if TYPE_CHECKING:  # the catalog package imports numpy: not at `--help`
+    from skyinfra.catalog.interconnect import InterconnectQuote
 
 Pair = tuple[str, Site, Site]  # (network, a, b) with a < b
 
@@ -66,6 +69,10 @@ class LinkPrices(Protocol):
 
     def kind(self, a: Site, b: Site) -> str: ...
 
+    def interconnect(self, a: Site, b: Site, sent: Mapping[Site, float]) -> InterconnectQuote: ...
+
+    def interconnect_rate(self, src: Site) -> float | None: ...
+
 
 @dataclass(frozen=True)
 class EdgeStyle:
@@ -90,6 +97,8 @@ class LinkMode(Generic[L]):
     edge: ClassVar[EdgeStyle]
     # What `place` warns when this mode is selected: the optimiser prices it as something else.
     placement_warning: ClassVar[str | None] = None
+    # Bills the data its links carry itself (`carried_rate`), not at internet egress.
+    bills_carried: ClassVar[bool] = False
 
     def check(self, pairs: Sequence[Pair]) -> None:
         """Refuse cross-cloud pairs this mode cannot join (UnsupportedError, located)."""
@@ -120,9 +129,33 @@ class LinkMode(Generic[L]):
         """The report row's mode-specific fields (after `tunnels`, before `monthly_cost`)."""
         return {}
 
-    def monthly_cost(self, link: L, prices: LinkPrices | None) -> float | None:
-        """The link's monthly price (None: not in the catalog)."""
+    def monthly_cost(
+        self, link: L, prices: LinkPrices | None, sent: Mapping[Site, float] | None = None
+    ) -> float | None:
+        """The link's monthly price (None: not in the catalog); `sent`: GB a month each end
+        sends over it (what a mode billing its own egress adds)."""
         return prices.link(link.a, link.b) if prices else 0.0
+
+    def price_report(
+        self, link: L, prices: LinkPrices | None, sent: Mapping[Site, float]
+    ) -> dict[str, Any]:
+        """The report row's price breakdown, for a mode whose price has parts."""
+        return {}
+
+    def placement_price(self, a: Site, b: Site, prices: LinkPrices) -> float | None:
+        """The fixed monthly price the optimiser charges a link of this mode between sites of
+        two clouds (None: not in the catalog)."""
+        return prices.link(a, b)
+
+    def carried_rate(self, src: Site, prices: LinkPrices) -> float | None:
+        """USD per GB `src` sends over such a link when the mode bills it instead of the
+        cloud's internet egress (None: internet egress, as for any flow)."""
+        return None
+
+    def gateway_price(self, site: Site, prices: LinkPrices) -> float | None:
+        """What the optimiser charges once per site with a link of this mode (None: not in
+        the catalog, charged nothing there; the plan says n/a)."""
+        return self.gateway_row(site, prices)[1]
 
     def gateway_row(self, site: Site, prices: LinkPrices) -> tuple[str, float | None]:
         """(kind, monthly cost) of a gateway carrying this mode's links."""

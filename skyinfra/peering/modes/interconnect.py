@@ -39,15 +39,16 @@ class Interconnect(LinkMode[InterconnectLink]):
     token = INTERCONNECT_LINK_TOKEN
     selectable = True
     gateway = "interconnect"
+    bills_carried = True
     edge = EdgeStyle(
         dot={"color": "#7030a0", "penwidth": "4", "dir": "both"},
         arrow="<==>",
         mermaid="stroke:#7030a0,stroke-width:4px",
     )
-    placement_warning = (
-        "placement priced links between clouds as HA VPN links: the catalog has no "
-        "dedicated interconnect prices (ports, attachments, interconnect egress)"
-    )
+
+    def joins(self, a: Site, b: Site) -> bool:
+        """Whether a first-party dedicated link can join these sites' clouds (a hub on one)."""
+        return a.cloud != b.cloud and _hub_on(a, b)
 
     def check(self, pairs: Sequence[Pair]) -> None:
         """A dedicated link needs a hub cloud on one end; say what to do otherwise."""
@@ -81,8 +82,35 @@ class Interconnect(LinkMode[InterconnectLink]):
             "phases": _phases(link),
         }
 
-    def monthly_cost(self, link: InterconnectLink, prices: LinkPrices | None) -> float | None:
-        return None  # ports, attachments and interconnect egress are not in the catalog
+    def monthly_cost(
+        self,
+        link: InterconnectLink,
+        prices: LinkPrices | None,
+        sent: Mapping[Site, float] | None = None,
+    ) -> float | None:
+        """Both sides' ports and attachments plus the egress of what it carries."""
+        return prices.interconnect(link.a, link.b, sent or {}).total if prices else None
+
+    def price_report(
+        self, link: InterconnectLink, prices: LinkPrices | None, sent: Mapping[Site, float]
+    ) -> dict[str, Any]:
+        if prices is None:
+            return {}
+        quote = prices.interconnect(link.a, link.b, sent)
+        return {
+            "items": quote.items,
+            "ports_monthly_cost": None if quote.fixed is None else round(quote.fixed, 2),
+            "gb_per_month": quote.gb,
+            "egress_monthly_cost": None if quote.egress is None else round(quote.egress, 2),
+            "unpriced": list(quote.unpriced),
+        }
+
+    def placement_price(self, a: Site, b: Site, prices: LinkPrices) -> float | None:
+        """Ports and attachments; None where no hub joins the two clouds (refused later)."""
+        return prices.interconnect(a, b, {}).fixed if _hub_on(a, b) else None
+
+    def carried_rate(self, src: Site, prices: LinkPrices) -> float | None:
+        return prices.interconnect_rate(src)
 
     def gateway_row(self, site: Site, prices: LinkPrices) -> tuple[str, float | None]:
         return "interconnect gateway", None  # Cloud Router / ExpressRoute gateway: unpriced

@@ -169,9 +169,10 @@ def _reduce(problem: PlacementProblem) -> _Reduced:
             zero = dict.fromkeys(groups[src].costs, 0.0)
             edges[(src, dst)] = _Edge(src, dst, zero, dict(zero))
         edge = edges[(src, dst)]
+        egress = problem.egress_of(f)
         for s in groups[src].costs:
-            edge.inter[s] += problem.egress.inter_region(s, f.gb)
-            edge.net[s] += problem.egress.internet(s, f.gb)
+            edge.inter[s] += egress.inter_region(s, f.gb)
+            edge.net[s] += egress.internet(s, f.gb)
         if f.linked:
             linked.add(_pair(src, dst))
     prices = _Prices(problem.links)
