@@ -76,7 +76,7 @@ class _Model(_Program):
     def _add_edge(self, e: _Edge, shared: dict[tuple[int, int, Site], float]) -> None:
         """Egress of A->B as net(src) minus the same-cloud, same-group and same-site savings."""
         sa, sb = self.red.groups[e.a].costs, self.red.groups[e.b].costs
-        if all(0 <= e.inter[s] <= e.far[s] <= e.net[s] for s in sa):
+        if all(e.inter[s] >= 0 and 0 <= e.far[s] <= e.net[s] for s in sa):
             self._add_edge_apart(e)
             return
         for s in sa:
@@ -105,7 +105,7 @@ class _Model(_Program):
 
     def _add_edge_apart(self, e: _Edge) -> None:
         """Egress of A->B as inter(src) [apart] + (far - inter)(src) [other region group]
-        + (net - far)(src) [other cloud]."""
+        + (net - far)(src) [other cloud] (inter >= 0, far <= net)."""
         sa = self.red.groups[e.a].costs
         if self.fixed[e.a] is None and self.fixed[e.b] is None:
             self._apart_sites(e)
@@ -166,7 +166,15 @@ class _Model(_Program):
 
     def _apart_set(self, a: int, saving: dict[Site, float], z: _Expr) -> None:
         """saving[s] when a is on s and b outside the set of sites `z` counts, which holds
-        every s (one cloud, or one region group)."""
+        every s (one cloud, or one region group). A negative one (a continent dearer within
+        than out of it) is saving[s] for a on s, less the same when b is inside."""
+        for s, d in saving.items():
+            if d < 0:
+                self._objective(d, self.ind(a, s))
+                self._product(-d, self.ind(a, s), z)
+        saving = {s: d for s, d in saving.items() if d > 0}
+        if not saving:
+            return
         zb, kb = z
         top = max(saving.values())
         if top == 0 or (not zb and kb == 1):

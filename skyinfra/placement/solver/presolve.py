@@ -6,9 +6,9 @@ Everything here is exact: the reduced problem has the same optimum as the origin
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,8 +46,8 @@ class _Edge:
     b: int
     inter: dict[Site, float]  # to another region of the same region group
     net: dict[Site, float]  # to another cloud
-    far: dict[Site, float] = field(default_factory=dict)  # to another group of the cloud
-    zone: Mapping[Site, Hashable] = field(default_factory=dict)  # site -> its region group
+    far: dict[Site, float]  # to another region group of the same cloud
+    zone: Mapping[Site, Hashable]  # site -> its region group
 
     def price(self, src: Site, dst: Site) -> float:
         """`problem.egress_cost`'s rule, on the edge's flows' prices summed per source site
@@ -102,7 +102,7 @@ class _Reduced:
     linked: set[tuple[int, int]]  # (i, j), i < j: groups joined by a linked flow
     avoid: set[tuple[int, int]]  # (i, j), i < j
     prices: _Prices
-    zone: Mapping[Site, Hashable] = field(default_factory=dict)  # site -> its region group
+    zone: Mapping[Site, Hashable]  # site -> its region group
 
     def choice(self, sites: list[Site]) -> dict[str, Option]:
         return _choice_of(self.problem, self.groups, sites)
@@ -183,8 +183,20 @@ def _reduce(problem: PlacementProblem) -> _Reduced:
             edge.net[s] += egress.internet(s, f.gb)
         if f.linked:
             linked.add(_pair(src, dst))
+    _alone_in_zone(edges.values(), zone)
     prices = _Prices(problem.links)
     return _Reduced(problem, groups, group_of, list(edges.values()), linked, avoid, prices, zone)
+
+
+def _alone_in_zone(edges: Iterable[_Edge], zone: Mapping[Site, Hashable]) -> None:
+    """A source site no other site shares a region group with never sends within its group:
+    its within-group price becomes the to-another-group one, which drops that level from the
+    model (AWS's regions are groups of their own)."""
+    sizes = Counter(zone.values())
+    for edge in edges:
+        for s in edge.inter:
+            if sizes[zone[s]] == 1:
+                edge.inter[s] = edge.far[s]
 
 
 def _check_avoid(groups: list[_Group], i: int, j: int, a: str, b: str) -> None:
@@ -307,17 +319,41 @@ def _prune_isolated(red: _Reduced) -> None:
 
 
 def _dominated(d: _Dense, partners: list[list[int]]) -> np.ndarray:
-    """group x site: the options this round drops."""
+    """group x site: the options this round drops: those a move to the cheapest site of
+    their cloud, or of their region group, never makes cost more. The cloud's anchor is
+    also its group's, so every chain of such moves ends at a kept site."""
     offered = np.isfinite(d.cost)
-    n_groups, n_sites = d.cost.shape
     n_clouds = int(d.cloud.max()) + 1
     per_cloud = np.stack([offered[:, d.cloud == k].sum(axis=1) for k in range(n_clouds)], 1)
-    anchor = np.zeros((n_groups, n_clouds), dtype=np.int64)  # cheapest site per cloud
-    for k in range(n_clouds):
-        in_k = np.flatnonzero(d.cloud == k)
-        anchor[:, k] = in_k[np.argmin(d.cost[:, in_k], axis=1)]  # ties: the first site
-    t = anchor[:, d.cloud]  # group x site: the anchor of the site's cloud
-    grow = _link_growth(d, offered, anchor, partners)
+    dropped = np.zeros(d.cost.shape, dtype=bool)
+    for member in (d.cloud, d.zone):
+        anchor = _anchors(d.cost, member)
+        dropped |= _moves_to(d, offered, per_cloud, anchor, member, partners)
+    return dropped
+
+
+def _anchors(cost: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """group x set: the cheapest site of each set of sites (ties: the first site)."""
+    anchor = np.zeros((cost.shape[0], int(member.max()) + 1), dtype=np.int64)
+    for k in range(anchor.shape[1]):
+        in_k = np.flatnonzero(member == k)
+        if len(in_k):
+            anchor[:, k] = in_k[np.argmin(cost[:, in_k], axis=1)]
+    return anchor
+
+
+def _moves_to(
+    d: _Dense,
+    offered: np.ndarray,
+    per_cloud: np.ndarray,
+    anchor: np.ndarray,
+    member: np.ndarray,
+    partners: list[list[int]],
+) -> np.ndarray:
+    """group x site: options that moving to the anchor of their set never makes cost more."""
+    n_groups, n_sites = d.cost.shape
+    t = anchor[:, member]  # group x site: the anchor of the site's set
+    grow = _link_growth(d, offered, anchor, member, partners)
     if len(d.a):
         np.add.at(grow, d.a, _out_growth(d, offered, per_cloud, t[d.a]))
         np.add.at(grow, d.b, _in_growth(d, offered, per_cloud, t[d.b]))
@@ -367,16 +403,22 @@ def _in_growth(d: _Dense, offered: np.ndarray, per_cloud: np.ndarray, t: np.ndar
 
 
 def _link_growth(
-    d: _Dense, offered: np.ndarray, anchor: np.ndarray, partners: list[list[int]]
+    d: _Dense,
+    offered: np.ndarray,
+    anchor: np.ndarray,
+    member: np.ndarray,
+    partners: list[list[int]],
 ) -> np.ndarray:
-    """group x site: the most moving to the anchor of the site's cloud adds in links."""
+    """group x site: the most moving to the anchor of the site's set adds in links."""
     grow = np.zeros(d.cost.shape)
     for g, mine in enumerate(partners):
         if not mine:
             continue
         for k, t in enumerate(anchor[g]):
+            if not np.isfinite(d.cost[g, t]):
+                continue  # g has no site in set k
             total = sum(float(d.link[t, offered[p]].max()) for p in mine)
-            if any((d.cloud[offered[p]] != k).any() for p in mine):
+            if any((d.cloud[offered[p]] != d.cloud[t]).any() for p in mine):
                 total += d.gateway[t]
-            grow[g, d.cloud == k] = total
+            grow[g, member == k] = total
     return grow
