@@ -10,9 +10,9 @@ builds by (`vpn_tunnels`), so a new cloud adds its own items and nothing else.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from skyinfra.catalog.geo import Geo
 from skyinfra.catalog.interconnect import InterconnectPrices, InterconnectQuote, Interconnects
@@ -97,6 +97,30 @@ class Rates:
 
 
 @dataclass(frozen=True)
+class RegionGroups:
+    """How a cloud's regions group for inter-region egress: by geo area (continent) or each
+    region alone (`by`), with named exceptions (`by_region`: region -> group name)."""
+
+    by: str  # "area" or "region"
+    by_region: Mapping[str, str]
+
+    def of(self, region: str, area: str | None) -> str:
+        """The group's name; a region of unknown area is a group of its own."""
+        if region in self.by_region:
+            return self.by_region[region]
+        return area if self.by == "area" and area else region
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any] | None, where: str) -> RegionGroups:
+        if data is None:  # a network.json from before region groups: continents
+            return cls("area", {})
+        by = str(data["by"])
+        if by not in ("area", "region"):
+            raise ValueError(f"{where}: groups.by is 'area' or 'region', not {by!r}")
+        return cls(by, {str(r): str(g) for r, g in data.get("by_region", {}).items()})
+
+
+@dataclass(frozen=True)
 class VpnItem:
     """Something a VPN link or gateway is billed for (a connection, a tunnel, a gateway)."""
 
@@ -144,6 +168,10 @@ class CloudPrices:
     link: LinkSide
     nat: NatPrice | None = None  # a network site's NAT (None: not priced)
     interconnect: InterconnectPrices | None = None  # its side of a dedicated link
+    # To a region of the same cloud outside the source's region group (None: the same rates
+    # as within it, as network.json files without region groups say).
+    other_group_rates: Rates | None = None
+    region_groups: RegionGroups = RegionGroups("area", {})
 
     @classmethod
     def parse(cls, data: Mapping[str, Any], where: str) -> CloudPrices:
@@ -161,6 +189,14 @@ class CloudPrices:
             interconnect=InterconnectPrices.parse(data["interconnect"], f"{where}.interconnect")
             if "interconnect" in data
             else None,
+            other_group_rates=(
+                Rates.parse(data["inter_region"]["other_group"])
+                if "other_group" in data["inter_region"]
+                else None
+            ),
+            region_groups=RegionGroups.parse(
+                data["inter_region"].get("groups"), f"{where}.inter_region"
+            ),
         )
 
 
@@ -268,38 +304,97 @@ class NetworkPrices:
                 )
 
 
-class Egress:
-    """Monthly USD to move a flow's volume out of a site (`placement.problem.EgressModel`).
+class EgressParts(Protocol):
+    """The prices `egress_cost` combines, per source site and volume (the optimiser sums
+    them per source site; `placement.problem.EgressModel`)."""
 
-    `internet` scales the cloud's volume tiers by the source region's base rate over the rate
-    the tiers were written for, and never goes below `inter_region`: the optimiser's exact
-    linearisation needs internet >= inter-region >= 0 for every volume, which raw tiers would
-    break at the edges (AWS's free first GB; whole-volume discounts above 150 TB).
+    def inter_region(self, src: Site, gb: float) -> float:
+        """`gb` from `src` to another region of its cloud in its region group."""
+        ...
+
+    def inter_group(self, src: Site, gb: float) -> float:
+        """`gb` from `src` to a region of its cloud outside its region group."""
+        ...
+
+    def internet(self, src: Site, gb: float) -> float:
+        """`gb` from `src` to another cloud (or the internet)."""
+        ...
+
+    def group(self, site: Site) -> Hashable:
+        """`site`'s region group (equal for two sites only within one cloud)."""
+        ...
+
+
+def egress_cost(egress: EgressParts, src: Site, dst: Site, gb: float) -> float:
+    """The one egress formula: monthly USD of `gb` from `src` to `dst`.
+
+    Nothing within a site; between regions of one cloud, the source's rate within its region
+    group (a continent; for AWS the us-east pair) or to another group; across clouds, the
+    source's internet price (managed replication movers use public endpoints too).
+    """
+    if src == dst:
+        return 0.0
+    if src.cloud != dst.cloud:
+        return egress.internet(src, gb)
+    if egress.group(src) == egress.group(dst):
+        return egress.inter_region(src, gb)
+    return egress.inter_group(src, gb)
+
+
+class Egress:
+    """Monthly USD to move a flow's volume out of a site (`EgressParts`, from network.json).
+
+    Internet egress (scaled volume tiers) never goes below either inter-region price: raw
+    tiers would at the edges (AWS's free first GB; whole-volume discounts above 150 TB).
+    The two inter-region prices keep the sources' order, even where a continent costs more
+    within than out of it (Azure's South America: 0.181 vs 0.16); the optimiser is exact
+    either way (`solver.model`: a tighter form when prices rise with distance).
     """
 
     def __init__(self, prices: NetworkPrices, geo: Geo) -> None:
         self._prices = prices
         self._geo = geo
-        self._rates: dict[Site, tuple[float, float]] = {}
+        self._rates: dict[Site, tuple[float, float, float]] = {}
+        self._groups: dict[Site, tuple[str, str]] = {}
+
+    def cost(self, src: Site, dst: Site, gb: float) -> float:
+        """`egress_cost` with these prices."""
+        return egress_cost(self, src, dst, gb)
 
     def inter_region(self, src: Site, gb: float) -> float:
-        """`gb` from `src` to another region of its cloud, at the source's intra-area rate."""
+        """`gb` from `src` to another region of its group, at the source's rate."""
         return self.rates(src)[0] * gb
+
+    def inter_group(self, src: Site, gb: float) -> float:
+        """`gb` from `src` to a region of its cloud in another group."""
+        return self.rates(src)[1] * gb
 
     def internet(self, src: Site, gb: float) -> float:
         """`gb` from `src` to another cloud or the internet, tiered by volume."""
         cloud = self._prices.cloud(src.cloud)
-        scale = self.rates(src)[1] / cloud.internet_reference
-        return max(cloud.internet.cost(gb) * scale, self.inter_region(src, gb))
+        scale = self.rates(src)[2] / cloud.internet_reference
+        floor = max(self.inter_region(src, gb), self.inter_group(src, gb))
+        return max(cloud.internet.cost(gb) * scale, floor)
 
-    def rates(self, src: Site) -> tuple[float, float]:
-        """(inter-region, internet first-tier) USD per GB from `src` (cached: the optimiser
-        prices every flow at every candidate site)."""
+    def group(self, site: Site) -> tuple[str, str]:
+        """(cloud, group name): `site`'s region group."""
+        if site not in self._groups:
+            groups = self._prices.cloud(site.cloud).region_groups
+            area = self._geo.area(site.cloud, site.region)
+            self._groups[site] = (site.cloud, groups.of(site.region, area))
+        return self._groups[site]
+
+    def rates(self, src: Site) -> tuple[float, float, float]:
+        """(within its group, to another group, internet first-tier) USD per GB from `src`
+        (cached: the optimiser prices every flow at every candidate site)."""
         if src not in self._rates:
             cloud = self._prices.cloud(src.cloud)
             area = self._geo.area(src.cloud, src.region)
+            near = cloud.inter_region_rates.of(src.region, area)
+            other = cloud.other_group_rates or cloud.inter_region_rates
             self._rates[src] = (
-                cloud.inter_region_rates.of(src.region, area),
+                near,
+                other.of(src.region, area),
                 cloud.internet_rates.of(src.region, area),
             )
         return self._rates[src]

@@ -122,6 +122,26 @@ class Catalog:
             found = [o for o in found if (o.accelerators or "").lower() == wanted]
         return min(found, key=lambda o: o.accelerator_count, default=None)
 
+    def offer_for(
+        self,
+        cloud: str,
+        region: str,
+        resources: Resources,
+        spot: bool,
+        instance_type: str | None = None,
+    ) -> Offer | None:
+        """The offer a group asking `resources` runs on in `region`: the cheapest that fits,
+        or, with `instance_type` given, that type carrying the accelerators asked for.
+
+        Both are picked among the same `offers`, priced once by the cloud
+        (`Cloud.offers_from_rows`: GCP adds its attached GPUs' price to the host's), so pinning
+        the type a search would choose costs the same as not pinning it.
+        """
+        if instance_type is None:
+            return self.best_match(cloud, region, resources, spot)
+        wanted = resources.accelerators
+        return self.find(cloud, region, instance_type, None if wanted is None else str(wanted))
+
     def check_region(self, cloud: str, region: str, path: KeyPath = ()) -> None:
         """A `SpecError` at `path` unless the catalog has an offer of `cloud` in `region`."""
         if self.offers(cloud, region):

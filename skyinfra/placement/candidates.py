@@ -219,11 +219,11 @@ def _without_refusing_clouds(name: str, group: Compute, scope: Scope) -> Scope:
 def _offer_at(group: Compute, site: Site, scope: Scope, catalog: Catalog) -> Offer | None:
     """The offer a group would use at `site`, or None when the site has none that fits."""
     wanted = _instance_type(group, site.cloud)
-    if wanted is None:
-        return catalog.best_match(site.cloud, site.region, group.resources, group.spot)
-    found = catalog.find(site.cloud, site.region, wanted)
-    if found is None and scope.pin == site:
-        # The user's explicit choice at a pinned site: deploy it even if it is not priced.
+    found = catalog.offer_for(site.cloud, site.region, group.resources, group.spot, wanted)
+    if found is None and wanted is not None and scope.pin == site:
+        # The user's explicit choice at a pinned site: deploy it even if it is not priced
+        # (never at a host-only price: a type the catalog lists without the accelerators
+        # asked for is unpriced here, and the cloud's `check` refuses it if it cannot carry them).
         return Offer(site.cloud, site.region, wanted, vcpus=0, memory_gib=0)
     return found
 
@@ -252,7 +252,8 @@ def _no_offer(name: str, group: Compute, scope: Scope, catalog: Catalog) -> None
         )
     asked = describe(group.resources, group.spot)
     wanted = _instance_type(group, scope.clouds[0]) if len(scope.clouds) == 1 else None
-    what = f"instance type {wanted}" if wanted else asked
+    gpus = group.resources.accelerators
+    what = f"instance type {wanted}" + (f" with {gpus}" if gpus else "") if wanted else asked
     nearest = (
         catalog.search(group.resources, group.spot, clouds=list(scope.clouds))[:3]
         if wanted is None

@@ -13,7 +13,7 @@ the pairs concerned are n/a in the plan, or refused by the mode's check (no hub)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from skyinfra.catalog.network import Egress, Links
@@ -61,6 +61,12 @@ class CarriedEgress:
 
     def inter_region(self, src: Site, gb: float) -> float:
         return self._egress.inter_region(src, gb)
+
+    def inter_group(self, src: Site, gb: float) -> float:
+        return self._egress.inter_group(src, gb)
+
+    def group(self, site: Site) -> Hashable:
+        return self._egress.group(site)
 
     def internet(self, src: Site, gb: float) -> float:
         rate = self._mode.carried_rate(src, self._links)

@@ -8,9 +8,11 @@ the optimiser must find the choice that minimises it.
 
 Cost model (monthly USD):
 - each resource: its option's `cost` (compute: hourly x 730 x count; storage: GB-month);
-- each flow of `gb` from the source's site to the target's site: 0 within a site,
-  `egress.inter_region(src, gb)` between regions of one cloud, `egress.internet(src, gb)`
-  between clouds (both depend on the *source* site and the flow's volume only); a `linked`
+- each flow of `gb` from the source's site to the target's site: `catalog.network.egress_cost`,
+  i.e. 0 within a site, `egress.inter_region(src, gb)` to a region of the source's region
+  group, `egress.inter_group(src, gb)` to another group of its cloud, `egress.internet(src,
+  gb)` to another cloud (each depends on the *source* site and the flow's volume; the
+  destination only through its cloud and region group); a `linked`
   flow between clouds is priced by `linked_egress` instead when set (a link mode that bills
   the data it carries itself: interconnect egress);
 - each pair of distinct sites joined by at least one `linked` flow: `links.link(a, b)` once;
@@ -24,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from skyinfra.catalog.network import EgressParts
+from skyinfra.catalog.network import egress_cost as network_egress_cost
 from skyinfra.peering.modes import gateway_ends
 from skyinfra.site import Site
 
@@ -52,16 +56,8 @@ class Flow:
     replication: bool = False
 
 
-class EgressModel(Protocol):
-    """Price of moving data out of a site; 0 within a site is implied."""
-
-    def inter_region(self, src: Site, gb: float) -> float:
-        """Monthly cost of `gb` from `src` to another region of the same cloud."""
-        ...
-
-    def internet(self, src: Site, gb: float) -> float:
-        """Monthly cost of `gb` from `src` to another cloud (internet / inter-cloud egress)."""
-        ...
+# Price of moving data out of a site (0 within a site is implied): its parts, per source.
+EgressModel = EgressParts
 
 
 class LinkModel(Protocol):
@@ -110,17 +106,12 @@ class Solution:
 
 
 def egress_cost(egress: EgressModel, src: Site, dst: Site, gb: float) -> float:
-    """Monthly cost of moving `gb` from `src` to `dst`: nothing within a site, inter-region
-    egress within a cloud, internet egress across clouds (managed replication movers use
-    public endpoints, so the same rule prices them). The solver sums both prices per flow
-    edge from this model and applies this same rule to them (`solver.presolve._Edge.price`,
-    linearised in `solver.model`); tests/placement/test_moves.py and test_optimality.py hold
-    it to `evaluate`."""
-    if src == dst:
-        return 0.0
-    if src.cloud == dst.cloud:
-        return egress.inter_region(src, gb)
-    return egress.internet(src, gb)
+    """Monthly cost of moving `gb` from `src` to `dst`: the catalog's one egress formula
+    (`catalog.network.egress_cost`). The solver sums its parts per flow edge and source site
+    and applies the same rule to them (`solver.presolve._Edge.price`, linearised in
+    `solver.model`); tests/placement/test_moves.py and test_optimality.py hold it to
+    `evaluate`."""
+    return network_egress_cost(egress, src, dst, gb)
 
 
 def flow_cost(problem: PlacementProblem, flow: Flow, src: Site, dst: Site) -> float:

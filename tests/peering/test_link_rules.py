@@ -65,6 +65,12 @@ class _Prices:
     def inter_region(self, src: Site, gb: float) -> float:
         return 0.0
 
+    def inter_group(self, src: Site, gb: float) -> float:
+        return 0.0
+
+    def group(self, site: Site) -> str:
+        return site.cloud
+
     def internet(self, src: Site, gb: float) -> float:
         return 0.0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given, settings
@@ -21,22 +21,32 @@ SITES = [
     Site("gcp", "us-central1"),
     Site("gcp", "europe-west4"),
     Site("azure", "westeurope"),
+    Site("aws", "us-east-2"),  # with us-east-1, a region group of two
+    Site("gcp", "europe-west1"),  # with europe-west4
 ]
 
 
 @dataclass(frozen=True)
 class TableEgress:
-    """Per source site: $/GB within the cloud and across clouds (`extra` may be negative:
-    the optimiser must stay exact when internet egress is cheaper than inter-region)."""
+    """Per source site: $/GB within its region group (the region name's first two letters),
+    to another group of its cloud (`gap` more) and across clouds (`extra` more). Both may
+    be negative: the optimiser must stay exact when prices do not rise with distance."""
 
     inter: dict[Site, float]
     extra: dict[Site, float]
+    gap: dict[Site, float] = field(default_factory=dict)
 
     def inter_region(self, src: Site, gb: float) -> float:
         return self.inter[src] * gb
 
+    def inter_group(self, src: Site, gb: float) -> float:
+        return (self.inter[src] + self.gap.get(src, 0.0)) * gb
+
     def internet(self, src: Site, gb: float) -> float:
         return (self.inter[src] + self.extra[src]) * gb
+
+    def group(self, site: Site) -> tuple[str, str]:
+        return site.cloud, site.region[:2]
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,9 @@ def problems(draw: st.DrawFn) -> PlacementProblem:
     ]
     low = draw(st.sampled_from([0.0, 0.0, -0.05]))
     egress = TableEgress(
-        {s: draw(st.floats(0, 0.05)) for s in SITES}, {s: draw(st.floats(low, 0.1)) for s in SITES}
+        {s: draw(st.floats(0, 0.05)) for s in SITES},
+        {s: draw(st.floats(low, 0.1)) for s in SITES},
+        {s: draw(st.floats(low, 0.05)) for s in SITES},
     )
     same = draw(st.sampled_from([0.0, 0.0, 10.0]))
     links = TableLinks(draw(money), {s: draw(money) for s in SITES}, same)

@@ -16,12 +16,15 @@ Reduction, exact, before any model is built:
 Model (x binary; every other column continuous in [0, 1], integral once x is):
 - x[g,s] per option, sum_s x[g,s] = 1; a group left with one option is a constant;
   Z[g,k] = sum of x[g,s] over the sites s of cloud k (an expression, not a column);
-- egress of the flows A->B: sum_s net(s) x[A,s] - sum_s (net(s) - inter(s)) v[s]
-  - sum_s inter(s) u[s], with v[s] = x[A,s] Z[B,cloud(s)] (same cloud) and
-  u[s] = x[A,s] x[B,s] (same site; one u per site shared by both directions). Each product
-  is bounded on the side its cost sign needs (w <= p, w <= q for a saving; w >= p + q - 1 for
-  a surcharge), so the linearisation is exact for prices of any sign; the saving v's of one
-  cloud share the row sum v <= Z[B,k] instead of one row each;
+- egress of the flows A->B: sum_s net(s) x[A,s] - sum_s (net(s) - far(s)) v[s]
+  - sum_s (far(s) - inter(s)) r[s] - sum_s inter(s) u[s], with v[s] = x[A,s] Z[B,cloud(s)]
+  (same cloud), r[s] = x[A,s] Y[B,group(s)] (same region group; Y like Z over the group's
+  sites) and u[s] = x[A,s] x[B,s] (same site; one u per site shared by both directions).
+  Each product is bounded on the side its cost sign needs (w <= p, w <= q for a saving;
+  w >= p + q - 1 for a surcharge), so the linearisation is exact for prices of any sign; the
+  saving v's of one cloud (r's of one group) share the row sum v <= Z[B,k] instead of one row
+  each. When 0 <= inter <= far <= net at every source site, the same cost is written as
+  surcharges for being apart (site, group, cloud), which bounds fractional points better;
 - avoid: Z[A,k] + Z[B,k] <= 1 for every cloud k;
 - links: L[s,t] (cost link(s,t)) and G[s] (cost gateway(s)) with G[s] >= L[s,t] for
   cross-cloud pairs, and L[s,t] >= x[A,s] + x[B,t] - 1 for linked groups A, B: O(S^2) per

@@ -6,12 +6,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 import numpy as np
 
 from skyinfra.peering.modes import gateway_ends
-from skyinfra.placement.solver.highs import _Program
+from skyinfra.placement.solver.highs import _Expr, _Program
 from skyinfra.placement.solver.presolve import _Cut, _Edge, _Group, _key, _pair, _Reduced, _SetCut
 from skyinfra.site import Site
 
@@ -74,9 +74,9 @@ class _Model(_Program):
         self._constraint([(1, (list(self.x[-1].values()), 0))], 1, 1)
 
     def _add_edge(self, e: _Edge, shared: dict[tuple[int, int, Site], float]) -> None:
-        """Egress of A->B as net(src) minus the same-cloud and same-site savings."""
+        """Egress of A->B as net(src) minus the same-cloud, same-group and same-site savings."""
         sa, sb = self.red.groups[e.a].costs, self.red.groups[e.b].costs
-        if all(0 <= e.inter[s] <= e.net[s] for s in sa):
+        if all(e.inter[s] >= 0 and 0 <= e.far[s] <= e.net[s] for s in sa):
             self._add_edge_apart(e)
             return
         for s in sa:
@@ -84,25 +84,41 @@ class _Model(_Program):
             if s in sb:
                 shared[(*_pair(e.a, e.b), s)] -= e.inter[s]
         for k in sorted({t.cloud for t in sb}):
-            z = self.in_cloud(e.b, k)
-            saving = []
-            for s in (s for s in sa if s.cloud == k and e.inter[s] != e.net[s]):
-                w = self._product(e.inter[s] - e.net[s], self.ind(e.a, s), z, bound_q=False)
-                if w is not None and e.inter[s] < e.net[s]:
-                    saving.append(w)
-            if saving:  # A is on one site: the savings of a cloud never exceed Z[B,k]
-                self._constraint([(1, (saving, 0)), (-1, z)], -math.inf, 0)
+            near = {s: e.far[s] - e.net[s] for s in sa if s.cloud == k}
+            self._add_level(e.a, near, self.in_cloud(e.b, k))
+        zone = self.red.zone
+        for g in sorted({zone[t] for t in sb}, key=repr):
+            near = {s: e.inter[s] - e.far[s] for s in sa if zone[s] == g}
+            self._add_level(e.a, near, self.in_zone(e.b, g))
+
+    def _add_level(self, a: int, change: dict[Site, float], z: _Expr) -> None:
+        """change[s] when a is on s and b in the set `z` counts (a cloud, a region group)."""
+        saving = []
+        for s, coef in change.items():
+            if coef == 0:
+                continue
+            w = self._product(coef, self.ind(a, s), z, bound_q=False)
+            if w is not None and coef < 0:
+                saving.append(w)
+        if saving:  # a is on one site: the savings of a set never exceed b's share of it
+            self._constraint([(1, (saving, 0)), (-1, z)], -math.inf, 0)
 
     def _add_edge_apart(self, e: _Edge) -> None:
-        """Egress of A->B as inter(src) [apart] + (net - inter)(src) [other cloud]."""
+        """Egress of A->B as inter(src) [apart] + (far - inter)(src) [other region group]
+        + (net - far)(src) [other cloud] (inter >= 0, far <= net)."""
         sa = self.red.groups[e.a].costs
         if self.fixed[e.a] is None and self.fixed[e.b] is None:
             self._apart_sites(e)
         else:
             for s in sa:
                 self._apart_site(e.inter[s], e.a, e.b, s)
+        zone = self.red.zone
+        for g in sorted({zone[s] for s in sa}, key=repr):
+            saving = {s: e.far[s] - e.inter[s] for s in sa if zone[s] == g}
+            self._apart_set(e.a, saving, self.in_zone(e.b, g))
         for k in sorted({s.cloud for s in sa}):
-            self._apart_cloud(e.a, e.b, {s: e.net[s] - e.inter[s] for s in sa if s.cloud == k})
+            saving = {s: e.net[s] - e.far[s] for s in sa if s.cloud == k}
+            self._apart_set(e.a, saving, self.in_cloud(e.b, k))
 
     def _apart_site(self, coef: float, a: int, b: int, s: Site) -> None:
         """coef when a is on s and b is not: w >= x[a,s] - x[b,s], pushed down to 0 or 1."""
@@ -141,10 +157,25 @@ class _Model(_Program):
             for k in range(len(coefs)):  # w >= x[a,s] - x[b,s]
                 self._apart += (first + k, pairs[2 * k], pairs[2 * k + 1])
 
-    def _apart_cloud(self, a: int, b: int, saving: dict[Site, float]) -> None:
-        """saving[s] when a is on s and b on another cloud (all s of one cloud k)."""
-        cloud = next(iter(saving)).cloud
-        zb, kb = self.in_cloud(b, cloud)
+    def in_zone(self, g: int, zone: Hashable) -> _Expr:
+        """1 when group g is in region group `zone`."""
+        fixed, of = self.fixed[g], self.red.zone
+        if fixed is not None:
+            return [], float(of[fixed] == zone)
+        return [c for s, c in self.x[g].items() if of[s] == zone], 0.0
+
+    def _apart_set(self, a: int, saving: dict[Site, float], z: _Expr) -> None:
+        """saving[s] when a is on s and b outside the set of sites `z` counts, which holds
+        every s (one cloud, or one region group). A negative one (a continent dearer within
+        than out of it) is saving[s] for a on s, less the same when b is inside."""
+        for s, d in saving.items():
+            if d < 0:
+                self._objective(d, self.ind(a, s))
+                self._product(-d, self.ind(a, s), z)
+        saving = {s: d for s, d in saving.items() if d > 0}
+        if not saving:
+            return
+        zb, kb = z
         top = max(saving.values())
         if top == 0 or (not zb and kb == 1):
             return

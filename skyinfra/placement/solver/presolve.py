@@ -6,7 +6,8 @@ Everything here is exact: the reduced problem has the same optimum as the origin
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,15 +44,19 @@ class _Edge:
 
     a: int
     b: int
-    inter: dict[Site, float]  # to another region of the same cloud
+    inter: dict[Site, float]  # to another region of the same region group
     net: dict[Site, float]  # to another cloud
+    far: dict[Site, float]  # to another region group of the same cloud
+    zone: Mapping[Site, Hashable]  # site -> its region group
 
     def price(self, src: Site, dst: Site) -> float:
         """`problem.egress_cost`'s rule, on the edge's flows' prices summed per source site
-        (kept apart, not summed through `egress_cost`: the MIP prices both sums)."""
+        (kept apart, not summed through `egress_cost`: the MIP prices the sums)."""
         if src == dst:
             return 0.0
-        return self.inter[src] if src.cloud == dst.cloud else self.net[src]
+        if src.cloud != dst.cloud:
+            return self.net[src]
+        return self.inter[src] if self.zone[src] == self.zone[dst] else self.far[src]
 
 
 class _Prices:
@@ -97,6 +102,7 @@ class _Reduced:
     linked: set[tuple[int, int]]  # (i, j), i < j: groups joined by a linked flow
     avoid: set[tuple[int, int]]  # (i, j), i < j
     prices: _Prices
+    zone: Mapping[Site, Hashable]  # site -> its region group
 
     def choice(self, sites: list[Site]) -> dict[str, Option]:
         return _choice_of(self.problem, self.groups, sites)
@@ -159,6 +165,8 @@ def _reduce(problem: PlacementProblem) -> _Reduced:
         i, j = group_of[a], group_of[b]
         _check_avoid(groups, i, j, a, b)
         avoid.add(_pair(i, j))
+    egress = problem.egress
+    zone = {s: egress.group(s) for g in groups for s in g.costs}
     edges: dict[tuple[int, int], _Edge] = {}
     linked: set[tuple[int, int]] = set()
     for f in problem.flows:
@@ -167,16 +175,29 @@ def _reduce(problem: PlacementProblem) -> _Reduced:
             continue  # one site: no egress, no link
         if (src, dst) not in edges:
             zero = dict.fromkeys(groups[src].costs, 0.0)
-            edges[(src, dst)] = _Edge(src, dst, zero, dict(zero))
+            edges[(src, dst)] = _Edge(src, dst, zero, dict(zero), dict(zero), zone)
         edge = edges[(src, dst)]
         egress = problem.egress_of(f)
         for s in groups[src].costs:
             edge.inter[s] += egress.inter_region(s, f.gb)
+            edge.far[s] += egress.inter_group(s, f.gb)
             edge.net[s] += egress.internet(s, f.gb)
         if f.linked:
             linked.add(_pair(src, dst))
+    _alone_in_zone(edges.values(), zone)
     prices = _Prices(problem.links)
-    return _Reduced(problem, groups, group_of, list(edges.values()), linked, avoid, prices)
+    return _Reduced(problem, groups, group_of, list(edges.values()), linked, avoid, prices, zone)
+
+
+def _alone_in_zone(edges: Iterable[_Edge], zone: Mapping[Site, Hashable]) -> None:
+    """A source site no other site shares a region group with never sends within its group:
+    its within-group price becomes the to-another-group one, which drops that level from the
+    model (AWS's regions are groups of their own)."""
+    sizes = Counter(zone.values())
+    for edge in edges:
+        for s in edge.inter:
+            if sizes[zone[s]] == 1:
+                edge.inter[s] = edge.far[s]
 
 
 def _check_avoid(groups: list[_Group], i: int, j: int, a: str, b: str) -> None:
@@ -200,9 +221,11 @@ def _key(s: Site, t: Site) -> tuple[Site, Site]:
 # Moving group A from site s to t, another site of the same cloud, changes only A's cost,
 # the egress of A's flows and the links of A's linked flows (links can only be added at t:
 # those at s may vanish, which, with non-negative prices, never costs). With the partner on
-# u, a flow A->B changes by inter(t) if u = s, -inter(s) if u = t, inter(t) - inter(s)
-# elsewhere in the cloud, net(t) - net(s) in another cloud; a flow B->A by inter(s) if u = s,
-# -inter(t) if u = t, 0 elsewhere (prices by the source's site). A linked partner on v may
+# u, a flow A->B changes by p(t, s) if u = s, -p(s, t) if u = t, p(t, u) - p(s, u)
+# elsewhere in the cloud, net(t) - net(s) in another cloud; a flow B->A by p(s, t) if u = s,
+# -p(t, s) if u = t, p(u, t) - p(u, s) elsewhere (0 unless s and t are in different region
+# groups), where p(x, y) is the source x's inter price if y is in x's region group, else
+# its far price. A linked partner on v may
 # need the new link (t, v), plus v's gateway across clouds, and t may need its gateway. If
 #     cost(t) - cost(s) + (the most all of that adds, over the partners' options) <= 0,
 # moving A from s to t never costs more wherever the others are, so some optimum avoids s.
@@ -221,6 +244,8 @@ class _Dense:
     cost: np.ndarray  # group x site, inf where not an option
     inter: np.ndarray  # edge x source site (0 where not an option)
     net: np.ndarray
+    far: np.ndarray
+    zone: np.ndarray  # site -> region group number
     a: np.ndarray  # edge -> source group
     b: np.ndarray  # edge -> target group
     link: np.ndarray  # site x site: link price, plus the far site's gateway across clouds
@@ -237,21 +262,27 @@ class _Dense:
             cost[g, [index[s] for s in group.costs]] = list(group.costs.values())
         inter = np.zeros((len(red.edges), len(sites)))
         net = np.zeros_like(inter)
+        far = np.zeros_like(inter)
         for e, edge in enumerate(red.edges):
             cols = [index[s] for s in edge.inter]
             inter[e, cols] = list(edge.inter.values())
             net[e, cols] = list(edge.net.values())
+            far[e, cols] = [edge.far[s] for s in edge.inter]
+        zones = {z: i for i, z in enumerate(dict.fromkeys(red.zone[s] for s in sites))}
+        zone = np.array([zones[red.zone[s]] for s in sites], dtype=np.int64)
         gateway = np.zeros(len(sites))
         link = np.zeros((len(sites), len(sites)))
         if red.linked:
             gateway = np.array([red.prices.gateway(s) for s in sites])
             for i, j in itertools.combinations(range(len(sites)), 2):
                 link[i, j] = link[j, i] = red.prices.link(sites[i], sites[j])
-            far = np.array([[t in gateway_ends(s, t) for t in sites] for s in sites], dtype=bool)
-            link += np.where(far, gateway[None, :], 0.0)
+            distant = np.array(
+                [[t in gateway_ends(s, t) for t in sites] for s in sites], dtype=bool
+            )
+            link += np.where(distant, gateway[None, :], 0.0)
         a = np.array([e.a for e in red.edges], dtype=np.int64)
         b = np.array([e.b for e in red.edges], dtype=np.int64)
-        return cls(sites, cloud, cost, inter, net, a, b, link, gateway)
+        return cls(sites, cloud, cost, inter, net, far, zone, a, b, link, gateway)
 
 
 def _prune(red: _Reduced) -> None:
@@ -289,17 +320,41 @@ def _prune_isolated(red: _Reduced) -> None:
 
 
 def _dominated(d: _Dense, partners: list[list[int]]) -> np.ndarray:
-    """group x site: the options this round drops."""
+    """group x site: the options this round drops: those a move to the cheapest site of
+    their cloud, or of their region group, never makes cost more. The cloud's anchor is
+    also its group's, so every chain of such moves ends at a kept site."""
     offered = np.isfinite(d.cost)
-    n_groups, n_sites = d.cost.shape
     n_clouds = int(d.cloud.max()) + 1
     per_cloud = np.stack([offered[:, d.cloud == k].sum(axis=1) for k in range(n_clouds)], 1)
-    anchor = np.zeros((n_groups, n_clouds), dtype=np.int64)  # cheapest site per cloud
-    for k in range(n_clouds):
-        in_k = np.flatnonzero(d.cloud == k)
-        anchor[:, k] = in_k[np.argmin(d.cost[:, in_k], axis=1)]  # ties: the first site
-    t = anchor[:, d.cloud]  # group x site: the anchor of the site's cloud
-    grow = _link_growth(d, offered, anchor, partners)
+    dropped = np.zeros(d.cost.shape, dtype=bool)
+    for member in (d.cloud, d.zone):
+        anchor = _anchors(d.cost, member)
+        dropped |= _moves_to(d, offered, per_cloud, anchor, member, partners)
+    return dropped
+
+
+def _anchors(cost: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """group x set: the cheapest site of each set of sites (ties: the first site)."""
+    anchor = np.zeros((cost.shape[0], int(member.max()) + 1), dtype=np.int64)
+    for k in range(anchor.shape[1]):
+        in_k = np.flatnonzero(member == k)
+        if len(in_k):
+            anchor[:, k] = in_k[np.argmin(cost[:, in_k], axis=1)]
+    return anchor
+
+
+def _moves_to(
+    d: _Dense,
+    offered: np.ndarray,
+    per_cloud: np.ndarray,
+    anchor: np.ndarray,
+    member: np.ndarray,
+    partners: list[list[int]],
+) -> np.ndarray:
+    """group x site: options that moving to the anchor of their set never makes cost more."""
+    n_groups, n_sites = d.cost.shape
+    t = anchor[:, member]  # group x site: the anchor of the site's set
+    grow = _link_growth(d, offered, anchor, member, partners)
     if len(d.a):
         np.add.at(grow, d.a, _out_growth(d, offered, per_cloud, t[d.a]))
         np.add.at(grow, d.b, _in_growth(d, offered, per_cloud, t[d.b]))
@@ -317,11 +372,16 @@ def _out_growth(d: _Dense, offered: np.ndarray, per_cloud: np.ndarray, t: np.nda
     moved = t != np.arange(t.shape[1])[None, :]
     same = per_cloud[d.b][:, d.cloud] - at_s - (at_t & moved)
     other = per_cloud[d.b].sum(axis=1)[:, None] - per_cloud[d.b][:, d.cloud]
-    inter_t, net_t = d.inter[rows, t], d.net[rows, t]
+    inter_t, far_t, net_t = d.inter[rows, t], d.far[rows, t], d.net[rows, t]
+    together = d.zone[t] == d.zone[None, :]  # s and t in one region group
     out = np.full(t.shape, -np.inf)
-    out = np.where(at_s, np.maximum(out, inter_t), out)
-    out = np.where(at_t, np.maximum(out, -d.inter), out)
-    out = np.where(same > 0, np.maximum(out, inter_t - d.inter), out)
+    out = np.where(at_s, np.maximum(out, np.where(together, inter_t, far_t)), out)
+    out = np.where(at_t, np.maximum(out, -np.where(together, d.inter, d.far)), out)
+    # B elsewhere in the cloud: in s's and t's group, or outside it; across two groups, in
+    # t's, in s's or in neither.
+    within = np.maximum(inter_t - d.inter, far_t - d.far)
+    apart = np.maximum(np.maximum(inter_t - d.far, far_t - d.inter), far_t - d.far)
+    out = np.where(same > 0, np.maximum(out, np.where(together, within, apart)), out)
     out = np.where(other > 0, np.maximum(out, net_t - d.net), out)
     return np.where(moved, out, 0.0)
 
@@ -332,23 +392,34 @@ def _in_growth(d: _Dense, offered: np.ndarray, per_cloud: np.ndarray, t: np.ndar
     at_s, at_t = offered[d.a], offered[d.a][rows, t]
     moved = t != np.arange(t.shape[1])[None, :]
     elsewhere = per_cloud[d.a].sum(axis=1)[:, None] - at_s - (at_t & moved)
-    out = np.where(elsewhere > 0, 0.0, -np.inf)
-    out = np.where(at_s, np.maximum(out, d.inter), out)
-    out = np.where(at_t, np.maximum(out, -d.inter[rows, t]), out)
+    together = d.zone[t] == d.zone[None, :]
+    # B elsewhere pays the same unless s and t are in different groups of its cloud: then at
+    # most its largest gap between its two rates.
+    gap = np.where(offered[d.a], np.abs(d.far - d.inter), 0.0).max(axis=1, initial=0.0)
+    out = np.where(elsewhere > 0, np.where(together, 0.0, gap[:, None]), -np.inf)
+    out = np.where(at_s, np.maximum(out, np.where(together, d.inter, d.far)), out)
+    back = np.where(together, d.inter[rows, t], d.far[rows, t])
+    out = np.where(at_t, np.maximum(out, -back), out)
     return np.where(moved, out, 0.0)
 
 
 def _link_growth(
-    d: _Dense, offered: np.ndarray, anchor: np.ndarray, partners: list[list[int]]
+    d: _Dense,
+    offered: np.ndarray,
+    anchor: np.ndarray,
+    member: np.ndarray,
+    partners: list[list[int]],
 ) -> np.ndarray:
-    """group x site: the most moving to the anchor of the site's cloud adds in links."""
+    """group x site: the most moving to the anchor of the site's set adds in links."""
     grow = np.zeros(d.cost.shape)
     for g, mine in enumerate(partners):
         if not mine:
             continue
         for k, t in enumerate(anchor[g]):
+            if not np.isfinite(d.cost[g, t]):
+                continue  # g has no site in set k
             total = sum(float(d.link[t, offered[p]].max()) for p in mine)
-            if any((d.cloud[offered[p]] != k).any() for p in mine):
+            if any((d.cloud[offered[p]] != d.cloud[t]).any() for p in mine):
                 total += d.gateway[t]
-            grow[g, d.cloud == k] = total
+            grow[g, member == k] = total
     return grow
