@@ -246,8 +246,8 @@ def _nat(plan: Plan) -> list[dict[str, Any]]:
     """One row per network site with NAT egress: its kind, the VMs behind it (groups without
     `public: true`), its hourly charges for a month, and the data it processes that `plan` can
     tell: flows between those VMs and a bucket or another cloud, outside private links (a
-    cloud's own buckets are left out where they bypass the NAT). Added to the total; not yet
-    in the optimiser's objective (`placement.problem`), which prices sites without it."""
+    cloud's own buckets are left out where they bypass the NAT). Added to the total; the
+    optimiser weighs the same gateways and data (`placement.nat`), GCP's per-VM charge aside."""
     rows = []
     for stack in plan.topology.stacks:
         for network in stack.networks:

@@ -1,10 +1,11 @@
 """Placement: decide the site (cloud, region) and offer of every placed resource.
 
 The intercloud layer: candidates per resource under its policies (`candidates.py`), one
-exact optimisation over all of them that counts compute, storage, egress of every flow and
-the fixed cost of the peering links the placement implies (`solver/`), and sticky
-decisions: what the lock file recorded stays where it is unless the user asks to re-plan,
-and stateful resources (buckets) never move without being named.
+exact optimisation over all of them that counts compute, storage, egress of every flow,
+the fixed cost of the peering links the placement implies and each network site's NAT
+(`nat.py`) (`solver/`), and sticky decisions: what the lock file recorded stays where it is
+unless the user asks to re-plan, and stateful resources (buckets) never move without being
+named.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from skyinfra.errors import CatalogError, Problem, SpecError
 from skyinfra.peering.modes import linked_network, mode_named
 from skyinfra.placement.candidates import Scope, scope_of
 from skyinfra.placement.decision import Decision, Placement
+from skyinfra.placement.nat import nat_charges, nat_fees
 from skyinfra.placement.problem import (
     Flow,
     Option,
@@ -264,7 +266,11 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
         if r.placement.colocate_with
     ]
     avoid = [(n, other) for n, r in kinds.workloads(spec).items() for other in r.placement.avoid]
-    return PlacementProblem(options, flows, catalog.egress, catalog.links, colocate, avoid)
+    # NAT: gateway hours once per network site, data processing per flow end (`nat.py`).
+    fees, charges = nat_fees(spec, catalog, options), nat_charges(spec, catalog, options)
+    return PlacementProblem(
+        options, flows, catalog.egress, catalog.links, colocate, avoid, fees, charges
+    )
 
 
 def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:

@@ -209,9 +209,10 @@ def test_a_link_cost_keeps_chatty_groups_together() -> None:
     assert solve(problem).total == pytest.approx(250.0)
 
 
+# `egress: none`: no NAT fee, whose once-per-site price would pull all six onto one site.
 SPEC_OF_SIX = """\
 name: six
-networks: {core: {}}
+networks: {core: {egress: none}}
 compute:
   a: {network: core, resources: {cpus: "4+", memory: "16+"}}
   b: {network: core, count: 3, resources: {cpus: "2+", memory: "8+"}}
