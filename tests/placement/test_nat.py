@@ -7,6 +7,7 @@ import pytest
 
 from skyinfra.catalog import Catalog
 from skyinfra.loader import parse_spec
+from skyinfra.placement.explain import alternatives
 from skyinfra.placement.nat import nat_charges, nat_fees
 from skyinfra.placement.place import place, problem_of
 from skyinfra.site import Site
@@ -35,6 +36,9 @@ def test_the_nat_gateway_keeps_a_group_on_its_networks_site() -> None:
     assert placement.site_of("free") == EU
     assert placement.solution is not None
     assert placement.solution.nat_cost == pytest.approx(0.045 * HOURS_PER_MONTH)
+    # `plan` says why not the cheaper region: the second NAT gateway it would open.
+    best = alternatives(placement, "free")[0]
+    assert best.site.cloud == "aws" and best.reason == "NAT +$32.85/month"
 
 
 def test_one_fee_per_network_over_its_private_groups_priced_per_gateway() -> None:
