@@ -171,3 +171,17 @@ def test_same_region_s3_takes_the_gateway_endpoint_past_the_nat(tmp_path: Path) 
     path.write_text(S3)
     (row,) = plan_report(plan_spec(path))["nat"]
     assert row["gb_per_month"] == 10
+
+
+def test_same_region_azure_storage_takes_the_service_endpoint_past_the_nat(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "blob.yaml"
+    path.write_text(
+        S3.replace("aws", "azure")
+        .replace("us-east-1", "westeurope")
+        .replace("eu-west-1", "eastus")
+        .replace("name: s3", "name: blob")
+    )
+    (row,) = plan_report(plan_spec(path))["nat"]
+    assert row["gb_per_month"] == 10  # only the other region's container

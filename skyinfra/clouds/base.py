@@ -170,7 +170,8 @@ class Cloud:
     #: a zone (GCP Cloud NAT), so `per_zone` is what `single` is, at the same price.
     nat_zonal: ClassVar[bool] = False
     #: Its buckets in the network's own region are reached without the NAT (AWS: the S3
-    #: gateway endpoint on every route table), so that traffic pays no NAT processing.
+    #: gateway endpoint on every route table; Azure: the subnet's storage service endpoint),
+    #: so that traffic pays no NAT processing.
     regional_storage_endpoint: ClassVar[bool] = False
     #: Neutral image names -> this cloud's image reference, per CPU architecture.
     images: ClassVar[Mapping[tuple[str, str], Any]] = {}

@@ -7,7 +7,8 @@ private groups, paid once per site they use (the catalog's `nat` price, times th
 group's end of each flow outside private links, by where the other end is
 (`NatPrice.processes`, the rule `plan` prices NAT rows with): another cloud always; a bucket of
 the group's own cloud unless it bypasses the NAT (GCP: Private Google Access; AWS: the S3
-gateway endpoint, same region only); the cloud's own VMs never. Left out: GCP's per-VM charge
+gateway endpoint and Azure: the storage service endpoint, same region only); the cloud's own
+VMs never. Left out: GCP's per-VM charge
 (about $1 per VM-month, capped) and traffic the spec does not describe (package mirrors, APIs).
 """
 

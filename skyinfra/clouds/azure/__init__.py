@@ -79,6 +79,7 @@ class Azure(Cloud):
         ),
     }
     gateway_subnet_prefix = 27  # `GatewaySubnet`: /27 is what Azure recommends
+    regional_storage_endpoint = True  # the workload subnet's Microsoft.Storage endpoint
     interconnect = InterconnectSide(
         product="Azure ExpressRoute Direct",
         resources=(
