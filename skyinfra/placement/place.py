@@ -269,7 +269,7 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
     # NAT: gateway hours once per network site, data processing per flow end (`nat.py`).
     fees, charges = nat_fees(spec, catalog, options), nat_charges(spec, catalog, options)
     return PlacementProblem(
-        options, flows, catalog.egress, catalog.links, colocate, avoid, fees, charges
+        options, flows, catalog.egress, catalog.links, colocate, avoid, fees=fees, charges=charges
     )
 
 
