@@ -135,6 +135,7 @@ class NativePeeringComponent(pulumi.ComponentResource):
                 cidr=topology.stack(site.stack).network(link.network).cidr,
                 provider=providers[site],
                 public_routes=_public_routes(topology, site, link.network),
+                private_route_tables=_private_route_tables(topology, site, link.network),
             )
             for site in (link.a, link.b)
         )
@@ -221,6 +222,7 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
                 cidr=topology.stack(site.stack).network(link.network).cidr,
                 ready=ready,
                 public_routes=_public_routes(topology, site, link.network),
+                private_route_tables=_private_route_tables(topology, site, link.network),
             )
             halves[site] = get_cloud(site.cloud).lower_interconnect_half(
                 side, _context(self, name, topology, site, link)
@@ -232,6 +234,13 @@ class InterconnectLinkComponent(pulumi.ComponentResource):
 def _public_routes(topology: Topology, site: Site, network: str) -> bool:
     """Whether the network at `site` has public subnets with a route table of their own."""
     return bool(topology.stack(site.stack).network(network).public_subnets)
+
+
+def _private_route_tables(topology: Topology, site: Site, network: str) -> int:
+    """How many route tables the network's workload subnets have at `site`: one per NAT
+    gateway where the cloud has one per table (AWS), else one."""
+    plan = topology.stack(site.stack).network(network)
+    return max(1, get_cloud(site.cloud).nat_gateways(plan))
 
 
 class LinkComponent(Protocol):

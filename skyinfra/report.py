@@ -39,7 +39,9 @@ from typing import TYPE_CHECKING, Any
 from skyinfra import kinds
 from skyinfra.catalog.nat import NatPrice
 from skyinfra.catalog.network import Links
+from skyinfra.clouds import get_cloud
 from skyinfra.grants import grant_rows, not_deployed
+from skyinfra.kinds.network import offline_warnings
 from skyinfra.peering.model import Link, link_name
 from skyinfra.peering.modes import WITHIN_CLOUD, all_modes, linked_network, mode_of
 from skyinfra.peering.modes.interconnect import INTERCONNECT
@@ -70,7 +72,12 @@ def plan_report(plan: Plan) -> dict[str, Any]:
             for row in flow_costs(placement)
             if not row.flow.replication
         ],
-        "warnings": [*placement.warnings, *plan.lifecycle.warnings, *not_deployed(plan.topology)],
+        "warnings": [
+            *placement.warnings,
+            *plan.lifecycle.warnings,
+            *not_deployed(plan.topology),
+            *offline_warnings(plan.topology),
+        ],
         "moves": [_move(m) for m in plan.lifecycle.moves],
         "retired_stacks": [_retired(r) for r in plan.lifecycle.retired],
         "grants": grant_rows(plan.topology),
@@ -256,8 +263,8 @@ def _nat(plan: Plan) -> list[dict[str, Any]]:
     """One row per network site with NAT egress: its kind, the VMs behind it (groups without
     `public: true`), its hourly charges for a month, and the data it processes that `plan` can
     tell: flows between those VMs and a bucket or another cloud, outside private links (a
-    cloud's own buckets are left out where they bypass the NAT). Added to the total; not yet
-    in the optimiser's objective (`placement.problem`), which prices sites without it."""
+    cloud's own buckets are left out where they bypass the NAT). Added to the total; the
+    optimiser weighs the same gateways and data (`placement.nat`), GCP's per-VM charge aside."""
     rows = []
     for stack in plan.topology.stacks:
         for network in stack.networks:
@@ -267,7 +274,8 @@ def _nat(plan: Plan) -> list[dict[str, Any]]:
             private = [g for g in stack.groups_on(network.name) if not g.public]
             vms = sum(g.count for g in private)
             gb = _nat_gb(plan, stack.site, {g.name for g in private}, price)
-            gateway = None if price is None else price.monthly(vms)
+            gateways = get_cloud(stack.site.cloud).nat_gateways(network)
+            gateway = None if price is None else price.monthly(vms, gateways)
             data = None if price is None else gb * price.per_gb
             rows.append(
                 {
@@ -282,6 +290,7 @@ def _nat(plan: Plan) -> list[dict[str, Any]]:
                     "monthly_cost": None
                     if gateway is None or data is None
                     else _money(gateway + data),
+                    "gateways": gateways,
                 }
             )
     return rows
@@ -289,7 +298,7 @@ def _nat(plan: Plan) -> list[dict[str, Any]]:
 
 def _nat_gb(plan: Plan, site: Site, groups: set[str], price: NatPrice | None) -> float:
     """GB a month through the NAT of `site` for `groups` (see `_nat`)."""
-    decisions, spec = plan.placement.decisions, plan.spec
+    decisions, spec, cloud = plan.placement.decisions, plan.spec, get_cloud(site.cloud)
     total = 0.0
     for flow in spec.flows:
         if linked_network(spec, flow) is not None:
@@ -297,9 +306,13 @@ def _nat_gb(plan: Plan, site: Site, groups: set[str], price: NatPrice | None) ->
         for here, there in ((flow.source, flow.to), (flow.to, flow.source)):
             if here not in groups or decisions[here].site != site or there not in decisions:
                 continue
-            other = decisions[there].site
-            bypass = price is not None and price.own_storage_bypasses
-            if other.cloud != site.cloud or (there in spec.buckets and not bypass):
+            other, regional = decisions[there].site, cloud.regional_storage_endpoint
+            same_cloud, same_region = other.cloud == site.cloud, other == site
+            if price is None:
+                counted = not same_cloud or there in spec.buckets
+            else:
+                counted = price.processes(same_cloud, same_region, there in spec.buckets, regional)
+            if counted:
                 total += flow.gb_per_month
     return total
 

@@ -24,6 +24,7 @@ from pydantic import (
     PlainValidator,
     PrivateAttr,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
@@ -204,6 +205,10 @@ class Network(Model):
     """Outbound internet for the network's private VMs: `nat` (one managed NAT per site that
     hosts compute), or `none` (no NAT and no internet route: e.g. for regulated data; public
     groups cannot join such a network)."""
+    nat: Literal["single", "per_zone"] = "single"
+    """How many NAT gateways a site of the network gets: `single` (one), or `per_zone` (one in
+    each zone of the network, each zone's private subnets routed to their own, so one zone's
+    outage leaves the others' egress up) where the cloud's NAT gateway lives in one zone."""
 
     @field_validator("cidr")
     @classmethod
@@ -222,6 +227,14 @@ class Network(Model):
             )
         _check_private(net, value)
         return str(net)
+
+    @field_validator("nat")
+    @classmethod
+    def _nat(cls, value: str, info: ValidationInfo) -> str:
+        """`per_zone` says how many NATs: meaningless without any (`egress: none`)."""
+        if value == "per_zone" and info.data.get("egress") == "none":
+            raise ValueError("nat: per_zone needs egress: nat (egress: none has no NAT)")
+        return value
 
 
 class Bucket(Model):

@@ -103,6 +103,7 @@ class NetworkPlan:
     # Subnets routed to the internet gateway (NAT gateway, public groups), after `subnets`;
     # only on clouds whose routes are per subnet (`Cloud.public_subnets_per_network`).
     public_subnets: tuple[str, ...] = ()
+    nat: str = "single"  # `single` NAT gateway, or one `per_zone` (`Network.nat`)
 
     @property
     def trusted_cidrs(self) -> tuple[str, ...]:

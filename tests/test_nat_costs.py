@@ -115,3 +115,73 @@ def test_plan_prints_each_nat_and_its_share_of_the_total(spec: Path) -> None:
     ) in result.output
     assert "Cloud NAT of core in gcp-us-central1 (3 VMs behind it)" in result.output
     assert ", NAT $" in result.output
+
+
+ZONAL = """\
+name: zonal
+networks:
+  core: {nat: per_zone}
+compute:
+  worker:
+    network: core
+    resources: {cpus: 2}
+    placement: {cloud: aws, region: us-east-1}
+"""
+
+
+def test_per_zone_prices_a_gateway_and_its_address_per_zone(tmp_path: Path) -> None:
+    path = tmp_path / "zonal.yaml"
+    path.write_text(ZONAL)
+    (row,) = plan_report(plan_spec(path))["nat"]
+    assert row["gateways"] == 2  # one per zone of the AWS network
+    assert row["gateway_monthly_cost"] == round(2 * 0.045 * HOURS_PER_MONTH, 2)
+    result = CliRunner().invoke(main, ["plan", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "NAT gateway x2 (per zone) of core in aws-us-east-1 (1 VM behind it): $65.70" in (
+        result.output
+    )
+
+
+def test_per_gateway_charges_multiply_and_the_per_vm_charge_does_not() -> None:
+    price = NatPrice("NAT", 0.045, 0.001, None, 0.005, 1, 0.045, "high")
+    assert price.hourly(3, gateways=2) == pytest.approx(2 * (0.045 + 0.005) + 3 * 0.001)
+    assert price.hourly(3) == pytest.approx(0.045 + 0.005 + 3 * 0.001)
+
+
+S3 = """\
+name: s3
+networks: {core: {}}
+buckets:
+  near: {placement: {cloud: aws, region: us-east-1}}
+  far: {placement: {cloud: aws, region: eu-west-1}}
+compute:
+  worker:
+    network: core
+    resources: {cpus: 2}
+    placement: {cloud: aws, region: us-east-1}
+flows:
+  - {from: near, to: worker, gb_per_month: 1000}
+  - {from: far, to: worker, gb_per_month: 10}
+"""
+
+
+def test_same_region_s3_takes_the_gateway_endpoint_past_the_nat(tmp_path: Path) -> None:
+    """Only the other region's bucket is processed by the NAT gateway."""
+    path = tmp_path / "s3.yaml"
+    path.write_text(S3)
+    (row,) = plan_report(plan_spec(path))["nat"]
+    assert row["gb_per_month"] == 10
+
+
+def test_same_region_azure_storage_takes_the_service_endpoint_past_the_nat(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "blob.yaml"
+    path.write_text(
+        S3.replace("aws", "azure")
+        .replace("us-east-1", "westeurope")
+        .replace("eu-west-1", "eastus")
+        .replace("name: s3", "name: blob")
+    )
+    (row,) = plan_report(plan_spec(path))["nat"]
+    assert row["gb_per_month"] == 10  # only the other region's container

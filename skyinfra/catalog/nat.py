@@ -29,16 +29,29 @@ class NatPrice:
     confidence: str
     own_storage_bypasses: bool = False  # this cloud's buckets are reached without the NAT
 
-    def hourly(self, vms: int) -> float:
-        """USD per hour of one NAT with `vms` VMs behind it."""
+    def hourly(self, vms: int, gateways: int = 1) -> float:
+        """USD per hour of a site's NAT: `gateways` gateways (one per zone with `nat:
+        per_zone`), each with its addresses, and `vms` VMs behind them (billed once)."""
         per_vm = self.per_vm_hour * vms
         if self.vm_hours_cap_per_hour is not None:
             per_vm = min(per_vm, self.vm_hours_cap_per_hour)
-        return self.per_hour + per_vm + self.address_per_hour * self.addresses
+        return (self.per_hour + self.address_per_hour * self.addresses) * gateways + per_vm
 
-    def monthly(self, vms: int) -> float:
-        """USD per month of one NAT with `vms` VMs behind it, data processed excluded."""
-        return self.hourly(vms) * HOURS_PER_MONTH
+    def monthly(self, vms: int, gateways: int = 1) -> float:
+        """USD per month of a site's NAT (`hourly`), data processed excluded."""
+        return self.hourly(vms, gateways) * HOURS_PER_MONTH
+
+    def processes(self, same_cloud: bool, same_region: bool, bucket: bool, regional: bool) -> bool:
+        """Whether traffic between a VM behind this NAT and a resource elsewhere (a bucket if
+        `bucket`; on this cloud, in this region) passes the NAT, private links aside: another
+        cloud's always; this cloud's buckets unless they bypass it (`own_storage_bypasses`,
+        or, with `regional` (an endpoint for the region's storage), those of the region);
+        this cloud's VMs never (they share a network or a native link)."""
+        if not same_cloud:
+            return True
+        if not bucket or self.own_storage_bypasses:
+            return False
+        return not (regional and same_region)
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> NatPrice:

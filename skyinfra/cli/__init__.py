@@ -243,7 +243,8 @@ def _nat_line(row: dict[str, Any]) -> str:
     """`NAT gateway of core in aws-us-east-1 (2 VMs behind it): $32.85/month + $0.045/GB
     processed (0 GB/month of flows through it: $0.00)`."""
     vms = f"{row['vms']} VM{'' if row['vms'] == 1 else 's'}"
-    where = f"{row['kind']} of {row['network']} in {row['stack']} ({vms} behind it)"
+    kind = row["kind"] if row["gateways"] < 2 else f"{row['kind']} x{row['gateways']} (per zone)"
+    where = f"{kind} of {row['network']} in {row['stack']} ({vms} behind it)"
     if row["monthly_cost"] is None:
         return f"{where}: cost n/a (not in the catalog)"
     return (

@@ -48,6 +48,8 @@ def check(spec: Path, catalog_dir: Path | None, as_json: bool) -> None:
 
 def _print(report: CheckReport) -> None:
     console = make_console()
+    for warning in report.warnings:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     for f in report.findings:
         console.print(
             f"[bold red]{escape(f.rule)}[/] {escape(f.stack)}: {escape(f.type)} "

@@ -154,6 +154,10 @@ def is_tpu(accelerator: str) -> bool:
     return accelerator.lower().startswith("tpu-")
 
 
+#: `Cloud.UNSUPPORTED` key: one NAT gateway per zone (`networks.<name>.nat: per_zone`).
+NAT_PER_ZONE = "network.nat.per_zone"
+
+
 class Cloud:
     """One cloud: facts for the planning stages (class variables; defaults suit most clouds),
     refusals declared in `UNSUPPORTED` and found by `check`, and access to the modules beside
@@ -176,6 +180,14 @@ class Cloud:
     #: with NAT egress: where the NAT gateway and `public: true` groups live (AWS: a route is
     #: per subnet). 0: public IPs and NAT work from any subnet (GCP, Azure).
     public_subnets_per_network: ClassVar[int] = 0
+    #: Its NAT gateway lives in one zone, so `nat: per_zone` makes one per zone (one per
+    #: public subnet) and `plan` prices each. False: its NAT is already regional and survives
+    #: a zone (GCP Cloud NAT), so `per_zone` is what `single` is, at the same price.
+    nat_zonal: ClassVar[bool] = False
+    #: Its buckets in the network's own region are reached without the NAT (AWS: the S3
+    #: gateway endpoint on every route table; Azure: the subnet's storage service endpoint),
+    #: so that traffic pays no NAT processing.
+    regional_storage_endpoint: ClassVar[bool] = False
     #: Neutral image names -> this cloud's image reference, per CPU architecture.
     images: ClassVar[Mapping[tuple[str, str], Any]] = {}
     #: What NVIDIA GPU groups boot instead, per (neutral image, arch): the provider's image with
@@ -361,6 +373,8 @@ class Cloud:
         Lowering relies on it: a plan that passes must lower, so users learn of a GPU that
         cannot attach from `compile`, not halfway through `pulumi up`.
         """
+        if isinstance(plan, NetworkPlan):
+            return self._network_problems(plan)
         pattern = self.accelerated_types
         if (
             pattern is None
@@ -379,6 +393,34 @@ class Cloud:
         if TPU in self.UNSUPPORTED and is_tpu(accelerator.name):
             return self.unsupported(TPU, f"{accelerator} is a Cloud TPU", path)
         return None
+
+    def _network_problems(self, plan: NetworkPlan) -> list[Problem]:
+        """`nat: per_zone` where this cloud declares it cannot make one NAT per zone."""
+        if plan.nat != "per_zone" or NAT_PER_ZONE not in self.UNSUPPORTED:
+            return []
+        detail = f"network {plan.name!r} at {plan.site.stack} asks for a NAT per zone"
+        return [self.unsupported(NAT_PER_ZONE, detail, ("networks", plan.name, "nat"))]
+
+    def nat_gateways(self, plan: NetworkPlan) -> int:
+        """How many NAT gateways `plan` gets (what `plan` prices, the lowering makes)."""
+        return self.nat_gateway_count(plan.egress, plan.nat)
+
+    def nat_gateway_count(self, egress: str, nat: str) -> int:
+        """NAT gateways of a network site with `egress` and `nat`: none without NAT egress,
+        one per zone (public subnet) for `per_zone` on a `nat_zonal` cloud, else one."""
+        if egress != "nat":
+            return 0
+        if nat == "per_zone" and self.nat_zonal:
+            return max(1, self.public_subnets_per_network)
+        return 1
+
+    def offline_breaks(self, plan: ComputePlan) -> list[str]:
+        """What stops working for a group of `plan` on a network with `egress: none` (no
+        internet): its startup script's downloads here; clouds add what their own boot and
+        login paths fetch (`plan` and `check` warn with it)."""
+        if plan.startup_script is None:
+            return []
+        return ["its startup_script cannot fetch packages or files from the internet"]
 
     def limits(
         self, plan: NetworkPlan | BucketPlan | ComputePlan, spec: Spec, section: str

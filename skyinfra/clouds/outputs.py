@@ -54,6 +54,9 @@ class NetworkOutputs(TypedDict):
     public_route_table_id: NotRequired[Any]  # aws, with NAT egress: the public subnets' table
     nat_gateway_ids: NotRequired[Any]  # with NAT egress: aws NAT gateways, azure NAT gateway
     nat_router: NotRequired[Any]  # gcp, with NAT egress: the Cloud Router carrying Cloud NAT
+    # aws: every workload route table, one per NAT gateway (`nat: per_zone`), the first being
+    # `route_table_id`; what routes to peers go into
+    route_table_ids: NotRequired[Any]
 
 
 class BucketOutputs(TypedDict):

@@ -222,6 +222,9 @@ class PeeringSide:
     # The network's public subnets have a route table of their own (`NetworkPlan.
     # public_subnets`, AWS with NAT egress): routes to peers go into both tables.
     public_routes: bool = False
+    # The network's workload route tables (`Cloud.nat_gateways`, at least 1: AWS has one
+    # per NAT gateway): routes to peers go into each.
+    private_route_tables: int = 1
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,7 @@ class InterconnectHalf:
     cidr: str
     ready: bool = False
     public_routes: bool = False  # as `PeeringSide.public_routes`
+    private_route_tables: int = 1  # as `PeeringSide.private_route_tables`
 
     @property
     def peer(self) -> Site:

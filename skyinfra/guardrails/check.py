@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from skyinfra.api import plan_spec
 from skyinfra.catalog.vms import Catalog
 from skyinfra.guardrails.rules import RULES, Finding, Resource, check_resources, intent_of
+from skyinfra.kinds.network import offline_warnings
 from skyinfra.preview import Registered, StackPreview, final_phase, preview_topology
 from skyinfra.topology import Topology
 
@@ -41,6 +42,9 @@ class CheckReport:
     findings: list[Finding]
     stacks: list[str]
     resources: int
+    # What will not work though no rule is broken (`kinds.network.offline_warnings`): shown,
+    # never a violation (the exit code is the findings').
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +53,7 @@ class CheckReport:
             "resources": self.resources,
             "rules": [rule.id for rule in RULES],
             "findings": [f.to_json() for f in self.findings],
+            "warnings": self.warnings,
         }
 
 
@@ -62,4 +67,5 @@ def check_project(spec_path: str | Path, catalog: Catalog | None = None) -> Chec
         sorted(findings, key=lambda f: (f.stack, f.name, f.type, f.rule, f.message)),
         [p.name for p in previews],
         sum(1 for p in previews for r in p.resources if r.custom),
+        offline_warnings(plan.topology),
     )

@@ -17,7 +17,13 @@ from skyinfra.peering.ipam import gateway_subnet, subnet_cidrs
 from skyinfra.site import Site
 from skyinfra.spec import Network
 from skyinfra.tokens import NETWORK_TOKEN
-from skyinfra.topology import NetworkPlan, StackPlan, component_name, resource_labels
+from skyinfra.topology import (
+    NetworkPlan,
+    StackPlan,
+    Topology,
+    component_name,
+    resource_labels,
+)
 
 
 class NetworkKind(Kind):
@@ -46,6 +52,7 @@ class NetworkKind(Kind):
             ),
             egress=egress,
             public_subnets=_public_subnets(cidr, cloud, egress),
+            nat=inputs.spec.networks[name].nat,
         )
 
     def home(self, plan: NetworkPlan) -> str | None:
@@ -65,6 +72,25 @@ class NetworkKind(Kind):
             networks=(PlannedNetwork(stack.name, key[1], plan.cidr),),
             members={key: frozenset(component_name(project, g.name) for g in groups)},
         )
+
+
+def offline_warnings(topology: Topology) -> list[str]:
+    """One warning per compute group on a network with `egress: none` whose cloud says
+    something it needs fetches from the internet (`Cloud.offline_breaks`): what breaks and
+    what to do (`plan` and `check` print them)."""
+    warnings = []
+    for stack in topology.stacks:
+        offline = {n.name for n in stack.networks if n.egress == "none"}
+        for group in (g for g in stack.compute if g.network in offline):
+            breaks = get_cloud(stack.site.cloud).offline_breaks(group)
+            if breaks:
+                warnings.append(
+                    f"compute group {group.name} ({stack.name}) is on network {group.network} "
+                    f"with egress: none (no internet): {'; '.join(breaks)}. Set `egress: nat` on "
+                    f"network {group.network} if it needs these, or provide them inside the "
+                    "network (endpoints, a package mirror, an image with everything baked in)"
+                )
+    return warnings
 
 
 def _public_subnets(cidr: str, cloud: Cloud, egress: str) -> tuple[str, ...]:

@@ -55,6 +55,7 @@ def _alternative(
         "compute/storage": after.resources_cost - before.resources_cost,
         "egress": after.egress_cost - before.egress_cost,
         "peering links": after.links_cost - before.links_cost,
+        "NAT": after.nat_cost - before.nat_cost,
     }
     delta = after.total - before.total
     instance_type = getattr(option.payload, "instance_type", None)

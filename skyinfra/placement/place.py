@@ -1,10 +1,11 @@
 """Placement: decide the site (cloud, region) and offer of every placed resource.
 
 The intercloud layer: candidates per resource under its policies (`candidates.py`), one
-exact optimisation over all of them that counts compute, storage, egress of every flow and
-the fixed cost of the peering links the placement implies (`solver/`), and sticky
-decisions: what the lock file recorded stays where it is unless the user asks to re-plan,
-and stateful resources (buckets) never move without being named.
+exact optimisation over all of them that counts compute, storage, egress of every flow,
+the fixed cost of the peering links the placement implies and each network site's NAT
+(`nat.py`) (`solver/`), and sticky decisions: what the lock file recorded stays where it is
+unless the user asks to re-plan, and stateful resources (buckets) never move without being
+named.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from skyinfra.peering.modes import linked_network, mode_named
 from skyinfra.placement.candidates import Scope, scope_of
 from skyinfra.placement.decision import Decision, Placement
 from skyinfra.placement.linkprices import CarriedEgress, ModeLinks
+from skyinfra.placement.nat import nat_charges, nat_fees
 from skyinfra.placement.problem import (
     Flow,
     Option,
@@ -270,8 +272,18 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
     mode = mode_named(spec.peering.mode)
     links = ModeLinks(mode, catalog.links)
     carried = CarriedEgress(mode, catalog.links, catalog.egress) if mode.bills_carried else None
+    # NAT: gateway hours once per network site, data processing per flow end (`nat.py`).
+    fees, charges = nat_fees(spec, catalog, options), nat_charges(spec, catalog, options)
     return PlacementProblem(
-        options, flows, catalog.egress, links, colocate, avoid, linked_egress=carried
+        options,
+        flows,
+        catalog.egress,
+        links,
+        colocate,
+        avoid,
+        linked_egress=carried,
+        fees=fees,
+        charges=charges,
     )
 
 

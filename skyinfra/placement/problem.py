@@ -17,7 +17,10 @@ Cost model (monthly USD):
   the data it carries itself: interconnect egress);
 - each pair of distinct sites joined by at least one `linked` flow: `links.link(a, b)` once;
 - each site with at least one link that needs a gateway (`peering.modes.gateway_ends`: one
-  between clouds): `links.gateway(site)` once (VPN gateways are shared by all links of a site).
+  between clouds): `links.gateway(site)` once (VPN gateways are shared by all links of a site);
+- each `SiteFee`: its fee at every distinct site its members use, once per site (a network's
+  NAT gateway hours, shared by the private groups on the network there);
+- each `Charge`: its price at the site of `at`, by where `other` is (NAT data processing).
 """
 
 from __future__ import annotations
@@ -56,6 +59,36 @@ class Flow:
     replication: bool = False
 
 
+@dataclass(frozen=True)
+class SiteFee:
+    """A fixed monthly cost paid once at each site that hosts any of `members`: a network's
+    NAT gateways (hours, addresses), shared by the private compute groups on it there."""
+
+    members: tuple[str, ...]
+    fees: Mapping[Site, float]  # a site not listed costs nothing
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A monthly charge at the site of `at` on its traffic with `other` (NAT data
+    processing): by where `other` is, on `at`'s site, elsewhere in its cloud or in another
+    cloud; each keyed by `at`'s site (a site not listed: nothing)."""
+
+    at: str
+    other: str
+    same_site: Mapping[Site, float]
+    same_cloud: Mapping[Site, float]
+    other_cloud: Mapping[Site, float]
+
+    def price(self, here: Site, there: Site) -> float:
+        """The charge with `at` on `here` and `other` on `there`."""
+        if here == there:
+            return self.same_site.get(here, 0.0)
+        if here.cloud == there.cloud:
+            return self.same_cloud.get(here, 0.0)
+        return self.other_cloud.get(here, 0.0)
+
+
 # Price of moving data out of a site (0 within a site is implied): its parts, per source.
 EgressModel = EgressParts
 
@@ -88,6 +121,9 @@ class PlacementProblem:
             return self.linked_egress
         return self.egress
 
+    fees: list[SiteFee] = field(default_factory=list)  # NAT gateways per network site
+    charges: list[Charge] = field(default_factory=list)  # NAT data processing per flow end
+
 
 @dataclass(frozen=True)
 class Solution:
@@ -99,10 +135,11 @@ class Solution:
     links_cost: float
     links: frozenset[tuple[Site, Site]]  # (a, b) with a < b
     gateways: frozenset[Site]
+    nat_cost: float = 0.0  # the fees and charges (NAT gateways and data processing)
 
     @property
     def total(self) -> float:
-        return self.resources_cost + self.egress_cost + self.links_cost
+        return self.resources_cost + self.egress_cost + self.links_cost + self.nat_cost
 
 
 def egress_cost(egress: EgressModel, src: Site, dst: Site, gb: float) -> float:
@@ -146,4 +183,15 @@ def evaluate(problem: PlacementProblem, choice: Mapping[str, Option]) -> Solutio
         links_cost=links_cost,
         links=frozenset(links),  # type: ignore[arg-type]
         gateways=frozenset(gateways),
+        nat_cost=nat_cost(problem, choice),
     )
+
+
+def nat_cost(problem: PlacementProblem, choice: Mapping[str, Option]) -> float:
+    """The fees of the distinct sites each fee's members use, and every charge."""
+    fees = sum(
+        fee.fees.get(site, 0.0)
+        for fee in problem.fees
+        for site in {choice[m].site for m in fee.members}
+    )
+    return fees + sum(c.price(choice[c.at].site, choice[c.other].site) for c in problem.charges)

@@ -27,7 +27,7 @@ import pytest
 
 from skyinfra.api import plan_spec
 from skyinfra.clouds import Cloud, cloud_names, get_cloud
-from skyinfra.clouds.base import CONTRACT, GPU_ATTACH, TPU
+from skyinfra.clouds.base import CONTRACT, GPU_ATTACH, NAT_PER_ZONE, TPU
 from skyinfra.clouds.fakes import CloudFakes
 from skyinfra.clouds.gcp import tpus
 from skyinfra.clouds.records import (
@@ -144,6 +144,17 @@ def _gpu_on_a_plain_type(cloud: str) -> str:
     return gpu_spec(offer, plain_offer(Site(offer.cloud, offer.region)).instance_type)
 
 
+def per_zone_spec(cloud: str) -> str:
+    """Network `core` with `nat: per_zone`, one group of 2 VMs on it at the cloud's site."""
+    here = site(cloud)
+    return spec(
+        "networks:\n  core:\n    nat: per_zone\n"
+        f"compute:\n  api: {{network: core, count: 2, resources: {{cpus: 2}}, "
+        f"placement: {{cloud: {cloud}, region: {here.region}}}}}\n",
+        here,
+    )
+
+
 def _tpu_spec(where: Site, *lines: str) -> str:
     """Only group `tpu` at `where`, one key a line (so each refusal has a line of its own)."""
     keys = "".join(f"    {line}\n" for line in lines)
@@ -197,6 +208,7 @@ TRIGGERS: dict[str, tuple[Callable[[str], str], KeyPath]] = {
     tpus.TPU_MULTI_HOST_GROUP: (_multi_host_slices, ("compute", "tpu", "count")),
     tpus.TPU_BOOT: (_tpu_with_an_image, ("compute", "tpu", "image")),
     tpus.TPU_ZONE: (_tpu_in_a_region_without_it, ("compute", "tpu", "placement")),
+    NAT_PER_ZONE: (per_zone_spec, ("networks", "core", "nat")),
 }
 
 
@@ -708,6 +720,32 @@ class CloudContract:
             start = next(r for r in inside if r.id == subnet)
             assert nats[0] in _named_chain(start, inside), f"{subnet} has no way to the NAT"
 
+    def test_nat_per_zone_routes_each_zone_to_its_own_nat_or_is_refused(
+        self, cloud: str, tmp_path: Path
+    ) -> None:
+        """`nat: per_zone`: refused as declared, or as many NATs as `Cloud.nat_gateways`
+        says (what `plan` prices), and each workload subnet's nearest NAT (fewest resources
+        naming one another) is one of its own: no two zones share one."""
+        text = per_zone_spec(cloud)
+        if NAT_PER_ZONE in get_cloud(cloud).UNSUPPORTED:
+            (problem,) = refused(text, tmp_path)
+            assert problem.message.endswith(get_cloud(cloud).UNSUPPORTED[NAT_PER_ZONE])
+            return
+        p = project(text)
+        (network,) = p.plan.topology.stack(site(cloud).stack).networks
+        table, stack = self._table(cloud), p.cloud_stack(site(cloud))
+        made = children(stack, _component(stack, NETWORK_TOKEN, "core"))
+        nats = [r for r in made if r.type in table.nat]
+        assert len(nats) == get_cloud(cloud).nat_gateways(network) >= 1
+        out = stack.outputs["networks"]["core"]
+        inside = [r for r in made if r.id != out["id"]]
+        nearest = [
+            _nearest(next(r for r in inside if r.id == s), inside, nats) for s in out["subnet_ids"]
+        ]
+        assert all(len(n) == 1 for n in nearest), nearest
+        zonal = min(len(nats), len(out["subnet_ids"]))
+        assert len({n[0].urn for n in nearest}) == zonal
+
     def test_egress_none_has_no_nat_and_no_public_ip(self, cloud: str) -> None:
         here = site(cloud)
         text = spec(
@@ -773,6 +811,35 @@ def _named_chain(start: Registered, resources: list[Registered]) -> list[Registe
                 found.append(r)
                 todo.append(r)
     return found
+
+
+def _nearest(
+    start: Registered, resources: list[Registered], targets: list[Registered]
+) -> list[Registered]:
+    """The `targets` fewest links (as `_named_chain`) away from `start`, not walking past
+    a target: where a subnet's traffic first meets one."""
+    seen, layer = [start], [start]
+    while layer:
+        found = [r for r in layer if r in targets]
+        if found:
+            return found
+        nxt = []
+        for here in layer:
+            for r in resources:
+                if r not in seen and _named(here, r):
+                    seen.append(r)
+                    nxt.append(r)
+        layer = nxt
+    return []
+
+
+def _named(a: Registered, b: Registered) -> bool:
+    """Whether either resource's inputs name the other's id or self link."""
+
+    def names(r: Registered) -> set[str]:
+        return {str(x) for x in (r.id, r.outputs.get("selfLink")) if x}
+
+    return bool(names(b) & texts_of_inputs(a)) or bool(names(a) & texts_of_inputs(b))
 
 
 def texts_of_inputs(r: Registered) -> set[str]:

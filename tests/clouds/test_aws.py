@@ -33,6 +33,7 @@ GROUP = "aws:autoscaling/group:Group"
 ROUTE = "aws:ec2/route:Route"
 EIP = "aws:ec2/eip:Eip"
 NAT = "aws:ec2/natGateway:NatGateway"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 CANONICAL = "099720109477"
 TRUSTED = ["10.1.0.0/16", "10.2.0.0/16"]
 EGRESS = [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}]
@@ -123,9 +124,9 @@ def ami_id(pattern: str, arch: str) -> str:
 
 def test_network_is_a_vpc_with_private_and_public_subnets_a_nat_and_a_security_group() -> None:
     p = plain()
+    routing = [*(2 * [ROUTE_TABLE]), *(2 * [ROUTE]), *(4 * [ASSOCIATION])]
     assert sorted(r.type for r in children(p, NETWORK_TOKEN)) == sorted(
-        [VPC, SG, IGW, EIP, NAT, *(4 * [SUBNET]), *(2 * [ROUTE_TABLE]), *(2 * [ROUTE])]
-        + 4 * [ASSOCIATION]
+        [VPC, SG, IGW, EIP, NAT, ENDPOINT, *(4 * [SUBNET]), *routing]
     )
     vpc = p.one(VPC)
     assert vpc.id and vpc.id.startswith("vpc-") and len(vpc.id) == 21
@@ -194,6 +195,67 @@ def test_egress_none_has_no_internet_gateway_nat_or_default_route() -> None:
     assert "public_subnet_ids" not in p.outputs["networks"]["core"]
 
 
+@cache
+def per_zone() -> StackPreview:
+    stack = stack_plan("aws")
+    (network,) = stack.networks
+    return run(replace(stack, networks=(replace(network, nat="per_zone"),)))
+
+
+def test_per_zone_puts_a_nat_gateway_in_each_zone_and_routes_each_zone_to_its_own() -> None:
+    p = per_zone()
+    nats = {r.name: r for r in p.by_type(NAT)}
+    eips = {r.name: r for r in p.by_type(EIP)}
+    subnets = {r.name: r for r in p.by_type(SUBNET)}
+    tables = {r.name: r for r in p.by_type(ROUTE_TABLE)}
+    # Zone 0 keeps the names `nat: single` has (switching only adds resources).
+    assert set(nats) == {"demo-core-nat", "demo-core-nat-1"}
+    assert set(tables) == {"demo-core-rt", "demo-core-rt-1", "demo-core-public-rt"}
+    for zone, suffix in ((0, ""), (1, "-1")):
+        nat = nats[f"demo-core-nat{suffix}"]
+        assert nat.inputs["subnetId"] == subnets[f"demo-core-public-subnet-{zone}"].id
+        assert (
+            nat.inputs["allocationId"] == eips[f"demo-core-nat-eip{suffix}"].outputs["allocationId"]
+        )
+        table = tables[f"demo-core-rt{suffix}"]
+        assert _routes(p)[f"demo-core-default-route{suffix}"] == {
+            "routeTableId": table.id,
+            "destinationCidrBlock": "0.0.0.0/0",
+            "natGatewayId": nat.id,
+        }
+        # The zone's workload subnet (same zone as its NAT's public subnet) uses its table.
+        workload = subnets[f"demo-core-subnet-{zone}"]
+        public = subnets[f"demo-core-public-subnet-{zone}"]
+        assert workload.inputs["availabilityZone"] == public.inputs["availabilityZone"]
+        (association,) = [a for a in p.by_type(ASSOCIATION) if a.name == f"demo-core-rta-{zone}"]
+        assert association.inputs == {"subnetId": workload.id, "routeTableId": table.id}
+    out = p.outputs["networks"]["core"]
+    assert out["nat_gateway_ids"] == [nats["demo-core-nat"].id, nats["demo-core-nat-1"].id]
+    assert out["route_table_ids"] == [tables["demo-core-rt"].id, tables["demo-core-rt-1"].id]
+    assert out["route_table_id"] == tables["demo-core-rt"].id  # kept for compatibility
+
+
+def test_single_nat_keeps_one_workload_table_for_both_zones() -> None:
+    out = plain().outputs["networks"]["core"]
+    assert out["route_table_ids"] == [out["route_table_id"]]
+    assert len(out["nat_gateway_ids"]) == 1
+
+
+def test_an_s3_gateway_endpoint_for_the_region_is_on_every_route_table() -> None:
+    """Same-region S3 traffic skips the NAT (no processing charge), with or without NAT."""
+    stack = stack_plan("aws")
+    (network,) = stack.networks
+    sealed = run(replace(stack, networks=(replace(network, egress="none", public_subnets=()),)))
+    for p in (plain(), per_zone(), sealed):
+        endpoint = p.one(ENDPOINT)
+        assert endpoint.inputs["serviceName"] == "com.amazonaws.us-east-1.s3"
+        assert endpoint.inputs["vpcEndpointType"] == "Gateway"
+        assert endpoint.inputs["vpcId"] == p.one(VPC).id
+        assert sorted(endpoint.inputs["routeTableIds"]) == sorted(
+            r.id for r in p.by_type(ROUTE_TABLE)
+        )
+
+
 def test_network_security_group_admits_nothing_and_carries_the_egress() -> None:
     sg = shared_sg(plain())
     assert sg.name == "demo-core-sg"  # the logical name it always had (URNs)
@@ -257,6 +319,7 @@ def test_network_outputs_resolve_to_the_created_resources() -> None:
             r.id for r in p.by_type(ROUTE_TABLE) if r.name == "demo-core-public-rt"
         ),
         "nat_gateway_ids": [p.one(NAT).id],
+        "route_table_ids": [next(r.id for r in p.by_type(ROUTE_TABLE) if r.name == "demo-core-rt")],
     }
 
 

@@ -101,6 +101,8 @@ def test_network_resources_and_address_plan() -> None:
     assert subnet["addressPrefix"] == "10.1.0.0/20"
     assert subnet["networkSecurityGroup"] == {"id": p.one(NSG).id}
     assert subnet["defaultOutboundAccess"] is False  # private: the NAT is the only way out
+    # The region's storage goes over the backbone, past the NAT gateway's per-GB charge.
+    assert subnet["serviceEndpoints"] == [{"service": "Microsoft.Storage"}]
 
 
 def test_the_workload_subnet_goes_out_through_a_standard_nat_gateway() -> None:

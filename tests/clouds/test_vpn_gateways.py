@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -130,3 +131,21 @@ def test_azure_region_without_zones_gets_regional_ips_and_still_an_az_sku(region
     # the same table decides the storage redundancy
     account = p.one("azure-native:storage:StorageAccount")
     assert account.inputs["sku"] == {"name": "Standard_LRS"}
+
+
+def test_aws_propagates_into_every_zones_table_with_nat_per_zone() -> None:
+    stack = with_gateway(stack_plan("aws"))
+    (network,) = stack.networks
+    p = run(replace(stack, networks=(replace(network, nat="per_zone"),)))
+    tables = {r.name: r.id for r in p.by_type("aws:ec2/routeTable:RouteTable")}
+    propagations = p.by_type("aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation")
+    assert {r.name: r.inputs["routeTableId"] for r in propagations} == {
+        "demo-core-vpn-propagation-0": tables["demo-core-rt"],
+        "demo-core-vpn-propagation-1": tables["demo-core-rt-1"],
+        "demo-core-vpn-propagation-public": tables["demo-core-public-rt"],
+    }
+    assert p.outputs["gateways"]["core"]["route_table_ids"] == [
+        tables["demo-core-rt"],
+        tables["demo-core-rt-1"],
+        tables["demo-core-public-rt"],
+    ]

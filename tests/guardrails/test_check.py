@@ -10,8 +10,10 @@ from typing import Any
 import pulumi
 import pulumi_aws
 import pytest
+from click.testing import CliRunner
 
 from skyinfra.api import plan_spec
+from skyinfra.cli import main
 from skyinfra.clouds.aws import lowering as aws_lowering
 from skyinfra.clouds.azure import lowering as azure_lowering
 from skyinfra.clouds.base import Context
@@ -242,3 +244,19 @@ def test_azure_asg_shared_by_the_network_is_flagged(monkeypatch: pytest.MonkeyPa
         "`public: true`"
         for port in (22, 3389)
     ]
+
+
+def test_check_warns_what_egress_none_breaks_without_failing(tmp_path: Path) -> None:
+    """A sealed network is no violation: `check` exits 0 and says what will not work."""
+    spec = tmp_path / "sealed.yaml"
+    spec.write_text(
+        "name: sealed\nnetworks: {vault: {egress: none}}\ncompute:\n"
+        "  worker: {network: vault, resources: {cpus: 2}, "
+        "placement: {cloud: aws, region: us-east-1}}\n"
+    )
+    (warning,) = check_project(spec).warnings
+    assert warning.startswith("compute group worker (aws-us-east-1) is on network vault")
+    result = CliRunner().invoke(main, ["check", str(spec)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "warning: compute group worker (aws-us-east-1)" in result.output
+    assert "ssmmessages" in result.output and "no violations" in result.output

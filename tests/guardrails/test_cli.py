@@ -28,10 +28,10 @@ def _open_ssh(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_clean_spec_exits_0(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(_minimal(tmp_path))])
     assert result.exit_code == 0, result.output
-    # AWS: the network 17 (VPC, 4 subnets, IGW, EIP, NAT gateway, 2 route tables, 2 routes,
-    # 4 associations, security group), the bucket 5, the group 6 (security group, template, ASG,
-    # role, its SSM policy attachment, instance profile).
-    assert "no violations: 28 resources in 1 stack(s)" in result.output
+    # AWS: the network 18 (VPC, 4 subnets, IGW, EIP, NAT gateway, 2 route tables, 2 routes,
+    # 4 associations, S3 gateway endpoint, security group), the bucket 5, the group 6 (security
+    # group, template, ASG, role, its SSM policy attachment, instance profile).
+    assert "no violations: 29 resources in 1 stack(s)" in result.output
 
 
 def test_violations_exit_1_naming_stack_resource_rule_and_fix(
@@ -46,7 +46,7 @@ def test_violations_exit_1_naming_stack_resource_rule_and_fix(
         "minimal-app-sg: admits 0.0.0.0/0 on port 22 (tcp)"
     )
     assert lines[1].startswith("    fix: admit a group's ports from the network's own and peered")
-    assert lines[-1] == "1 violation(s) of 1 rule(s) in 28 resources in 1 stack(s)"
+    assert lines[-1] == "1 violation(s) of 1 rule(s) in 29 resources in 1 stack(s)"
 
 
 def test_json_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.peering.linkspec import AWS, AWS2, AZURE, AZURE2
-from tests.peering.vpnpairs import vpn_previews, vpn_topology
+from skyinfra.build import build_topology, stack_config
+from skyinfra.preview import StackPreview, preview_topology
+from skyinfra.site import Site
+from skyinfra.topology import Topology
+from tests.peering.linkspec import AWS, AWS2, AZURE, AZURE2, linked_spec
+from tests.peering.vpnpairs import PORT, vpn_previews, vpn_topology
 
 PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
@@ -58,3 +62,30 @@ def test_azure_global_vnet_peering_in_both_directions() -> None:
         (vnets[b.stack].outputs["name"], vnets[a.stack].id),
     }
     assert all(x.inputs["allowVirtualNetworkAccess"] is True for x in peerings)
+
+
+def _per_zone_previews(a: Site, b: Site) -> tuple[Topology, dict[str, StackPreview]]:
+    spec, placement = linked_spec([a, b], [(a, b)], ports=[PORT])
+    core = spec.networks["core"].model_copy(update={"nat": "per_zone"})
+    topology = build_topology(spec.model_copy(update={"networks": {"core": core}}), placement)
+    configs = {s.name: stack_config(s) for s in topology.stacks}
+    return topology, {p.name: p for p in preview_topology(topology, configs)}
+
+
+def test_aws_vpc_peering_routes_into_every_zones_table_with_nat_per_zone() -> None:
+    """Per zone, each VPC has two workload tables (one per NAT gateway) and the public one:
+    the peering stack, which reads the VPCs by reference, routes into all three."""
+    a, b = sorted((AWS, AWS2))
+    topology, stacks = _per_zone_previews(a, b)
+    p = stacks[f"peer-{a.stack}--{b.stack}"]
+    routes = {r.inputs["routeTableId"]: r for r in p.by_type(ROUTE)}
+    link = topology.links.links[0].name
+    for here in (a, b):
+        tables = {t.name: t.id for t in stacks[here.stack].by_type("aws:ec2/routeTable:RouteTable")}
+        assert set(tables) == {"demo-core-rt", "demo-core-rt-1", "demo-core-public-rt"}
+        assert {t: routes[i].name for t, i in tables.items()} == {
+            "demo-core-rt": f"demo-{link}-route-{here.stack}",  # its name of old (URNs)
+            "demo-core-rt-1": f"demo-{link}-route-{here.stack}-1",
+            "demo-core-public-rt": f"demo-{link}-route-{here.stack}-public",
+        }
+    assert len(routes) == 6

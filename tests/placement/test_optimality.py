@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from skyinfra.catalog import Catalog
 from skyinfra.loader import parse_spec
 from skyinfra.placement.place import problem_of
-from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible
+from skyinfra.placement.problem import (
+    Charge,
+    Flow,
+    Option,
+    PlacementProblem,
+    SiteFee,
+    evaluate,
+    feasible,
+)
 from skyinfra.placement.solver import Infeasible, brute_force, greedy, solve, solve_with_stats
 from skyinfra.site import Site
 
@@ -99,6 +107,25 @@ def problems(draw: st.DrawFn) -> PlacementProblem:
     return PlacementProblem(options, flows, egress, links, colocate, avoid, carried)
 
 
+@st.composite
+def nat_problems(draw: st.DrawFn) -> PlacementProblem:
+    """`problems` with NAT: fees shared by a few resources (a network's gateways per site)
+    and per-flow-end charges (data processing) priced by where the other end is."""
+    problem = draw(problems())
+    names = sorted(problem.options)
+    members = st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True)
+    fees = [
+        SiteFee(tuple(group), {s: draw(money) for s in SITES if draw(st.booleans())})
+        for group in draw(st.lists(members, min_size=1, max_size=2))
+    ]
+    pairs = st.tuples(st.sampled_from(names), st.sampled_from(names))  # one group: same site
+    charges = [
+        Charge(a, b, *({s: draw(money) for s in SITES} for _ in range(3)))
+        for a, b in draw(st.lists(pairs, max_size=3))
+    ]
+    return replace(problem, fees=fees, charges=charges)
+
+
 def _outcome(fn, problem: PlacementProblem) -> float | None:  # type: ignore[no-untyped-def]
     try:
         return fn(problem).total
@@ -118,6 +145,61 @@ def test_solve_equals_brute_force(problem: PlacementProblem) -> None:
     solution = solve(problem)
     assert feasible(problem, solution.choice)
     assert evaluate(problem, solution.choice).total == pytest.approx(solution.total)
+
+
+@settings(max_examples=150, deadline=None)
+@given(nat_problems())
+def test_solve_equals_brute_force_with_shared_fees_and_charges(problem: PlacementProblem) -> None:
+    best = _outcome(brute_force, problem)
+    got = _outcome(solve, problem)
+    if best is None:
+        assert got is None
+        return
+    assert got == pytest.approx(best, rel=1e-6, abs=1e-6)
+    # Without pruning and fixing too: the fees' growth bound keeps pruning exact.
+    solution, _ = solve_with_stats(problem, prune=False)
+    assert solution.total == pytest.approx(best, rel=1e-6, abs=1e-6)
+
+
+def test_a_shared_fee_keeps_a_group_beside_its_network_over_a_cheaper_region() -> None:
+    """Two otherwise-equal choices ranked by a network's NAT: `a` could move to the cheaper
+    region of its cloud, but `b` (same network) stays, so the move opens a second NAT.
+    Pruning must not call the dearer region dominated."""
+    here, cheaper = SITES[0], SITES[1]
+    options = {"a": [Option(here, 5.0), Option(cheaper, 4.0)], "b": [Option(here, 1.0)]}
+    free = TableEgress({s: 0.0 for s in SITES}, {s: 0.0 for s in SITES})
+    problem = PlacementProblem(
+        options,
+        [],
+        free,
+        TableLinks(0.0, {s: 0.0 for s in SITES}),
+        fees=[SiteFee(("a", "b"), {here: 10.0, cheaper: 10.0})],
+    )
+    solution = solve(problem)
+    assert solution.choice["a"].site == here
+    assert solution.total == pytest.approx(5.0 + 1.0 + 10.0)
+    alone = solve(replace(problem, fees=[]))
+    assert alone.choice["a"].site == cheaper  # the NAT changed the decision
+
+
+def test_a_shared_fee_is_paid_once_per_site_and_a_charge_by_where_the_other_end_is() -> None:
+    a, b, c = SITES[0], SITES[1], SITES[2]  # aws, aws (another region), gcp
+    options = {"x": [Option(a, 1.0)], "y": [Option(a, 2.0)], "z": [Option(c, 4.0)]}
+    problem = PlacementProblem(
+        options,
+        [],
+        TableEgress({s: 0.0 for s in SITES}, {s: 0.0 for s in SITES}),
+        TableLinks(0.0, {s: 0.0 for s in SITES}),
+        fees=[SiteFee(("x", "y", "z"), {a: 10.0, c: 20.0})],
+        charges=[
+            Charge("x", "z", {a: 1.0}, {a: 2.0}, {a: 3.0}),
+            Charge("x", "y", {a: 5.0}, {}, {}),
+        ],
+    )
+    choice = {n: opts[0] for n, opts in options.items()}
+    assert evaluate(problem, choice).nat_cost == 10.0 + 20.0 + 3.0 + 5.0
+    choice["y"] = Option(b, 2.0)
+    assert evaluate(problem, choice).nat_cost == 10.0 + 20.0 + 3.0 + 0.0  # b has no fee
 
 
 @settings(max_examples=60, deadline=None)
@@ -144,9 +226,10 @@ def test_a_link_cost_keeps_chatty_groups_together() -> None:
     assert solve(problem).total == pytest.approx(250.0)
 
 
+# `egress: none`: no NAT fee, whose once-per-site price would pull all six onto one site.
 SPEC_OF_SIX = """\
 name: six
-networks: {core: {}}
+networks: {core: {egress: none}}
 compute:
   a: {network: core, resources: {cpus: "4+", memory: "16+"}}
   b: {network: core, count: 3, resources: {cpus: "2+", memory: "8+"}}

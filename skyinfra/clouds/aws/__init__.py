@@ -18,6 +18,7 @@ from skyinfra.clouds.base import (
     with_lookup,
 )
 from skyinfra.clouds.records import LoginTrace
+from skyinfra.topology import ComputePlan
 
 _CANONICAL = "099720109477"
 _DEBIAN = "136693071363"
@@ -45,6 +46,8 @@ class Aws(Cloud):
     provider_namespace = "aws"
     subnets_per_network = 2
     public_subnets_per_network = 2  # one per workload subnet's zone
+    nat_zonal = True  # a NAT gateway lives in one subnet, so one zone
+    regional_storage_endpoint = True  # the S3 gateway endpoint (lowering.py `_s3_endpoint`)
     account_keys: ClassVar[dict[str, str]] = {"profile": "named AWS CLI profile to deploy with"}
     cross_region_link = "aws-vpc-peering"
     label_rules = limits.LABELS
@@ -195,6 +198,17 @@ class Aws(Cloud):
     # Families whose types carry accelerators: GPUs (g4dn, g5, g6e, gr6, p4d, p5en, ...),
     # Inferentia, Trainium, Gaudi (dl1), FPGAs (f1) and video transcoders (vt1).
     accelerated_types = re.compile(r"^(g\d|gr\d|p\d|inf\d|trn\d|dl\d|f\d|vt\d)[a-z0-9-]*\.")
+
+    def offline_breaks(self, plan: ComputePlan) -> list[str]:
+        """Session Manager's agent dials out to Systems Manager: without the internet it
+        needs interface endpoints skyinfra does not create (same-region S3 still works,
+        through the network's gateway endpoint)
+        https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-create-vpc.html"""
+        return [
+            *super().offline_breaks(plan),
+            "`skyinfra ssh` (SSM Session Manager) cannot connect: the SSM agent needs the ssm, "
+            "ssmmessages and ec2messages VPC interface endpoints, which skyinfra does not create",
+        ]
 
     def login_command(self, target: LoginTarget) -> str:
         """`aws ssm start-session` to the group's VM `index` (by instance id, sorted), which

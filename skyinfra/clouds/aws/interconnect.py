@@ -50,7 +50,8 @@ def lower_half(side: InterconnectHalf, ctx: Context) -> InterconnectHalfOutputs:
         opts=ctx.opts(),
     )
     # AWS: enable propagation only once the VGW is associated with the DX gateway.
-    for suffix, table in route_tables(side.network, side.public_routes).items():
+    tables = route_tables(side.network, side.public_routes, side.private_route_tables)
+    for suffix, table in tables.items():
         aws.ec2.VpnGatewayRoutePropagation(
             ctx.child(f"propagation{suffix}"),
             vpn_gateway_id=side.gateway["vpn_gateway_id"],

@@ -34,9 +34,11 @@ _ANYWHERE = "0.0.0.0/0"
 
 def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
     """A VPC whose workload subnets are private; DNS on for private names. With NAT egress,
-    public subnets (one per zone) route to an internet gateway and hold the NAT gateway and
-    the `public: true` groups; the workload subnets route to the internet through the NAT.
-    With `egress: none` there is no internet gateway and no default route at all."""
+    public subnets (one per zone) route to an internet gateway and hold the NAT gateway (one
+    per zone with `nat: per_zone`) and the `public: true` groups; the workload subnets route
+    to the internet through the NAT (their zone's). With `egress: none` there is no internet
+    gateway and no default route at all. Either way an S3 gateway endpoint takes same-region
+    S3 traffic off the NAT (`_s3_endpoint`)."""
     vpc = aws.ec2.Vpc(
         ctx.child("vpc"),
         cidr_block=plan.cidr,
@@ -53,8 +55,13 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
     ]
     if plan.egress == "nat" and not public:
         raise ValueError(f"{plan.name}: NAT egress on AWS needs public subnets (NetworkKind)")
-    nat, public_table = _nat_gateway(ctx, vpc, public) if plan.egress == "nat" else (None, None)
-    table = _route_table(ctx, vpc, subnets, nat)
+    nats: list[aws.ec2.NatGateway] = []
+    public_table = None
+    if plan.egress == "nat":
+        gateways = get_cloud(plan.site.cloud).nat_gateways(plan)
+        nats, public_table = _nat_gateways(ctx, vpc, public, gateways)
+    tables = _route_tables(ctx, vpc, subnets, nats)
+    _s3_endpoint(plan, ctx, vpc, [*tables, *([public_table] if public_table else [])])
     group = _shared_security_group(ctx, vpc)
     outputs: NetworkOutputs = {
         "id": vpc.id,
@@ -63,13 +70,14 @@ def lower_network(plan: NetworkPlan, ctx: Context) -> NetworkOutputs:
         "region": plan.site.region,
         "subnet_ids": [s.id for s in subnets],
         "security_group_id": group.id,
-        "route_table_id": table.id,
+        "route_table_id": tables[0].id,
         "availability_zones": [s.availability_zone for s in subnets],
     }
-    if nat is not None and public_table is not None:
+    if nats and public_table is not None:
         outputs["public_subnet_ids"] = [s.id for s in public]
         outputs["public_route_table_id"] = public_table.id
-        outputs["nat_gateway_ids"] = [nat.id]
+        outputs["nat_gateway_ids"] = [nat.id for nat in nats]
+    outputs["route_table_ids"] = [t.id for t in tables]
     return outputs
 
 
@@ -106,13 +114,15 @@ def _subnet(
     )
 
 
-def _nat_gateway(
-    ctx: Context, vpc: aws.ec2.Vpc, public: list[aws.ec2.Subnet]
-) -> tuple[aws.ec2.NatGateway, aws.ec2.RouteTable]:
-    """The internet gateway, the public subnets' route table (default route to it), and one
-    public NAT gateway with an Elastic IP in the first public subnet: one per network site
-    (`nat: single`). A public NAT gateway must sit in a subnet routed to an internet gateway,
-    and AWS asks for an explicit dependency on the gateway (the NatGateway docs, "Public NAT":
+def _nat_gateways(
+    ctx: Context, vpc: aws.ec2.Vpc, public: list[aws.ec2.Subnet], count: int
+) -> tuple[list[aws.ec2.NatGateway], aws.ec2.RouteTable]:
+    """The internet gateway, the public subnets' route table (default route to it), and
+    `count` public NAT gateways, each with an Elastic IP, in the first `count` public subnets
+    (one per zone): one for `nat: single`, one per zone for `per_zone` (a NAT gateway is
+    zonal: it lives in its subnet's zone). A public NAT gateway must sit in a subnet routed
+    to an internet gateway, and AWS asks for an explicit dependency on the gateway (the
+    NatGateway docs, "Public NAT":
     https://www.pulumi.com/registry/packages/aws/api-docs/ec2/natgateway/)."""
     gateway = aws.ec2.InternetGateway(
         ctx.child("igw"), vpc_id=vpc.id, tags=_tags(ctx, "igw"), opts=ctx.opts()
@@ -134,48 +144,92 @@ def _nat_gateway(
             route_table_id=table.id,
             opts=ctx.opts(),
         )
-    # `domain="vpc"`: the VPC address pool (`vpc=True` is deprecated in the SDK).
-    address = aws.ec2.Eip(
-        ctx.child("nat-eip"), domain="vpc", tags=_tags(ctx, "nat-eip"), opts=ctx.opts()
-    )
-    nat = aws.ec2.NatGateway(
-        ctx.child("nat"),
+    nats = [_nat(ctx, subnet, gateway, i) for i, subnet in enumerate(public[:count])]
+    return nats, table
+
+
+def _nat(
+    ctx: Context, subnet: aws.ec2.Subnet, gateway: aws.ec2.InternetGateway, index: int
+) -> aws.ec2.NatGateway:
+    """Zone `index`'s public NAT gateway in `subnet`, with an Elastic IP of its own
+    (`domain="vpc"`: the VPC address pool; `vpc=True` is deprecated in the SDK)."""
+    eip, name = _zoned("nat-eip", index), _zoned("nat", index)
+    address = aws.ec2.Eip(ctx.child(eip), domain="vpc", tags=_tags(ctx, eip), opts=ctx.opts())
+    return aws.ec2.NatGateway(
+        ctx.child(name),
         allocation_id=address.allocation_id,
-        subnet_id=public[0].id,
+        subnet_id=subnet.id,
         connectivity_type="public",
-        tags=_tags(ctx, "nat"),
+        tags=_tags(ctx, name),
         opts=ctx.opts(depends_on=[gateway]),
     )
-    return nat, table
 
 
-def _route_table(
+def _zoned(name: str, index: int) -> str:
+    """Zone `index`'s resource of a kind: zone 0 keeps the name a single one always had
+    (`nat`, `rt`), so switching `nat: single` to `per_zone` only adds resources."""
+    return name if index == 0 else f"{name}-{index}"
+
+
+def _route_tables(
     ctx: Context,
     vpc: aws.ec2.Vpc,
     subnets: list[aws.ec2.Subnet],
-    nat: aws.ec2.NatGateway | None,
+    nats: list[aws.ec2.NatGateway],
+) -> list[aws.ec2.RouteTable]:
+    """The workload subnets' tables: one per NAT gateway (one without NAT), each with a
+    default route to its NAT; subnet `i` (in zone `i`) uses table `i` modulo their number,
+    so with `per_zone` each zone's subnets go out through their own zone's NAT. The VPN
+    gateway propagates BGP routes into every table; peering stacks add routes to them all."""
+    tables = [_route_table(ctx, vpc, i, nat) for i, nat in enumerate(nats or [None])]
+    for i, subnet in enumerate(subnets):
+        aws.ec2.RouteTableAssociation(
+            ctx.child(f"rta-{i}"),
+            subnet_id=subnet.id,
+            route_table_id=tables[i % len(tables)].id,
+            opts=ctx.opts(),
+        )
+    return tables
+
+
+def _route_table(
+    ctx: Context, vpc: aws.ec2.Vpc, index: int, nat: aws.ec2.NatGateway | None
 ) -> aws.ec2.RouteTable:
-    """One table for the workload subnets: default route to the NAT gateway (none without
-    one). The VPN gateway propagates BGP routes into it; peering stacks add routes to peered
-    VPCs."""
+    """Workload table `index`, its default route to `nat` (none without one)."""
+    name = _zoned("rt", index)
     table = aws.ec2.RouteTable(
-        ctx.child("rt"), vpc_id=vpc.id, tags=_tags(ctx, "rt"), opts=ctx.opts()
+        ctx.child(name), vpc_id=vpc.id, tags=_tags(ctx, name), opts=ctx.opts()
     )
     # A standalone route, not an inline one: a table with inline routes removes the routes
     # other stacks add to it (VPC peering routes, from the peering stacks).
     if nat is not None:
         aws.ec2.Route(
-            ctx.child("default-route"),
+            ctx.child(_zoned("default-route", index)),
             route_table_id=table.id,
             destination_cidr_block=_ANYWHERE,
             nat_gateway_id=nat.id,
             opts=ctx.opts(),
         )
-    for i, subnet in enumerate(subnets):
-        aws.ec2.RouteTableAssociation(
-            ctx.child(f"rta-{i}"), subnet_id=subnet.id, route_table_id=table.id, opts=ctx.opts()
-        )
     return table
+
+
+def _s3_endpoint(
+    plan: NetworkPlan, ctx: Context, vpc: aws.ec2.Vpc, tables: list[aws.ec2.RouteTable]
+) -> aws.ec2.VpcEndpoint:
+    """A gateway endpoint for S3 in the VPC's region, on every route table: same-region S3
+    traffic takes it instead of the NAT gateway (no NAT data processing charge; a gateway
+    endpoint itself is free) and works with `egress: none` too. AWS adds a route to the S3
+    prefix list in each table (https://docs.aws.amazon.com/vpc/latest/privatelink/
+    vpc-endpoints-s3.html); the default endpoint policy allows what IAM allows."""
+    return aws.ec2.VpcEndpoint(
+        ctx.child("s3-endpoint"),
+        vpc_id=vpc.id,
+        service_name=f"com.amazonaws.{plan.site.region}.s3",
+        vpc_endpoint_type="Gateway",
+        route_table_ids=[t.id for t in tables],
+        tags=_tags(ctx, "s3-endpoint"),
+        opts=ctx.opts(),
+    )
 
 
 def _shared_security_group(ctx: Context, vpc: aws.ec2.Vpc) -> aws.ec2.SecurityGroup:

@@ -254,6 +254,7 @@ _PREFIXES = {
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx",
     "aws:ec2/eip:Eip": "eipalloc",
     "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
     "aws:ec2transitgateway/transitGateway:TransitGateway": "tgw",
     "aws:ec2transitgateway/vpcAttachment:VpcAttachment": "tgw-attach",
 }

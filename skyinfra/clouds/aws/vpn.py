@@ -72,13 +72,19 @@ def lower_gateway(plan: VpnGateway, ctx: Context) -> GatewayOutputs:
     }
 
 
-def route_tables(network: NetworkOutputs, public: bool | None = None) -> dict[str, Any]:
-    """Logical-name suffix -> route table that routes to peers go into: the workload subnets'
-    (`-0`, as it always was) and, with NAT egress, the public subnets' (`-public`), so public
-    groups reach peers too. `public` says whether the latter exists when `network` is read by
-    StackReference (keys unknown until deploy); else the outputs' keys tell."""
+def route_tables(
+    network: NetworkOutputs, public: bool | None = None, private: int | None = None
+) -> dict[str, Any]:
+    """Logical-name suffix -> route table that routes to peers go into: every workload
+    subnets' table (`-0`, as the only one always was, then `-1`... with `nat: per_zone`) and,
+    with NAT egress, the public subnets' (`-public`), so public groups reach peers too.
+    `public` and `private` (how many workload tables) say what exists when `network` is read
+    by StackReference (keys unknown until deploy); else the outputs' keys tell."""
     has_public = "public_route_table_id" in network if public is None else public
+    if private is None:
+        private = len(network["route_table_ids"]) if "route_table_ids" in network else 1
     tables = {"-0": network["route_table_id"]}
+    tables.update({f"-{i}": network["route_table_ids"][i] for i in range(1, private)})
     if has_public:
         tables["-public"] = network["public_route_table_id"]
     return tables
@@ -204,7 +210,8 @@ def lower_peering(pair: PeeringPair, ctx: Context) -> PeeringOutputs:
         opts=ctx.opts(provider=b.provider),
     )
     for side, other in ((a, b), (b, a)):
-        for suffix, table in route_tables(side.network, side.public_routes).items():
+        tables = route_tables(side.network, side.public_routes, side.private_route_tables)
+        for suffix, table in tables.items():
             aws.ec2.Route(
                 # The workload table's route keeps its name of old: `route-<stack>`.
                 ctx.child(f"route-{side.site.stack}{'' if suffix == '-0' else suffix}"),

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from skyinfra.clouds.azure import limits
 from skyinfra.clouds.base import (
     GPU_ATTACH,
+    NAT_PER_ZONE,
     TPU,
     Cloud,
     InterconnectSide,
@@ -20,6 +21,7 @@ from skyinfra.clouds.base import (
 )
 from skyinfra.clouds.records import LoginTrace
 from skyinfra.site import Site
+from skyinfra.topology import ComputePlan
 
 # Regions with availability zones: the one table behind every zonal choice on Azure.
 # Zone-redundant storage (ZRS; elsewhere LRS), gateway public IPs in zones 1-3 and the
@@ -68,8 +70,18 @@ class Azure(Cloud):
     UNSUPPORTED: ClassVar[dict[str, str]] = {
         GPU_ATTACH: "Azure cannot attach GPUs to a size: use a GPU size (NC, ND or NV families)",
         TPU: "Cloud TPUs are Google Cloud's and Azure offers none: place the group on Google Cloud",
+        # A Standard NAT gateway is zonal and a subnet takes one NAT gateway, so one per zone
+        # needs a subnet per zone; an Azure network here has one workload subnet, whose VMs
+        # span zones. The zone-redundant StandardV2 SKU is in preview:
+        # https://learn.microsoft.com/azure/nat-gateway/nat-availability-zones
+        NAT_PER_ZONE: (
+            "Azure's NAT gateway is zonal and serves whole subnets, and an Azure network has one "
+            "subnet spanning the zones: use `nat: single` (Azure runs the gateway with built-in "
+            "redundancy in one zone)"
+        ),
     }
     gateway_subnet_prefix = 27  # `GatewaySubnet`: /27 is what Azure recommends
+    regional_storage_endpoint = True  # the workload subnet's Microsoft.Storage endpoint
     interconnect = InterconnectSide(
         product="Azure ExpressRoute Direct",
         resources=(
@@ -200,6 +212,20 @@ class Azure(Cloud):
         r"(images/[^/]+|galleries/[^/]+/images/[^/]+(/versions/[^/]+)?)$",
         re.IGNORECASE,
     )
+
+    def offline_breaks(self, plan: ComputePlan) -> list[str]:
+        """The Entra ID login extension installs from packages.microsoft.com and talks to
+        Entra ID (https://learn.microsoft.com/entra/identity/devices/
+        howto-vm-sign-in-azure-ad-linux, "Network requirements"); the NVIDIA driver extension
+        downloads the driver."""
+        breaks = super().offline_breaks(plan)
+        breaks.append(
+            "the Entra ID SSH login extension (AADSSHLoginForLinux) cannot install or reach "
+            "Entra ID, so `skyinfra ssh` (Entra ID login) fails"
+        )
+        if self.gpu_driver(plan):
+            breaks.append("the NVIDIA GPU Driver Extension cannot download the driver")
+        return breaks
 
     def custom_image(self, reference: str) -> dict[str, str]:
         """A marketplace URN as its four parts, else an image resource id."""

@@ -116,7 +116,11 @@ def _subnets(
     subnet writes to the same VNet (AnotherOperationInProgress). Private subnets: no default
     outbound access (Azure retired it for new VNets; explicit outbound is a NAT gateway or a
     VM's own public IP: https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access),
-    so the NAT gateway, when there is one, is the only way out for VMs without a public IP."""
+    so the NAT gateway, when there is one, is the only way out for VMs without a public IP.
+    A `Microsoft.Storage` service endpoint takes the region's storage traffic (and its paired
+    region's) over the Azure backbone instead, past the NAT gateway and its per-GB charge
+    (https://learn.microsoft.com/azure/virtual-network/virtual-network-service-endpoints-overview);
+    the storage accounts keep admitting every network, so nothing else changes for them."""
     subnets: list[network.Subnet] = []
     for index, cidr in enumerate(plan.subnets):
         subnets.append(
@@ -129,6 +133,7 @@ def _subnets(
                 network_security_group={"id": nsg.id},
                 default_outbound_access=False,
                 nat_gateway={"id": nat.id} if nat is not None else None,
+                service_endpoints=[{"service": "Microsoft.Storage"}],
                 opts=ctx.opts(depends_on=subnets[-1:]),
             )
         )

@@ -191,7 +191,7 @@ class Gcp(Cloud):
 
     def check(self, plan: NetworkPlan | BucketPlan | ComputePlan) -> list[Problem]:
         if not isinstance(plan, ComputePlan):
-            return []
+            return super().check(plan)
         found = tpus.slice_of(plan.instance_type)
         if found is not None:
             return [
@@ -206,6 +206,17 @@ class Gcp(Cloud):
 
     def offers_from_rows(self, rows: Iterable[Row]) -> Iterator[Offer]:
         return join_gpu_offers(self, list(rows))
+
+    def offline_breaks(self, plan: ComputePlan) -> list[str]:
+        """Google APIs stay reachable (Private Google Access on the subnets); the NVIDIA
+        driver install a GPU group asks for fetches packages from the internet."""
+        breaks = super().offline_breaks(plan)
+        if self.gpu_driver(plan):
+            breaks.append(
+                "if its Deep Learning VM image lacks the NVIDIA driver, the first-boot driver "
+                "install (install-nvidia-driver) cannot download it"
+            )
+        return breaks
 
     def login_command(self, target: LoginTarget) -> str:
         """`gcloud compute ssh --tunnel-through-iap` to the group's VM `index` (by URI, sorted;

@@ -53,6 +53,8 @@ class _Model(_Program):
             clouds = {s.cloud for g in (i, j) for s in self.red.groups[g].costs}
             for k in sorted(clouds):
                 self._constraint([(1, self.in_cloud(i, k)), (1, self.in_cloud(j, k))], 0, 1)
+        for members, fees in self.red.fees:
+            self._add_fee(members, fees)
         groups = self.red.groups
         pairs = sum(len(groups[i].costs) * len(groups[j].costs) for i, j in self.red.linked)
         for i, j in sorted(self.red.linked):
@@ -72,6 +74,20 @@ class _Model(_Program):
         self.fixed.append(None)
         self.x.append({s: self._col(c, integer=True) for s, c in group.costs.items()})
         self._constraint([(1, (list(self.x[-1].values()), 0))], 1, 1)
+
+    def _add_fee(self, members: tuple[int, ...], fees: dict[Site, float]) -> None:
+        """A shared fee: n[s] >= x[g,s] for each member g, n costing fee(s); fees are not
+        negative, so the minimiser holds n at 1 exactly when a member is on s."""
+        for s, fee in sorted(fees.items()):
+            on = [self.ind(g, s) for g in members]
+            if any(not cols and k == 1 for cols, k in on):
+                self._objective(fee, ([], 1.0))  # a member has no other site
+                continue
+            varying = [e for e in on if e[0]]
+            if varying:
+                n = self._col(fee)
+                for e in varying:
+                    self._constraint([(1, ([n], 0)), (-1, e)], 0, math.inf)
 
     def _add_edge(self, e: _Edge, shared: dict[tuple[int, int, Site], float]) -> None:
         """Egress of A->B as net(src) minus the same-cloud, same-group and same-site savings."""

@@ -78,6 +78,10 @@ class _Moves:
         for i, j in red.avoid:
             self.avoid[i].append(j)
             self.avoid[j].append(i)
+        self.fees: list[list[tuple[tuple[int, ...], dict[Site, float]]]] = [[] for _ in red.groups]
+        for fee in red.fees:
+            for g in fee[0]:
+                self.fees[g].append(fee)
         self.uses: dict[tuple[Site, Site], int] = defaultdict(int)  # linked pairs per link
         self.cross: dict[Site, int] = defaultdict(int)  # cross-cloud links in use per site
         for i, j in red.linked:
@@ -94,6 +98,7 @@ class _Moves:
                 change += e.price(b, sites[e.b]) - e.price(a, sites[e.b])
             else:
                 change += e.price(sites[e.a], b) - e.price(sites[e.a], a)
+        change += self._fee_delta(g, a, b)
         counts: dict[tuple[Site, Site], int] = defaultdict(int)
         for p in self.partners[g]:
             for site, step in ((a, -1), (b, 1)):
@@ -111,6 +116,14 @@ class _Moves:
                 cross[site] = was + (1 if after else -1)
                 if (was > 0) != (cross[site] > 0):
                     change += prices.gateway(site) if cross[site] > 0 else -prices.gateway(site)
+        return change
+
+    def _fee_delta(self, g: int, a: Site, b: Site) -> float:
+        """Shared fees g alone brings to b (none there yet) or takes from a (its last)."""
+        change = 0.0
+        for members, fees in self.fees[g]:
+            others = {self.sites[h] for h in members if h != g}
+            change += (b not in others) * fees.get(b, 0.0) - (a not in others) * fees.get(a, 0.0)
         return change
 
     def attempt(self, moves: list[tuple[int, Site]]) -> bool:

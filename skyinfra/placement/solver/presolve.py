@@ -8,12 +8,12 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from skyinfra.peering.modes import gateway_ends
-from skyinfra.placement.problem import LinkModel, Option, PlacementProblem
+from skyinfra.placement.problem import Charge, LinkModel, Option, PlacementProblem
 from skyinfra.site import Site
 
 PRUNE_ROUNDS = 4  # each round prunes against the previous round's (smaller) option sets
@@ -28,6 +28,7 @@ class Infeasible(Exception):
 
 
 # --- reduction: groups of colocated resources, summed flows --------------------------------
+_Fee = tuple[tuple[int, ...], dict[Site, float]]  # groups sharing a fee, its price per site
 
 
 @dataclass
@@ -103,6 +104,8 @@ class _Reduced:
     avoid: set[tuple[int, int]]  # (i, j), i < j
     prices: _Prices
     zone: Mapping[Site, Hashable]  # site -> its region group
+    # `SiteFee`s of two groups or more (one group's is in its costs), prices non-negative
+    fees: list[_Fee] = field(default_factory=list)
 
     def choice(self, sites: list[Site]) -> dict[str, Option]:
         return _choice_of(self.problem, self.groups, sites)
@@ -184,9 +187,14 @@ def _reduce(problem: PlacementProblem) -> _Reduced:
             edge.net[s] += egress.internet(s, f.gb)
         if f.linked:
             linked.add(_pair(src, dst))
+    for charge in problem.charges:
+        _add_charge(groups, group_of, edges, charge, zone)
     _alone_in_zone(edges.values(), zone)
     prices = _Prices(problem.links)
-    return _Reduced(problem, groups, group_of, list(edges.values()), linked, avoid, prices, zone)
+    fees = _fees(problem, groups, group_of)
+    return _Reduced(
+        problem, groups, group_of, list(edges.values()), linked, avoid, prices, zone, fees
+    )
 
 
 def _alone_in_zone(edges: Iterable[_Edge], zone: Mapping[Site, Hashable]) -> None:
@@ -198,6 +206,47 @@ def _alone_in_zone(edges: Iterable[_Edge], zone: Mapping[Site, Hashable]) -> Non
         for s in edge.inter:
             if sizes[zone[s]] == 1:
                 edge.inter[s] = edge.far[s]
+
+
+def _add_charge(
+    groups: list[_Group],
+    group_of: dict[str, int],
+    edges: dict[tuple[int, int], _Edge],
+    charge: Charge,
+    zone: Mapping[Site, Hashable],
+) -> None:
+    """A charge as what the model already prices: its same-site price on `at`'s group's
+    costs, the rest as egress from it towards `other`'s group (the edge prices by source)."""
+    g, h = group_of[charge.at], group_of[charge.other]
+    same = {s: charge.same_site.get(s, 0.0) for s in groups[g].costs}
+    for s, price in same.items():
+        groups[g].costs[s] += price
+    if g == h:
+        return
+    if (g, h) not in edges:
+        zero = dict.fromkeys(groups[g].costs, 0.0)
+        edges[(g, h)] = _Edge(g, h, zero, dict(zero), dict(zero), zone)
+    edge = edges[(g, h)]
+    for s in groups[g].costs:
+        edge.inter[s] += charge.same_cloud.get(s, 0.0) - same[s]
+        edge.far[s] += charge.same_cloud.get(s, 0.0) - same[s]  # any region of the cloud
+        edge.net[s] += charge.other_cloud.get(s, 0.0) - same[s]
+
+
+def _fees(problem: PlacementProblem, groups: list[_Group], group_of: dict[str, int]) -> list[_Fee]:
+    """Fees shared by two groups or more; a fee of one group is one more cost of its options
+    (colocated members share its site, so it is paid once)."""
+    shared: list[_Fee] = []
+    for fee in problem.fees:
+        members = tuple(sorted({group_of[m] for m in fee.members}))
+        prices = {s: _non_negative(price, f"fee at {s}") for s, price in fee.fees.items() if price}
+        if len(members) == 1:
+            costs = groups[members[0]].costs
+            for s in costs:
+                costs[s] += prices.get(s, 0.0)
+        elif prices:
+            shared.append((members, prices))
+    return shared
 
 
 def _check_avoid(groups: list[_Group], i: int, j: int, a: str, b: str) -> None:
@@ -220,7 +269,8 @@ def _key(s: Site, t: Site) -> tuple[Site, Site]:
 #
 # Moving group A from site s to t, another site of the same cloud, changes only A's cost,
 # the egress of A's flows and the links of A's linked flows (links can only be added at t:
-# those at s may vanish, which, with non-negative prices, never costs). With the partner on
+# those at s may vanish, which, with non-negative prices, never costs), and the shared fees
+# (`SiteFee`) of A's networks at t (those at s may vanish likewise). With the partner on
 # u, a flow A->B changes by p(t, s) if u = s, -p(s, t) if u = t, p(t, u) - p(s, u)
 # elsewhere in the cloud, net(t) - net(s) in another cloud; a flow B->A by p(s, t) if u = s,
 # -p(t, s) if u = t, p(u, t) - p(u, s) elsewhere (0 unless s and t are in different region
@@ -250,6 +300,7 @@ class _Dense:
     b: np.ndarray  # edge -> target group
     link: np.ndarray  # site x site: link price, plus the far site's gateway across clouds
     gateway: np.ndarray  # site -> gateway price
+    fee: np.ndarray  # group x site: the shared fees a group may bring to the site
 
     @classmethod
     def of(cls, red: _Reduced) -> _Dense:
@@ -282,7 +333,12 @@ class _Dense:
             link += np.where(distant, gateway[None, :], 0.0)
         a = np.array([e.a for e in red.edges], dtype=np.int64)
         b = np.array([e.b for e in red.edges], dtype=np.int64)
-        return cls(sites, cloud, cost, inter, net, far, zone, a, b, link, gateway)
+        fee = np.zeros(cost.shape)
+        for members, prices in red.fees:
+            for s, price in prices.items():
+                if s in index:
+                    fee[list(members), index[s]] += price
+        return cls(sites, cloud, cost, inter, net, far, zone, a, b, link, gateway, fee)
 
 
 def _prune(red: _Reduced) -> None:
@@ -313,6 +369,7 @@ def _prune_isolated(red: _Reduced) -> None:
     only its cheapest option matters (ties: the first site)."""
     touched = {g for e in red.edges for g in (e.a, e.b)}
     touched |= {g for pair in (*red.linked, *red.avoid) for g in pair}
+    touched |= {g for members, _ in red.fees for g in members}
     for g, group in enumerate(red.groups):
         if g not in touched:
             best = _cheapest(group.costs)
@@ -359,6 +416,7 @@ def _moves_to(
         np.add.at(grow, d.a, _out_growth(d, offered, per_cloud, t[d.a]))
         np.add.at(grow, d.b, _in_growth(d, offered, per_cloud, t[d.b]))
     rows = np.arange(n_groups)[:, None]
+    grow += d.fee[rows, t]  # the move may open the anchor's shared fees (leaving s saves)
     moved = t != np.arange(n_sites)[None, :]
     with np.errstate(invalid="ignore"):
         gain = d.cost - d.cost[rows, t] - grow
