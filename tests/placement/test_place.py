@@ -56,10 +56,10 @@ def test_instance_type_per_cloud_wins_over_resources() -> None:
 
 def test_an_instance_type_missing_from_the_catalog_is_deployed_without_a_price() -> None:
     s = parse_spec(
-        spec("    instance_type: m5.large\n    placement: {cloud: aws, region: us-east-1}\n")
+        spec("    instance_type: m4.large\n    placement: {cloud: aws, region: us-east-1}\n")
     )
     decision = place(s, CATALOG).decisions["web"]
-    assert (decision.instance_type, decision.hourly_cost) == ("m5.large", None)
+    assert (decision.instance_type, decision.hourly_cost) == ("m4.large", None)  # legacy family
 
 
 def test_gpu_group_on_gcp_joins_host_and_gpu_prices() -> None:
@@ -86,3 +86,40 @@ def test_all_problems_are_collected() -> None:
         ("compute", "api", "placement", "cloud"),
         ("compute", "web", "resources"),
     ]
+
+
+# -- the full AWS catalog: GPU, Graviton and pinned families it used to lack ------------------
+
+
+def test_an_l4_group_on_aws_plans_on_g6() -> None:
+    s = parse_spec(spec('    resources: {accelerators: "L4:1"}\n    placement: {cloud: aws}\n'))
+    decision = place(s, CATALOG).decisions["web"]
+    # aws_vms.csv: g6.xlarge (4 vCPU, 1 L4) 0.8048 $/h in us-east-1, us-east-2 and us-west-2.
+    assert (decision.site.cloud, decision.instance_type) == ("aws", "g6.xlarge")
+    assert decision.hourly_cost == pytest.approx(0.8048)
+
+
+def test_an_arm64_group_plans_on_graviton() -> None:
+    s = parse_spec(
+        spec(
+            "    resources: {cpus: 4, memory: 16, arch: arm64}\n"
+            "    placement: {cloud: aws, region: us-east-1}\n"
+        )
+    )
+    decision = place(s, CATALOG).decisions["web"]
+    # m6g.xlarge 0.154 $/h (then m7g.xlarge 0.1632): Graviton, arm64 per the source's arch.
+    assert (decision.instance_type, decision.hourly_cost) == ("m6g.xlarge", pytest.approx(0.154))
+    offer = CATALOG.find("aws", "us-east-1", "m6g.xlarge")
+    assert offer is not None and offer.arch == "arm64"
+
+
+def test_a_pinned_graviton_type_is_priced() -> None:
+    s = parse_spec(
+        spec(
+            "    instance_type: {aws: m7g.xlarge}\n"
+            "    resources: {arch: arm64}\n"
+            "    placement: {cloud: aws, region: us-east-1}\n"
+        )
+    )
+    decision = place(s, CATALOG).decisions["web"]
+    assert (decision.instance_type, decision.hourly_cost) == ("m7g.xlarge", pytest.approx(0.1632))
