@@ -97,14 +97,27 @@ def test_info_says_when_a_user_catalog_is_in_use(tmp_path: Path) -> None:
     assert doc["user_catalog"] == str(directory)
     assert doc["snapshot"] == "unknown"
     assert doc["clouds"]["aws"]["offers"] == 1
-    assert doc["clouds"]["gcp"]["offers"] == 0
+    assert doc["clouds"]["aws"]["from"] == f"user catalog {directory}"
+    assert doc["clouds"]["aws"]["snapshot"] == "unknown"
+    assert doc["clouds"]["gcp"]["offers"] > 11_000
+    assert (doc["clouds"]["gcp"]["from"], doc["clouds"]["gcp"]["snapshot"]) == (
+        "bundled",
+        "2026-11-24",
+    )
     assert doc["network"]["file"] == "bundled network.json"
+    code, out, _ = invoke("info", env={"SKYINFRA_CATALOG": str(directory)})
+    assert code == 0
+    text = " ".join(out.split())
+    assert (
+        f"VM prices: aws from user catalog {directory} (snapshot unknown); "
+        "gcp, azure bundled (snapshot 2026-11-24)"
+    ) in text
 
 
 def test_info_text() -> None:
     code, out, _ = invoke("info")
     assert code == 0
-    assert "VM prices: the bundled catalog, snapshot 2026-11-24" in out
+    assert "VM prices: aws, gcp, azure bundled (snapshot 2026-11-24)" in out
     assert "network prices: bundled network.json, snapshot 2026-11-24" in out
     assert "aws coverage: current-generation families" in out
     text = " ".join(out.split())  # the console may wrap long lines at spaces ($COLUMNS)
@@ -204,8 +217,12 @@ def test_find_without_matches_says_so() -> None:
 
 
 def test_find_reads_a_user_catalog(tmp_path: Path) -> None:
-    doc = find_json("--cpus", "2", "--catalog", str(user_catalog(tmp_path)))
+    directory = str(user_catalog(tmp_path))
+    doc = find_json("--cpus", "2", "--cloud", "aws", "--catalog", directory)
     assert [(o["cloud"], o["instance_type"]) for o in doc["offers"]] == [("aws", "c5.large")]
+    # GCP and Azure keep their bundled parts.
+    doc = find_json("--cpus", "2", "--cloud", "gcp", "--limit", "1", "--catalog", directory)
+    assert doc["matches"] > 0 and doc["offers"][0]["cloud"] == "gcp"
 
 
 @pytest.mark.parametrize(

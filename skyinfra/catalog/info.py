@@ -47,13 +47,16 @@ def summary(
 
 
 def cloud_entry(
-    cloud: str, source: Source, table: VmTable, meta: Mapping[str, Any]
+    cloud: str, source: Source, table: VmTable, meta: Mapping[str, Any], origin: str = "bundled"
 ) -> dict[str, Any]:
-    """One cloud's file, row and region counts, and the snapshot's notes on it."""
+    """One cloud's file, where it comes from (`"bundled"` or the user's catalog), row and
+    region counts, and the snapshot's notes on it (`meta`: the notes that apply to it)."""
     entry: dict[str, Any] = {
         "file": source.label,
         "rows": sum(len(table.rows(region)) for region in table.records),
         "regions": len(table.records),
+        "from": origin,
+        "snapshot": meta.get("snapshot") or "unknown",
     }
     if source.file is None:
         entry["note"] = f"no {cloud} file in this catalog: no {cloud} offers"

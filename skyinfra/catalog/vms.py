@@ -43,10 +43,13 @@ class Catalog:
         origin: str,
         meta: Mapping[str, Any] | None = None,
         data: Mapping[str, Source] | None = None,
+        overlay: Iterable[str] = (),
     ) -> None:
         self._sources = dict(sources)
         self._origin = origin
         self._meta = dict(meta or {})
+        # Clouds whose rows come from the user's directory (`origin`); the others are bundled.
+        self._overlay = frozenset(overlay)
         # network.json / geo.json: the bundled ones unless the catalog directory has its own.
         self._data = {name: bundled(name) for name in (_NETWORK, _GEO)} | dict(data or {})
         self._tables: dict[str, VmTable] = {}
@@ -70,14 +73,17 @@ class Catalog:
 
     @classmethod
     def from_directory(cls, path: str | Path) -> Catalog:
-        """A catalog directory: SkyPilot's `<cloud>/vms.csv`, or our `<cloud>_vms.csv`.
+        """A catalog directory: SkyPilot's `<cloud>/vms.csv`, or our `<cloud>_vms.csv`, laid
+        over the bundled snapshot cloud by cloud.
 
-        A cloud with neither file has no offers here (no silent fall-back to the bundled
-        snapshot, which would mix two price dates); `info()` says so.
+        A cloud with a file here takes all its rows from it (never mixed row by row with the
+        bundled ones); a cloud without one keeps the bundled part, so a directory with only
+        `aws/vms.csv` still plans on GCP and Azure. `info()` says which part comes from where.
         """
         root = Path(path)
-        sources = {cloud: directory_source(root, cloud) for cloud in cloud_names()}
-        if not any(source.file for source in sources.values()):
+        found = {cloud: directory_source(root, cloud) for cloud in cloud_names()}
+        given = {cloud: source for cloud, source in found.items() if source.file}
+        if not given:
             expected = ", ".join(n for c in cloud_names() for n in file_candidates(c))
             raise CatalogError(
                 f"no catalog file found in {str(root)!r}",
@@ -87,7 +93,10 @@ class Catalog:
         data = {
             n: Source(str(root / n), root / n) for n in (_NETWORK, _GEO) if (root / n).is_file()
         }
-        return cls(sources, origin=str(root), data=data)
+        base = cls.bundled()
+        return cls(
+            base._sources | given, origin=str(root), meta=base._meta, data=data, overlay=given
+        )
 
     # -- queries --------------------------------------------------------------------------
 
@@ -165,7 +174,7 @@ class Catalog:
     def info(self) -> dict[str, Any]:
         """Snapshot date, source and per-cloud row/region counts (parses every cloud)."""
         clouds = {
-            c: cloud_entry(c, s, self._table(c), self._meta) for c, s in self._sources.items()
+            c: cloud_entry(c, s, self._table(c), *self._part(c)) for c, s in self._sources.items()
         }
         return summary(
             meta=self._meta,
@@ -179,8 +188,15 @@ class Catalog:
 
     @property
     def snapshot_date(self) -> str:
-        """Date of the VM prices; "unknown" for a catalog directory, which does not say."""
-        return str(self._meta.get("snapshot") or "unknown")
+        """Date of the VM prices; "unknown" when any cloud's come from a catalog directory,
+        which does not say (`info()` dates each cloud's part)."""
+        return "unknown" if self._overlay else str(self._meta.get("snapshot") or "unknown")
+
+    def _part(self, cloud: str) -> tuple[Mapping[str, Any], str]:
+        """The provenance notes that apply to `cloud`'s rows, and where they come from."""
+        if cloud in self._overlay:
+            return {"snapshot": "unknown"}, f"user catalog {self._origin}"
+        return self._meta, "bundled"
 
     def storage_monthly(self, cloud: str, region: str, gb: float) -> float:
         """USD per month for `gb` in `cloud`'s standard object storage class in `region`.
@@ -285,8 +301,8 @@ class Catalog:
         parts: list[str] = []
         if resources.accelerators is not None:
             parts.append(self._accelerator_hint(cloud, region, resources.accelerators.name))
-        coverage = lookup_cloud(cloud).catalog_coverage
-        if coverage:
+        coverage = lookup_cloud(cloud).catalog_coverage  # says what the bundled part lacks
+        if coverage and cloud not in self._overlay:
             parts.append(coverage)
         parts.append(_FIX.format(cloud=cloud))
         return "; ".join(parts)

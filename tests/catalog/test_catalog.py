@@ -251,41 +251,36 @@ def test_skypilot_layout_collapses_zones_to_the_cheapest(tmp_path: Path) -> None
     assert gpu.accelerators == "T4:1"
 
 
-def test_missing_clouds_have_no_offers_and_say_so(tmp_path: Path) -> None:
+def test_a_directory_with_one_cloud_keeps_the_bundled_others(tmp_path: Path) -> None:
     write(
         tmp_path / "aws" / "vms.csv", SKYPILOT_HEADER + "c5.large,,,2,4,,0.085,0.03,us-east-1,a\n"
     )
     catalog = Catalog.from_directory(tmp_path)
-    assert catalog.regions("gcp") == []
-    assert catalog.offers("gcp", "us-central1") == []
+    bundled = Catalog.bundled()
+    assert catalog.regions("aws") == ["us-east-1"]  # the whole AWS part is the user's
+    assert catalog.regions("gcp") == bundled.regions("gcp")
+    assert catalog.offers("azure", "westeurope") == bundled.offers("azure", "westeurope")
     info = catalog.info()
     assert info["source"] == str(tmp_path)
-    assert info["clouds"]["gcp"]["rows"] == 0
-    assert "no gcp file" in info["clouds"]["gcp"]["note"]
     assert info["clouds"]["aws"] == {
         "file": str(tmp_path / "aws" / "vms.csv"),
         "rows": 1,
         "regions": 1,
+        "from": f"user catalog {tmp_path}",
+        "snapshot": "unknown",
     }
-    with pytest.raises(SpecError, match="no gcp offers"):
-        catalog.check_region("gcp", "us-central1", ())
-
-
-def test_normalised_layout_is_read_and_gcp_gpus_are_joined(tmp_path: Path) -> None:
-    write(
-        tmp_path / "gcp_vms.csv",
-        "cloud,region,zone,instance_type,vcpus,memory_gib,accelerator,accelerator_count,"
-        "price_hour,spot_price_hour\n"
-        "cloud,region,zone,instance_type,vcpus,memory_gib,accelerator,accelerator_count,"
-        "price_hour,spot_price_hour\n"
-        "gcp,europe-west4,europe-west4-a;europe-west4-b,,,,A100,8,12.90919,9.8208\n"
-        "gcp,europe-west4,europe-west4-a;europe-west4-b,a2-highgpu-8g,96,680,,,6.51251,2.67308\n",
+    gcp = info["clouds"]["gcp"]
+    assert (gcp["file"], gcp["from"], gcp["snapshot"]) == (
+        "bundled gcp.csv.gz",
+        "bundled",
+        "2026-11-24",
     )
-    catalog = load_catalog(tmp_path)
-    assert catalog.regions("gcp") == ["europe-west4"]
-    offer = catalog.cheapest("gcp", "europe-west4", want(accelerators="A100:8"), spot=True)
-    assert offer.spot_price == pytest.approx(2.67308 + 9.8208)
-    assert catalog.loaded == {"gcp"}
+    assert gcp["rows"] == 11881 and "coverage" in gcp
+    assert catalog.snapshot_date == "unknown"  # the prices no longer share one date
+    # The bundled AWS caveat is not shown for the user's AWS rows.
+    with pytest.raises(SpecError) as err:
+        catalog.cheapest("aws", "us-east-1", want(accelerators="T4:1"), spot=False)
+    assert "bundled AWS catalog" not in hint_of(err)
 
 
 NORMALISED_HEADER = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from skyinfra.catalog import load_catalog
@@ -123,3 +125,23 @@ def test_a_pinned_graviton_type_is_priced() -> None:
     )
     decision = place(s, CATALOG).decisions["web"]
     assert (decision.instance_type, decision.hourly_cost) == ("m7g.xlarge", pytest.approx(0.1632))
+
+
+def test_a_catalog_directory_with_only_aws_still_places_on_gcp_and_azure(tmp_path: Path) -> None:
+    (tmp_path / "aws").mkdir()
+    (tmp_path / "aws" / "vms.csv").write_text(
+        "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,Price,SpotPrice,Region\n"
+        "c5.large,,,2,4,0.07,0.03,us-east-1\n",
+        encoding="utf-8",
+    )
+    user = load_catalog(tmp_path)
+    s = parse_spec(
+        spec('    resources: {cpus: 2, memory: "4+"}\n    placement: {cloud: aws}\n')
+        + '  gpu:\n    network: core\n    resources: {accelerators: "A100:8"}\n'
+        + "    placement: {cloud: gcp, region: europe-west4}\n"
+        + '  az:\n    network: core\n    resources: {cpus: "4+"}\n    placement: {cloud: azure}\n'
+    )
+    decisions = place(s, user).decisions
+    assert (decisions["web"].instance_type, decisions["web"].hourly_cost) == ("c5.large", 0.07)
+    assert decisions["gpu"].hourly_cost == pytest.approx(6.51251 + 12.90919)  # bundled GCP
+    assert decisions["az"].site.cloud == "azure"
