@@ -121,6 +121,8 @@ def test_info_text() -> None:
     assert "network prices: bundled network.json, snapshot 2026-11-24" in out
     assert "aws coverage: current-generation families" in out
     text = " ".join(out.split())  # the console may wrap long lines at spaces ($COLUMNS)
+    assert "aws regions without prices (23): ap-east-2, ap-south-2, " in text
+    assert "gcp regions without prices" not in text
     assert "aws side: 1 Site-to-Site VPN connection per 2 tunnels ($0.050/h, unverified)" in text
     assert "gcp side: 1 HA VPN tunnel per tunnel ($0.050/h, unverified)" in text
     assert "2 Standard public IPs ($0.005/h, unverified): $146.00/month" in text

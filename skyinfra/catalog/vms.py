@@ -20,6 +20,7 @@ from skyinfra.catalog.info import cloud_entry, summary
 from skyinfra.catalog.matching import OfferArrays
 from skyinfra.catalog.nat import NatPrice
 from skyinfra.catalog.network import Egress, Links, NetworkPrices
+from skyinfra.catalog.regions import RegionNames
 from skyinfra.catalog.source import Source, bundled, cloud_names, lookup_cloud, package_data
 from skyinfra.catalog.tables import VmTable, directory_source, file_candidates
 from skyinfra.errors import CatalogError, KeyPath, SpecError
@@ -30,7 +31,7 @@ from skyinfra.suggest import did_you_mean
 _FIX = "set instance_type: {{{cloud}: ...}} or point --catalog at a fuller catalog"
 _REGIONS_SHOWN = 8
 _CLOSE_ENOUGH = 0.6  # difflib ratio, as in `skyinfra.suggest`
-_NETWORK, _GEO = "network.json", "geo.json"
+_NETWORK, _GEO, _REGIONS = "network.json", "geo.json", "regions.json"
 
 
 class Catalog:
@@ -50,8 +51,8 @@ class Catalog:
         self._meta = dict(meta or {})
         # Clouds whose rows come from the user's directory (`origin`); the others are bundled.
         self._overlay = frozenset(overlay)
-        # network.json / geo.json: the bundled ones unless the catalog directory has its own.
-        self._data = {name: bundled(name) for name in (_NETWORK, _GEO)} | dict(data or {})
+        # network.json / geo.json / regions.json: bundled unless the directory has its own.
+        self._data = {n: bundled(n) for n in (_NETWORK, _GEO, _REGIONS)} | dict(data or {})
         self._tables: dict[str, VmTable] = {}
         self._offers: dict[tuple[str, str], list[Offer]] = {}
         # Specs repeat the same request many times (a fleet of identical groups).
@@ -91,7 +92,9 @@ class Catalog:
             )
         # SkyPilot's layout has no network prices: those stay bundled unless given here.
         data = {
-            n: Source(str(root / n), root / n) for n in (_NETWORK, _GEO) if (root / n).is_file()
+            n: Source(str(root / n), root / n)
+            for n in (_NETWORK, _GEO, _REGIONS)
+            if (root / n).is_file()
         }
         base = cls.bundled()
         return cls(
@@ -132,16 +135,29 @@ class Catalog:
         return min(found, key=lambda o: o.accelerator_count, default=None)
 
     def check_region(self, cloud: str, region: str, path: KeyPath = ()) -> None:
-        """A `SpecError` at `path` unless the catalog has an offer of `cloud` in `region`."""
+        """A `SpecError` at `path` unless the catalog has an offer of `cloud` in `region`.
+
+        A real region without prices is not a typo: it gets what to do, never a did-you-mean
+        to a region elsewhere; only a name the cloud does not run gets the did-you-mean.
+        """
         if self.offers(cloud, region):
             return
+        if self._region_names.real(cloud, region):
+            message = f"region {region!r} is not in the price catalog for {cloud}"
+            raise SpecError(message, path=path, hint=self._unpriced_hint(cloud, region))
         known = self.regions(cloud)
         if not known:
             source = self._sources[cloud]
             hint = f"no {cloud} prices in {source.label}; point --catalog at a catalog with them"
             raise SpecError(f"unknown region {region!r}: no {cloud} offers", path=path, hint=hint)
-        hint = _did_you_mean_region(region, known) or f"{cloud} regions: {_short_list(known)}"
+        names = sorted(set(known) | self._region_names.names.get(cloud, frozenset()))
+        hint = _did_you_mean_region(region, names) or f"{cloud} regions: {_short_list(known)}"
         raise SpecError(f"unknown region {region!r} for {cloud}", path=path, hint=hint)
+
+    def unpriced_regions(self, cloud: str) -> list[str]:
+        """Real regions of `cloud` that this catalog has no prices for, sorted."""
+        real = self._region_names.names.get(cloud, frozenset())
+        return sorted(real - set(self.regions(cloud)))
 
     def matching(self, cloud: str, region: str, resources: Resources, spot: bool) -> list[Offer]:
         """Offers in `region` that satisfy `resources`, cheapest first (ties: by name)."""
@@ -176,6 +192,8 @@ class Catalog:
         clouds = {
             c: cloud_entry(c, s, self._table(c), *self._part(c)) for c, s in self._sources.items()
         }
+        for cloud, entry in clouds.items():
+            entry["unpriced_regions"] = self.unpriced_regions(cloud)
         return summary(
             meta=self._meta,
             origin=self._origin,
@@ -295,6 +313,33 @@ class Catalog:
     @cached_property
     def _geo(self) -> Geo:
         return Geo.read(self._data[_GEO])
+
+    @cached_property
+    def _region_names(self) -> RegionNames:
+        return RegionNames.read(self._data[_REGIONS])
+
+    def _unpriced_hint(self, cloud: str, region: str) -> str:
+        """The ways out for a real region without prices, and priced ones nearby."""
+        fix = (
+            f"point --catalog at a directory whose {cloud}/vms.csv prices {region} (it replaces "
+            f"only the {cloud} part of the bundled catalog), or place the resource in a priced "
+            "region"
+        )
+        nearby = self._nearby_priced(cloud, region)
+        if nearby:
+            fix += f": {nearby}"
+        return fix + " (instance_type: does not help: the spec cannot give a price by hand)"
+
+    def _nearby_priced(self, cloud: str, region: str) -> str | None:
+        """`"priced aws regions in europe: eu-central-1, ..."`: same jurisdiction, else area."""
+        tags = self.geo_tags(cloud, region)
+        areas = self.geo_areas()
+        for tag in sorted(tags, key=lambda t: t in areas):  # jurisdiction first, area last
+            found = [r for r in self.regions(cloud) if tag in self.geo_tags(cloud, r)]
+            if found:
+                meaning = self._geo.codes.get(tag, tag).removeprefix("area: ")
+                return f"priced {cloud} regions in {meaning} ({tag}): {_short_list(found)}"
+        return None
 
     def _no_match_hint(self, cloud: str, region: str, resources: Resources) -> str:
         """What does exist (accelerator counts or regions), coverage caveats, and the way out."""

@@ -104,6 +104,9 @@ def info_command(catalog_dir: Path | None, as_json: bool) -> None:
         for key in ("coverage", "note"):
             if key in entry:
                 say(f"{cloud} {key}: {entry[key]}")
+        if entry["unpriced_regions"]:
+            unpriced = entry["unpriced_regions"]
+            say(f"{cloud} regions without prices ({len(unpriced)}): {', '.join(unpriced)}")
     network, geo = doc["network"], doc["geo"]
     say(f"network prices: {network['file']}, snapshot {network['snapshot']}")
     for name, text in network["sources"].items():

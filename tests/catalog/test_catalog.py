@@ -88,6 +88,48 @@ def test_far_off_region_lists_some_regions(bundled: Catalog) -> None:
     assert "(44 in all)" in hint_of(err)
 
 
+@pytest.mark.parametrize("region", ["eu-central-2", "ap-east-2", "mx-central-1", "me-south-1"])
+def test_a_real_region_without_prices_is_not_unknown(bundled: Catalog, region: str) -> None:
+    path = ("compute", "api", "placement", "region")
+    with pytest.raises(SpecError) as err:
+        bundled.check_region("aws", region, path)
+    problem = err.value.problems[0]
+    assert problem.message == f"region {region!r} is not in the price catalog for aws"
+    assert problem.path == path
+    hint = hint_of(err)
+    assert hint.startswith(f"point --catalog at a directory whose aws/vms.csv prices {region}")
+    assert "did you mean" not in hint
+    assert "the spec cannot give a price by hand" in hint
+
+
+def test_an_unpriced_region_lists_priced_ones_in_its_area(bundled: Catalog) -> None:
+    # eu-central-2 is Zurich: no priced AWS region in Switzerland, so Europe's are listed.
+    with pytest.raises(SpecError) as err:
+        bundled.check_region("aws", "eu-central-2", ())
+    assert "priced aws regions in Europe (europe): eu-central-1, eu-north-1, " in hint_of(err)
+
+
+def test_a_typo_of_an_unpriced_region_still_gets_a_did_you_mean(bundled: Catalog) -> None:
+    with pytest.raises(SpecError) as err:
+        bundled.check_region("aws", "eu-centrl-2", ())
+    assert err.value.problems[0].message == "unknown region 'eu-centrl-2' for aws"
+    assert hint_of(err) == "did you mean 'eu-central-2'?"
+
+
+def test_info_lists_the_real_regions_without_prices(bundled: Catalog) -> None:
+    info = bundled.info()
+    assert "eu-central-2" in info["clouds"]["aws"]["unpriced_regions"]
+    assert "us-east-1" not in info["clouds"]["aws"]["unpriced_regions"]
+    assert info["clouds"]["gcp"]["unpriced_regions"] == []
+
+
+def test_a_user_catalog_pricing_a_region_makes_it_plannable(tmp_path: Path) -> None:
+    write(tmp_path / "aws" / "vms.csv", SKYPILOT_HEADER + "c5.large,,,2,4,,0.09,,eu-central-2,a\n")
+    catalog = Catalog.from_directory(tmp_path)
+    catalog.check_region("aws", "eu-central-2")
+    assert "eu-central-2" not in catalog.unpriced_regions("aws")
+
+
 # -- CPU offers -------------------------------------------------------------------------------
 
 
@@ -262,6 +304,7 @@ def test_a_directory_with_one_cloud_keeps_the_bundled_others(tmp_path: Path) -> 
     assert catalog.offers("azure", "westeurope") == bundled.offers("azure", "westeurope")
     info = catalog.info()
     assert info["source"] == str(tmp_path)
+    assert "eu-west-1" in info["clouds"]["aws"].pop("unpriced_regions")  # only us-east-1 here
     assert info["clouds"]["aws"] == {
         "file": str(tmp_path / "aws" / "vms.csv"),
         "rows": 1,

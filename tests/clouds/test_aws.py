@@ -433,3 +433,15 @@ def test_the_arm64_name_rule_agrees_with_the_catalogs_arch_column() -> None:
         if o.arch != ("arm64" if cloud.is_arm64(o.instance_type) else "x86_64")
     }
     assert disagree == set()
+
+
+def test_the_real_region_list_is_the_pinned_providers() -> None:
+    """regions.json's AWS names are pulumi_aws's Region enum: the names the provider takes."""
+    import pulumi_aws
+
+    from skyinfra.catalog.regions import RegionNames
+    from skyinfra.catalog.source import bundled
+
+    names = RegionNames.read(bundled("regions.json")).names["aws"]
+    assert names == {region.value for region in pulumi_aws.Region}
+    assert {"eu-central-2", "ap-east-2", "mx-central-1"} <= names
