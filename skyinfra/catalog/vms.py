@@ -345,16 +345,22 @@ class Catalog:
         """What does exist (accelerator counts or regions), coverage caveats, and the way out."""
         parts: list[str] = []
         if resources.accelerators is not None:
-            parts.append(self._accelerator_hint(cloud, region, resources.accelerators.name))
+            parts.append(self._accelerator_hint(cloud, region, resources))
         coverage = lookup_cloud(cloud).catalog_coverage  # says what the bundled part lacks
         if coverage and cloud not in self._overlay:
             parts.append(coverage)
         parts.append(_FIX.format(cloud=cloud))
         return "; ".join(parts)
 
-    def _accelerator_hint(self, cloud: str, region: str, name: str) -> str:
-        """Counts of `name` in `region`, else the regions offering it, else a did-you-mean."""
+    def _accelerator_hint(self, cloud: str, region: str, resources: Resources) -> str:
+        """Counts of `name` in `region` (and the arch they need when it is not the one asked
+        for), else the regions offering it, else a did-you-mean."""
+        assert resources.accelerators is not None
+        name, count = resources.accelerators.name, resources.accelerators.count
         counts = _counts(self.offers(cloud, region), name)
+        arches = _arches(self.offers(cloud, region), name, count) - {resources.arch}
+        if count in counts and arches:
+            return f"{name}:{count} here runs on {' or '.join(sorted(arches))}: set arch to match"
         if counts:
             return f"{name} comes in counts {', '.join(f'{c:g}' for c in counts)} here"
         # Raw lines narrow the regions cheaply; offers confirm (a GCP GPU needs a host there).
@@ -401,6 +407,16 @@ def _counts(offers: Iterable[Offer], name: str) -> list[float]:
     """Distinct counts of accelerator `name` (case-insensitive) among `offers`, ascending."""
     wanted = name.lower()
     return sorted({o.accelerator_count for o in offers if (o.accelerator or "").lower() == wanted})
+
+
+def _arches(offers: Iterable[Offer], name: str, count: float) -> set[str]:
+    """Architectures of the offers carrying `count` of accelerator `name`."""
+    wanted = name.lower()
+    return {
+        o.arch
+        for o in offers
+        if (o.accelerator or "").lower() == wanted and o.accelerator_count == count
+    }
 
 
 def _did_you_mean_region(region: str, known: list[str]) -> str | None:

@@ -222,6 +222,15 @@ def test_missing_accelerator_on_aws_names_regions_and_the_coverage_gap(bundled: 
     assert hint.endswith("set instance_type: {aws: ...} or point --catalog at a fuller catalog")
 
 
+def test_an_accelerator_only_on_arm64_says_to_set_the_arch(bundled: Catalog) -> None:
+    # T4g comes on g5g (Graviton) only: an x86_64 request finds nothing, and is told why.
+    with pytest.raises(SpecError) as err:
+        bundled.cheapest("aws", "us-east-1", want(accelerators="T4g:1"), spot=False)
+    assert hint_of(err).startswith("T4g:1 here runs on arm64: set arch to match")
+    arm = bundled.cheapest("aws", "us-east-1", want(accelerators="T4g:1", arch="arm64"), False)
+    assert arm.instance_type == "g5g.xlarge"
+
+
 def test_accelerator_absent_from_the_region_names_regions_that_have_it(bundled: Catalog) -> None:
     with pytest.raises(SpecError) as err:
         bundled.cheapest("aws", "af-south-1", want(accelerators="H200:8"), spot=False)
