@@ -51,10 +51,12 @@ def cloud_entry(
 ) -> dict[str, Any]:
     """One cloud's file, where it comes from (`"bundled"` or the user's catalog), row and
     region counts, and the snapshot's notes on it (`meta`: the notes that apply to it)."""
+    rows = [row for region in table.records for row in table.rows(region)]
     entry: dict[str, Any] = {
         "file": source.label,
-        "rows": sum(len(table.rows(region)) for region in table.records),
+        "rows": len(rows),
         "regions": len(table.records),
+        "instance_types": len({row.instance_type for row in rows if row.instance_type}),
         "from": origin,
         "snapshot": meta.get("snapshot") or "unknown",
     }

@@ -177,12 +177,11 @@ def _price(item: dict[str, Any]) -> str:
 
 def _clouds_table(clouds: dict[str, dict[str, Any]]) -> Table:
     table = Table(title="offers per cloud")
-    for column in ("cloud", "regions", "offers", "rows", "snapshot", "file"):
-        table.add_column(
-            column, justify="right" if column in ("regions", "offers", "rows") else "left"
-        )
+    counts = ("regions", "types", "offers", "rows")
+    for column in ("cloud", *counts, "snapshot", "file"):
+        table.add_column(column, justify="right" if column in counts else "left")
     for cloud, entry in clouds.items():
-        row = (entry["regions"], entry["offers"], entry["rows"])
+        row = (entry["regions"], entry["instance_types"], entry["offers"], entry["rows"])
         table.add_row(cloud, *(f"{n:,}" for n in row), entry["snapshot"], entry["file"])
     return table
 

@@ -48,6 +48,7 @@ def test_load_catalog_without_a_directory_is_the_bundled_snapshot() -> None:
         "azure": (56671, 58),
     }
     assert "current-generation families" in info["clouds"]["aws"]["coverage"]
+    assert info["clouds"]["aws"]["instance_types"] == 1298  # as SOURCE.md counts them
 
 
 def test_regions_are_sorted(bundled: Catalog) -> None:
@@ -318,6 +319,7 @@ def test_a_directory_with_one_cloud_keeps_the_bundled_others(tmp_path: Path) -> 
         "file": str(tmp_path / "aws" / "vms.csv"),
         "rows": 1,
         "regions": 1,
+        "instance_types": 1,
         "from": f"user catalog {tmp_path}",
         "snapshot": "unknown",
     }
