@@ -23,6 +23,7 @@ class Row:
     accelerator_count: float | None
     price: float | None  # USD per hour, on demand; None = unknown / not offered
     spot_price: float | None
+    arch: str | None = None  # "x86_64" / "arm64" where the file says; None: the cloud's name rules
 
 
 @dataclass(frozen=True)

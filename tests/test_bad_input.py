@@ -156,6 +156,12 @@ CASES = [
         "us-east-1",
     ),
     (
+        "real-region-without-prices",
+        BASE.replace("region: us-east-1}\ncompute", "region: eu-central-2}\ncompute"),
+        8,
+        "region 'eu-central-2' is not in the price catalog for aws",
+    ),
+    (
         "unknown-image",
         BASE.replace("network: core", "network: core\n    image: ubuntu-2204"),
         12,

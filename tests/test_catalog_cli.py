@@ -49,7 +49,7 @@ def test_info_json_has_snapshot_sources_and_counts() -> None:
     assert doc["snapshot"] == "2026-11-24"
     assert doc["user_catalog"] is None
     counts = {c: (v["regions"], v["offers"]) for c, v in doc["clouds"].items()}
-    assert counts["aws"] == (24, 1717)
+    assert counts["aws"] == (23, 17035)
     assert counts["gcp"][0] == 44 and counts["azure"][0] == 58
     assert counts["gcp"][1] > 11_000 and counts["azure"][1] > 50_000
     assert doc["network"]["snapshot"] == "2026-11-24"
@@ -62,7 +62,7 @@ def test_info_json_has_snapshot_sources_and_counts() -> None:
         "services",
         "interconnect",
     }
-    assert doc["geo"]["file"] == "bundled geo.json" and doc["geo"]["regions"] >= 126
+    assert doc["geo"]["file"] == "bundled geo.json" and doc["geo"]["regions"] >= 125
 
 
 def test_info_json_composes_each_link_from_both_clouds_sides() -> None:
@@ -98,17 +98,32 @@ def test_info_says_when_a_user_catalog_is_in_use(tmp_path: Path) -> None:
     assert doc["user_catalog"] == str(directory)
     assert doc["snapshot"] == "unknown"
     assert doc["clouds"]["aws"]["offers"] == 1
-    assert doc["clouds"]["gcp"]["offers"] == 0
+    assert doc["clouds"]["aws"]["from"] == f"user catalog {directory}"
+    assert doc["clouds"]["aws"]["snapshot"] == "unknown"
+    assert doc["clouds"]["gcp"]["offers"] > 11_000
+    assert (doc["clouds"]["gcp"]["from"], doc["clouds"]["gcp"]["snapshot"]) == (
+        "bundled",
+        "2026-11-24",
+    )
     assert doc["network"]["file"] == "bundled network.json"
+    code, out, _ = invoke("info", env={"SKYINFRA_CATALOG": str(directory)})
+    assert code == 0
+    text = " ".join(out.split())
+    assert (
+        f"VM prices: aws from user catalog {directory} (snapshot unknown); "
+        "gcp, azure bundled (snapshot 2026-11-24)"
+    ) in text
 
 
 def test_info_text() -> None:
     code, out, _ = invoke("info")
     assert code == 0
-    assert "VM prices: the bundled catalog, snapshot 2026-11-24" in out
+    assert "VM prices: aws, gcp, azure bundled (snapshot 2026-11-24)" in out
     assert "network prices: bundled network.json, snapshot 2026-11-24" in out
-    assert "aws coverage: selected families only" in out
+    assert "aws coverage: current-generation families" in out
     text = " ".join(out.split())  # the console may wrap long lines at spaces ($COLUMNS)
+    assert "aws regions without prices (23): ap-east-2, ap-south-2, " in text
+    assert "gcp regions without prices" not in text
     assert "aws side: 1 Site-to-Site VPN connection per 2 tunnels ($0.050/h, unverified)" in text
     assert "gcp side: 1 HA VPN tunnel per tunnel ($0.050/h, unverified)" in text
     assert "2 Standard public IPs ($0.005/h, unverified): $146.00/month" in text
@@ -148,6 +163,32 @@ def test_find_json_lists_the_cheapest_offers_first() -> None:
     }
 
 
+def test_find_h100_8_on_aws_lists_p5() -> None:
+    doc = find_json("-a", "H100:8", "--cloud", "aws", "--limit", "0")
+    assert {o["instance_type"] for o in doc["offers"]} == {"p5.48xlarge"}
+    # aws_vms.csv: p5.48xlarge 55.04 $/h in us-east-1, us-east-2 and us-west-2.
+    assert doc["offers"][0]["hourly_cost"] == pytest.approx(55.04)
+    code, out, _ = invoke("find", "-a", "H100:8", "--cloud", "aws")
+    assert code == 0 and "p5.48xlarge" in out
+
+
+@pytest.mark.parametrize(
+    ("request_", "family"),
+    [("A10G:1", "g5."), ("L40S:1", "g6e."), ("H200:8", "p5en."), ("B200:8", "p6-b200.")],
+)
+def test_find_new_aws_gpu_families(request_: str, family: str) -> None:
+    offers = find_json("-a", request_, "--cloud", "aws", "--limit", "1")["offers"]
+    assert offers[0]["instance_type"].startswith(family)
+
+
+def test_find_inferentia_and_trainium_by_name_in_any_case() -> None:
+    offers = find_json("-a", "inferentia2:1", "--cloud", "aws", "--limit", "1")["offers"]
+    assert offers[0]["instance_type"] == "inf2.xlarge"
+    assert offers[0]["accelerators"] == "Inferentia2:1"
+    trainium = find_json("-a", "trainium:16", "--cloud", "aws", "--limit", "1")["offers"]
+    assert trainium[0]["instance_type"].startswith("trn1")
+
+
 def test_find_filters_by_cloud_and_geo() -> None:
     doc = find_json("-a", "A100:8", "--cloud", "azure", "--geo", "eu", "--limit", "0")
     assert doc["offers"] and len(doc["offers"]) == doc["matches"]
@@ -179,8 +220,12 @@ def test_find_without_matches_says_so() -> None:
 
 
 def test_find_reads_a_user_catalog(tmp_path: Path) -> None:
-    doc = find_json("--cpus", "2", "--catalog", str(user_catalog(tmp_path)))
+    directory = str(user_catalog(tmp_path))
+    doc = find_json("--cpus", "2", "--cloud", "aws", "--catalog", directory)
     assert [(o["cloud"], o["instance_type"]) for o in doc["offers"]] == [("aws", "c5.large")]
+    # GCP and Azure keep their bundled parts.
+    doc = find_json("--cpus", "2", "--cloud", "gcp", "--limit", "1", "--catalog", directory)
+    assert doc["matches"] > 0 and doc["offers"][0]["cloud"] == "gcp"
 
 
 @pytest.mark.parametrize(

@@ -47,13 +47,18 @@ def summary(
 
 
 def cloud_entry(
-    cloud: str, source: Source, table: VmTable, meta: Mapping[str, Any]
+    cloud: str, source: Source, table: VmTable, meta: Mapping[str, Any], origin: str = "bundled"
 ) -> dict[str, Any]:
-    """One cloud's file, row and region counts, and the snapshot's notes on it."""
+    """One cloud's file, where it comes from (`"bundled"` or the user's catalog), row and
+    region counts, and the snapshot's notes on it (`meta`: the notes that apply to it)."""
+    rows = [row for region in table.records for row in table.rows(region)]
     entry: dict[str, Any] = {
         "file": source.label,
-        "rows": sum(len(table.rows(region)) for region in table.records),
+        "rows": len(rows),
         "regions": len(table.records),
+        "instance_types": len({row.instance_type for row in rows if row.instance_type}),
+        "from": origin,
+        "snapshot": meta.get("snapshot") or "unknown",
     }
     if source.file is None:
         entry["note"] = f"no {cloud} file in this catalog: no {cloud} offers"

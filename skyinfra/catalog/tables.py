@@ -33,6 +33,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "spot_price": ("spot_price", "spot_price_hour", "SpotPrice"),
 }
 _ACCELERATOR = list(COLUMNS).index("accelerator")
+# Read when the file has it (the AWS snapshot does; SkyPilot's `Arch` on some clouds' files):
+# the source's own architecture beats name rules, which miss families such as m8gb.
+ARCH_COLUMNS = ("arch", "Arch")
+_ARCHES = {"x86_64": "x86_64", "amd64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
 
 
 def file_candidates(cloud: str) -> tuple[str, str]:
@@ -78,8 +82,10 @@ class VmTable:
                     gzip.GzipFile(fileobj=raw) if source.file.name.endswith(".gz") else raw
                 )
                 reader = csv.reader(io.TextIOWrapper(binary, encoding="utf-8", newline=""))
-                index = _column_index(next(reader, []), source.label)
+                header = next(reader, [])
+                index = _column_index(header, source.label)
                 width, at = max(index) + 1, index[0]
+                index.append(_arch_index(header))
                 records: dict[str, list[list[str]]] = defaultdict(list)
                 for record in reader:
                     region = record[at].strip() if len(record) >= width else ""
@@ -132,13 +138,30 @@ def _column_index(header: list[str], label: str) -> list[int]:
     return index
 
 
+def _arch_index(header: list[str]) -> int:
+    """Position of the optional arch column, -1 when the file has none."""
+    positions = {name.strip(): i for i, name in enumerate(header)}
+    return next((positions[c] for c in ARCH_COLUMNS if c in positions), -1)
+
+
+def _arch(text: str) -> str | None:
+    """`x86_64` / `arm64` from the arch cell; None (name rules decide) when empty."""
+    if not text:
+        return None
+    if text.lower() not in _ARCHES:
+        raise ValueError(f"unknown arch {text!r} (expected one of {', '.join(_ARCHES)})")
+    return _ARCHES[text.lower()]
+
+
 def _row(cloud: str, record: list[str], index: Sequence[int]) -> Row:
     """One `Row` from a split line.
 
     Columns are taken by position from the header, so a stray unquoted comma after the
-    columns read here (Azure's `V1,V2` generation field) does no harm.
+    columns read here (Azure's `V1,V2` generation field) does no harm. The last index is
+    the optional arch column (-1: none).
     """
-    region, kind, cpus, memory, accel, count, price, spot = (record[i].strip() for i in index)
+    *fields, arch_at = index
+    region, kind, cpus, memory, accel, count, price, spot = (record[i].strip() for i in fields)
     return Row(
         cloud=cloud,
         region=region,
@@ -149,6 +172,7 @@ def _row(cloud: str, record: list[str], index: Sequence[int]) -> Row:
         accelerator_count=_number(count),
         price=_number(price),
         spot_price=_number(spot),
+        arch=_arch(record[arch_at].strip()) if 0 <= arch_at < len(record) else None,
     )
 
 

@@ -20,6 +20,7 @@ from skyinfra.catalog.info import cloud_entry, summary
 from skyinfra.catalog.matching import OfferArrays
 from skyinfra.catalog.nat import NatPrice
 from skyinfra.catalog.network import Egress, Links, NetworkPrices
+from skyinfra.catalog.regions import RegionNames
 from skyinfra.catalog.source import Source, bundled, cloud_names, lookup_cloud, package_data
 from skyinfra.catalog.tables import VmTable, directory_source, file_candidates
 from skyinfra.errors import CatalogError, KeyPath, SpecError
@@ -30,7 +31,7 @@ from skyinfra.suggest import did_you_mean
 _FIX = "set instance_type: {{{cloud}: ...}} or point --catalog at a fuller catalog"
 _REGIONS_SHOWN = 8
 _CLOSE_ENOUGH = 0.6  # difflib ratio, as in `skyinfra.suggest`
-_NETWORK, _GEO = "network.json", "geo.json"
+_NETWORK, _GEO, _REGIONS = "network.json", "geo.json", "regions.json"
 
 
 class Catalog:
@@ -43,16 +44,19 @@ class Catalog:
         origin: str,
         meta: Mapping[str, Any] | None = None,
         data: Mapping[str, Source] | None = None,
+        overlay: Iterable[str] = (),
     ) -> None:
         self._sources = dict(sources)
         self._origin = origin
         self._meta = dict(meta or {})
-        # network.json / geo.json: the bundled ones unless the catalog directory has its own.
-        self._data = {name: bundled(name) for name in (_NETWORK, _GEO)} | dict(data or {})
+        # Clouds whose rows come from the user's directory (`origin`); the others are bundled.
+        self._overlay = frozenset(overlay)
+        # network.json / geo.json / regions.json: bundled unless the directory has its own.
+        self._data = {n: bundled(n) for n in (_NETWORK, _GEO, _REGIONS)} | dict(data or {})
         self._tables: dict[str, VmTable] = {}
         self._offers: dict[tuple[str, str], list[Offer]] = {}
         # Specs repeat the same request many times (a fleet of identical groups).
-        self._matches: dict[tuple[str, str, Resources, bool], list[Offer]] = {}
+        self._matches: dict[tuple[str, str, tuple[object, ...], bool], list[Offer]] = {}
         self._arrays: dict[tuple[str, str], OfferArrays] = {}
 
     # -- construction ---------------------------------------------------------------------
@@ -70,14 +74,17 @@ class Catalog:
 
     @classmethod
     def from_directory(cls, path: str | Path) -> Catalog:
-        """A catalog directory: SkyPilot's `<cloud>/vms.csv`, or our `<cloud>_vms.csv`.
+        """A catalog directory: SkyPilot's `<cloud>/vms.csv`, or our `<cloud>_vms.csv`, laid
+        over the bundled snapshot cloud by cloud.
 
-        A cloud with neither file has no offers here (no silent fall-back to the bundled
-        snapshot, which would mix two price dates); `info()` says so.
+        A cloud with a file here takes all its rows from it (never mixed row by row with the
+        bundled ones); a cloud without one keeps the bundled part, so a directory with only
+        `aws/vms.csv` still plans on GCP and Azure. `info()` says which part comes from where.
         """
         root = Path(path)
-        sources = {cloud: directory_source(root, cloud) for cloud in cloud_names()}
-        if not any(source.file for source in sources.values()):
+        found = {cloud: directory_source(root, cloud) for cloud in cloud_names()}
+        given = {cloud: source for cloud, source in found.items() if source.file}
+        if not given:
             expected = ", ".join(n for c in cloud_names() for n in file_candidates(c))
             raise CatalogError(
                 f"no catalog file found in {str(root)!r}",
@@ -85,9 +92,14 @@ class Catalog:
             )
         # SkyPilot's layout has no network prices: those stay bundled unless given here.
         data = {
-            n: Source(str(root / n), root / n) for n in (_NETWORK, _GEO) if (root / n).is_file()
+            n: Source(str(root / n), root / n)
+            for n in (_NETWORK, _GEO, _REGIONS)
+            if (root / n).is_file()
         }
-        return cls(sources, origin=str(root), data=data)
+        base = cls.bundled()
+        return cls(
+            base._sources | given, origin=str(root), meta=base._meta, data=data, overlay=given
+        )
 
     # -- queries --------------------------------------------------------------------------
 
@@ -143,16 +155,29 @@ class Catalog:
         return self.find(cloud, region, instance_type, None if wanted is None else str(wanted))
 
     def check_region(self, cloud: str, region: str, path: KeyPath = ()) -> None:
-        """A `SpecError` at `path` unless the catalog has an offer of `cloud` in `region`."""
+        """A `SpecError` at `path` unless the catalog has an offer of `cloud` in `region`.
+
+        A real region without prices is not a typo: it gets what to do, never a did-you-mean
+        to a region elsewhere; only a name the cloud does not run gets the did-you-mean.
+        """
         if self.offers(cloud, region):
             return
+        if self._region_names.real(cloud, region):
+            message = f"region {region!r} is not in the price catalog for {cloud}"
+            raise SpecError(message, path=path, hint=self._unpriced_hint(cloud, region))
         known = self.regions(cloud)
         if not known:
             source = self._sources[cloud]
             hint = f"no {cloud} prices in {source.label}; point --catalog at a catalog with them"
             raise SpecError(f"unknown region {region!r}: no {cloud} offers", path=path, hint=hint)
-        hint = _did_you_mean_region(region, known) or f"{cloud} regions: {_short_list(known)}"
+        names = sorted(set(known) | self._region_names.names.get(cloud, frozenset()))
+        hint = _did_you_mean_region(region, names) or f"{cloud} regions: {_short_list(known)}"
         raise SpecError(f"unknown region {region!r} for {cloud}", path=path, hint=hint)
+
+    def unpriced_regions(self, cloud: str) -> list[str]:
+        """Real regions of `cloud` that this catalog has no prices for, sorted."""
+        real = self._region_names.names.get(cloud, frozenset())
+        return sorted(real - set(self.regions(cloud)))
 
     def matching(self, cloud: str, region: str, resources: Resources, spot: bool) -> list[Offer]:
         """Offers in `region` that satisfy `resources`, cheapest first (ties: by name)."""
@@ -164,7 +189,7 @@ class Catalog:
         return found[0] if found else None
 
     def _matching(self, cloud: str, region: str, resources: Resources, spot: bool) -> list[Offer]:
-        key = (cloud, region, resources, spot)
+        key = (cloud, region, _request(resources), spot)
         if key not in self._matches:
             if (cloud, region) not in self._arrays:
                 self._arrays[(cloud, region)] = OfferArrays(self.offers(cloud, region))
@@ -185,8 +210,10 @@ class Catalog:
     def info(self) -> dict[str, Any]:
         """Snapshot date, source and per-cloud row/region counts (parses every cloud)."""
         clouds = {
-            c: cloud_entry(c, s, self._table(c), self._meta) for c, s in self._sources.items()
+            c: cloud_entry(c, s, self._table(c), *self._part(c)) for c, s in self._sources.items()
         }
+        for cloud, entry in clouds.items():
+            entry["unpriced_regions"] = self.unpriced_regions(cloud)
         return summary(
             meta=self._meta,
             origin=self._origin,
@@ -199,8 +226,15 @@ class Catalog:
 
     @property
     def snapshot_date(self) -> str:
-        """Date of the VM prices; "unknown" for a catalog directory, which does not say."""
-        return str(self._meta.get("snapshot") or "unknown")
+        """Date of the VM prices; "unknown" when any cloud's come from a catalog directory,
+        which does not say (`info()` dates each cloud's part)."""
+        return "unknown" if self._overlay else str(self._meta.get("snapshot") or "unknown")
+
+    def _part(self, cloud: str) -> tuple[Mapping[str, Any], str]:
+        """The provenance notes that apply to `cloud`'s rows, and where they come from."""
+        if cloud in self._overlay:
+            return {"snapshot": "unknown"}, f"user catalog {self._origin}"
+        return self._meta, "bundled"
 
     def storage_monthly(self, cloud: str, region: str, gb: float) -> float:
         """USD per month for `gb` in `cloud`'s standard object storage class in `region`.
@@ -301,20 +335,53 @@ class Catalog:
     def _geo(self) -> Geo:
         return Geo.read(self._data[_GEO])
 
+    @cached_property
+    def _region_names(self) -> RegionNames:
+        return RegionNames.read(self._data[_REGIONS])
+
+    def _unpriced_hint(self, cloud: str, region: str) -> str:
+        """The ways out for a real region without prices, and priced ones nearby."""
+        fix = (
+            f"point --catalog at a directory whose {cloud}/vms.csv prices {region} (it replaces "
+            f"only the {cloud} part of the bundled catalog), or place the resource in a priced "
+            "region"
+        )
+        nearby = self._nearby_priced(cloud, region)
+        if nearby:
+            fix += f": {nearby}"
+        return fix + " (instance_type: does not help: the spec cannot give a price by hand)"
+
+    def _nearby_priced(self, cloud: str, region: str) -> str | None:
+        """`"priced aws regions in europe: eu-central-1, ..."`: same jurisdiction, else area."""
+        tags = self.geo_tags(cloud, region)
+        areas = self.geo_areas()
+        for tag in sorted(tags, key=lambda t: t in areas):  # jurisdiction first, area last
+            found = [r for r in self.regions(cloud) if tag in self.geo_tags(cloud, r)]
+            if found:
+                meaning = self._geo.codes.get(tag, tag).removeprefix("area: ")
+                return f"priced {cloud} regions in {meaning} ({tag}): {_short_list(found)}"
+        return None
+
     def _no_match_hint(self, cloud: str, region: str, resources: Resources) -> str:
         """What does exist (accelerator counts or regions), coverage caveats, and the way out."""
         parts: list[str] = []
         if resources.accelerators is not None:
-            parts.append(self._accelerator_hint(cloud, region, resources.accelerators.name))
-        coverage = lookup_cloud(cloud).catalog_coverage
-        if coverage:
+            parts.append(self._accelerator_hint(cloud, region, resources))
+        coverage = lookup_cloud(cloud).catalog_coverage  # says what the bundled part lacks
+        if coverage and cloud not in self._overlay:
             parts.append(coverage)
         parts.append(_FIX.format(cloud=cloud))
         return "; ".join(parts)
 
-    def _accelerator_hint(self, cloud: str, region: str, name: str) -> str:
-        """Counts of `name` in `region`, else the regions offering it, else a did-you-mean."""
+    def _accelerator_hint(self, cloud: str, region: str, resources: Resources) -> str:
+        """Counts of `name` in `region` (and the arch they need when it is not the one asked
+        for), else the regions offering it, else a did-you-mean."""
+        assert resources.accelerators is not None
+        name, count = resources.accelerators.name, resources.accelerators.count
         counts = _counts(self.offers(cloud, region), name)
+        arches = _arches(self.offers(cloud, region), name, count) - {resources.arch}
+        if count in counts and arches:
+            return f"{name}:{count} here runs on {' or '.join(sorted(arches))}: set arch to match"
         if counts:
             return f"{name} comes in counts {', '.join(f'{c:g}' for c in counts)} here"
         # Raw lines narrow the regions cheaply; offers confirm (a GCP GPU needs a host there).
@@ -325,6 +392,14 @@ class Catalog:
             return f"{cloud} offers {name} in {_short_list(regions)}"
         guess = did_you_mean(name, sorted(listed))
         return f"no {cloud} offer has {name} in this catalog" + (f" ({guess})" if guess else "")
+
+
+def _request(resources: Resources) -> tuple[object, ...]:
+    """The fields offer matching reads, as a plain tuple: a cache key that hashes and compares
+    in about a microsecond, where the pydantic model's own hash and == take ~10 us each, and
+    candidate building asks once per (group, site): 125,000 times at 1,000 groups."""
+    r = resources
+    return (r.cpus, r.memory, r.accelerators, r.arch, r.burstable)
 
 
 def load_catalog(directory: str | Path | None = None) -> Catalog:
@@ -353,6 +428,16 @@ def _counts(offers: Iterable[Offer], name: str) -> list[float]:
     """Distinct counts of accelerator `name` (case-insensitive) among `offers`, ascending."""
     wanted = name.lower()
     return sorted({o.accelerator_count for o in offers if (o.accelerator or "").lower() == wanted})
+
+
+def _arches(offers: Iterable[Offer], name: str, count: float) -> set[str]:
+    """Architectures of the offers carrying `count` of accelerator `name`."""
+    wanted = name.lower()
+    return {
+        o.arch
+        for o in offers
+        if (o.accelerator or "").lower() == wanted and o.accelerator_count == count
+    }
 
 
 def _did_you_mean_region(region: str, known: list[str]) -> str | None:

@@ -98,19 +98,32 @@ def info_command(catalog_dir: Path | None, as_json: bool) -> None:
         return
     console = make_console()
     say = functools.partial(console.print, markup=False, highlight=False)  # data, not markup
-    where = f"user catalog {catalog_dir}" if catalog_dir else "the bundled catalog"
-    say(f"VM prices: {where}, snapshot {doc['snapshot']}")
+    say(f"VM prices: {_where(doc['clouds'])}")
     console.print(_clouds_table(doc["clouds"]))
     for cloud, entry in doc["clouds"].items():
         for key in ("coverage", "note"):
             if key in entry:
                 say(f"{cloud} {key}: {entry[key]}")
+        if entry["unpriced_regions"]:
+            unpriced = entry["unpriced_regions"]
+            say(f"{cloud} regions without prices ({len(unpriced)}): {', '.join(unpriced)}")
     network, geo = doc["network"], doc["geo"]
     say(f"network prices: {network['file']}, snapshot {network['snapshot']}")
     for name, text in network["sources"].items():
         say(f"  {name}: {text}")
     _say_vpn(say, network["vpn"])
     say(f"geo table: {geo['file']}: {geo['regions']} regions, {geo['codes']} codes")
+
+
+def _where(clouds: dict[str, dict[str, Any]]) -> str:
+    """`"aws from user catalog DIR (snapshot unknown); gcp, azure bundled (snapshot ...)"`."""
+    parts: dict[tuple[str, str], list[str]] = {}
+    for cloud, entry in clouds.items():
+        parts.setdefault((entry["from"], entry["snapshot"]), []).append(cloud)
+    return "; ".join(
+        f"{', '.join(names)} {'' if origin == 'bundled' else 'from '}{origin} (snapshot {snapshot})"
+        for (origin, snapshot), names in parts.items()
+    )
 
 
 def info_document(cat: Catalog, catalog_dir: Path | None) -> dict[str, Any]:
@@ -164,13 +177,12 @@ def _price(item: dict[str, Any]) -> str:
 
 def _clouds_table(clouds: dict[str, dict[str, Any]]) -> Table:
     table = Table(title="offers per cloud")
-    for column in ("cloud", "regions", "offers", "rows", "file"):
-        table.add_column(
-            column, justify="right" if column in ("regions", "offers", "rows") else "left"
-        )
+    counts = ("regions", "types", "offers", "rows")
+    for column in ("cloud", *counts, "snapshot", "file"):
+        table.add_column(column, justify="right" if column in counts else "left")
     for cloud, entry in clouds.items():
-        row = (entry["regions"], entry["offers"], entry["rows"])
-        table.add_row(cloud, *(f"{n:,}" for n in row), entry["file"])
+        row = (entry["regions"], entry["instance_types"], entry["offers"], entry["rows"])
+        table.add_row(cloud, *(f"{n:,}" for n in row), entry["snapshot"], entry["file"])
     return table
 
 

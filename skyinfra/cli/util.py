@@ -56,7 +56,8 @@ catalog_option = click.option(
     "catalog_dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="SKYINFRA_CATALOG",
-    help="Directory with a newer price catalog (SkyPilot vms.csv layout). Env: SKYINFRA_CATALOG.",
+    help="Directory of price files (SkyPilot's <cloud>/vms.csv layout): each cloud with a file "
+    "there replaces its bundled prices, the others stay bundled. Env: SKYINFRA_CATALOG.",
 )
 json_option = click.option(JSON_FLAG, "as_json", is_flag=True, help="Machine-readable output.")
 

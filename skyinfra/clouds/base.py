@@ -102,9 +102,12 @@ __all__ = [
     "with_lookup",
 ]
 
-# Catalog accelerators that are not NVIDIA GPUs (AMD Instinct on Azure NVv4 / ND MI300X v5):
-# no NVIDIA driver applies to them.
-NON_NVIDIA_ACCELERATORS = frozenset({"MI25", "MI300X"})
+# Catalog accelerators that are not NVIDIA GPUs (AMD Instinct on Azure NVv4 / ND MI300X v5,
+# AWS Inferentia / Trainium chips, which run the Neuron SDK): no NVIDIA driver applies to them.
+NON_NVIDIA_ACCELERATORS = frozenset(
+    {"MI25", "MI300X", "Inferentia", "Inferentia2", "Trainium", "Trainium2"}
+)
+_NON_NVIDIA = frozenset(name.lower() for name in NON_NVIDIA_ACCELERATORS)
 
 #: Every type a cloud may lower -> the outputs its lowering returns.
 CONTRACT: Mapping[type, type] = {
@@ -446,7 +449,8 @@ class Cloud:
 
     def has_nvidia_gpus(self, instance_type: str, accelerator: Accelerator | None) -> bool:
         """Whether VMs of this plan carry NVIDIA GPUs, so they need the NVIDIA driver."""
-        return accelerator is not None and accelerator.name not in NON_NVIDIA_ACCELERATORS
+        # Case-insensitive, as the catalog matches requests (`inferentia2:1` is Inferentia2).
+        return accelerator is not None and accelerator.name.lower() not in _NON_NVIDIA
 
     def gpu_driver(self, plan: ComputePlan) -> bool:
         """Whether skyinfra provides the NVIDIA driver: an NVIDIA GPU group on a neutral image
@@ -490,7 +494,8 @@ class Cloud:
                 yield self.offer(row)
 
     def offer(self, row: Row, **changes: Any) -> Offer:
-        """An `Offer` for `row`, classified by this cloud's arch/burstable rules."""
+        """An `Offer` for `row`, classified by this cloud's arch/burstable rules (the row's own
+        arch, where its file has one, beats the name rule)."""
         fields: dict[str, Any] = {
             "cloud": row.cloud,
             "region": row.region,
@@ -501,7 +506,7 @@ class Cloud:
             "accelerator_count": row.accelerator_count or 0.0,
             "price": row.price,
             "spot_price": row.spot_price,
-            "arch": "arm64" if self.is_arm64(row.instance_type) else "x86_64",
+            "arch": row.arch or ("arm64" if self.is_arm64(row.instance_type) else "x86_64"),
             "burstable": self.is_burstable(row.instance_type),
         }
         fields.update(changes)

@@ -43,17 +43,18 @@ def test_load_catalog_without_a_directory_is_the_bundled_snapshot() -> None:
     assert info["snapshot"] == "2026-11-24"
     assert info["source"] == "bundled"
     assert {c: (v["rows"], v["regions"]) for c, v in info["clouds"].items()} == {
-        "aws": (1717, 24),
+        "aws": (17035, 23),
         "gcp": (11881, 44),
         "azure": (56671, 58),
     }
-    assert "selected families" in info["clouds"]["aws"]["coverage"]
+    assert "current-generation families" in info["clouds"]["aws"]["coverage"]
+    assert info["clouds"]["aws"]["instance_types"] == 1298  # as SOURCE.md counts them
 
 
 def test_regions_are_sorted(bundled: Catalog) -> None:
     regions = bundled.regions("aws")
     assert regions == sorted(regions)
-    assert len(regions) == 24
+    assert len(regions) == 23
     assert "us-east-1" in regions
 
 
@@ -88,27 +89,71 @@ def test_far_off_region_lists_some_regions(bundled: Catalog) -> None:
     assert "(44 in all)" in hint_of(err)
 
 
+@pytest.mark.parametrize("region", ["eu-central-2", "ap-east-2", "mx-central-1", "me-south-1"])
+def test_a_real_region_without_prices_is_not_unknown(bundled: Catalog, region: str) -> None:
+    path = ("compute", "api", "placement", "region")
+    with pytest.raises(SpecError) as err:
+        bundled.check_region("aws", region, path)
+    problem = err.value.problems[0]
+    assert problem.message == f"region {region!r} is not in the price catalog for aws"
+    assert problem.path == path
+    hint = hint_of(err)
+    assert hint.startswith(f"point --catalog at a directory whose aws/vms.csv prices {region}")
+    assert "did you mean" not in hint
+    assert "the spec cannot give a price by hand" in hint
+
+
+def test_an_unpriced_region_lists_priced_ones_in_its_area(bundled: Catalog) -> None:
+    # eu-central-2 is Zurich: no priced AWS region in Switzerland, so Europe's are listed.
+    with pytest.raises(SpecError) as err:
+        bundled.check_region("aws", "eu-central-2", ())
+    assert "priced aws regions in Europe (europe): eu-central-1, eu-north-1, " in hint_of(err)
+
+
+def test_a_typo_of_an_unpriced_region_still_gets_a_did_you_mean(bundled: Catalog) -> None:
+    with pytest.raises(SpecError) as err:
+        bundled.check_region("aws", "eu-centrl-2", ())
+    assert err.value.problems[0].message == "unknown region 'eu-centrl-2' for aws"
+    assert hint_of(err) == "did you mean 'eu-central-2'?"
+
+
+def test_info_lists_the_real_regions_without_prices(bundled: Catalog) -> None:
+    info = bundled.info()
+    assert "eu-central-2" in info["clouds"]["aws"]["unpriced_regions"]
+    assert "us-east-1" not in info["clouds"]["aws"]["unpriced_regions"]
+    assert info["clouds"]["gcp"]["unpriced_regions"] == []
+
+
+def test_a_user_catalog_pricing_a_region_makes_it_plannable(tmp_path: Path) -> None:
+    write(tmp_path / "aws" / "vms.csv", SKYPILOT_HEADER + "c5.large,,,2,4,,0.09,,eu-central-2,a\n")
+    catalog = Catalog.from_directory(tmp_path)
+    catalog.check_region("aws", "eu-central-2")
+    assert "eu-central-2" not in catalog.unpriced_regions("aws")
+
+
 # -- CPU offers -------------------------------------------------------------------------------
 
 
 def test_cheapest_cpu_offer_is_the_cheapest_row_that_fits(bundled: Catalog) -> None:
-    # aws_vms.csv: us-east-1 m6i.xlarge 4 vCPU 16 GiB 0.192 $/h (m7i.xlarge 0.2016 next).
+    # aws_vms.csv: us-east-1 m5a.xlarge 4 vCPU 16 GiB 0.172 $/h (m6a.xlarge 0.1728 next).
     offer = bundled.cheapest("aws", "us-east-1", want(cpus="4+", memory="16+"), spot=False)
-    assert (offer.instance_type, offer.vcpus, offer.memory_gib) == ("m6i.xlarge", 4, 16)
-    assert offer.price == pytest.approx(0.192)
-    assert offer.spot_price == pytest.approx(0.0488)
+    assert (offer.instance_type, offer.vcpus, offer.memory_gib) == ("m5a.xlarge", 4, 16)
+    assert offer.price == pytest.approx(0.172)
+    assert offer.spot_price == pytest.approx(0.0743)
 
 
 def test_spot_ranks_by_spot_price(bundled: Catalog) -> None:
-    # r6i.xlarge spot 0.0345 beats m6i.xlarge spot 0.0488 although its on-demand price is higher.
+    # m7i.xlarge spot 0.0252 beats m5a.xlarge spot 0.0743 although its on-demand price is higher.
     offer = bundled.cheapest("aws", "us-east-1", want(cpus="4+", memory="16+"), spot=True)
-    assert offer.instance_type == "r6i.xlarge"
-    assert offer.hourly(spot=True) == pytest.approx(0.0345)
+    assert offer.instance_type == "m7i.xlarge"
+    assert offer.hourly(spot=True) == pytest.approx(0.0252)
 
 
 def test_matching_is_sorted_and_exact_quantities_are_exact(bundled: Catalog) -> None:
     found = bundled.matching("aws", "us-east-1", want(cpus=4, memory=16), spot=False)
-    assert [o.instance_type for o in found] == ["m6i.xlarge", "m7i.xlarge"]
+    assert [o.instance_type for o in found][:3] == ["m5a.xlarge", "m6a.xlarge", "m7i-flex.xlarge"]
+    assert {(o.vcpus, o.memory_gib) for o in found} == {(4, 16)}
+    assert [o.price for o in found] == sorted(o.price or 0 for o in found)
 
 
 def test_burstable_and_arm64_sizes_are_excluded_by_default(bundled: Catalog) -> None:
@@ -130,10 +175,14 @@ def test_gcp_shared_core_types_only_when_burstable(bundled: Catalog) -> None:
     assert allowed[0].price == pytest.approx(0.04655)
 
 
-def test_no_aws_burstable_families_in_the_partial_catalog(bundled: Catalog) -> None:
-    everything = want(burstable=True)
-    offers = bundled.matching("aws", "us-east-1", everything, spot=False)
-    assert offers and not any(o.instance_type.startswith("t3") for o in offers)
+def test_aws_burstable_families_only_when_burstable(bundled: Catalog) -> None:
+    # t3a.small (2 vCPU, 2 GiB, 0.0188 $/h) is the cheapest fit, but shared-core.
+    small = want(cpus=2, memory="2+")
+    plain = bundled.cheapest("aws", "us-east-1", small, spot=False)
+    assert not plain.burstable and not plain.instance_type.startswith("t")
+    allowed = bundled.cheapest("aws", "us-east-1", want(cpus=2, memory="2+", burstable=True), False)
+    assert (allowed.instance_type, allowed.burstable) == ("t3a.small", True)
+    assert allowed.price == pytest.approx(0.0188)
 
 
 def test_cpu_requests_never_get_accelerator_offers(bundled: Catalog) -> None:
@@ -170,8 +219,17 @@ def test_missing_accelerator_on_aws_names_regions_and_the_coverage_gap(bundled: 
         bundled.cheapest("aws", "us-east-1", want(accelerators="A100:3"), spot=False)
     hint = hint_of(err)
     assert "A100 comes in counts 8 here" in hint
-    assert "the bundled AWS catalog covers selected families only" in hint
+    assert "the bundled AWS catalog covers current-generation families" in hint
     assert hint.endswith("set instance_type: {aws: ...} or point --catalog at a fuller catalog")
+
+
+def test_an_accelerator_only_on_arm64_says_to_set_the_arch(bundled: Catalog) -> None:
+    # T4g comes on g5g (Graviton) only: an x86_64 request finds nothing, and is told why.
+    with pytest.raises(SpecError) as err:
+        bundled.cheapest("aws", "us-east-1", want(accelerators="T4g:1"), spot=False)
+    assert hint_of(err).startswith("T4g:1 here runs on arm64: set arch to match")
+    arm = bundled.cheapest("aws", "us-east-1", want(accelerators="T4g:1", arch="arm64"), False)
+    assert arm.instance_type == "g5g.xlarge"
 
 
 def test_accelerator_absent_from_the_region_names_regions_that_have_it(bundled: Catalog) -> None:
@@ -183,8 +241,9 @@ def test_accelerator_absent_from_the_region_names_regions_that_have_it(bundled: 
 
 def test_unknown_accelerator_suggests_a_spelling(bundled: Catalog) -> None:
     with pytest.raises(SpecError) as err:
-        bundled.cheapest("aws", "us-east-1", want(accelerators="H100:8"), spot=False)
-    assert "no aws offer has H100 in this catalog (did you mean 'H200'?)" in hint_of(err)
+        bundled.cheapest("aws", "us-east-1", want(accelerators="H10:8"), spot=False)
+    assert "no aws offer has H10 in this catalog (did you mean " in hint_of(err)
+    assert "'H100'" in hint_of(err)
 
 
 def test_gcp_gpu_price_is_host_plus_gpu(bundled: Catalog) -> None:
@@ -244,41 +303,70 @@ def test_skypilot_layout_collapses_zones_to_the_cheapest(tmp_path: Path) -> None
     assert gpu.accelerators == "T4:1"
 
 
-def test_missing_clouds_have_no_offers_and_say_so(tmp_path: Path) -> None:
+def test_a_directory_with_one_cloud_keeps_the_bundled_others(tmp_path: Path) -> None:
     write(
         tmp_path / "aws" / "vms.csv", SKYPILOT_HEADER + "c5.large,,,2,4,,0.085,0.03,us-east-1,a\n"
     )
     catalog = Catalog.from_directory(tmp_path)
-    assert catalog.regions("gcp") == []
-    assert catalog.offers("gcp", "us-central1") == []
+    bundled = Catalog.bundled()
+    assert catalog.regions("aws") == ["us-east-1"]  # the whole AWS part is the user's
+    assert catalog.regions("gcp") == bundled.regions("gcp")
+    assert catalog.offers("azure", "westeurope") == bundled.offers("azure", "westeurope")
     info = catalog.info()
     assert info["source"] == str(tmp_path)
-    assert info["clouds"]["gcp"]["rows"] == 0
-    assert "no gcp file" in info["clouds"]["gcp"]["note"]
+    assert "eu-west-1" in info["clouds"]["aws"].pop("unpriced_regions")  # only us-east-1 here
     assert info["clouds"]["aws"] == {
         "file": str(tmp_path / "aws" / "vms.csv"),
         "rows": 1,
         "regions": 1,
+        "instance_types": 1,
+        "from": f"user catalog {tmp_path}",
+        "snapshot": "unknown",
     }
-    with pytest.raises(SpecError, match="no gcp offers"):
-        catalog.check_region("gcp", "us-central1", ())
+    gcp = info["clouds"]["gcp"]
+    assert (gcp["file"], gcp["from"], gcp["snapshot"]) == (
+        "bundled gcp.csv.gz",
+        "bundled",
+        "2026-11-24",
+    )
+    assert gcp["rows"] == 11881 and "coverage" in gcp
+    assert catalog.snapshot_date == "unknown"  # the prices no longer share one date
+    # The bundled AWS caveat is not shown for the user's AWS rows.
+    with pytest.raises(SpecError) as err:
+        catalog.cheapest("aws", "us-east-1", want(accelerators="T4:1"), spot=False)
+    assert "bundled AWS catalog" not in hint_of(err)
 
 
-def test_normalised_layout_is_read_and_gcp_gpus_are_joined(tmp_path: Path) -> None:
+NORMALISED_HEADER = (
+    "cloud,region,zone,instance_type,vcpus,memory_gib,accelerator,accelerator_count,"
+    "price_hour,spot_price_hour"
+)
+
+
+def test_an_arch_column_beats_the_name_rules(tmp_path: Path) -> None:
+    # x9z has no Graviton "g" in its name: only the file's arch makes it arm64; a short line
+    # without the trailing arch cell, and an empty one, fall back to the name rule.
     write(
-        tmp_path / "gcp_vms.csv",
-        "cloud,region,zone,instance_type,vcpus,memory_gib,accelerator,accelerator_count,"
-        "price_hour,spot_price_hour\n"
-        "cloud,region,zone,instance_type,vcpus,memory_gib,accelerator,accelerator_count,"
-        "price_hour,spot_price_hour\n"
-        "gcp,europe-west4,europe-west4-a;europe-west4-b,,,,A100,8,12.90919,9.8208\n"
-        "gcp,europe-west4,europe-west4-a;europe-west4-b,a2-highgpu-8g,96,680,,,6.51251,2.67308\n",
+        tmp_path / "aws_vms.csv",
+        NORMALISED_HEADER + ",arch\n"
+        "aws,us-east-1,,x9z.large,2,8,,,0.05,,arm64\n"
+        "aws,us-east-1,,m7g.large,2,8,,,0.06,,\n"
+        "aws,us-east-1,,c5.large,2,4,,,0.085,\n",
     )
     catalog = load_catalog(tmp_path)
-    assert catalog.regions("gcp") == ["europe-west4"]
-    offer = catalog.cheapest("gcp", "europe-west4", want(accelerators="A100:8"), spot=True)
-    assert offer.spot_price == pytest.approx(2.67308 + 9.8208)
-    assert catalog.loaded == {"gcp"}
+    arches = {o.instance_type: o.arch for o in catalog.offers("aws", "us-east-1")}
+    assert arches == {"x9z.large": "arm64", "m7g.large": "arm64", "c5.large": "x86_64"}
+    arm = catalog.cheapest("aws", "us-east-1", want(cpus=2, arch="arm64"), spot=False)
+    assert arm.instance_type == "x9z.large"
+
+
+def test_an_unknown_arch_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    write(
+        tmp_path / "aws_vms.csv",
+        NORMALISED_HEADER + ",arch\naws,us-east-1,,x9z.large,2,8,,,0.05,,sparc\n",
+    )
+    with pytest.raises(SpecError, match=r"aws_vms.csv: unreadable line .*\(unknown arch 'sparc'"):
+        load_catalog(tmp_path).offers("aws", "us-east-1")
 
 
 def test_empty_directory_is_an_error_naming_the_expected_files(tmp_path: Path) -> None:

@@ -40,7 +40,8 @@ PRIVATE_PORT = 5432  # the private database's port
 
 
 def _gpu_offers(cloud: str) -> Iterator[Offer]:
-    """Priced offers of whole NVIDIA GPUs (Azure's fractional A10 slices are not asked for)."""
+    """Priced x86_64 offers of whole NVIDIA GPUs (Azure's fractional A10 slices are not asked
+    for; the specs here ask for the default arch, so AWS's arm64 g5g is not one)."""
     for region in CATALOG.regions(cloud):
         for offer in CATALOG.offers(cloud, region):
             if (
@@ -48,6 +49,7 @@ def _gpu_offers(cloud: str) -> Iterator[Offer]:
                 and offer.accelerator not in NON_NVIDIA_ACCELERATORS
                 and not is_tpu(offer.accelerator)
                 and offer.price is not None
+                and offer.arch == "x86_64"
                 and offer.accelerator_count >= 1
                 and offer.accelerator_count == int(offer.accelerator_count)
             ):

@@ -6,6 +6,8 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
+from skyinfra.catalog import load_catalog
+from skyinfra.clouds import get_cloud
 from skyinfra.clouds.aws.mocks import FAKES
 from skyinfra.clouds.fakes import Fakes
 from skyinfra.components import BUCKET_TOKEN, COMPUTE_TOKEN, NETWORK_TOKEN
@@ -480,3 +482,29 @@ def test_compute_outputs_resolve_to_the_created_resources() -> None:
         "role_arn": p.one("aws:iam/role:Role").outputs["arn"],
     }
     assert str(p.one(GROUP).id).startswith("demo-api-asg-")
+
+
+def test_the_arm64_name_rule_agrees_with_the_catalogs_arch_column() -> None:
+    """Compiled stacks pick the AMI's arch by name rule (the lock has no arch); the bundled
+    catalog's own arch column, which planning uses, must say the same for every type."""
+    catalog, cloud = load_catalog(None), get_cloud("aws")
+    offers = [o for r in catalog.regions("aws") for o in catalog.offers("aws", r)]
+    assert {o.arch for o in offers} == {"x86_64", "arm64"}
+    disagree = {
+        o.instance_type
+        for o in offers
+        if o.arch != ("arm64" if cloud.is_arm64(o.instance_type) else "x86_64")
+    }
+    assert disagree == set()
+
+
+def test_the_real_region_list_is_the_pinned_providers() -> None:
+    """regions.json's AWS names are pulumi_aws's Region enum: the names the provider takes."""
+    import pulumi_aws
+
+    from skyinfra.catalog.regions import RegionNames
+    from skyinfra.catalog.source import bundled
+
+    names = RegionNames.read(bundled("regions.json")).names["aws"]
+    assert names == {region.value for region in pulumi_aws.Region}
+    assert {"eu-central-2", "ap-east-2", "mx-central-1"} <= names

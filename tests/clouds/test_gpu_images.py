@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from skyinfra.clouds import get_cloud
 from skyinfra.preview import StackPreview
 from skyinfra.spec import Accelerator
 from tests.stacks import run, stack_plan
@@ -141,3 +142,16 @@ def test_azure_own_images_are_a_urn_or_a_resource_id() -> None:
     )
     by_id = azure_profile(gpu_group("azure", custom_image=image_id))
     assert by_id["storageProfile"]["imageReference"] == {"id": image_id}
+
+
+@pytest.mark.parametrize("name", ["Inferentia2", "inferentia2", "Trainium", "MI300X"])
+def test_neuron_and_amd_accelerators_get_no_nvidia_driver(name: str) -> None:
+    for cloud in ("aws", "azure"):
+        assert not get_cloud(cloud).has_nvidia_gpus("x", Accelerator(name, 1))
+    assert get_cloud("aws").has_nvidia_gpus("g6.xlarge", Accelerator("l4", 1))
+
+
+def test_aws_inferentia_groups_boot_the_plain_image() -> None:
+    plan = stack_plan("aws", gpu=Accelerator("Inferentia2", 1), instance_type="inf2.xlarge")
+    filters = ami_lookup(run(plan))["filters"]
+    assert filters["name"] == ["ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"]
