@@ -15,10 +15,10 @@ from dataclasses import replace
 from skyinfra import kinds
 from skyinfra.catalog.vms import Catalog
 from skyinfra.errors import CatalogError, Problem, SpecError
-from skyinfra.peering.modes import linked_network, mode_named
+from skyinfra.peering.modes import AUTO, PRICED, linked_network, mode_named
 from skyinfra.placement.candidates import Scope, scope_of
 from skyinfra.placement.decision import Decision, Placement
-from skyinfra.placement.linkprices import CarriedEgress, ModeLinks
+from skyinfra.placement.linkprices import CarriedEgress, ModeLinks, auto_links
 from skyinfra.placement.problem import (
     Flow,
     Option,
@@ -51,6 +51,9 @@ REPLAN_ALL = "*"  # `--replan` without a name: re-plan every resource that is no
 # between equally priced regions on every run.
 MOVE_MIN_SAVING = 1.0  # USD per month
 MOVE_MIN_SHARE = 0.01  # of the resource's monthly cost where it is now
+
+
+_MODE = ("peering", "mode")
 
 
 def move_threshold(current_monthly_cost: float) -> float:
@@ -90,7 +93,7 @@ def place(
         if (warning := _move_warning(decisions[n], a, b, replicas.get(n, [])))
     ]
     warnings += _unreplicated(spec, decisions)
-    unpriced = mode_named(spec.peering.mode).placement_warning
+    unpriced = spec.peering.mode != AUTO and mode_named(spec.peering.mode).placement_warning
     if unpriced and any(f.linked for f in problem.flows):
         warnings.append(unpriced)  # say which price stood in for the mode's
     if isinstance(problem.links, ModeLinks):
@@ -267,6 +270,10 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
         if r.placement.colocate_with
     ]
     avoid = [(n, other) for n, r in kinds.workloads(spec).items() for other in r.placement.avoid]
+    if spec.peering.mode == AUTO:
+        links = ModeLinks(mode_named(PRICED), catalog.links)
+        auto = auto_links(catalog.links, catalog.egress)
+        return PlacementProblem(options, flows, catalog.egress, links, colocate, avoid, auto=auto)
     mode = mode_named(spec.peering.mode)
     links = ModeLinks(mode, catalog.links)
     carried = CarriedEgress(mode, catalog.links, catalog.egress) if mode.bills_carried else None
@@ -276,7 +283,11 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
 
 
 def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
-    from skyinfra.placement.solver import Infeasible, solve  # lazily: it imports highspy
+    from skyinfra.placement.solver import (  # lazily: it imports highspy
+        AutoTooLarge,
+        Infeasible,
+        solve,
+    )
 
     if all(len(opts) == 1 for opts in problem.options.values()):
         return (
@@ -288,6 +299,9 @@ def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
         return solve(problem)
     except Infeasible as err:
         return _infeasible(problem, scopes, str(err))
+    except AutoTooLarge as err:
+        hint = "pin regions (`placement: {cloud, region}`), or choose `vpn` or `interconnect`"
+        raise SpecError([Problem(f"cannot decide the links' modes: {err}", _MODE, hint)]) from None
 
 
 def _consistent(problem: PlacementProblem) -> bool:
