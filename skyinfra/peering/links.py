@@ -34,6 +34,7 @@ from skyinfra.peering.modes import (
     mode_of,
 )
 from skyinfra.peering.modes.base import Pair
+from skyinfra.peering.modes.interconnect import INTERCONNECT
 from skyinfra.peering.tunnels import allocate_inside
 from skyinfra.placement.decision import Placement
 from skyinfra.spec import Spec
@@ -51,7 +52,7 @@ def plan_links(
     """The links the spec asks for, with ASNs and tunnel addresses decided (and sticky)."""
     recorded = recorded or NetworkRecord()
     pairs = linked_pairs(spec, placement, networks)
-    dedicated = placement.solution.interconnects if placement.solution else frozenset()
+    dedicated = [p for p, m in placement.link_modes.items() if m == INTERCONNECT.name]
     modes = [mode_between(a, b, spec.peering.mode, dedicated) for _, a, b in pairs]
     for mode in dict.fromkeys(modes):
         mode.check([p for p, m in zip(pairs, modes, strict=True) if m is mode])

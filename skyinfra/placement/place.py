@@ -15,7 +15,7 @@ from dataclasses import replace
 from skyinfra import kinds
 from skyinfra.catalog.vms import Catalog
 from skyinfra.errors import CatalogError, Problem, SpecError
-from skyinfra.peering.modes import AUTO, PRICED, linked_network, mode_named
+from skyinfra.peering.modes import AUTO, AUTO_CHOICES, PRICED, linked_network, mode_named
 from skyinfra.placement.candidates import Scope, scope_of
 from skyinfra.placement.decision import Decision, Placement
 from skyinfra.placement.linkprices import CarriedEgress, ModeLinks, auto_links
@@ -32,11 +32,14 @@ from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
 
 __all__ = [
+    "MODE_MIN_SAVING",
+    "MODE_MIN_SHARE",
     "MOVE_MIN_SAVING",
     "MOVE_MIN_SHARE",
     "REPLAN_ALL",
     "Decision",
     "Placement",
+    "mode_threshold",
     "move_threshold",
     "place",
     "problem_of",
@@ -51,6 +54,10 @@ REPLAN_ALL = "*"  # `--replan` without a name: re-plan every resource that is no
 # between equally priced regions on every run.
 MOVE_MIN_SAVING = 1.0  # USD per month
 MOVE_MIN_SHARE = 0.01  # of the resource's monthly cost where it is now
+# Under `peering.mode: auto` a link keeps the mode the lock recorded unless the other saves
+# more than both of these a month (`mode_threshold`).
+MODE_MIN_SAVING = 100.0  # USD per month
+MODE_MIN_SHARE = 0.10  # of the link's month in its recorded mode (its price and egress)
 
 
 _MODE = ("peering", "mode")
@@ -79,7 +86,7 @@ def place(
     candidates = options
     options = {name: kept.get(name, opts) for name, opts in options.items()}
     options = _prefer_recorded(spec, catalog, locked, kept, options)
-    problem = _problem(spec, catalog, options)
+    problem = _with_recorded_modes(_problem(spec, catalog, options), locked)
     solution = _solve_staying(problem, scopes, locked, kept)
     decisions = {
         name: _decision(spec, name, option) for name, option in sorted(solution.choice.items())
@@ -99,8 +106,42 @@ def place(
     if isinstance(problem.links, ModeLinks):
         warnings += problem.links.stand_ins(solution.links)
     return Placement(
-        decisions, problem, solution, moves, tuple(warnings), candidates, frozenset(kept)
+        decisions,
+        problem,
+        solution,
+        moves,
+        tuple(warnings),
+        candidates,
+        frozenset(kept),
+        _link_modes(problem, solution),
     )
+
+
+def mode_threshold(recorded_month: float) -> float:
+    """The monthly saving the other mode must exceed to replace a link's recorded mode
+    under `peering.mode: auto`. An interconnect takes weeks to order and has ports to
+    decommission; volumes wiggle month to month: a link switches only for a clear saving."""
+    return max(MODE_MIN_SAVING, MODE_MIN_SHARE * recorded_month)
+
+
+def _with_recorded_modes(problem: PlacementProblem, locked: Placement | None) -> PlacementProblem:
+    """Under `auto`, the lock's modes per link held by the hysteresis (`mode_threshold`)."""
+    if problem.auto is None or locked is None or not locked.link_modes:
+        return problem
+    auto = replace(problem.auto, recorded=dict(locked.link_modes), keep=mode_threshold)
+    return replace(problem, auto=auto)
+
+
+def _link_modes(problem: PlacementProblem, solution: Solution) -> dict[tuple[Site, Site], str]:
+    """The mode `auto` chose for each link between clouds (nothing under another mode)."""
+    if problem.auto is None:
+        return {}
+    vpn, interconnect = AUTO_CHOICES
+    return {
+        (a, b): interconnect if (a, b) in solution.interconnects else vpn
+        for a, b in sorted(solution.links)
+        if a.cloud != b.cloud
+    }
 
 
 def problem_of(spec: Spec, catalog: Catalog) -> PlacementProblem:

@@ -8,7 +8,10 @@ from skyinfra.catalog import Catalog
 from skyinfra.errors import SpecError
 from skyinfra.loader import parse_spec
 from skyinfra.peering.links import plan_links
-from skyinfra.placement.place import place
+from skyinfra.peering.model import NetworkRecord
+from skyinfra.placement.decision import Placement
+from skyinfra.placement.lock import dump_lock, load_lock
+from skyinfra.placement.place import MODE_MIN_SAVING, MODE_MIN_SHARE, mode_threshold, place
 from skyinfra.site import Site
 
 CATALOG = Catalog.bundled()
@@ -30,7 +33,7 @@ peering: {mode: auto}
 """
 
 
-def _place(heavy: float = 300_000, spec: str = SPEC):  # type: ignore[no-untyped-def]
+def _place(heavy: float = 300_000, spec: str = SPEC) -> Placement:
     return place(parse_spec(spec.replace("HEAVY", str(heavy))), CATALOG)
 
 
@@ -88,3 +91,43 @@ peering: {mode: auto}
         place(parse_spec(spec), CATALOG)
     text = str(err.value)
     assert "peering" in text and "mode" in text and "enumeration" in text
+
+
+def _replan(heavy: float, locked: Placement) -> Placement:
+    """Plan again at `heavy` GB a month from `locked`, read back from its lock file."""
+    relocked, _ = load_lock(dump_lock(locked, NetworkRecord()))
+    return place(parse_spec(SPEC.replace("HEAVY", str(heavy))), CATALOG, relocked)
+
+
+def _mode(placement: Placement) -> str:
+    return placement.link_modes[(AWS_US, GCP_US)]
+
+
+def test_the_lock_records_every_link_mode_and_reads_it_back() -> None:
+    placement = _place()
+    assert placement.link_modes == {(AWS_US, GCP_US): "interconnect", (AWS_EU, GCP_EU): "vpn"}
+    text = dump_lock(placement, NetworkRecord())
+    assert "aws-us-east-1--gcp-us-east4: interconnect" in text
+    assert load_lock(text)[0].link_modes == placement.link_modes
+
+
+def test_a_recorded_vpn_stays_until_the_interconnect_saves_more_than_the_threshold() -> None:
+    vpn = _place(heavy=100_000)
+    assert _mode(vpn) == "vpn"
+    fresh = _place(heavy=195_000)  # just past the break-even (about 190,000 GB)
+    assert _mode(fresh) == "interconnect"
+    assert _mode(_replan(195_000, vpn)) == "vpn"  # saves less than 10% of the VPN month
+    assert _mode(_replan(300_000, vpn)) == "interconnect"  # saves about $6,600 of $24,200
+
+
+def test_a_recorded_interconnect_stays_until_the_vpn_saves_more_than_the_threshold() -> None:
+    interconnect = _place(heavy=300_000)
+    assert _mode(interconnect) == "interconnect"
+    assert _mode(_place(heavy=180_000)) == "vpn"
+    assert _mode(_replan(180_000, interconnect)) == "interconnect"
+    assert _mode(_replan(20_000, interconnect)) == "vpn"
+
+
+def test_the_threshold_is_a_share_of_the_recorded_month_and_a_floor() -> None:
+    assert mode_threshold(0.0) == MODE_MIN_SAVING
+    assert mode_threshold(50_000.0) == pytest.approx(MODE_MIN_SHARE * 50_000.0)

@@ -31,6 +31,7 @@ from skyinfra.spec import Flow, Spec
 
 __all__ = [
     "AUTO",
+    "AUTO_CHOICES",
     "MODES",
     "PRICED",
     "WITHIN_CLOUD",
@@ -51,6 +52,7 @@ MODES: tuple[LinkMode[Any], ...] = (VPN, NATIVE, INTERCONNECT)
 WITHIN_CLOUD = NATIVE.name  # chosen automatically between two regions of one cloud
 PRICED = VPN.name  # what stands in for a link between clouds that its mode cannot price
 AUTO = "auto"  # `peering.mode`: VPN or interconnect per link, chosen by the optimiser
+AUTO_CHOICES = (VPN.name, INTERCONNECT.name)  # what `auto` chooses between
 
 
 def all_modes() -> tuple[LinkMode[Any], ...]:
