@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from skyinfra.catalog import Catalog
@@ -12,9 +14,11 @@ from skyinfra.peering.model import NetworkRecord
 from skyinfra.placement.decision import Placement
 from skyinfra.placement.lock import dump_lock, load_lock
 from skyinfra.placement.place import MODE_MIN_SAVING, MODE_MIN_SHARE, mode_threshold, place
+from skyinfra.plan import load_project_topology
 from skyinfra.site import Site
 
 CATALOG = Catalog.bundled()
+ROOT = Path(__file__).resolve().parents[2]
 AWS_US, GCP_US = Site("aws", "us-east-1"), Site("gcp", "us-east4")
 AWS_EU, GCP_EU = Site("aws", "eu-west-1"), Site("gcp", "europe-west1")
 SPEC = """\
@@ -131,3 +135,14 @@ def test_a_recorded_interconnect_stays_until_the_vpn_saves_more_than_the_thresho
 def test_the_threshold_is_a_share_of_the_recorded_month_and_a_floor() -> None:
     assert mode_threshold(0.0) == MODE_MIN_SAVING
     assert mode_threshold(50_000.0) == pytest.approx(MODE_MIN_SHARE * 50_000.0)
+
+
+def test_the_compiled_project_builds_the_modes_its_lock_records() -> None:
+    """The stacks rebuild their topology from spec and lock, without the catalog: the lock's
+    `link_modes` is what makes the US link an interconnect there too."""
+    topology = load_project_topology(ROOT / "stacks" / "auto-links")
+    modes = {(x.a.stack, x.b.stack): x.mode for x in topology.links.links}
+    assert modes == {
+        ("aws-eu-west-1", "gcp-europe-west1"): "vpn",
+        ("aws-us-east-1", "gcp-us-east4"): "interconnect",
+    }
