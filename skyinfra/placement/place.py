@@ -20,6 +20,7 @@ from skyinfra.placement.candidates import Scope, scope_of
 from skyinfra.placement.decision import Decision, Placement
 from skyinfra.placement.linkprices import CarriedEgress, ModeLinks, auto_links
 from skyinfra.placement.problem import (
+    AutoTooLarge,
     Flow,
     Option,
     PlacementProblem,
@@ -324,11 +325,15 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
 
 
 def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
-    from skyinfra.placement.solver import (  # lazily: it imports highspy
-        AutoTooLarge,
-        Infeasible,
-        solve,
-    )
+    try:
+        return _solve_or_infeasible(problem, scopes)
+    except AutoTooLarge as err:
+        hint = "pin regions (`placement: {cloud, region}`), or choose `vpn` or `interconnect`"
+        raise SpecError([Problem(f"cannot decide the links' modes: {err}", _MODE, hint)]) from None
+
+
+def _solve_or_infeasible(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
+    from skyinfra.placement.solver import Infeasible, solve  # lazily: it imports highspy
 
     if all(len(opts) == 1 for opts in problem.options.values()):
         return (
@@ -340,9 +345,6 @@ def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
         return solve(problem)
     except Infeasible as err:
         return _infeasible(problem, scopes, str(err))
-    except AutoTooLarge as err:
-        hint = "pin regions (`placement: {cloud, region}`), or choose `vpn` or `interconnect`"
-        raise SpecError([Problem(f"cannot decide the links' modes: {err}", _MODE, hint)]) from None
 
 
 def _consistent(problem: PlacementProblem) -> bool:

@@ -201,6 +201,10 @@ def evaluate(problem: PlacementProblem, choice: Mapping[str, Option]) -> Solutio
     )
 
 
+class AutoTooLarge(ValueError):
+    """More than `peering.mode: auto` enumerates (placements or links): the message says."""
+
+
 AUTO_LINK_LIMIT = 12  # links between clouds one choice may have under `auto` (2^n enumerated)
 
 
@@ -220,9 +224,9 @@ def _auto_modes(
     Exact: every assignment of the links an interconnect could serve is priced."""
     able = sorted(p for p in plain.links if auto.interconnect(*p) is not None)
     if len(able) > AUTO_LINK_LIMIT:
-        raise ValueError(
-            f"peering.mode auto: {len(able)} links could be interconnects in one placement "
-            f"(at most {AUTO_LINK_LIMIT} are enumerated)"
+        raise AutoTooLarge(
+            f"{len(able)} links could be interconnects in one placement (auto enumerates "
+            f"their modes for at most {AUTO_LINK_LIMIT})"
         )
     best: tuple[float, frozenset[Pair]] | None = None
     for picks in itertools.product((False, True), repeat=len(able)):

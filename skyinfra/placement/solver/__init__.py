@@ -48,8 +48,14 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from skyinfra.placement.problem import PlacementProblem, Solution, evaluate, feasible
-from skyinfra.placement.solver.auto import AUTO_PLACEMENT_LIMIT, AutoTooLarge, solve_auto
+from skyinfra.placement.problem import (
+    AutoTooLarge,
+    PlacementProblem,
+    Solution,
+    evaluate,
+    feasible,
+)
+from skyinfra.placement.solver.auto import AUTO_PLACEMENT_LIMIT, solve_auto
 from skyinfra.placement.solver.fixing import _fix_by_reduced_costs, _Fixing
 from skyinfra.placement.solver.highs import MIP_REL_GAP
 from skyinfra.placement.solver.lazy import _lazy_loop

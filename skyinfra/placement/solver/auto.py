@@ -13,21 +13,16 @@ from __future__ import annotations
 import itertools
 import math
 
-from skyinfra.placement.problem import PlacementProblem, Solution, evaluate, feasible
+from skyinfra.placement.problem import (
+    AutoTooLarge,
+    PlacementProblem,
+    Solution,
+    evaluate,
+    feasible,
+)
 from skyinfra.placement.solver.presolve import Infeasible, _choice_of, _merge
 
 AUTO_PLACEMENT_LIMIT = 20_000  # placements of the colocated groups `auto` enumerates
-
-
-class AutoTooLarge(ValueError):
-    """More placements than `auto` enumerates: the message says how many."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(
-            f"{size:,} placements to weigh (peering.mode auto is solved exactly by "
-            f"enumeration, up to {AUTO_PLACEMENT_LIMIT:,})"
-        )
-        self.size = size
 
 
 def solve_auto(problem: PlacementProblem, limit: int = AUTO_PLACEMENT_LIMIT) -> Solution:
@@ -36,7 +31,9 @@ def solve_auto(problem: PlacementProblem, limit: int = AUTO_PLACEMENT_LIMIT) -> 
     groups, _ = _merge(problem)
     size = math.prod(len(g.costs) for g in groups)
     if size > limit:
-        raise AutoTooLarge(size)
+        raise AutoTooLarge(
+            f"{size:,} placements to weigh (auto is solved exactly by enumeration, up to {limit:,})"
+        )
     best: Solution | None = None
     for sites in itertools.product(*(sorted(g.costs) for g in groups)):
         choice = _choice_of(problem, groups, list(sites))
