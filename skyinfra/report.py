@@ -43,7 +43,7 @@ from skyinfra.clouds import get_cloud
 from skyinfra.grants import grant_rows, not_deployed
 from skyinfra.kinds.network import offline_warnings
 from skyinfra.peering.model import Link, link_name
-from skyinfra.peering.modes import WITHIN_CLOUD, all_modes, linked_network, mode_of
+from skyinfra.peering.modes import AUTO, WITHIN_CLOUD, all_modes, linked_network, mode_of
 from skyinfra.peering.modes.interconnect import INTERCONNECT
 from skyinfra.peering.modes.vpn import VPN
 from skyinfra.placement.explain import FlowCost, alternatives, flow_costs
@@ -362,7 +362,9 @@ def _choice(plan: Plan, link: Link) -> dict[str, Any] | None:
     links = plan.catalog.links
     gateways = sum((links.gateway(s) for s in lone), 0.0)
     choice = link_choice(links, plan.catalog.egress, link.a, link.b, flows, gateways)
+    chosen = {"chosen": link.mode} if plan.spec.peering.mode == AUTO else {}
     return {
+        **chosen,
         "vpn_monthly_cost": None if choice.vpn is None else _money(choice.vpn),
         "interconnect_monthly_cost": None
         if choice.interconnect is None
@@ -373,7 +375,7 @@ def _choice(plan: Plan, link: Link) -> dict[str, Any] | None:
         else round(choice.break_even_gb),
         "cheaper": choice.cheaper(),
         "unpriced": list(choice.unpriced),
-        "explanation": choice.sentence(),
+        "explanation": "".join(f"auto chose {m}; " for m in chosen.values()) + choice.sentence(),
     }
 
 

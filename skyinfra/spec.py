@@ -410,7 +410,9 @@ class Flow(Model):
 class Peering(Model):
     """How networks in different (cloud, region)s are connected."""
 
-    mode: Literal["vpn", "interconnect"] = "vpn"
+    mode: Literal["vpn", "interconnect", "auto"] = "vpn"
+    """`auto`: per link between clouds, whichever of VPN and interconnect costs less a month
+    with the egress of the flows it carries, decided with the placement."""
     links: Literal["auto"] | list[Annotated[list[str], Field(min_length=2, max_length=2)]] = "auto"
     supernet: str = "10.0.0.0/8"
     """Where `cidr: auto` networks get their /16s; one range for all clouds, so they never clash."""

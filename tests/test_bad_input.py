@@ -277,7 +277,7 @@ CASES = [
         12,
         "did you mean 'azure'?",
     ),
-    ("peering-mode", BASE + "peering: {mode: vpnn}\n", 14, "'vpn' or 'interconnect'"),
+    ("peering-mode", BASE + "peering: {mode: vpnn}\n", 14, "'vpn', 'interconnect' or 'auto'"),
     (
         "cidr-link-local",
         BASE.replace("core: {}", "core: {cidr: 169.254.0.0/16}"),

@@ -607,3 +607,16 @@ def test_plan_explains_vpn_against_interconnect_for_a_link_between_clouds(tmp_pa
     assert choice["break_even_gb_per_month"] > choice["gb_per_month"] == 20_000
     code, text = invoke("plan", str(example("interconnect", tmp_path)))
     assert "interconnect: costs $" in text and "break-even" in text
+
+
+def test_plan_says_which_mode_auto_chose_for_each_link(tmp_path: Path) -> None:
+    code, out = invoke("plan", str(example("auto-links", tmp_path)), "--json")
+    assert code == 0, out
+    links = {x["b"]: x for x in json.loads(out)["links"]}
+    heavy, light = links["gcp-us-east4"], links["gcp-europe-west1"]
+    assert heavy["mode"] == heavy["choice"]["chosen"] == heavy["choice"]["cheaper"]
+    assert heavy["mode"] == "interconnect"
+    assert light["mode"] == light["choice"]["chosen"] == light["choice"]["cheaper"] == "vpn"
+    assert heavy["choice"]["explanation"].startswith("auto chose interconnect; interconnect: saves")
+    code, text = invoke("plan", str(example("auto-links", tmp_path)))
+    assert "auto chose vpn; interconnect: costs $" in " ".join(text.split())

@@ -12,7 +12,7 @@ Which pairs (`peering.links`):
 How: the link mode (`peering/modes/`) between the two sites plans the record: two regions
 of one cloud use that cloud's `cross_region_link` (none at all when its network is global);
 two clouds the spec's `peering.mode` (a `VpnLink`, or an `InterconnectLink` when one of them
-is an interconnect hub). Which flows ask for a link and which sites get a gateway are the
+is an interconnect hub; under `auto`, the mode the optimiser chose for that pair of sites). Which flows ask for a link and which sites get a gateway are the
 registry's rules (`modes.linked_network`, `modes.gateway_ends`), shared with the optimiser.
 """
 
@@ -34,6 +34,7 @@ from skyinfra.peering.modes import (
     mode_of,
 )
 from skyinfra.peering.modes.base import Pair
+from skyinfra.peering.modes.interconnect import INTERCONNECT
 from skyinfra.peering.tunnels import allocate_inside
 from skyinfra.placement.decision import Placement
 from skyinfra.spec import Spec
@@ -51,10 +52,11 @@ def plan_links(
     """The links the spec asks for, with ASNs and tunnel addresses decided (and sticky)."""
     recorded = recorded or NetworkRecord()
     pairs = linked_pairs(spec, placement, networks)
-    modes = [mode_between(a, b, spec.peering.mode) for _, a, b in pairs]
+    dedicated = [p for p, m in placement.link_modes.items() if m == INTERCONNECT.name]
+    modes = [mode_between(a, b, spec.peering.mode, dedicated) for _, a, b in pairs]
     for mode in dict.fromkeys(modes):
         mode.check([p for p, m in zip(pairs, modes, strict=True) if m is mode])
-    ends = [(n, s) for n, a, b in pairs for s in gateway_ends(a, b, spec.peering.mode)]
+    ends = [(n, s) for n, a, b in pairs for s in gateway_ends(a, b, spec.peering.mode, dedicated)]
     reserved = frozenset().union(*(get_cloud(c).reserved_asns for c in cloud_names()))
     asns = allocate_asns(ends, recorded.asns, reserved)
     requests = [

@@ -35,6 +35,8 @@ class Placement:
     warnings: tuple[str, ...] = ()
     candidates: dict[str, list[Option]] = field(default_factory=dict)  # before locks narrowed them
     sticky: frozenset[str] = frozenset()  # resources held at their locked site
+    # `peering.mode: auto`: the mode chosen for each link between clouds, (a, b) with a < b
+    link_modes: dict[tuple[Site, Site], str] = field(default_factory=dict)
 
     def site_of(self, name: str) -> Site:
         return self.decisions[name].site

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from skyinfra.money import usd_delta
 from skyinfra.placement.decision import Placement
 from skyinfra.placement.place import move_threshold
-from skyinfra.placement.problem import Flow, Option, PlacementProblem, evaluate, feasible, flow_cost
+from skyinfra.placement.problem import (
+    Flow,
+    Option,
+    PlacementProblem,
+    evaluate,
+    feasible,
+    solved_flow_cost,
+)
 from skyinfra.site import Site
 
 
@@ -92,5 +99,5 @@ def flow_costs(placement: Placement) -> list[FlowCost]:
     rows = []
     for flow in problem.flows:
         src, dst = solution.choice[flow.source].site, solution.choice[flow.target].site
-        rows.append(FlowCost(flow, src, dst, round(flow_cost(problem, flow, src, dst), 2)))
+        rows.append(FlowCost(flow, src, dst, round(solved_flow_cost(problem, solution, flow), 2)))
     return rows

@@ -18,6 +18,8 @@ from typing import Any
 
 from skyinfra.catalog.network import Egress, Links
 from skyinfra.peering.modes import PRICED, LinkMode, mode_named
+from skyinfra.peering.modes.interconnect import INTERCONNECT
+from skyinfra.placement.problem import AutoLinks
 from skyinfra.site import Site
 
 
@@ -71,3 +73,17 @@ class CarriedEgress:
     def internet(self, src: Site, gb: float) -> float:
         rate = self._mode.carried_rate(src, self._links)
         return self._egress.internet(src, gb) if rate is None else rate * gb
+
+
+def auto_links(links: Links, egress: Egress) -> AutoLinks:
+    """`peering.mode: auto`'s interconnect option: the interconnect mode's fixed price between
+    sites of two clouds where every part of it is priced (ports, attachments and both sides'
+    egress: never within a cloud, never a partly unpriced one), and its carried egress."""
+
+    def interconnect(a: Site, b: Site) -> float | None:
+        if a.cloud == b.cloud or INTERCONNECT.placement_price(a, b, links) is None:
+            return None
+        quote = links.interconnect(a, b, {a: 1.0, b: 1.0})
+        return None if quote.total is None else quote.fixed
+
+    return AutoLinks(interconnect, CarriedEgress(INTERCONNECT, links, egress))

@@ -16,12 +16,13 @@ from dataclasses import replace
 from skyinfra import kinds
 from skyinfra.catalog.vms import Catalog
 from skyinfra.errors import CatalogError, Problem, SpecError
-from skyinfra.peering.modes import linked_network, mode_named
+from skyinfra.peering.modes import AUTO, AUTO_CHOICES, PRICED, linked_network, mode_named
 from skyinfra.placement.candidates import Scope, scope_of
 from skyinfra.placement.decision import Decision, Placement
-from skyinfra.placement.linkprices import CarriedEgress, ModeLinks
+from skyinfra.placement.linkprices import CarriedEgress, ModeLinks, auto_links
 from skyinfra.placement.nat import nat_charges, nat_fees
 from skyinfra.placement.problem import (
+    AutoTooLarge,
     Flow,
     Option,
     PlacementProblem,
@@ -34,11 +35,14 @@ from skyinfra.spec import Spec
 from skyinfra.suggest import did_you_mean
 
 __all__ = [
+    "MODE_MIN_SAVING",
+    "MODE_MIN_SHARE",
     "MOVE_MIN_SAVING",
     "MOVE_MIN_SHARE",
     "REPLAN_ALL",
     "Decision",
     "Placement",
+    "mode_threshold",
     "move_threshold",
     "place",
     "problem_of",
@@ -53,6 +57,13 @@ REPLAN_ALL = "*"  # `--replan` without a name: re-plan every resource that is no
 # between equally priced regions on every run.
 MOVE_MIN_SAVING = 1.0  # USD per month
 MOVE_MIN_SHARE = 0.01  # of the resource's monthly cost where it is now
+# Under `peering.mode: auto` a link keeps the mode the lock recorded unless the other saves
+# more than both of these a month (`mode_threshold`).
+MODE_MIN_SAVING = 100.0  # USD per month
+MODE_MIN_SHARE = 0.10  # of the link's month in its recorded mode (its price and egress)
+
+
+_MODE = ("peering", "mode")
 
 
 def move_threshold(current_monthly_cost: float) -> float:
@@ -78,7 +89,7 @@ def place(
     candidates = options
     options = {name: kept.get(name, opts) for name, opts in options.items()}
     options = _prefer_recorded(spec, catalog, locked, kept, options)
-    problem = _problem(spec, catalog, options)
+    problem = _with_recorded_modes(_problem(spec, catalog, options), locked)
     solution = _solve_staying(problem, scopes, locked, kept)
     decisions = {
         name: _decision(spec, name, option) for name, option in sorted(solution.choice.items())
@@ -92,14 +103,48 @@ def place(
         if (warning := _move_warning(decisions[n], a, b, replicas.get(n, [])))
     ]
     warnings += _unreplicated(spec, decisions)
-    unpriced = mode_named(spec.peering.mode).placement_warning
+    unpriced = spec.peering.mode != AUTO and mode_named(spec.peering.mode).placement_warning
     if unpriced and any(f.linked for f in problem.flows):
         warnings.append(unpriced)  # say which price stood in for the mode's
     if isinstance(problem.links, ModeLinks):
         warnings += problem.links.stand_ins(solution.links)
     return Placement(
-        decisions, problem, solution, moves, tuple(warnings), candidates, frozenset(kept)
+        decisions,
+        problem,
+        solution,
+        moves,
+        tuple(warnings),
+        candidates,
+        frozenset(kept),
+        _link_modes(problem, solution),
     )
+
+
+def mode_threshold(recorded_month: float) -> float:
+    """The monthly saving the other mode must exceed to replace a link's recorded mode
+    under `peering.mode: auto`. An interconnect takes weeks to order and has ports to
+    decommission; volumes wiggle month to month: a link switches only for a clear saving."""
+    return max(MODE_MIN_SAVING, MODE_MIN_SHARE * recorded_month)
+
+
+def _with_recorded_modes(problem: PlacementProblem, locked: Placement | None) -> PlacementProblem:
+    """Under `auto`, the lock's modes per link held by the hysteresis (`mode_threshold`)."""
+    if problem.auto is None or locked is None or not locked.link_modes:
+        return problem
+    auto = replace(problem.auto, recorded=dict(locked.link_modes), keep=mode_threshold)
+    return replace(problem, auto=auto)
+
+
+def _link_modes(problem: PlacementProblem, solution: Solution) -> dict[tuple[Site, Site], str]:
+    """The mode `auto` chose for each link between clouds (nothing under another mode)."""
+    if problem.auto is None:
+        return {}
+    vpn, interconnect = AUTO_CHOICES
+    return {
+        (a, b): interconnect if (a, b) in solution.interconnects else vpn
+        for a, b in sorted(solution.links)
+        if a.cloud != b.cloud
+    }
 
 
 def problem_of(spec: Spec, catalog: Catalog) -> PlacementProblem:
@@ -269,11 +314,25 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
         if r.placement.colocate_with
     ]
     avoid = [(n, other) for n, r in kinds.workloads(spec).items() for other in r.placement.avoid]
+    # NAT: gateway hours once per network site, data processing per flow end (`nat.py`).
+    fees, charges = nat_fees(spec, catalog, options), nat_charges(spec, catalog, options)
+    if spec.peering.mode == AUTO:
+        links = ModeLinks(mode_named(PRICED), catalog.links)
+        auto = auto_links(catalog.links, catalog.egress)
+        return PlacementProblem(
+            options,
+            flows,
+            catalog.egress,
+            links,
+            colocate,
+            avoid,
+            fees=fees,
+            charges=charges,
+            auto=auto,
+        )
     mode = mode_named(spec.peering.mode)
     links = ModeLinks(mode, catalog.links)
     carried = CarriedEgress(mode, catalog.links, catalog.egress) if mode.bills_carried else None
-    # NAT: gateway hours once per network site, data processing per flow end (`nat.py`).
-    fees, charges = nat_fees(spec, catalog, options), nat_charges(spec, catalog, options)
     return PlacementProblem(
         options,
         flows,
@@ -288,6 +347,14 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
 
 
 def _solve(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
+    try:
+        return _solve_or_infeasible(problem, scopes)
+    except AutoTooLarge as err:
+        hint = "pin regions (`placement: {cloud, region}`), or choose `vpn` or `interconnect`"
+        raise SpecError([Problem(f"cannot decide the links' modes: {err}", _MODE, hint)]) from None
+
+
+def _solve_or_infeasible(problem: PlacementProblem, scopes: Mapping[str, Scope]) -> Solution:
     from skyinfra.placement.solver import Infeasible, solve  # lazily: it imports highspy
 
     if all(len(opts) == 1 for opts in problem.options.values()):

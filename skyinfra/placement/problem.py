@@ -21,17 +21,26 @@ Cost model (monthly USD):
 - each `SiteFee`: its fee at every distinct site its members use, once per site (a network's
   NAT gateway hours, shared by the private groups on the network there);
 - each `Charge`: its price at the site of `at`, by where `other` is (NAT data processing).
+
+`peering.mode: auto` (`auto` set): each link between clouds is a VPN (the above) or, where
+`auto.interconnect` prices one, an interconnect: its fixed price instead of the VPN's, its
+linked flows at `auto.carried` egress, and no VPN gateway on its account. A choice's cost is
+the cheapest assignment of modes to its links (`auto_modes`), enumerated because the VPN
+gateway of a site is shared between its links; a tie keeps the VPN.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import itertools
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from skyinfra.catalog.network import EgressParts
 from skyinfra.catalog.network import egress_cost as network_egress_cost
 from skyinfra.peering.modes import gateway_ends
+from skyinfra.peering.modes.interconnect import INTERCONNECT
 from skyinfra.site import Site
 
 
@@ -105,6 +114,26 @@ class LinkModel(Protocol):
         ...
 
 
+Pair = tuple[Site, Site]  # a link's sites, a < b
+
+
+@dataclass(frozen=True)
+class AutoLinks:
+    """`peering.mode: auto`: what an interconnect costs where one could replace a VPN.
+
+    `interconnect(a, b)`: its fixed month (ports, attachments) between sites of two clouds,
+    None where it is not priced (never chosen then); `carried`: the egress of linked flows
+    it carries; `keep`: the mode the lock recorded per link and the saving another mode must
+    exceed to replace it (hysteresis, `placement.lock`), as a function of the recorded mode's
+    month of that link.
+    """
+
+    interconnect: Callable[[Site, Site], float | None]
+    carried: EgressModel
+    recorded: Mapping[Pair, str] = field(default_factory=dict)
+    keep: Callable[[float], float] = field(default=lambda month: 0.0)
+
+
 @dataclass(frozen=True)
 class PlacementProblem:
     options: Mapping[str, list[Option]]  # resource -> non-empty list, at most one per site
@@ -114,6 +143,7 @@ class PlacementProblem:
     colocate: list[tuple[str, str]] = field(default_factory=list)  # same site
     avoid: list[tuple[str, str]] = field(default_factory=list)  # different clouds
     linked_egress: EgressModel | None = None  # linked flows between clouds (None: `egress`)
+    auto: AutoLinks | None = None  # `peering.mode: auto`: links are VPNs or interconnects
 
     def egress_of(self, flow: Flow) -> EgressModel:
         """The egress model pricing `flow` (its `internet` is only asked across clouds)."""
@@ -136,6 +166,7 @@ class Solution:
     links: frozenset[tuple[Site, Site]]  # (a, b) with a < b
     gateways: frozenset[Site]
     nat_cost: float = 0.0  # the fees and charges (NAT gateways and data processing)
+    interconnects: frozenset[tuple[Site, Site]] = frozenset()  # `auto`: links made dedicated
 
     @property
     def total(self) -> float:
@@ -155,6 +186,16 @@ def flow_cost(problem: PlacementProblem, flow: Flow, src: Site, dst: Site) -> fl
     return egress_cost(problem.egress_of(flow), src, dst, flow.gb)
 
 
+def solved_flow_cost(problem: PlacementProblem, solution: Solution, flow: Flow) -> float:
+    """`flow_cost` in `solution`: under `auto`, a linked flow between clouds over a link the
+    solution made an interconnect is priced at that interconnect's carried egress."""
+    src, dst = solution.choice[flow.source].site, solution.choice[flow.target].site
+    pair = (min(src, dst), max(src, dst))
+    if problem.auto is not None and flow.linked and pair in solution.interconnects:
+        return egress_cost(problem.auto.carried, src, dst, flow.gb)
+    return flow_cost(problem, flow, src, dst)
+
+
 def feasible(problem: PlacementProblem, choice: Mapping[str, Option]) -> bool:
     """Whether `choice` respects co-location and anti-affinity."""
     return all(choice[a].site == choice[b].site for a, b in problem.colocate) and all(
@@ -164,6 +205,8 @@ def feasible(problem: PlacementProblem, choice: Mapping[str, Option]) -> bool:
 
 def evaluate(problem: PlacementProblem, choice: Mapping[str, Option]) -> Solution:
     """The cost of a complete choice under the model above (constraints not checked)."""
+    if problem.auto is not None:
+        return _evaluate_auto(problem, problem.auto, choice)
     egress = sum(
         flow_cost(problem, f, choice[f.source].site, choice[f.target].site) for f in problem.flows
     )
@@ -195,3 +238,91 @@ def nat_cost(problem: PlacementProblem, choice: Mapping[str, Option]) -> float:
         for site in {choice[m].site for m in fee.members}
     )
     return fees + sum(c.price(choice[c.at].site, choice[c.other].site) for c in problem.charges)
+
+
+class AutoTooLarge(ValueError):
+    """More than `peering.mode: auto` enumerates (placements or links): the message says."""
+
+
+AUTO_LINK_LIMIT = 12  # links between clouds one choice may have under `auto` (2^n enumerated)
+
+
+def _evaluate_auto(
+    problem: PlacementProblem, auto: AutoLinks, choice: Mapping[str, Option]
+) -> Solution:
+    """`evaluate` under `peering.mode: auto`: the choice with its links' best modes."""
+    plain = evaluate(replace(problem, auto=None, linked_egress=None), choice)
+    return _priced(problem, auto, choice, plain, _auto_modes(problem, auto, choice, plain))[0]
+
+
+def _auto_modes(
+    problem: PlacementProblem, auto: AutoLinks, choice: Mapping[str, Option], plain: Solution
+) -> frozenset[Pair]:
+    """The links of `choice` to make interconnects: the assignment of modes with the lowest
+    month, a recorded link's mode kept unless another saves more than `auto.keep` of it.
+    Exact: every assignment of the links an interconnect could serve is priced."""
+    able = sorted(p for p in plain.links if auto.interconnect(*p) is not None)
+    if len(able) > AUTO_LINK_LIMIT:
+        raise AutoTooLarge(
+            f"{len(able)} links could be interconnects in one placement (auto enumerates "
+            f"their modes for at most {AUTO_LINK_LIMIT})"
+        )
+    best: tuple[float, frozenset[Pair]] | None = None
+    for picks in itertools.product((False, True), repeat=len(able)):
+        dedicated = frozenset(p for p, pick in zip(able, picks, strict=True) if pick)
+        total, months = _priced(problem, auto, choice, plain, dedicated)
+        held = sum(
+            auto.keep(months[p][mode == INTERCONNECT.name])
+            for p, mode in auto.recorded.items()
+            if p in able and (p in dedicated) != (mode == INTERCONNECT.name)
+        )
+        if best is None or total.total + held < best[0] - 1e-9:
+            best = (total.total + held, dedicated)
+    return best[1] if best is not None else frozenset()
+
+
+def _priced(
+    problem: PlacementProblem,
+    auto: AutoLinks,
+    choice: Mapping[str, Option],
+    plain: Solution,
+    dedicated: frozenset[Pair],
+) -> tuple[Solution, dict[Pair, tuple[float, float]]]:
+    """(the solution with `dedicated` links as interconnects, and each link's month as a VPN
+    and as an interconnect, gateways aside: what the hysteresis compares)."""
+    egress = 0.0
+    carried: dict[Pair, list[float]] = {p: [0.0, 0.0] for p in plain.links}
+    for f in problem.flows:
+        src, dst = choice[f.source].site, choice[f.target].site
+        pair: Pair = (min(src, dst), max(src, dst))
+        over = f.linked and src.cloud != dst.cloud and pair in carried
+        cost = egress_cost(problem.egress, src, dst, f.gb)
+        if over:
+            ic = egress_cost(auto.carried, src, dst, f.gb)
+            carried[pair][0] += cost
+            carried[pair][1] += ic
+            cost = ic if pair in dedicated else cost
+        egress += cost
+    months: dict[Pair, tuple[float, float]] = {}
+    for p in plain.links:
+        fixed = auto.interconnect(*p)
+        vpn_month = problem.links.link(*p) + carried[p][0]
+        months[p] = (vpn_month, math.inf if fixed is None else fixed + carried[p][1])
+    vpn_links = [p for p in plain.links if p not in dedicated]
+    gateways = {s for a, b in vpn_links for s in gateway_ends(a, b)}
+    links_cost = (
+        sum(problem.links.link(*p) for p in vpn_links)
+        + sum(auto.interconnect(*p) or 0.0 for p in dedicated)
+        + sum(problem.links.gateway(s) for s in gateways)
+    )
+    solution = Solution(
+        choice=dict(choice),
+        resources_cost=plain.resources_cost,
+        egress_cost=egress,
+        links_cost=links_cost,
+        links=plain.links,
+        gateways=frozenset(gateways),
+        nat_cost=plain.nat_cost,
+        interconnects=dedicated,
+    )
+    return solution, months

@@ -1009,6 +1009,25 @@ class PairContract:
                 x.split("/")[0] for x in texts(peering.resources)
             }
 
+    def test_auto_never_chooses_an_unpriced_interconnect(self, sites: tuple[Site, Site]) -> None:
+        """`peering.mode: auto` at 10 PB a month: an interconnect exactly where the catalog
+        prices every part of one between the two clouds, else a VPN."""
+        a, b = sites
+        text = linked_spec(a, b, "auto").replace("gb_per_month: 10}", "gb_per_month: 10000000}")
+        if a.cloud == b.cloud:  # the mode concerns clouds: regions keep their native link
+            vpn = text.replace("mode: auto", "mode: vpn")
+            assert plan_of(text).topology.links.links == plan_of(vpn).topology.links.links
+            return
+        (link,) = plan_of(text).topology.links.links
+        links = CATALOG.links
+        quote = links.interconnect(a, b, {a: 1.0, b: 1.0})
+        sides = [get_cloud(s.cloud).interconnect for s in (a, b)]
+        hub = any(side is not None and side.hub for side in sides)
+        if hub and quote.total is not None:
+            assert isinstance(link, InterconnectLink)
+        else:
+            assert isinstance(link, VpnLink)
+
     # -- replication --------------------------------------------------------------------------
 
     def test_replication_lowers_or_the_refused_credential_path(

@@ -18,6 +18,7 @@ from skyinfra.graph.mermaid import to_mermaid
 from skyinfra.peering import modes
 from skyinfra.peering.model import Link, Tunnel, VpnGateway, link_name, peering_stack
 from skyinfra.peering.modes import (
+    AUTO,
     WITHIN_CLOUD,
     EdgeStyle,
     LinkMode,
@@ -55,7 +56,7 @@ def test_every_mode_registers_a_distinct_frozen_token() -> None:
 def test_selectable_modes_are_exactly_the_schema_enum_of_peering_mode() -> None:
     enum = spec_schema()["$defs"]["Peering"]["properties"]["mode"]["enum"]
     literal = get_args(Peering.model_fields["mode"].annotation)
-    assert list(selectable_modes()) == enum == list(literal)
+    assert [*selectable_modes(), AUTO] == enum == list(literal)
     assert WITHIN_CLOUD not in selectable_modes()  # chosen automatically, never by the user
 
 

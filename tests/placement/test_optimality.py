@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -12,6 +13,7 @@ from skyinfra.catalog import Catalog
 from skyinfra.loader import parse_spec
 from skyinfra.placement.place import problem_of
 from skyinfra.placement.problem import (
+    AutoLinks,
     Charge,
     Flow,
     Option,
@@ -289,3 +291,86 @@ def test_a_solve_that_misreports_after_a_start_is_redone(
     assert solve(problem).total == pytest.approx(expected, rel=1e-9)
     assert checks[:2] == ["choose", "off"]  # the started round, then again without presolve
     assert bool(cold) == (honest_after == 2)
+
+
+@st.composite
+def auto_problems(draw: st.DrawFn) -> PlacementProblem:
+    """`peering.mode: auto`: an interconnect price per pair of clouds (None: unpriced)."""
+    base = draw(problems())
+    clouds = sorted({s.cloud for s in SITES})
+    fixed = {
+        (a, b): draw(st.one_of(st.none(), money)) for a, b in itertools.combinations(clouds, 2)
+    }
+
+    def interconnect(a: Site, b: Site) -> float | None:
+        return None if a.cloud == b.cloud else fixed[tuple(sorted((a.cloud, b.cloud)))]
+
+    assert isinstance(base.egress, TableEgress)
+    carried = TableEgress(base.egress.inter, {s: draw(st.floats(-0.02, 0.1)) for s in SITES})
+    return replace(base, linked_egress=None, auto=AutoLinks(interconnect, carried))
+
+
+def _joint_reference(problem: PlacementProblem) -> float | None:
+    """min over every placement and every VPN/interconnect assignment of its links, priced
+    here from scratch (not by `evaluate`)."""
+    auto = problem.auto
+    assert auto is not None
+    names = sorted(problem.options)
+    best: float | None = None
+    for combo in itertools.product(*(problem.options[n] for n in names)):
+        choice = dict(zip(names, combo, strict=True))
+        if not feasible(problem, choice):
+            continue
+        site = {n: o.site for n, o in choice.items()}
+        links = {
+            tuple(sorted((site[f.source], site[f.target])))
+            for f in problem.flows
+            if f.linked and site[f.source] != site[f.target]
+        }
+        able = [p for p in sorted(links) if auto.interconnect(*p) is not None]
+        for k in range(len(able) + 1):
+            for dedicated in itertools.combinations(able, k):
+                total = sum(o.cost for o in choice.values())
+                for f in problem.flows:
+                    src, dst = site[f.source], site[f.target]
+                    if src == dst:
+                        continue
+                    if src.cloud == dst.cloud:
+                        near = problem.egress.group(src) == problem.egress.group(dst)
+                        parts = problem.egress
+                        total += (parts.inter_region if near else parts.inter_group)(src, f.gb)
+                    elif f.linked and tuple(sorted((src, dst))) in dedicated:
+                        total += auto.carried.internet(src, f.gb)
+                    else:
+                        total += problem.egress.internet(src, f.gb)
+                vpn_ends: set[Site] = set()
+                for p in links:
+                    if p in dedicated:
+                        total += auto.interconnect(*p) or 0.0
+                    else:
+                        total += problem.links.link(*p)
+                        if p[0].cloud != p[1].cloud:
+                            vpn_ends |= set(p)
+                total += sum(problem.links.gateway(s) for s in vpn_ends)
+                best = total if best is None else min(best, total)
+    return best
+
+
+@settings(max_examples=120, deadline=None)
+@given(auto_problems())
+def test_auto_equals_the_joint_brute_force_over_placements_and_modes(
+    problem: PlacementProblem,
+) -> None:
+    best = _joint_reference(problem)
+    got = _outcome(solve, problem)
+    if best is None:
+        assert got is None
+        return
+    assert got == pytest.approx(best, rel=1e-6, abs=1e-6)
+    solution = solve(problem)
+    assert all(
+        problem.auto and problem.auto.interconnect(*p) is not None for p in solution.interconnects
+    )
+    # Never worse than either mode everywhere: all VPN is one of the assignments weighed.
+    vpn_only = _outcome(brute_force, replace(problem, auto=None))
+    assert vpn_only is not None and got is not None and got <= vpn_only + 1e-6

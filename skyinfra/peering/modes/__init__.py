@@ -18,6 +18,7 @@ The rules, decided here once for the optimiser (`placement`) and the link planne
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from skyinfra.peering.model import Link
@@ -29,6 +30,8 @@ from skyinfra.site import Site
 from skyinfra.spec import Flow, Spec
 
 __all__ = [
+    "AUTO",
+    "AUTO_CHOICES",
     "MODES",
     "PRICED",
     "WITHIN_CLOUD",
@@ -48,6 +51,8 @@ __all__ = [
 MODES: tuple[LinkMode[Any], ...] = (VPN, NATIVE, INTERCONNECT)
 WITHIN_CLOUD = NATIVE.name  # chosen automatically between two regions of one cloud
 PRICED = VPN.name  # what stands in for a link between clouds that its mode cannot price
+AUTO = "auto"  # `peering.mode`: VPN or interconnect per link, chosen by the optimiser
+AUTO_CHOICES = (VPN.name, INTERCONNECT.name)  # what `auto` chooses between
 
 
 def all_modes() -> tuple[LinkMode[Any], ...]:
@@ -78,14 +83,21 @@ def gateway_flags() -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.gateway for m in all_modes() if m.gateway))
 
 
-def mode_between(a: Site, b: Site, selected: str) -> LinkMode[Any]:
-    """How sites `a` and `b` are joined: natively within a cloud, else `selected`."""
+def mode_between(
+    a: Site, b: Site, selected: str, dedicated: Collection[tuple[Site, Site]] = ()
+) -> LinkMode[Any]:
+    """How sites `a` and `b` are joined: natively within a cloud, else `selected`; under
+    `auto` an interconnect where the placement made the link (a, b) `dedicated`, else a VPN."""
+    if a.cloud != b.cloud and selected == AUTO:
+        selected = INTERCONNECT.name if (min(a, b), max(a, b)) in dedicated else VPN.name
     return mode_named(WITHIN_CLOUD if a.cloud == b.cloud else selected)
 
 
-def gateway_ends(a: Site, b: Site, selected: str = PRICED) -> tuple[Site, ...]:
+def gateway_ends(
+    a: Site, b: Site, selected: str = PRICED, dedicated: Collection[tuple[Site, Site]] = ()
+) -> tuple[Site, ...]:
     """The sites a link between `a` and `b` puts a BGP gateway on: both or none."""
-    return (a, b) if mode_between(a, b, selected).gateway else ()
+    return (a, b) if mode_between(a, b, selected, dedicated).gateway else ()
 
 
 def linked_network(spec: Spec, flow: Flow) -> str | None:

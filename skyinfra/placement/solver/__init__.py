@@ -51,7 +51,14 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from skyinfra.placement.problem import PlacementProblem, Solution, evaluate, feasible
+from skyinfra.placement.problem import (
+    AutoTooLarge,
+    PlacementProblem,
+    Solution,
+    evaluate,
+    feasible,
+)
+from skyinfra.placement.solver.auto import AUTO_PLACEMENT_LIMIT, solve_auto
 from skyinfra.placement.solver.fixing import _fix_by_reduced_costs, _Fixing
 from skyinfra.placement.solver.highs import MIP_REL_GAP
 from skyinfra.placement.solver.lazy import _lazy_loop
@@ -67,8 +74,10 @@ from skyinfra.placement.solver.presolve import (
 from skyinfra.site import Site
 
 __all__ = [
+    "AUTO_PLACEMENT_LIMIT",
     "BRUTE_FORCE_LIMIT",
     "MIP_REL_GAP",
+    "AutoTooLarge",
     "Infeasible",
     "Stats",
     "brute_force",
@@ -107,8 +116,11 @@ def solve(problem: PlacementProblem, time_limit: float | None = None) -> Solutio
 def solve_with_stats(
     problem: PlacementProblem, time_limit: float | None = None, *, prune: bool = True
 ) -> tuple[Solution, Stats]:
-    """`solve`, with how it went; `prune=False` skips option pruning (to test it is exact)."""
+    """`solve`, with how it went; `prune=False` skips option pruning (to test it is exact).
+    `peering.mode: auto` (`problem.auto`) is enumerated instead (`solver.auto`)."""
     start = time.monotonic()
+    if problem.auto is not None:
+        return _auto_stats(problem, start)
     red = _reduce(problem)
     options = sum(len(o) for o in problem.options.values())
     fixing = _Fixing()
@@ -130,6 +142,13 @@ def solve_with_stats(
         seconds=time.monotonic() - start,
     )
     return evaluate(problem, red.choice(sites)), stats
+
+
+def _auto_stats(problem: PlacementProblem, start: float) -> tuple[Solution, Stats]:
+    solution = solve_auto(problem)
+    options = sum(len(o) for o in problem.options.values())
+    seconds = time.monotonic() - start
+    return solution, Stats(0, solution.total, True, options, options, 0, 0, 0, seconds)
 
 
 def greedy(problem: PlacementProblem) -> Solution:
