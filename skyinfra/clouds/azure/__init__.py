@@ -207,6 +207,7 @@ class Azure(Cloud):
         "to a managed identity granted on the container"
     }
     consumes = frozenset({"gcp-external-account"})
+    extra_namespaces = ("azuread",)
     custom_image_format = "PUBLISHER:OFFER:SKU:VERSION, or an image or gallery image resource id"
     _URN = re.compile(r"^[^:\s/]+:[^:\s/]+:[^:\s/]+:[^:\s/]+$")
     _IMAGE_ID = re.compile(
