@@ -23,7 +23,8 @@ ALLOWED = (PACKAGE / "clouds", PACKAGE / "catalog" / "data")
 
 def _namespaces() -> list[str]:
     """Every cloud's provider package namespace (its type tokens' first segment) and name."""
-    return sorted({get_cloud(n).provider_namespace for n in cloud_names()} | set(cloud_names()))
+    spaces = {s for n in cloud_names() for s in get_cloud(n).namespaces()}
+    return sorted(spaces | set(cloud_names()))
 
 
 def _token_pattern() -> re.Pattern[str]:

@@ -249,6 +249,14 @@ class Cloud:
     untrusted: ClassVar[Mapping[str, str]] = {}
     #: The credential recipes (`TrustOutputs.kind`) this cloud's VMs can be configured with.
     consumes: ClassVar[frozenset[str]] = frozenset()
+    #: Other provider packages this cloud's code uses beside `provider_namespace` (Azure:
+    #: "azuread", the Entra ID application of a group federated into GCS). Their type tokens
+    #: are this cloud's too: its fakes and guardrail rows, never a literal outside clouds/.
+    extra_namespaces: ClassVar[tuple[str, ...]] = ()
+
+    def namespaces(self) -> tuple[str, ...]:
+        """Every provider namespace whose type tokens belong to this cloud."""
+        return (self.provider_namespace, *self.extra_namespaces)
 
     def login_command(self, target: LoginTarget) -> str:
         """The one shell command (POSIX sh) that opens a session on VM `target.index` of a

@@ -190,6 +190,8 @@ class WorkloadIdentity(TypedDict, total=False):
     service_account_id: Any  # gcp: the service account's unique id (`sub`/`azp` of its tokens)
     principal_id: Any  # azure: the managed identity's principal (object) id
     tenant_id: Any  # azure: its Entra ID tenant
+    client_id: Any  # azure: the managed identity's client id (which identity IMDS answers for)
+    audience: Any  # azure: the Entra ID application ID URI its tokens for other clouds carry
 
 
 class TrustOutputs(TypedDict, total=False):

@@ -307,8 +307,8 @@ def texts(resources: list[Registered]) -> set[str]:
 
 
 def of_cloud(p: StackPreview, cloud: str) -> list[Registered]:
-    """`p`'s resources of `cloud`'s provider (its namespace, providers excluded)."""
-    prefix = get_cloud(cloud).provider_namespace + ":"
+    """`p`'s resources of `cloud`'s providers (its namespaces, providers excluded)."""
+    prefix = tuple(f"{n}:" for n in get_cloud(cloud).namespaces())
     return [r for r in p.resources if r.type.startswith(prefix)]
 
 

@@ -493,7 +493,7 @@ class CloudContract:
                 assert r.type in fakes.resources or fakes.default_id is not None, r.type
 
     def test_fakes_are_keyed_by_this_clouds_tokens_and_answer_its_invokes(self, cloud: str) -> None:
-        prefix = get_cloud(cloud).provider_namespace + ":"
+        prefix = tuple(f"{n}:" for n in get_cloud(cloud).namespaces())
         fakes = get_cloud(cloud).mock_fakes()
         assert isinstance(fakes, CloudFakes) and fakes.resources
         assert all(t.startswith(prefix) for t in [*fakes.resources, *fakes.invokes])

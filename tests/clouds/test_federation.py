@@ -7,11 +7,13 @@ from __future__ import annotations
 import base64
 import email
 import json
+import urllib.parse
 from typing import Any
 
 import pytest
 
 from skyinfra.clouds.aws.federation import AUDIENCE, credential_script
+from skyinfra.clouds.azure.federation import credential_script as azure_credentials
 from skyinfra.clouds.gcp.federation import principal_set
 from skyinfra.preview import Registered, StackPreview
 from tests.clouds.conftest import grants_spec, project, site
@@ -140,7 +142,7 @@ def test_gcp_group_on_azure_blob_is_a_federated_identity_on_the_container() -> N
     assert "audience=api://AzureADTokenExchange" in boot
 
 
-@pytest.mark.parametrize(("group", "bucket"), [("gcp", "aws"), ("aws", "gcp")])
+@pytest.mark.parametrize(("group", "bucket"), [("gcp", "aws"), ("aws", "gcp"), ("azure", "gcp")])
 def test_without_a_startup_script_the_credentials_alone_boot(group: str, bucket: str) -> None:
     p = project(grants_spec(group, site(bucket)))
     stack = p.cloud_stack(site(group))
@@ -155,7 +157,80 @@ def test_without_a_startup_script_the_credentials_alone_boot(group: str, bucket:
         for r in stack.resources
         if r.name == "demo-trainer-template"
     ]
+    values += [
+        str(r.inputs["virtualMachineProfile"]["osProfile"].get("customData"))
+        for r in stack.resources
+        if r.name == "demo-trainer-vmss"
+    ]
     (boot,) = values
     text = boot if boot.startswith("#!") else base64.b64decode(boot).decode()
     assert text.startswith("#!/bin/") and "multipart" not in text
     assert "skyinfra-startup-script" not in text
+
+
+def test_azure_group_on_gcs_is_its_managed_identity_through_an_entra_application() -> None:
+    stack, there = _with_script("azure", "gcp")
+    outputs = stack.outputs["compute"]["trainer"]
+    principal, client_id = outputs["identity_principal_id"], outputs["identity_client_id"]
+    identity = _one(stack, "azure-native:managedidentity:UserAssignedIdentity", "identity")
+    tenant = identity.outputs["tenantId"]
+    uri = f"api://{tenant}/skyinfra-demo-trainer"
+    app = _one(stack, "azuread:index/application:Application", "entra-app")
+    assert app.inputs["identifierUris"] == [uri]
+    assert app.inputs["signInAudience"] == "AzureADMyOrg"
+    assert not {"password", "passwords"} & set(app.inputs)
+    sp = _one(stack, "azuread:index/servicePrincipal:ServicePrincipal", "entra-sp")
+    assert sp.inputs["clientId"] == app.outputs["clientId"]
+    assert sp.inputs["owners"] == app.inputs["owners"] and len(app.inputs["owners"]) == 1
+    pool = _one(stack, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool", "pool")
+    provider = _one(
+        stack, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "pool-azure"
+    )
+    assert provider.inputs["oidc"] == {
+        "issuerUri": f"https://sts.windows.net/{tenant}/",
+        "allowedAudiences": [uri],
+    }
+    assert provider.inputs["attributeMapping"] == {"google.subject": "assertion.sub"}
+    assert provider.inputs["attributeCondition"] == f'assertion.sub == "{principal}"'
+    assert provider.inputs["workloadIdentityPoolId"] == pool.inputs["workloadIdentityPoolId"]
+    member = _one(stack, "gcp:storage/bucketIAMMember:BucketIAMMember", "grant-datasets-read")
+    assert member.inputs == {
+        "bucket": there.outputs["buckets"]["datasets"]["name"],
+        "role": "roles/storage.objectViewer",
+        "member": f"principal://iam.googleapis.com/{pool.outputs['name']}/subject/{principal}",
+    }
+    vmss = _one(stack, "azure-native:compute:VirtualMachineScaleSet", "vmss")
+    custom = vmss.inputs["virtualMachineProfile"]["osProfile"]["customData"]
+    archive = email.message_from_bytes(base64.b64decode(custom))
+    first, second = [part.get_payload() for part in archive.get_payload()]
+    assert second.strip() == SCRIPT.replace("\\n", "\n")
+    assert first + "\n" == azure_credentials(
+        [
+            {
+                "kind": "gcp-external-account",
+                "audience": f"//iam.googleapis.com/{provider.outputs['name']}",
+            }
+        ],
+        resource=uri,
+        client_id=client_id,
+    )
+    config = json.loads(first.split("<<'SKYINFRA_EOF'\n", 1)[1].split("\nSKYINFRA_EOF", 1)[0])
+    assert config["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt"
+    source = config["credential_source"]
+    url = urllib.parse.urlsplit(source["url"])
+    assert url.netloc == "169.254.169.254" and url.path == "/metadata/identity/oauth2/token"
+    assert urllib.parse.parse_qs(url.query) == {
+        "api-version": ["2018-02-01"],
+        "resource": [uri],
+        "client_id": [client_id],
+    }
+    assert source["headers"] == {"Metadata": "True"}
+    assert source["format"] == {"type": "json", "subject_token_field_name": "access_token"}
+    assert "GOOGLE_APPLICATION_CREDENTIALS=/etc/skyinfra/gcp-credentials.json" in first
+
+
+def test_an_azure_group_without_foreign_grants_gets_no_entra_application() -> None:
+    p = project(grants_spec("azure", site("azure")))
+    stack = p.cloud_stack(site("azure"))
+    assert not [r for r in stack.resources if r.type.startswith("azuread:")]
+    assert not [r for r in stack.resources if r.type.startswith("pulumi:providers:azuread")]

@@ -178,6 +178,21 @@ def test_a_service_account_key_on_a_compute_group_is_flagged() -> None:
     assert [(f.rule, f.name) for f in findings] == [("no-compute-keys", "p-trainer-key")]
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        "azuread:index/applicationPassword:ApplicationPassword",
+        "azuread:index/servicePrincipalCertificate:ServicePrincipalCertificate",
+    ],
+)
+def test_an_entra_secret_on_a_compute_group_is_flagged(token: str) -> None:
+    """The Entra application of a group federated into GCS never gets a secret."""
+    parent = f"urn:pulumi:s::p::{COMPUTE_TOKEN}::p-trainer"
+    key = Resource(token, "p-trainer-entra-secret", f"{parent}$x::k", {}, parent=parent)
+    findings = check_resources([key], Intent())
+    assert [(f.rule, f.name) for f in findings] == [("no-compute-keys", "p-trainer-entra-secret")]
+
+
 # -- Azure ----------------------------------------------------------------------------------
 
 

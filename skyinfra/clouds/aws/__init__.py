@@ -169,8 +169,9 @@ class Aws(Cloud):
     workload_identity = "aws-iam-role"
     trusts: ClassVar[dict[str, str]] = {"google-id-token": "web identity"}
     untrusted: ClassVar[dict[str, str]] = {
-        "entra-id-token": "an IAM OIDC provider for the Entra ID tenant would need an Entra ID "
-        "application as the token audience, which the pinned SDKs cannot create: no azuread package"
+        "entra-id-token": "skyinfra does not make the IAM OIDC provider for the Entra ID tenant "
+        "and the role trusting the group's Entra application tokens (it makes that application "
+        "for GCS only); create them by hand, or place the bucket on GCP or Azure"
     }
     consumes = frozenset({"gcp-external-account"})
     custom_image_format = "an AMI id, ami-0123456789abcdef0"

@@ -193,7 +193,8 @@ class Azure(Cloud):
     ssh_key_types = ("ssh-ed25519", "ssh-rsa")
     identity_kind = "managed identity"
     # Keyless federation (`federation.py`): a GCP group's Google ID tokens, exchanged for a
-    # user-assigned identity through a federated identity credential.
+    # user-assigned identity through a federated identity credential. Its own VMs present
+    # their managed identity's tokens for the group's Entra application (GCS trusts those).
     workload_identity = "entra-id-token"
     trusts: ClassVar[dict[str, str]] = {"google-id-token": "federated identity credential"}
     # AWS IAM outbound identity federation (`aws.iam.OutboundWebIdentityFederation` in the
@@ -205,6 +206,8 @@ class Azure(Cloud):
         "federated identity credential for the role's tokens (issuer: the account's issuer URL) "
         "to a managed identity granted on the container"
     }
+    consumes = frozenset({"gcp-external-account"})
+    extra_namespaces = ("azuread",)
     custom_image_format = "PUBLISHER:OFFER:SKU:VERSION, or an image or gallery image resource id"
     _URN = re.compile(r"^[^:\s/]+:[^:\s/]+:[^:\s/]+:[^:\s/]+$")
     _IMAGE_ID = re.compile(

@@ -154,8 +154,17 @@ GUARDRAILS = CloudGuardrails(
         "azure-native:authorization:RoleAssignment": _wide_assignment,
         "azure-native:managedidentity:FederatedIdentityCredential": _open_credential,
     },
-    # Storage account keys are not resources (listed by an invoke); the azuread provider
-    # that makes client secrets is not used: no long-lived key type to watch yet.
+    # Storage account keys are not resources (listed by an invoke). The azuread provider
+    # makes the Entra application of a group federated into GCS; its secrets and
+    # certificates would be long-lived keys of that application (none is ever made).
+    long_lived_keys=frozenset(
+        {
+            "azuread:index/applicationPassword:ApplicationPassword",
+            "azuread:index/applicationCertificate:ApplicationCertificate",
+            "azuread:index/servicePrincipalPassword:ServicePrincipalPassword",
+            "azuread:index/servicePrincipalCertificate:ServicePrincipalCertificate",
+        }
+    ),
     identities=frozenset({"azure-native:managedidentity:UserAssignedIdentity"}),
     public_address={_SCALE_SET: _scale_set_public_ip},
     nat=frozenset({"azure-native:network:NatGateway"}),

@@ -19,11 +19,13 @@ from pulumi_azure_native import authorization, compute, network, resources, stor
 
 from skyinfra.clouds import get_cloud
 from skyinfra.clouds.azure import LOGIN_PRINCIPAL, has_zones
+from skyinfra.clouds.azure.federation import vm_credentials
 from skyinfra.clouds.azure.identity import user_assigned_identity
 from skyinfra.clouds.azure.limits import tags
 from skyinfra.clouds.azure.unheld_key import unheld_public_key
 from skyinfra.clouds.base import Context, compute_outputs
 from skyinfra.clouds.outputs import BucketOutputs, ComputeOutputs, NetworkOutputs
+from skyinfra.clouds.startup import multipart
 from skyinfra.topology import BucketPlan, ComputePlan, NetworkPlan
 
 __all__ = ["lower_bucket", "lower_compute", "lower_network"]
@@ -380,9 +382,8 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         "tier": "Standard",
     }
     identity = user_assigned_identity(plan, ctx, net["resource_group_name"], _tags(ctx))
-    # No cloud trusts Azure identities yet (`Cloud.trusts`), so no recipe comes back; one
-    # that did would be refused (`Azure.consumes` is empty).
-    ctx.trust({"cloud": "azure", "principal_id": identity.principal_id})
+    # Buckets on other clouds trusting this identity (`federation.py`): their credential config.
+    credentials = vm_credentials(ctx, identity)
     group = compute.VirtualMachineScaleSet(
         ctx.child("vmss"),
         # Its own identity (its grants: `identity.py`), and the system-assigned one Entra ID
@@ -398,7 +399,7 @@ def lower_compute(plan: ComputePlan, ctx: Context) -> ComputeOutputs:
         orchestration_mode="Uniform",
         upgrade_policy={"mode": compute.UpgradeMode.MANUAL},
         overprovision=False,
-        virtual_machine_profile=_vm_profile(plan, ctx, net),
+        virtual_machine_profile=_vm_profile(plan, ctx, net, credentials),
         # Try & Restore: recreate evicted Spot VMs when capacity returns (as a GCP MIG does).
         spot_restore_policy={"enabled": True} if plan.spot else None,
         tags=_tags(ctx),
@@ -441,14 +442,17 @@ def _login_role(ctx: Context, group: compute.VirtualMachineScaleSet) -> None:
 
 
 def _vm_profile(
-    plan: ComputePlan, ctx: Context, net: NetworkOutputs
+    plan: ComputePlan,
+    ctx: Context,
+    net: NetworkOutputs,
+    credentials: pulumi.Output[str] | None = None,
 ) -> compute.VirtualMachineScaleSetVMProfileArgsDict:
     extensions = [_entra_login()]
     if get_cloud(plan.site.cloud).gpu_driver(plan):
         extensions.append(_nvidia_driver())
     profile: compute.VirtualMachineScaleSetVMProfileArgsDict = {
         "storage_profile": _storage_profile(plan),
-        "os_profile": _os_profile(plan, ctx),
+        "os_profile": _os_profile(plan, ctx, credentials),
         "network_profile": _network_profile(plan, net),
         "extension_profile": {"extensions": extensions},
     }
@@ -506,9 +510,13 @@ def _premium_capable(instance_type: str) -> bool:
     return bool(match and ("s" in match.group(2) or match.group(1).endswith("S")))
 
 
-def _os_profile(plan: ComputePlan, ctx: Context) -> compute.VirtualMachineScaleSetOSProfileArgsDict:
+def _os_profile(
+    plan: ComputePlan, ctx: Context, credentials: pulumi.Output[str] | None = None
+) -> compute.VirtualMachineScaleSetOSProfileArgsDict:
     """No password login, ever: the plan's SSH key if it has one, else a key nobody holds
-    (Azure wants one when passwords are off); people log in through Entra ID either way."""
+    (Azure wants one when passwords are off); people log in through Entra ID either way.
+    With `credentials` (the script configuring access to other clouds' buckets), custom data
+    is one multipart archive of it and the startup script, the credentials first."""
     key = (plan.ssh_public_key or unheld_public_key()).strip()
     path = f"/home/{_ADMIN}/.ssh/authorized_keys"
     profile: compute.VirtualMachineScaleSetOSProfileArgsDict = {
@@ -519,8 +527,13 @@ def _os_profile(plan: ComputePlan, ctx: Context) -> compute.VirtualMachineScaleS
             "ssh": {"public_keys": [{"path": path, "key_data": key}]},
         },
     }
-    if plan.startup_script is not None:
-        profile["custom_data"] = _custom_data(plan.startup_script)
+    script = plan.startup_script
+    if credentials is not None:
+        profile["custom_data"] = credentials.apply(
+            lambda c: _custom_data(multipart(c, script) if script else c)
+        )
+    elif script is not None:
+        profile["custom_data"] = _custom_data(script)
     return profile
 
 

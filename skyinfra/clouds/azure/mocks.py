@@ -173,6 +173,23 @@ def _identity(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
     }
 
 
+def _entra_object(logical: str, state: dict[str, Any], fakes: Fakes) -> Faked:
+    """An Entra ID application or service principal (azuread): Microsoft Graph ids, the
+    object id as the resource id."""
+    object_id = fakes.uuid("entra-object/" + logical)
+    client_id = state.get("clientId") or fakes.uuid("entra-client/" + logical)
+    return object_id, {"objectId": object_id, "clientId": client_id}
+
+
+def _entra_client_config(_args: dict[str, Any], fakes: Fakes) -> dict[str, Any]:
+    """Who runs the deployment, as the azuread provider sees it (the same fixed principal)."""
+    return {
+        "tenantId": ZERO_TENANT,
+        "clientId": fakes.uuid("client"),
+        "objectId": fakes.uuid("object"),
+    }
+
+
 def _default_id(token: str, name: str, fakes: Fakes) -> str:
     """Other azure-native resources: an ARM-shaped id in a placeholder group."""
     _, module, kind = token.split(":")
@@ -252,10 +269,14 @@ FAKES = CloudFakes(
         "azure-native:datafactory:Dataset": _in_factory("datasets", "datasetName"),
         "azure-native:datafactory:Pipeline": _in_factory("pipelines", "pipelineName"),
         "azure-native:datafactory:Trigger": _in_factory("triggers", "triggerName"),
+        # Entra ID (an Azure group's application for GCS federation, `federation.py`).
+        "azuread:index/application:Application": _entra_object,
+        "azuread:index/servicePrincipal:ServicePrincipal": _entra_object,
     },
     invokes={
         "azure-native:authorization:getClientConfig": _client_config,
         "azure-native:storage:listStorageAccountServiceSAS": _service_sas,
+        "azuread:index/getClientConfig:getClientConfig": _entra_client_config,
     },
     default_id=_default_id,
 )

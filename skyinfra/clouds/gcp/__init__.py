@@ -54,14 +54,13 @@ class Gcp(Cloud):
         **tpus.UNSUPPORTED,
     }
     identity_kind = "service account"
-    # Keyless federation (`federation.py`): an AWS group's role, through a workload identity
+    # Keyless federation (`federation.py`): an AWS group's role, or an Azure group's managed
+    # identity (its tokens for the group's Entra application), through a workload identity
     # pool; its VMs carry Google ID tokens for S3 roles and Azure identities trusting them.
     workload_identity = "google-id-token"
-    trusts: ClassVar[dict[str, str]] = {"aws-iam-role": "workload identity federation"}
-    untrusted: ClassVar[dict[str, str]] = {
-        "entra-id-token": "Google's federation with Azure needs an Entra ID application whose ID URI "
-        "the managed identity's tokens are issued for, which the pinned SDKs cannot create: "
-        "no azuread package"
+    trusts: ClassVar[dict[str, str]] = {
+        "aws-iam-role": "workload identity federation",
+        "entra-id-token": "workload identity federation",
     }
     consumes = frozenset({"aws-web-identity", "azure-workload-identity"})
     cross_region_link = None  # a VPC network is global: regions are its subnets

@@ -3,8 +3,10 @@
 Bucket side (`lower_trust`): an AWS compute group granted a GCS bucket gets a workload
 identity pool with an AWS provider for its account that admits only the group's role, and
 one `BucketIAMMember` per grant (additive, never authoritative) for the principal set of
-that role's sessions. No service account key, no impersonation: GCS accepts the federated
-principal directly.
+that role's sessions. An Azure group gets a pool with an OIDC provider for its Entra ID
+tenant that accepts tokens for the group's Entra application (made on the Azure side) and
+admits only the group's managed identity, and the grants for that one principal. No service
+account key, no impersonation: GCS accepts the federated principal directly.
 
 VM side (`credential_script`): a GCP group granted an S3 bucket or an Azure container gets
 Google ID tokens of its service account from the metadata server in token files refreshed by
@@ -26,9 +28,17 @@ from skyinfra.clouds.gcp.identity import ROLES, account_id
 from skyinfra.clouds.outputs import TrustOutputs
 from skyinfra.clouds.records import Context, ForeignTrust
 
-__all__ = ["aws_role_condition", "credential_script", "lower_trust", "principal_set"]
+__all__ = [
+    "aws_role_condition",
+    "azure_issuer",
+    "credential_script",
+    "lower_trust",
+    "principal_set",
+    "subject_principal",
+]
 
 _AWS_PROVIDER_ID = "aws-account"
+_AZURE_PROVIDER_ID = "azure-tenant"
 
 
 def _role_session(role_arn: str) -> str:
@@ -52,37 +62,92 @@ def principal_set(pool_name: str, role_arn: str) -> str:
     return f"principalSet://iam.googleapis.com/{pool_name}/attribute.aws_role/{_role_session(role_arn)}"
 
 
+def azure_issuer(tenant_id: str) -> str:
+    """The `iss` of the v1 access tokens a managed identity gets from IMDS for an Entra
+    application (v1 unless the app asks for v2 tokens; skyinfra's does not): Google's
+    "Configure Workload Identity Federation with AWS or Azure" names this issuer
+    (https://cloud.google.com/iam/docs/workload-identity-federation-with-other-clouds)."""
+    return f"https://sts.windows.net/{tenant_id}/"
+
+
+def subject_principal(pool_name: str, subject: str) -> str:
+    """The IAM member of one federated subject: `principal://iam.googleapis.com/<pool>/
+    subject/<google.subject>` (an Azure managed identity's principal id)."""
+    return f"principal://iam.googleapis.com/{pool_name}/subject/{subject}"
+
+
 def lower_trust(trust: ForeignTrust, ctx: Context) -> TrustOutputs:
-    """The pool, its AWS provider (default attribute mapping: `attribute.aws_role` is the
-    assumed role, see the SDK's `attribute_mapping`), and the group's bucket grants."""
-    opts = ctx.opts(provider=trust.provider)
-    role_arn = pulumi.Output.from_input(trust.identity["role_arn"])
+    """The pool, its provider for the group's cloud (AWS: its role; Azure: its managed
+    identity) and the group's bucket grants for exactly that identity."""
+    if "role_arn" in trust.identity:
+        return _trust_aws(trust, ctx)
+    return _trust_azure(trust, ctx)
+
+
+def _pool(trust: ForeignTrust, ctx: Context, cloud: str) -> gcp.iam.WorkloadIdentityPool:
     # Pool ids are 4-32 of [a-z0-9-], not starting `gcp-`, and a deleted pool's id stays
     # taken for 30 days: the stable, hashed id of the service accounts fits (`account_id`).
-    pool = gcp.iam.WorkloadIdentityPool(
+    return gcp.iam.WorkloadIdentityPool(
         ctx.child("pool"),
         workload_identity_pool_id=account_id(f"sky-{ctx.child('pool')}"),
         display_name=f"skyinfra {trust.group.name}"[:32],
-        description=f"skyinfra: AWS compute group {trust.group.name} reads and writes GCS",
-        opts=opts,
+        description=f"skyinfra: {cloud} compute group {trust.group.name} reads and writes GCS",
+        opts=ctx.opts(provider=trust.provider),
     )
-    provider = gcp.iam.WorkloadIdentityPoolProvider(
-        ctx.child("pool-aws"),
-        workload_identity_pool_id=pool.workload_identity_pool_id,
-        workload_identity_pool_provider_id=_AWS_PROVIDER_ID,
-        aws={"account_id": role_arn.apply(lambda arn: arn.split(":")[4])},
-        attribute_condition=role_arn.apply(aws_role_condition),
-        opts=opts,
-    )
-    member = pulumi.Output.all(pool.name, role_arn).apply(lambda a: principal_set(a[0], a[1]))
+
+
+def _grant(trust: ForeignTrust, ctx: Context, member: pulumi.Output[str]) -> None:
     for grant in trust.grants:
         gcp.storage.BucketIAMMember(
             ctx.child(f"grant-{grant.bucket}-{grant.access}"),
             bucket=trust.buckets[grant.bucket]["name"],
             role=ROLES[grant.access],
             member=member,
-            opts=opts,
+            opts=ctx.opts(provider=trust.provider),
         )
+
+
+def _trust_aws(trust: ForeignTrust, ctx: Context) -> TrustOutputs:
+    """The AWS provider (default attribute mapping: `attribute.aws_role` is the assumed
+    role, see the SDK's `attribute_mapping`) admitting only the group's role."""
+    role_arn = pulumi.Output.from_input(trust.identity["role_arn"])
+    pool = _pool(trust, ctx, "AWS")
+    provider = gcp.iam.WorkloadIdentityPoolProvider(
+        ctx.child("pool-aws"),
+        workload_identity_pool_id=pool.workload_identity_pool_id,
+        workload_identity_pool_provider_id=_AWS_PROVIDER_ID,
+        aws={"account_id": role_arn.apply(lambda arn: arn.split(":")[4])},
+        attribute_condition=role_arn.apply(aws_role_condition),
+        opts=ctx.opts(provider=trust.provider),
+    )
+    _grant(trust, ctx, pulumi.Output.all(pool.name, role_arn).apply(lambda a: principal_set(*a)))
+    return {
+        "kind": "gcp-external-account",
+        "audience": pulumi.Output.concat("//iam.googleapis.com/", provider.name),
+    }
+
+
+def _trust_azure(trust: ForeignTrust, ctx: Context) -> TrustOutputs:
+    """The OIDC provider for the group's tenant: tokens for its Entra application (the
+    identity's `audience`), `google.subject` their `sub` (for a managed identity, its
+    principal id), admitted only for the group's own identity."""
+    principal = pulumi.Output.from_input(trust.identity["principal_id"])
+    tenant = pulumi.Output.from_input(trust.identity["tenant_id"])
+    pool = _pool(trust, ctx, "Azure")
+    provider = gcp.iam.WorkloadIdentityPoolProvider(
+        ctx.child("pool-azure"),
+        workload_identity_pool_id=pool.workload_identity_pool_id,
+        workload_identity_pool_provider_id=_AZURE_PROVIDER_ID,
+        oidc={
+            "issuer_uri": tenant.apply(azure_issuer),
+            "allowed_audiences": [trust.identity["audience"]],
+        },
+        attribute_mapping={"google.subject": "assertion.sub"},
+        attribute_condition=principal.apply(lambda p: f'assertion.sub == "{p}"'),
+        opts=ctx.opts(provider=trust.provider),
+    )
+    member = pulumi.Output.all(pool.name, principal).apply(lambda a: subject_principal(*a))
+    _grant(trust, ctx, member)
     return {
         "kind": "gcp-external-account",
         "audience": pulumi.Output.concat("//iam.googleapis.com/", provider.name),
