@@ -316,33 +316,21 @@ def _problem(spec: Spec, catalog: Catalog, options: dict[str, list[Option]]) -> 
     avoid = [(n, other) for n, r in kinds.workloads(spec).items() for other in r.placement.avoid]
     # NAT: gateway hours once per network site, data processing per flow end (`nat.py`).
     fees, charges = nat_fees(spec, catalog, options), nat_charges(spec, catalog, options)
-    if spec.peering.mode == AUTO:
-        links = ModeLinks(mode_named(PRICED), catalog.links)
-        auto = auto_links(catalog.links, catalog.egress)
-        return PlacementProblem(
-            options,
-            flows,
-            catalog.egress,
-            links,
-            colocate,
-            avoid,
-            fees=fees,
-            charges=charges,
-            auto=auto,
-        )
-    mode = mode_named(spec.peering.mode)
-    links = ModeLinks(mode, catalog.links)
+    auto = spec.peering.mode == AUTO
+    # `auto` prices each link as the VPN it may stay, and its interconnect apart (`auto_links`).
+    mode = mode_named(PRICED if auto else spec.peering.mode)
     carried = CarriedEgress(mode, catalog.links, catalog.egress) if mode.bills_carried else None
     return PlacementProblem(
         options,
         flows,
         catalog.egress,
-        links,
+        ModeLinks(mode, catalog.links),
         colocate,
         avoid,
         linked_egress=carried,
         fees=fees,
         charges=charges,
+        auto=auto_links(catalog.links, catalog.egress) if auto else None,
     )
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ import pulumi_aws as aws
 from skyinfra.clouds.aws.identity import bucket_policy
 from skyinfra.clouds.outputs import TrustOutputs
 from skyinfra.clouds.records import Context, ForeignTrust
+from skyinfra.clouds.startup import gcp_credential_script
 
 __all__ = ["AUDIENCE", "GOOGLE", "credential_parts", "google_trust", "lower_trust"]
 
@@ -93,7 +93,6 @@ def lower_trust(trust: ForeignTrust, ctx: Context) -> TrustOutputs:
 # -- the VM side: an AWS group's credentials for other clouds ---------------------------------
 
 _IMDS = "http://169.254.169.254"
-_GCP_CREDENTIALS = "/etc/skyinfra/gcp-credentials.json"
 
 
 def external_account(audience: str) -> dict[str, Any]:
@@ -124,25 +123,7 @@ def credential_script(recipes: Sequence[Mapping[str, Any]]) -> str:
     values): the file, and the variable in /etc/environment and /etc/profile.d. Only
     `gcp-external-account` is consumed here (`Aws.consumes`)."""
     (recipe,) = [r for r in recipes if r["kind"] == "gcp-external-account"]
-    config = json.dumps(external_account(recipe["audience"]), indent=2)
-    env = f"GOOGLE_APPLICATION_CREDENTIALS={_GCP_CREDENTIALS}"
-    return "\n".join(
-        [
-            "#!/bin/sh",
-            "# skyinfra: keyless credentials for buckets on other clouds (no key is stored:",
-            "# the file says how to exchange this VM's role for a Google token).",
-            "set -eu",
-            f"mkdir -p {shlex.quote(_GCP_CREDENTIALS.rsplit('/', 1)[0])}",
-            f"cat > {_GCP_CREDENTIALS} <<'SKYINFRA_EOF'",
-            config,
-            "SKYINFRA_EOF",
-            f"chmod 644 {_GCP_CREDENTIALS}",
-            f"grep -qx {shlex.quote(env)} /etc/environment || echo {shlex.quote(env)} "
-            ">> /etc/environment",
-            f"echo {shlex.quote('export ' + env)} > /etc/profile.d/skyinfra-credentials.sh",
-            "",
-        ]
-    )
+    return gcp_credential_script(external_account(recipe["audience"]), "role")
 
 
 def credential_parts(recipes: Sequence[TrustOutputs]) -> pulumi.Output[str] | None:

@@ -20,8 +20,6 @@ Application Developer directory role for a user.
 
 from __future__ import annotations
 
-import json
-import shlex
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,6 +31,7 @@ from pulumi_azure_native import authorization, managedidentity
 from skyinfra.clouds.azure.identity import grant_role
 from skyinfra.clouds.outputs import TrustOutputs
 from skyinfra.clouds.records import Context, ForeignTrust
+from skyinfra.clouds.startup import gcp_credential_script
 
 __all__ = [
     "EXCHANGE_AUDIENCE",
@@ -90,7 +89,6 @@ def lower_trust(trust: ForeignTrust, ctx: Context) -> TrustOutputs:
 # IMDS's managed identity token endpoint (API version of Google's generated configuration):
 # https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token
 _IMDS_TOKEN = "http://169.254.169.254/metadata/identity/oauth2/token"
-_GCP_CREDENTIALS = "/etc/skyinfra/gcp-credentials.json"
 
 
 def vm_credentials(
@@ -178,22 +176,5 @@ def credential_script(
     `gcp-external-account`, `Azure.consumes`), and `GOOGLE_APPLICATION_CREDENTIALS` in
     /etc/environment and /etc/profile.d. No secret: the file says where to get a token."""
     (recipe,) = [r for r in recipes if r["kind"] == "gcp-external-account"]
-    config = json.dumps(external_account(recipe["audience"], resource, client_id), indent=2)
-    env = f"GOOGLE_APPLICATION_CREDENTIALS={_GCP_CREDENTIALS}"
-    return "\n".join(
-        [
-            "#!/bin/sh",
-            "# skyinfra: keyless credentials for buckets on other clouds (no key is stored:",
-            "# the file says how to exchange this VM's managed identity for a Google token).",
-            "set -eu",
-            f"mkdir -p {shlex.quote(_GCP_CREDENTIALS.rsplit('/', 1)[0])}",
-            f"cat > {_GCP_CREDENTIALS} <<'SKYINFRA_EOF'",
-            config,
-            "SKYINFRA_EOF",
-            f"chmod 644 {_GCP_CREDENTIALS}",
-            f"grep -qx {shlex.quote(env)} /etc/environment || echo {shlex.quote(env)} "
-            ">> /etc/environment",
-            f"echo {shlex.quote('export ' + env)} > /etc/profile.d/skyinfra-credentials.sh",
-            "",
-        ]
-    )
+    config = external_account(recipe["audience"], resource, client_id)
+    return gcp_credential_script(config, "managed identity")
